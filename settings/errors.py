@@ -1,0 +1,60 @@
+"""The one error type of the settings framework, and the problems it carries.
+
+    Exception
+     └── ImproperlyConfigured      every configuration problem, all of them at once
+           .problems: list[Problem]
+
+A :class:`Problem` names the dotted key it is about, says what is wrong, and where the
+offending value came from. Deployment rules also carry a stable ``id`` (``security.E002``)
+and a one-line ``hint`` saying what to change.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import Literal
+
+Severity = Literal["error", "warning"]
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One thing wrong with the configuration. Never holds a secret value."""
+
+    key: str
+    message: str
+    origin: str | None = None
+    id: str | None = None
+    severity: Severity = "error"
+    hint: str | None = None
+
+    @property
+    def is_error(self) -> bool:
+        return self.severity == "error"
+
+    def __str__(self) -> str:
+        label = f"{self.severity.upper()} {self.id}" if self.id else self.severity.upper()
+        where = f" (from {self.origin})" if self.origin else ""
+        line = f"{label} {self.key}: {self.message}{where}"
+        return f"{line}\n    fix: {self.hint}" if self.hint else line
+
+
+class ImproperlyConfigured(Exception):
+    """The settings cannot be loaded. ``str()`` is the whole report; ``.problems`` lists them."""
+
+    def __init__(self, problems: Iterable[Problem] | str) -> None:
+        if isinstance(problems, str):
+            problems = [Problem(key="settings", message=problems)]
+        self.problems: list[Problem] = list(problems)
+        super().__init__(self.report())
+
+    def report(self) -> str:
+        count = sum(problem.is_error for problem in self.problems)
+        noun = "problem" if count == 1 else "problems"
+        lines = [f"Improperly configured: {count} {noun}"]
+        lines += [f"  {problem}".replace("\n", "\n  ") for problem in self.problems]
+        return "\n".join(lines)
+
+    def __reduce__(self) -> tuple[type[ImproperlyConfigured], tuple[list[Problem]]]:
+        return (type(self), (self.problems,))

@@ -1,0 +1,103 @@
+"""``override_settings``: Django's swap-and-restore, with every change validated again.
+
+An override builds a new, validated :class:`Settings` from the current one plus the changes (never
+``model_copy(update=...)``, which skips validation) and pushes it on a process-wide stack that
+:func:`settings.get_settings` and the app's ``SettingsDep`` read first.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import functools
+import inspect
+from collections.abc import Callable
+from types import TracebackType
+from typing import Any, TypeVar
+
+from settings.errors import ImproperlyConfigured, Problem
+from settings.keys import unknown_key
+from settings.provenance import Assignment, Sources, flatten
+from settings.report import validate
+from settings.schema import Settings
+
+F = TypeVar("F", bound=Callable[..., Any])
+ORIGIN = "override_settings"
+
+_stack: list[Settings] = []
+
+
+def active_override() -> Settings | None:
+    """The innermost active override, if any."""
+    return _stack[-1] if _stack else None
+
+
+def apply_changes(base: Settings, changes: dict[str, Any]) -> Settings:
+    """A new validated :class:`Settings`: ``base`` with ``changes`` (nested dicts or ``a__b``)."""
+    flat_changes = flatten({key.replace("__", "."): value for key, value in changes.items()})
+    problems = [
+        Problem(key, reason, ORIGIN)
+        for key in flat_changes
+        if (reason := unknown_key(key)) is not None
+    ]
+    if problems:
+        raise ImproperlyConfigured(problems)
+    values = flatten(base.model_dump())
+    values.update(flat_changes)
+    sources = _with_override(base.sources, base.environment, flat_changes)
+    settings, problems = validate(values, sources)
+    if settings is None:
+        raise ImproperlyConfigured(problems)
+    return settings
+
+
+def _with_override(sources: Sources | None, environment: str, changes: dict[str, Any]) -> Sources:
+    base = sources or Sources(environment=environment, files=(), variables=(), history={})
+    history = dict(base.history)
+    for key, value in changes.items():
+        history[key] = (*history.get(key, ()), Assignment(key, ORIGIN, value))
+    return dataclasses.replace(base, history=history)
+
+
+class override_settings:  # noqa: N801 - named like Django's, used like a function
+    """Change settings inside a ``with`` block or a decorated (sync or async) function."""
+
+    def __init__(self, **changes: Any) -> None:
+        self.changes = changes
+
+    def enable(self) -> Settings:
+        from settings.api import get_settings
+
+        settings = apply_changes(get_settings(), self.changes)
+        _stack.append(settings)
+        return settings
+
+    def disable(self) -> None:
+        _stack.pop()
+
+    def __enter__(self) -> Settings:
+        return self.enable()
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        traceback: TracebackType | None,
+    ) -> None:
+        self.disable()
+
+    def __call__(self, function: F) -> F:
+        if inspect.iscoroutinefunction(function):
+
+            @functools.wraps(function)
+            async def async_wrapper(*args: Any, **kwargs: Any) -> Any:
+                with self:
+                    return await function(*args, **kwargs)
+
+            return async_wrapper  # type: ignore[return-value]
+
+        @functools.wraps(function)
+        def wrapper(*args: Any, **kwargs: Any) -> Any:
+            with self:
+                return function(*args, **kwargs)
+
+        return wrapper  # type: ignore[return-value]

@@ -1,0 +1,217 @@
+"""What the settings mean: one frozen, typed Pydantic model and its sections.
+
+The schema sees plain values only; where they came from is the loader's business. Text from
+environment variables reaches these models as ``str`` and is converted by each field's type
+(``"5433"`` becomes the port ``5433``, a database named ``"2024"`` stays a string). Lists accept
+a JSON array or comma-separated text.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import json
+import re
+from functools import cached_property
+from typing import TYPE_CHECKING, Annotated, Any, Literal
+
+from pydantic import (
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    PrivateAttr,
+    SecretStr,
+    field_validator,
+)
+
+if TYPE_CHECKING:
+    from sqlalchemy.engine import URL
+
+    from settings.provenance import Sources
+
+POSTGRES = "postgresql+asyncpg"
+SQLITE = "sqlite+aiosqlite"
+SSL_MODES = ("disable", "allow", "prefer", "require", "verify-ca", "verify-full")
+_HOSTNAME = re.compile(r"^[A-Za-z0-9_](?:[A-Za-z0-9_-]{0,61}[A-Za-z0-9_])?$")
+_ORIGIN = re.compile(r"^https?://[^\s/?#]+$")
+
+
+def parse_list(value: Any) -> Any:
+    """Accept a JSON array or comma-separated text; trim blanks and drop empty items."""
+    if not isinstance(value, str):
+        return value
+    text = value.strip()
+    if text.startswith("["):
+        try:
+            items = json.loads(text)
+        except json.JSONDecodeError as exc:
+            raise ValueError(f"is not a valid JSON array ({exc.msg} at column {exc.colno})") from None
+        if not isinstance(items, list) or not all(isinstance(item, str) for item in items):
+            raise ValueError("must be a JSON array of strings")
+    else:
+        items = text.split(",")
+    return [item.strip() for item in items if item.strip()]
+
+
+StrList = Annotated[list[str], BeforeValidator(parse_list)]
+
+
+class FrozenModel(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid", validate_default=True)
+
+
+class PoolConfig(FrozenModel):
+    """Connection pool, sized per environment."""
+
+    size: int = Field(5, ge=1, le=1000, description="Connections kept open in the pool.")
+    max_overflow: int = Field(10, ge=0, le=1000, description="Extra connections under load.")
+    timeout: float = Field(
+        30.0, gt=0, le=3600, description="Seconds a request waits for a free connection."
+    )
+    recycle: int = Field(
+        1800, ge=-1, description="Seconds after which a connection is replaced; -1 never."
+    )
+    pre_ping: bool = Field(True, description="Test each connection before handing it out.")
+
+
+class DatabaseConfig(FrozenModel):
+    """Where the database is. ``url`` is composed from the parts, every character escaped."""
+
+    driver: Literal["postgresql+asyncpg", "sqlite+aiosqlite"] = Field(
+        POSTGRES, description="SQLAlchemy driver: postgresql+asyncpg or sqlite+aiosqlite."
+    )
+    host: str | None = Field(
+        "localhost", description="Hostname, IP address or socket directory (PostgreSQL)."
+    )
+    port: int | None = Field(5432, ge=1, le=65535, description="TCP port (PostgreSQL).")
+    username: str | None = Field("postgres", description="Role to connect as (PostgreSQL).")
+    password: SecretStr = Field(SecretStr(""), description="Password of that role.")
+    database: str = Field(
+        "app",
+        min_length=1,
+        description="Database name; for SQLite the file's path, relative to settings.toml.",
+    )
+    options: dict[str, str] = Field(
+        default_factory=dict,
+        description="Driver options from the URL query (sslmode is translated for asyncpg).",
+    )
+    connect_timeout: float = Field(
+        5.0, gt=0, le=300, description="Seconds to wait for a connection or a health check."
+    )
+    command_timeout: float = Field(
+        30.0, gt=0, le=86400, description="Seconds a single statement may run (PostgreSQL)."
+    )
+    pool: PoolConfig = Field(default_factory=PoolConfig)  # type: ignore[arg-type]
+
+    @field_validator("host")
+    @classmethod
+    def _check_host(cls, host: str | None) -> str | None:
+        if host is None:
+            return None
+        if not host:
+            raise ValueError("must not be empty")
+        if len(host) > 253:
+            raise ValueError(f"is {len(host)} characters long; at most 253 are allowed")
+        if any(ch.isspace() or not ch.isprintable() for ch in host):
+            raise ValueError("must not contain whitespace or control characters")
+        if host.startswith("/"):
+            return host  # a Unix socket directory
+        try:
+            return str(ipaddress.ip_address(host.strip("[]")))
+        except ValueError:
+            pass
+        if all(_HOSTNAME.match(label) for label in host.rstrip(".").split(".")):
+            return host
+        raise ValueError("is neither a hostname, an IP address nor a socket directory")
+
+    @field_validator("options")
+    @classmethod
+    def _translate_sslmode(cls, options: dict[str, str]) -> dict[str, str]:
+        options = dict(options)
+        mode = options.pop("sslmode", None)
+        if mode is not None:
+            if "ssl" in options and options["ssl"] != mode:
+                raise ValueError("sets both sslmode and ssl to different values")
+            options["ssl"] = mode
+        if "ssl" in options and options["ssl"] not in SSL_MODES:
+            raise ValueError(f"ssl must be one of {', '.join(SSL_MODES)}")
+        return options
+
+    @property
+    def is_sqlite(self) -> bool:
+        return self.driver == SQLITE
+
+    @cached_property
+    def url(self) -> URL:
+        """The SQLAlchemy URL; its ``str()`` hides the password. Composed once, on first use."""
+        from sqlalchemy.engine import URL
+
+        if self.is_sqlite:
+            return URL.create(SQLITE, database=self.database)
+        return URL.create(
+            POSTGRES,
+            username=self.username,
+            password=self.password.get_secret_value() or None,
+            host=self.host,
+            port=self.port,
+            database=self.database,
+            query=self.options,
+        )
+
+
+class CorsConfig(FrozenModel):
+    """Cross-origin requests the browser may make."""
+
+    origins: StrList = Field(default_factory=list, description="Allowed origins, or '*'.")
+    allow_credentials: bool = Field(False, description="Allow cookies and Authorization.")
+    allow_methods: StrList = Field(
+        default_factory=lambda: ["GET", "POST", "PUT", "PATCH", "DELETE"],
+        description="Allowed methods.",
+    )
+    allow_headers: StrList = Field(
+        default_factory=lambda: ["Authorization", "Content-Type", "X-Request-ID"],
+        description="Allowed request headers.",
+    )
+
+    @field_validator("origins")
+    @classmethod
+    def _check_origins(cls, origins: list[str]) -> list[str]:
+        for origin in origins:
+            if origin != "*" and not _ORIGIN.match(origin):
+                raise ValueError(
+                    f"{origin!r} is not an origin: write scheme://host[:port], with no path "
+                    "or trailing slash"
+                )
+        return origins
+
+
+class Settings(FrozenModel):
+    """The application's settings: loaded and validated once, then read-only."""
+
+    environment: str = Field("development", description="Set by ENV_FOR_DYNACONF.")
+    debug: bool = Field(False, description="Tracebacks in error responses. Never in production.")
+    secret_key: SecretStr = Field(description="Signing key; 32+ characters in production.")
+    allowed_hosts: StrList = Field(
+        default_factory=lambda: ["localhost", "127.0.0.1"],
+        description="Host headers the app answers; others get 400.",
+    )
+    log_level: Literal["debug", "info", "warning", "error"] = Field(
+        "info", description="debug, info, warning or error."
+    )
+    cors: CorsConfig = Field(default_factory=CorsConfig)  # type: ignore[arg-type]
+    database: DatabaseConfig = Field(default_factory=DatabaseConfig)  # type: ignore[arg-type]
+
+    _sources: Sources | None = PrivateAttr(default=None)
+
+    @field_validator("environment", "log_level", mode="before")
+    @classmethod
+    def _lower(cls, value: Any) -> Any:
+        return value.strip().lower() if isinstance(value, str) else value
+
+    @property
+    def sources(self) -> Sources | None:
+        """Where the values came from, when loaded by :func:`settings.load_settings`."""
+        return self._sources
+
+
+SECRET_KEYS = frozenset({"secret_key", "database.password"})
