@@ -56,7 +56,8 @@ E010 = Problem(
 )
 W001 = Problem(
     "settings", "settings.local.toml is loaded; it is meant for one developer's machine",
-    origin="settings.local.toml", id="security.W001", severity="warning", hint="remove settings.local.toml from the deployment",
+    origin="settings.local.toml", id="security.W001", severity="warning",
+    hint="remove settings.local.toml from the deployment",
 )
 W002 = Problem(
     "settings", "unknown APP_ variable", id="settings.W002", severity="warning",

@@ -45,7 +45,8 @@ def parse_list(value: Any) -> Any:
         try:
             items = json.loads(text)
         except json.JSONDecodeError as exc:
-            raise ValueError(f"is not a valid JSON array ({exc.msg} at column {exc.colno})") from None
+            detail = f"{exc.msg} at column {exc.colno}"
+            raise ValueError(f"is not a valid JSON array ({detail})") from None
         if not isinstance(items, list) or not all(isinstance(item, str) for item in items):
             raise ValueError("must be a JSON array of strings")
     else:
@@ -78,7 +79,7 @@ class DatabaseConfig(FrozenModel):
     """Where the database is. ``url`` is composed from the parts, every character escaped."""
 
     driver: Literal["postgresql+asyncpg", "sqlite+aiosqlite"] = Field(
-        POSTGRES, description="SQLAlchemy driver: postgresql+asyncpg or sqlite+aiosqlite."
+        "postgresql+asyncpg", description="SQLAlchemy driver: postgresql+asyncpg or sqlite+aiosqlite."
     )
     host: str | None = Field(
         "localhost", description="Hostname, IP address or socket directory (PostgreSQL)."
@@ -101,7 +102,7 @@ class DatabaseConfig(FrozenModel):
     command_timeout: float = Field(
         30.0, gt=0, le=86400, description="Seconds a single statement may run (PostgreSQL)."
     )
-    pool: PoolConfig = Field(default_factory=PoolConfig)  # type: ignore[arg-type]
+    pool: PoolConfig = Field(default_factory=PoolConfig)
 
     @field_validator("host")
     @classmethod
@@ -198,8 +199,8 @@ class Settings(FrozenModel):
     log_level: Literal["debug", "info", "warning", "error"] = Field(
         "info", description="debug, info, warning or error."
     )
-    cors: CorsConfig = Field(default_factory=CorsConfig)  # type: ignore[arg-type]
-    database: DatabaseConfig = Field(default_factory=DatabaseConfig)  # type: ignore[arg-type]
+    cors: CorsConfig = Field(default_factory=CorsConfig)
+    database: DatabaseConfig = Field(default_factory=DatabaseConfig)
 
     _sources: Sources | None = PrivateAttr(default=None)
 
