@@ -79,7 +79,7 @@ class DatabaseConfig(FrozenModel):
     """Where the database is. ``url`` is composed from the parts, every character escaped."""
 
     driver: Literal["postgresql+asyncpg", "sqlite+aiosqlite"] = Field(
-        "postgresql+asyncpg", description="SQLAlchemy driver: postgresql+asyncpg or sqlite+aiosqlite."
+        "postgresql+asyncpg", description="postgresql+asyncpg, or sqlite+aiosqlite."
     )
     host: str | None = Field(
         "localhost", description="Hostname, IP address or socket directory (PostgreSQL)."
