@@ -1,0 +1,1 @@
+"""Benchmarks of the settings framework: ``python -m benchmarks`` (see benchmarks/README.md)."""

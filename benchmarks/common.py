@@ -1,0 +1,57 @@
+"""What every benchmark shares: the repository, a clean settings directory, the environment."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import socket
+import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parent.parent
+
+#: What production needs to validate, as ``APP_`` variables that all loaders understand.
+PRODUCTION_ENVIRON = {
+    "APP_SECRET_KEY": "bench-Zq7xK2mL9vB4nR8tW1yC6dF3hJ5pS0aE",
+    "APP_DATABASE__PASSWORD": "bench-password",
+    "APP_DATABASE__HOST": "db.internal",
+    "APP_ALLOWED_HOSTS": '["api.example.com"]',
+}
+
+#: Variables that would change what a loader sees; removed from every child's environment.
+_CONFIG_PREFIXES = ("APP_", "DB_", "DYNACONF_", "PYDANTIC_", "UVICORN_")
+_CONFIG_NAMES = {
+    "DATABASE_URL", "SECRET_KEY", "CORS_ORIGINS", "ENV_FOR_DYNACONF", "SETTINGS_FILE_FOR_DYNACONF",
+}
+
+
+@contextmanager
+def settings_dir() -> Iterator[Path]:
+    """A temporary directory holding only a copy of ``settings.toml``.
+
+    The repository may hold a developer's ``.secrets.toml`` or ``settings.local.toml``; the
+    benchmarks must read the same files on every machine.
+    """
+    with tempfile.TemporaryDirectory(prefix="bench-settings-") as name:
+        shutil.copy(REPO / "settings.toml", name)
+        yield Path(name)
+
+
+def child_environ(extra: dict[str, str] | None = None) -> dict[str, str]:
+    """``os.environ`` without configuration variables, plus ``extra`` and the repo on the path."""
+    environ = {
+        name: value
+        for name, value in os.environ.items()
+        if not name.startswith(_CONFIG_PREFIXES) and name not in _CONFIG_NAMES
+        and not (name.endswith("_FILE") and name.removesuffix("_FILE") in _CONFIG_NAMES)
+    }
+    environ["PYTHONPATH"] = str(REPO)
+    return {**environ, **(extra or {})}
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])

@@ -1,0 +1,131 @@
+"""Samples, interleaved rounds, targets and the printed table.
+
+Every benchmark here compares variants measured in the same run: each round runs every variant
+once, in a rotated order, so that a noisy neighbour on a shared machine slows all of them alike.
+A ratio is the median of the per-round ratios (paired by round), not a ratio of two medians
+taken at different moments.
+"""
+
+from __future__ import annotations
+
+import statistics
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+
+
+@dataclass
+class Series:
+    """One variant's samples, one per round. ``higher_is_better`` for throughput."""
+
+    name: str
+    unit: str
+    samples: list[float] = field(default_factory=list)
+    higher_is_better: bool = False
+
+    @property
+    def median(self) -> float:
+        return statistics.median(self.samples)
+
+
+@dataclass(frozen=True)
+class Target:
+    """``numerator / denominator`` (per-round, median) compared with ``limit``."""
+
+    label: str
+    numerator: str
+    denominator: str
+    op: str  # "<=" or ">="
+    limit: float
+
+
+@dataclass
+class Outcome:
+    target: Target
+    ratio: float
+    spread: tuple[float, float]
+
+    @property
+    def passed(self) -> bool:
+        if self.target.op == "<=":
+            return self.ratio <= self.target.limit
+        return self.ratio >= self.target.limit
+
+
+@dataclass
+class Section:
+    """One benchmark's series, targets and notes (facts checked along the way)."""
+
+    title: str
+    series: dict[str, Series] = field(default_factory=dict)
+    targets: list[Target] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+
+    def add(self, name: str, unit: str, *, higher_is_better: bool = False) -> Series:
+        self.series[name] = Series(name, unit, higher_is_better=higher_is_better)
+        return self.series[name]
+
+    def outcomes(self) -> list[Outcome]:
+        results = []
+        for target in self.targets:
+            top = self.series[target.numerator].samples
+            bottom = self.series[target.denominator].samples
+            ratios = [a / b for a, b in zip(top, bottom, strict=True) if b > 0]
+            if ratios:
+                results.append(Outcome(target, statistics.median(ratios), (min(ratios), max(ratios))))
+        return results
+
+
+def interleave(
+    variants: Sequence[tuple[Series, Callable[[], float]]], rounds: int, warmup: int = 1
+) -> None:
+    """Run every variant once per round, rotating the order; discard ``warmup`` rounds."""
+    count = len(variants)
+    for index in range(warmup + rounds):
+        shift = index % count
+        for series, run in [*variants[shift:], *variants[:shift]]:
+            value = run()
+            if index >= warmup:
+                series.samples.append(value)
+
+
+def _number(value: float) -> str:
+    if value >= 1000:
+        return f"{value:,.0f}"
+    if value >= 100:
+        return f"{value:.0f}"
+    if value >= 10:
+        return f"{value:.1f}"
+    return f"{value:.2f}"
+
+
+def render(sections: Sequence[Section]) -> str:
+    """A plain-text table (also valid Markdown) of every series, then every target."""
+    lines = [
+        "| benchmark | variant | unit | min | median | max | n |",
+        "|---|---|---|---:|---:|---:|---:|",
+    ]
+    for section in sections:
+        for series in section.series.values():
+            if not series.samples:
+                continue
+            values = (min(series.samples), series.median, max(series.samples))
+            cells = " | ".join(_number(v) for v in values)
+            lines.append(
+                f"| {section.title} | {series.name} | {series.unit} | {cells} "
+                f"| {len(series.samples)} |"
+            )
+    lines += ["", "| target | ratio (median of per-round ratios) | round range | limit | result |",
+              "|---|---:|---:|---:|---|"]
+    for section in sections:
+        for outcome in section.outcomes():
+            target = outcome.target
+            low, high = outcome.spread
+            verdict = "PASS" if outcome.passed else "FAIL"
+            lines.append(
+                f"| {section.title}: {target.label} | {outcome.ratio:.3f}x "
+                f"| {low:.2f}-{high:.2f} | {target.op} {target.limit:g} | {verdict} |"
+            )
+    notes = [f"- {section.title}: {note}" for section in sections for note in section.notes]
+    if notes:
+        lines += ["", *notes]
+    return "\n".join(lines)
