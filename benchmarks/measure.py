@@ -51,6 +51,14 @@ class Outcome:
         return self.ratio >= self.target.limit
 
 
+@dataclass(frozen=True)
+class Check:
+    """A fact verified along the way (no timing), shown with the targets."""
+
+    label: str
+    passed: bool
+
+
 @dataclass
 class Section:
     """One benchmark's series, targets and notes (facts checked along the way)."""
@@ -58,6 +66,7 @@ class Section:
     title: str
     series: dict[str, Series] = field(default_factory=dict)
     targets: list[Target] = field(default_factory=list)
+    checks: list[Check] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
 
     def add(self, name: str, unit: str, *, higher_is_better: bool = False) -> Series:
@@ -86,6 +95,14 @@ def interleave(
             value = run()
             if index >= warmup:
                 series.samples.append(value)
+
+
+def verdicts(sections: Sequence[Section]) -> list[bool]:
+    """Every target's and check's pass/fail, in table order."""
+    return [
+        *(outcome.passed for section in sections for outcome in section.outcomes()),
+        *(check.passed for section in sections for check in section.checks),
+    ]
 
 
 def _number(value: float) -> str:
@@ -125,6 +142,9 @@ def render(sections: Sequence[Section]) -> str:
                 f"| {section.title}: {target.label} | {outcome.ratio:.3f}x "
                 f"| {low:.2f}-{high:.2f} | {target.op} {target.limit:g} | {verdict} |"
             )
+        for check in section.checks:
+            verdict = "PASS" if check.passed else "FAIL"
+            lines.append(f"| {section.title}: {check.label} | | | | {verdict} |")
     notes = [f"- {section.title}: {note}" for section in sections for note in section.notes]
     if notes:
         lines += ["", *notes]

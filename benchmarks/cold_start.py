@@ -1,0 +1,127 @@
+"""Cold start: a new Python process that loads and validates the production settings.
+
+Each variant is ``python -c CODE`` run in a directory holding only ``settings.toml``, with the
+``APP_`` variables production needs. Measured: process start to exit, wall clock.
+"""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+import time
+import tomllib
+from collections.abc import Callable
+from pathlib import Path
+
+from benchmarks.common import PRODUCTION_ENVIRON, REPO, child_environ, settings_dir
+from benchmarks.measure import Check, Section, Target, interleave
+
+TITLE = "cold start"
+OURS = "ours: load_settings('production')"
+OURS_CLI = "ours: python -m settings check"
+DYNACONF = "Dynaconf + Pydantic, naive"
+PYDANTIC_SETTINGS = "pydantic-settings (TOML + env)"
+
+VARIANTS = {
+    "python -c pass (interpreter)": ["-c", "pass"],
+    OURS: ["-c", "from settings import load_settings; load_settings('production')"],
+    DYNACONF: ["-c", "from benchmarks.naive import load_dynaconf; load_dynaconf('production')"],
+    PYDANTIC_SETTINGS: ["-c", "from benchmarks.naive_pydantic_settings import load; load()"],
+    "tomllib + Pydantic alone": [
+        "-c", "from benchmarks.naive import load_tomllib; load_tomllib('production')"
+    ],
+    "import dynaconf alone": ["-c", "import dynaconf"],
+}
+
+#: Modules that must not load on the settings path: the web stack, the engine, the drivers.
+FORBIDDEN = ("fastapi", "starlette", "uvicorn", "sqlalchemy.engine", "sqlalchemy.ext.asyncio",
+             "asyncpg", "aiosqlite", "psycopg", "psycopg2", "sqlite3")
+
+_REPORT_MODULES = """
+import atexit, sys
+def _report():
+    names = sorted(m for m in sys.modules if m.split('.')[0] in {roots!r} or m in {names!r})
+    bad = [m for m in names if m in {names!r}]
+    dyn = 'dynaconf' in sys.modules
+    print('BENCH-MODULES', ','.join(bad) or '-', 'dynaconf' if dyn else '-', file=sys.stderr)
+atexit.register(_report)
+"""
+
+
+def cli_available() -> bool:
+    return (REPO / "settings" / "__main__.py").is_file()
+
+
+def run(rounds: int) -> Section:
+    section = Section(TITLE)
+    variants = dict(VARIANTS)
+    if cli_available():
+        variants[OURS_CLI] = ["-m", "settings", "check", "--env", "production"]
+    else:
+        section.notes.append("python -m settings check: not measured (settings/__main__.py absent)")
+    with settings_dir() as root:
+        environ = child_environ(PRODUCTION_ENVIRON)
+        _check_fixture(root, section)
+        for name in (OURS, OURS_CLI):
+            if name in variants:
+                bad, detail = _imports(variants[name], root, environ)
+                label = f"{name} imports no web stack, SQLAlchemy engine or DB driver"
+                section.checks.append(Check(label, not bad))
+                section.notes.append(f"{name}: {detail}")
+        timed = [(section.add(name, "ms"), _timer(argv, root, environ))
+                 for name, argv in variants.items()]
+        interleave(timed, rounds)
+    for reference, limit in ((DYNACONF, 1.0), (PYDANTIC_SETTINGS, 1.1)):
+        for ours in (OURS, OURS_CLI):
+            if ours in section.series:
+                section.targets.append(Target(f"{ours} / {reference}", ours, reference, "<=", limit))
+    return section
+
+
+def _timer(argv: list[str], root: Path, environ: dict[str, str]) -> Callable[[], float]:
+    command = [sys.executable, *argv]
+    completed = subprocess.run(command, cwd=root, env=environ, capture_output=True, text=True)
+    if completed.returncode != 0:
+        raise RuntimeError(f"{' '.join(argv)} failed ({completed.returncode}):\n{completed.stderr}")
+
+    def sample() -> float:
+        start = time.perf_counter()
+        subprocess.run(command, cwd=root, env=environ, stdout=subprocess.DEVNULL,
+                       stderr=subprocess.DEVNULL, check=True)
+        return (time.perf_counter() - start) * 1000
+
+    return sample
+
+
+def _imports(argv: list[str], root: Path, environ: dict[str, str]) -> tuple[bool, str]:
+    """Whether the variant imported any of :data:`FORBIDDEN`, and what it imported."""
+    hook = _REPORT_MODULES.format(roots=tuple({m.split(".")[0] for m in FORBIDDEN}),
+                                  names=FORBIDDEN)
+    if argv[0] == "-c":
+        command = ["-c", hook + argv[1]]
+    else:  # -m module args...: run the module under the hook
+        module, *args = argv[1:]
+        command = ["-c", hook + f"import runpy; sys.argv = {[module, *args]!r}; "
+                   f"runpy.run_module({module!r}, run_name='__main__', alter_sys=True)"]
+    completed = subprocess.run([sys.executable, *command], cwd=root, env=environ,
+                               capture_output=True, text=True)
+    line = next((ln for ln in completed.stderr.splitlines() if ln.startswith("BENCH-MODULES")), "")
+    if not line:
+        return True, f"could not inspect sys.modules (exit {completed.returncode})"
+    _, bad, dynaconf = line.split()
+    verdict = "none imported" if bad == "-" else f"IMPORTED {bad}"
+    loaded = "imported" if dynaconf != "-" else "not imported (no @tokens in the files)"
+    return bad != "-", f"web stack / SQLAlchemy engine / DB drivers: {verdict}; Dynaconf {loaded}"
+
+
+def _check_fixture(root: Path, section: Section) -> None:
+    """The pydantic-settings TOML must say what settings.toml says for production."""
+    from benchmarks.naive import _deep_update
+    from benchmarks.naive_pydantic_settings import TOML_FILE
+
+    document = tomllib.loads((root / "settings.toml").read_text())
+    merged: dict[str, object] = {}
+    _deep_update(merged, document["default"])
+    _deep_update(merged, document["production"])
+    if tomllib.loads(TOML_FILE.read_text()) != merged:
+        section.notes.append(f"WARNING: {TOML_FILE.name} differs from settings.toml's production")
