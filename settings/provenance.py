@@ -80,6 +80,10 @@ def merge(layers: Iterable[Layer]) -> tuple[dict[str, Any], dict[str, tuple[Assi
     history: dict[str, list[Assignment]] = {}
     for layer in layers:
         for key, value in layer.values.items():
+            # A value replaces a table of the same name and a table replaces a value, so the
+            # winning keys always nest: never both ``a.b`` and ``a.b.c``.
+            for other in [k for k in values if k.startswith(f"{key}.") or key.startswith(f"{k}.")]:
+                del values[other]
             values[key] = value
             history.setdefault(key, []).append(Assignment(key, layer.origin, value))
     return values, {key: tuple(assignments) for key, assignments in history.items()}
