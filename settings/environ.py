@@ -13,7 +13,7 @@ from typing import Any
 
 from settings.database_url import parse_database_url
 from settings.errors import Problem
-from settings.keys import unknown_key
+from settings.keys import schema_keys, unknown_key
 from settings.provenance import Layer
 from settings.schema import parse_list
 
@@ -105,6 +105,8 @@ def read_secret_file(path: str) -> str:
 def _prefixed(name: str, value: str, source: EnvironmentSource) -> None:
     dotted = name[len(PREFIX) :].lower().replace(NESTING, ".")
     reason = unknown_key(dotted) if dotted else "unknown key"
+    if schema_keys().get(dotted) == "mapping":  # text can never be a table of options
+        reason = f"is a table; set its keys ({name}{NESTING}<KEY>) instead"
     if reason is None:
         source.layers.append(Layer(f"env {name}", {dotted: value}))
     elif reason.startswith("unknown key"):
