@@ -47,6 +47,8 @@ def parse_list(value: Any) -> Any:
         except json.JSONDecodeError as exc:
             detail = f"{exc.msg} at column {exc.colno}"
             raise ValueError(f"is not a valid JSON array ({detail})") from None
+        except RecursionError:  # "[[[[..." nested deeper than the interpreter's stack
+            raise ValueError("is not a valid JSON array (nested too deeply)") from None
         if not isinstance(items, list) or not all(isinstance(item, str) for item in items):
             raise ValueError("must be a JSON array of strings")
     else:
