@@ -7,7 +7,8 @@ are decoded once.
 
 from __future__ import annotations
 
-from urllib.parse import parse_qsl, unquote
+import re
+from urllib.parse import unquote
 
 from settings.schema import POSTGRES, SQLITE
 
@@ -19,6 +20,16 @@ SCHEMES = {
     "sqlite+aiosqlite": SQLITE,
 }
 
+#: libpq connection parameters a URL may give in its query instead of its other parts.
+QUERY_FIELDS = {
+    "host": "database.host",  # postgresql:///db?host=/var/run/postgresql
+    "port": "database.port",
+    "user": "database.username",
+    "password": "database.password",
+    "dbname": "database.database",
+}
+_QUERY_PASSWORD = re.compile(r"([?&]password=)[^&]*", re.IGNORECASE)
+
 
 def mask_url(url: str) -> str:
     """The URL with its password replaced by ``****``; text that is no URL is not shown."""
@@ -28,7 +39,8 @@ def mask_url(url: str) -> str:
     userinfo, at, hostpart = rest.rpartition("@")
     if at and ":" in userinfo:
         userinfo = userinfo.partition(":")[0] + ":****"
-    return f"{scheme}://{userinfo}{at}{hostpart}"
+    masked = f"{scheme}://{userinfo}{at}{hostpart}"
+    return _QUERY_PASSWORD.sub(r"\1****", masked)
 
 
 def parse_database_url(url: str) -> dict[str, str]:
@@ -57,13 +69,9 @@ def parse_database_url(url: str) -> dict[str, str]:
         values["database.port"] = port
     if unquote(path):
         values["database.database"] = unquote(path)
-    for name, value in parse_qsl(query, keep_blank_values=True):
-        if name == "host":  # libpq: postgresql:///db?host=/var/run/postgresql
-            values["database.host"] = value
-        elif name == "port":
-            values["database.port"] = value
-        else:
-            values[f"database.options.{name}"] = value
+    for pair in filter(None, query.split("&")):
+        name, _, value = (unquote(part) for part in pair.partition("="))
+        values[QUERY_FIELDS.get(name, f"database.options.{name}")] = value
     return values
 
 
