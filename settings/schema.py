@@ -59,6 +59,16 @@ def parse_list(value: Any) -> Any:
 StrList = Annotated[list[str], BeforeValidator(parse_list)]
 
 
+def _whole_number(value: Any) -> Any:
+    """Pydantic's lax mode takes TOML's ``1e3`` and ``true`` as integers; a port or a count not."""
+    if isinstance(value, bool | float):
+        raise ValueError(f"must be a whole number, not a {type(value).__name__}")
+    return value
+
+
+WholeNumber = Annotated[int, BeforeValidator(_whole_number)]
+
+
 class FrozenModel(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid", validate_default=True)
 
@@ -66,12 +76,14 @@ class FrozenModel(BaseModel):
 class PoolConfig(FrozenModel):
     """Connection pool, sized per environment."""
 
-    size: int = Field(5, ge=1, le=1000, description="Connections kept open in the pool.")
-    max_overflow: int = Field(10, ge=0, le=1000, description="Extra connections under load.")
+    size: WholeNumber = Field(5, ge=1, le=1000, description="Connections kept open in the pool.")
+    max_overflow: WholeNumber = Field(
+        10, ge=0, le=1000, description="Extra connections under load."
+    )
     timeout: float = Field(
         30.0, gt=0, le=3600, description="Seconds a request waits for a free connection."
     )
-    recycle: int = Field(
+    recycle: WholeNumber = Field(
         1800, ge=-1, description="Seconds after which a connection is replaced; -1 never."
     )
     pre_ping: bool = Field(True, description="Test each connection before handing it out.")
@@ -86,7 +98,7 @@ class DatabaseConfig(FrozenModel):
     host: str | None = Field(
         "localhost", description="Hostname, IP address or socket directory (PostgreSQL)."
     )
-    port: int | None = Field(5432, ge=1, le=65535, description="TCP port (PostgreSQL).")
+    port: WholeNumber | None = Field(5432, ge=1, le=65535, description="TCP port (PostgreSQL).")
     username: str | None = Field("postgres", description="Role to connect as (PostgreSQL).")
     password: SecretStr = Field(SecretStr(""), description="Password of that role.")
     database: str = Field(
