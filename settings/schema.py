@@ -163,14 +163,19 @@ class DatabaseConfig(FrozenModel):
 
         if self.is_sqlite:
             return URL.create(SQLITE, database=self.database)
+        host, query = self.host, self.options
+        if host is not None and host.startswith("/"):
+            # libpq's ?host= form: as the URL's host, a socket directory renders as a path
+            # (postgresql+asyncpg:///run/postgresql/app) that no parser reads back.
+            host, query = None, {**query, "host": host}
         return URL.create(
             POSTGRES,
             username=self.username,
             password=self.password.get_secret_value() or None,
-            host=self.host,
+            host=host,
             port=self.port,
             database=self.database,
-            query=self.options,
+            query=query,
         )
 
 
