@@ -21,7 +21,7 @@ from benchmarks.measure import Section, Target, interleave
 TITLE = "attribute read"
 
 
-def run(rounds: int, sample_seconds: float) -> Section:
+def run(rounds: int, sample_seconds: float, warmup: int = 1) -> Section:
     from dynaconf import Dynaconf
 
     from benchmarks.naive import Database, NaiveSettings
@@ -55,7 +55,7 @@ def run(rounds: int, sample_seconds: float) -> Section:
         timer = timeit.Timer(statement, globals={"s": target})
         number = _calibrate(timer, sample_seconds)
         variants.append((section.add(name, "ns/read"), _sampler(timer, number)))
-    interleave(variants, rounds)
+    interleave(variants, rounds, warmup)
     section.targets += [
         Target("ours / frozen Pydantic", "ours: settings.database.host",
                "frozen Pydantic model: .database.host", "<=", 1.5),

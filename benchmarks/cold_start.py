@@ -52,7 +52,7 @@ def cli_available() -> bool:
     return (REPO / "settings" / "__main__.py").is_file()
 
 
-def run(rounds: int) -> Section:
+def run(rounds: int, warmup: int = 1) -> Section:
     section = Section(TITLE)
     variants = dict(VARIANTS)
     if cli_available():
@@ -70,11 +70,12 @@ def run(rounds: int) -> Section:
                 section.notes.append(f"{name}: {detail}")
         timed = [(section.add(name, "ms"), _timer(argv, root, environ))
                  for name, argv in variants.items()]
-        interleave(timed, rounds)
+        interleave(timed, rounds, warmup)
     for reference, limit in ((DYNACONF, 1.0), (PYDANTIC_SETTINGS, 1.1)):
         for ours in (OURS, OURS_CLI):
             if ours in section.series:
-                section.targets.append(Target(f"{ours} / {reference}", ours, reference, "<=", limit))
+                label = f"{ours} / {reference}"
+                section.targets.append(Target(label, ours, reference, "<=", limit))
     return section
 
 

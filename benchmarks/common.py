@@ -20,6 +20,9 @@ PRODUCTION_ENVIRON = {
     "APP_ALLOWED_HOSTS": '["api.example.com"]',
 }
 
+#: What the request-path handlers return; the settings say the same (``APP_DATABASE__HOST``).
+BENCH_HOST = "db.internal"
+
 #: Variables that would change what a loader sees; removed from every child's environment.
 _CONFIG_PREFIXES = ("APP_", "DB_", "DYNACONF_", "PYDANTIC_", "UVICORN_")
 _CONFIG_NAMES = {

@@ -80,7 +80,8 @@ class Section:
             bottom = self.series[target.denominator].samples
             ratios = [a / b for a, b in zip(top, bottom, strict=True) if b > 0]
             if ratios:
-                results.append(Outcome(target, statistics.median(ratios), (min(ratios), max(ratios))))
+                spread = (min(ratios), max(ratios))
+                results.append(Outcome(target, statistics.median(ratios), spread))
         return results
 
 

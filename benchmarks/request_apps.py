@@ -1,0 +1,75 @@
+"""The request-path variants: ``create_app(settings)`` plus one ``GET /bench`` route each.
+
+Every variant has the app's full middleware stack; only the way the handler gets the value
+differs. Served by uvicorn with ``--factory benchmarks.request_apps:<variant>``; the settings
+directory comes from ``BENCH_SETTINGS_ROOT``.
+"""
+
+from __future__ import annotations
+
+import os
+from functools import lru_cache
+from typing import Annotated
+
+from fastapi import Depends, FastAPI, Request
+
+from app.deps import SettingsDep
+from app.main import create_app
+from benchmarks.common import BENCH_HOST as HOST
+from settings import Settings, load_settings
+
+
+def _app() -> tuple[FastAPI, Settings]:
+    settings = load_settings(root=os.environ["BENCH_SETTINGS_ROOT"])
+    return create_app(settings), settings
+
+
+def constant() -> FastAPI:
+    """The reference: the handler returns a module constant."""
+    app, _ = _app()
+
+    @app.get("/bench")
+    async def bench() -> dict[str, str | None]:
+        return {"host": HOST}
+
+    return app
+
+
+def settings_dep() -> FastAPI:
+    """Ours: the frozen settings through ``app.deps.SettingsDep``."""
+    app, _ = _app()
+
+    @app.get("/bench")
+    async def bench(settings: SettingsDep) -> dict[str, str | None]:
+        return {"host": settings.database.host}
+
+    return app
+
+
+def app_state() -> FastAPI:
+    """For reference: the settings stored on ``app.state``, read through ``Request``."""
+    app, settings = _app()
+    app.state.bench_settings = settings
+
+    @app.get("/bench")
+    async def bench(request: Request) -> dict[str, str | None]:
+        return {"host": request.app.state.bench_settings.database.host}
+
+    return app
+
+
+def sync_depends() -> FastAPI:
+    """For reference: FastAPI's documented ``@lru_cache def get_settings()`` under ``Depends``."""
+    app, settings = _app()
+
+    @lru_cache
+    def get_settings() -> Settings:
+        return settings
+
+    @app.get("/bench")
+    async def bench(
+        settings: Annotated[Settings, Depends(get_settings)],
+    ) -> dict[str, str | None]:
+        return {"host": settings.database.host}
+
+    return app

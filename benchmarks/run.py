@@ -1,0 +1,135 @@
+"""``python -m benchmarks``: run every benchmark, print the table, optionally write results.
+
+    python -m benchmarks                 # full run, about 3 minutes on 2 cores
+    python -m benchmarks --quick         # fewer, shorter rounds, under a minute
+    python -m benchmarks --smoke         # one tiny round of each: proves it runs, times nothing
+    python -m benchmarks --only cold,attribute --markdown benchmarks/results.md
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime
+import os
+import platform
+import subprocess
+import sys
+from dataclasses import dataclass
+from importlib import metadata
+from pathlib import Path
+
+if __package__ in (None, ""):  # python benchmarks/run.py
+    sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from benchmarks import app_start, attribute_read, cold_start, request_path
+from benchmarks.common import REPO
+from benchmarks.measure import Section, render, verdicts
+
+
+@dataclass(frozen=True)
+class Plan:
+    """How long each benchmark runs."""
+
+    rounds: int  # interleaved rounds of the in-process and process benchmarks
+    read_seconds: float  # per attribute-read sample
+    load_rounds: int  # rounds of the request-path load
+    load_seconds: float  # per request-path sample
+    warmup: int = 1
+
+
+PLANS = {
+    "full": Plan(rounds=20, read_seconds=0.1, load_rounds=7, load_seconds=3.0),
+    "quick": Plan(rounds=5, read_seconds=0.03, load_rounds=3, load_seconds=1.0),
+    "smoke": Plan(rounds=1, read_seconds=0.001, load_rounds=1, load_seconds=0.1, warmup=0),
+}
+DESCRIPTION = "Benchmarks of the settings framework; prints a table of ratios and targets."
+BENCHMARKS = ("attribute", "cold", "request", "start")
+PACKAGES = ("pydantic", "pydantic-core", "dynaconf", "pydantic-settings", "fastapi", "starlette",
+            "uvicorn", "sqlalchemy", "asyncpg")
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m benchmarks", description=DESCRIPTION)
+    mode = parser.add_mutually_exclusive_group()
+    mode.add_argument("--quick", action="store_true", help="fewer, shorter rounds")
+    mode.add_argument("--smoke", action="store_true", help="one tiny round of each")
+    parser.add_argument("--only", default=",".join(BENCHMARKS),
+                        help=f"comma-separated subset of {', '.join(BENCHMARKS)}")
+    parser.add_argument("--markdown", type=Path, help="also write the results to this file")
+    args = parser.parse_args(argv)
+    chosen = [name.strip() for name in args.only.split(",") if name.strip()]
+    if unknown := set(chosen) - set(BENCHMARKS):
+        parser.error(f"unknown benchmark(s): {', '.join(sorted(unknown))}")
+    plan = PLANS["smoke" if args.smoke else "quick" if args.quick else "full"]
+
+    sections: list[Section] = []
+    skipped: list[str] = []
+    for name in BENCHMARKS:
+        if name not in chosen:
+            continue
+        print(f"running {name} ...", file=sys.stderr, flush=True)
+        if name == "attribute":
+            sections.append(attribute_read.run(plan.rounds, plan.read_seconds, plan.warmup))
+        elif name == "cold":
+            sections.append(cold_start.run(plan.rounds, plan.warmup))
+        elif not app_start.available():
+            skipped.append(f"{name}: app/main.py not found")
+        elif name == "request":
+            sections.append(request_path.run(plan.load_rounds, plan.load_seconds, plan.warmup))
+        else:
+            sections.append(app_start.run(plan.rounds, plan.warmup))
+
+    table = render(sections)
+    results = verdicts(sections)
+    summary = f"{sum(results)} of {len(results)} targets and checks pass"
+    summary += "".join(f"\nskipped {reason}" for reason in skipped)
+    print(f"\n{machine()}\n\n{table}\n\n{summary}")
+    if args.markdown:
+        mode_name = "smoke" if args.smoke else "quick" if args.quick else "full"
+        args.markdown.write_text(
+            f"# Benchmark results\n\nCommand: `python -m benchmarks"
+            f"{' --' + mode_name if mode_name != 'full' else ''}`\n\n{machine()}\n\n{table}\n\n"
+            f"{summary}\n"
+        )
+    return 0
+
+
+def machine() -> str:
+    """The machine and software the numbers belong to."""
+    cpu = "unknown"
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                cpu = line.split(":", 1)[1].strip()
+                break
+    except OSError:
+        cpu = platform.processor() or "unknown"
+    usable = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
+    versions = ", ".join(f"{name} {_version(name)}" for name in PACKAGES)
+    return "\n".join([
+        f"- date: {datetime.datetime.now(datetime.UTC):%Y-%m-%d %H:%M UTC}",
+        f"- machine: {usable} usable CPUs (nproc), {cpu}, {platform.platform()}",
+        f"- Python {platform.python_version()} ({platform.python_implementation()})",
+        f"- {versions}",
+        f"- commit: {_commit()}",
+    ])
+
+
+def _version(name: str) -> str:
+    try:
+        return metadata.version(name)
+    except metadata.PackageNotFoundError:
+        return "absent"
+
+
+def _commit() -> str:
+    try:
+        completed = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=REPO,
+                                   capture_output=True, text=True, check=True)
+    except (OSError, subprocess.CalledProcessError):
+        return "unknown"
+    return completed.stdout.strip()
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
