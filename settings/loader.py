@@ -21,6 +21,7 @@ values never pass through Dynaconf: they stay literal text.
 
 from __future__ import annotations
 
+import functools
 import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -68,12 +69,12 @@ def load_layers(env: str | None, root: Path, environ: Mapping[str, str]) -> Load
             if table in tables:
                 origin = f"{name} [{table}]"
                 loaded.layers.append(Layer(origin, flatten(tables[table])))
-    _evaluate_tokens(loaded, environ)
+    variables = read_environment(environ)
+    _evaluate_tokens(loaded, environ, variables.layers)
     for table in ("default", DEFAULT_ENV):
         secret = documents[SETTINGS_FILE].get(table, {}).get("secret_key")
         if isinstance(secret, str):
             loaded.development_secrets.add(_evaluated_secret(loaded, table, secret))
-    variables = read_environment(environ)
     loaded.layers += variables.layers
     loaded.errors += variables.errors
     loaded.unknown_variables = variables.unknown
@@ -166,36 +167,102 @@ def _check_tables(file: str, tables: dict[str, Any], environments: list[str]) ->
     return problems
 
 
-def _evaluate_tokens(loaded: Loaded, environ: Mapping[str, str]) -> None:
-    """Apply Dynaconf's tokens to the files' string values, in place."""
-    if not any(_is_token(v) for layer in loaded.layers for v in layer.values.values()):
-        return  # Dynaconf is imported only for files that use its tokens
-    from dynaconf.utils.boxing import DynaBox
-    from dynaconf.utils.parse_conf import Lazy, parse_conf_data
+def _evaluate_tokens(loaded: Loaded, environ: Mapping[str, str], variables: list[Layer]) -> None:
+    """Apply Dynaconf's tokens to the files' strings, list items included, in place.
 
+    ``{env[X]}`` reads ``environ``; ``{this.database.host}`` and ``@get database.host`` read the
+    merged values, environment variables included, as Dynaconf's ``this`` would.
+    """
+    if not any(_has_token(v) for layer in loaded.layers for v in layer.values.values()):
+        return  # Dynaconf is imported only for files that use its tokens
     from settings.provenance import merge, unflatten
 
-    merged = DynaBox(unflatten(merge(loaded.layers)[0]), box_settings={})
+    literal = frozenset(key for layer in variables for key in layer.values)
+    this = _This(unflatten(merge([*loaded.layers, *variables])[0]), environ, literal)
     for index, layer in enumerate(loaded.layers):
         values = dict(layer.values)
         for key, value in layer.values.items():
-            if not _is_token(value):
+            if not _has_token(value):
                 continue
             try:
-                if value.split(" ", 1)[0] in UNSUPPORTED_TOKENS:
-                    raise ValueError("tables merge and lists replace by themselves here")
-                parsed = parse_conf_data(value, tomlfy=False, box_settings={})
-                if isinstance(parsed, Lazy):
-                    lazy = parsed
-                    parsed = lazy.formatter(lazy.value, env=environ, this=merged)
-                    if lazy.casting is not None:
-                        parsed = lazy.casting(parsed)
-                values[key] = parsed.to_dict() if hasattr(parsed, "to_dict") else parsed
+                if isinstance(value, list):
+                    values[key] = [_evaluate(item, environ, this) for item in value]
+                else:
+                    values[key] = _evaluate(value, environ, this)
             except Exception as exc:  # Dynaconf raises many types; all mean a bad token
+                token = next(v for v in _strings(value) if _is_token(v)).split(" ", 1)[0]
                 detail = "" if key in SECRET_KEYS else f": {exc}"
-                message = f"cannot evaluate {value.split(' ', 1)[0]}{detail}"
-                loaded.errors.append(Problem(key, message, layer.origin))
+                loaded.errors.append(Problem(key, f"cannot evaluate {token}{detail}", layer.origin))
         loaded.layers[index] = Layer(layer.origin, values)
+
+
+def _evaluate(value: Any, environ: Mapping[str, str], this: _This) -> Any:
+    if not _is_token(value):
+        return value
+    from dynaconf.utils.parse_conf import Lazy, parse_conf_data
+
+    if value.split(" ", 1)[0] in UNSUPPORTED_TOKENS:
+        raise ValueError("tables merge and lists replace by themselves here")
+    # AUTO_CAST given here, or Dynaconf reads it from os.environ and may skip every token.
+    parsed = parse_conf_data(value, tomlfy=False, box_settings={"AUTO_CAST_FOR_DYNACONF": True})
+    if isinstance(parsed, Lazy):
+        lazy = parsed
+        parsed = lazy.formatter(lazy.value, env=environ, this=this)
+        if lazy.casting is not None:
+            parsed = lazy.casting(parsed)
+    return parsed.to_dict() if hasattr(parsed, "to_dict") else parsed
+
+
+class _This:
+    """Dynaconf's ``this`` over the merged values: ``this.a.b``, ``this["a"]``, ``get("a.b")``.
+
+    Keys are case-insensitive. A file's value that is itself a token is evaluated when read;
+    values from environment variables (the ``literal`` keys) stay text.
+    """
+
+    def __init__(
+        self,
+        values: dict[str, Any],
+        environ: Mapping[str, str],
+        literal: frozenset[str],
+        prefix: str = "",
+    ) -> None:
+        self._values = values
+        self._environ = environ
+        self._literal = literal
+        self._prefix = prefix
+
+    def get(self, key: str, default: Any = None, cast: str | None = None, **_: Any) -> Any:
+        node: Any = self._values
+        for part in key.lower().split("."):
+            if not isinstance(node, dict) or part not in node:
+                return default
+            node = node[part]
+        if self._prefix + key.lower() not in self._literal:
+            evaluate = functools.partial(_evaluate, environ=self._environ, this=self)
+            node = [evaluate(v) for v in node] if isinstance(node, list) else evaluate(node)
+        if cast is not None:
+            from dynaconf.utils.parse_conf import apply_converter
+
+            node = apply_converter(cast, node, box_settings={})
+        return node
+
+    def __contains__(self, key: object) -> bool:
+        return isinstance(key, str) and self.get(key, default=_This) is not _This
+
+    def __getattr__(self, name: str) -> Any:
+        value = self.get(name, default=_This) if not name.startswith("__") else _This
+        if value is _This:
+            raise AttributeError(name)
+        if isinstance(value, dict):
+            return _This(value, self._environ, self._literal, f"{self._prefix}{name.lower()}.")
+        return value
+
+    def __getitem__(self, name: str) -> Any:
+        try:
+            return self.__getattr__(name)
+        except AttributeError:
+            raise KeyError(name) from None
 
 
 def _evaluated_secret(loaded: Loaded, table: str, raw: str) -> str:
@@ -208,3 +275,11 @@ def _evaluated_secret(loaded: Loaded, table: str, raw: str) -> str:
 
 def _is_token(value: Any) -> bool:
     return isinstance(value, str) and value.startswith("@")
+
+
+def _strings(value: Any) -> list[Any]:
+    return value if isinstance(value, list) else [value]
+
+
+def _has_token(value: Any) -> bool:
+    return any(_is_token(item) for item in _strings(value))

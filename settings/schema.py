@@ -167,7 +167,8 @@ class DatabaseConfig(FrozenModel):
         if host is not None and host.startswith("/"):
             # libpq's ?host= form: as the URL's host, a socket directory renders as a path
             # (postgresql+asyncpg:///run/postgresql/app) that no parser reads back.
-            host, query = None, {**query, "host": host}
+            query = {**query, "host": host}
+            host = None
         return URL.create(
             POSTGRES,
             username=self.username,
