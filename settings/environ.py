@@ -91,6 +91,8 @@ def read_secret_file(path: str) -> str:
             content = handle.read(MAX_FILE_BYTES + 1)
     except OSError as exc:
         raise ValueError(f"cannot read {path!r}: {exc.strerror or exc}") from None
+    except ValueError:  # open() refuses a path with a NUL byte
+        raise ValueError(f"cannot read {path!r}: not a valid path") from None
     if len(content) > MAX_FILE_BYTES:
         raise ValueError(f"{path!r} is larger than {MAX_FILE_BYTES} bytes")
     try:
