@@ -6,6 +6,7 @@ Each variant is ``python -c CODE`` run in a directory holding only ``settings.to
 
 from __future__ import annotations
 
+import importlib.util
 import subprocess
 import sys
 import time
@@ -55,6 +56,9 @@ def cli_available() -> bool:
 def run(rounds: int, warmup: int = 1) -> Section:
     section = Section(TITLE)
     variants = dict(VARIANTS)
+    if importlib.util.find_spec("pydantic_settings") is None:
+        del variants[PYDANTIC_SETTINGS]
+        section.notes.append("pydantic-settings: not measured (pip install -e '.[bench]')")
     if cli_available():
         variants[OURS_CLI] = ["-m", "settings", "check", "--env", "production"]
     else:
@@ -73,7 +77,7 @@ def run(rounds: int, warmup: int = 1) -> Section:
         interleave(timed, rounds, warmup)
     for reference, limit in ((DYNACONF, 1.0), (PYDANTIC_SETTINGS, 1.1)):
         for ours in (OURS, OURS_CLI):
-            if ours in section.series:
+            if ours in section.series and reference in section.series:
                 label = f"{ours} / {reference}"
                 section.targets.append(Target(label, ours, reference, "<=", limit))
     return section
@@ -81,15 +85,15 @@ def run(rounds: int, warmup: int = 1) -> Section:
 
 def _timer(argv: list[str], root: Path, environ: dict[str, str]) -> Callable[[], float]:
     command = [sys.executable, *argv]
-    completed = subprocess.run(command, cwd=root, env=environ, capture_output=True, text=True)
-    if completed.returncode != 0:
-        raise RuntimeError(f"{' '.join(argv)} failed ({completed.returncode}):\n{completed.stderr}")
 
     def sample() -> float:
         start = time.perf_counter()
-        subprocess.run(command, cwd=root, env=environ, stdout=subprocess.DEVNULL,
-                       stderr=subprocess.DEVNULL, check=True)
-        return (time.perf_counter() - start) * 1000
+        completed = subprocess.run(command, cwd=root, env=environ, capture_output=True)
+        elapsed = (time.perf_counter() - start) * 1000
+        if completed.returncode != 0:
+            stderr = completed.stderr.decode(errors="replace")
+            raise RuntimeError(f"{' '.join(argv)} failed ({completed.returncode}):\n{stderr}")
+        return elapsed
 
     return sample
 
@@ -118,11 +122,11 @@ def _imports(argv: list[str], root: Path, environ: dict[str, str]) -> tuple[bool
 def _check_fixture(root: Path, section: Section) -> None:
     """The pydantic-settings TOML must say what settings.toml says for production."""
     from benchmarks.naive import _deep_update
-    from benchmarks.naive_pydantic_settings import TOML_FILE
 
+    toml_file = Path(__file__).parent / "fixtures" / "production.toml"
     document = tomllib.loads((root / "settings.toml").read_text())
     merged: dict[str, object] = {}
     _deep_update(merged, document["default"])
     _deep_update(merged, document["production"])
-    if tomllib.loads(TOML_FILE.read_text()) != merged:
-        section.notes.append(f"WARNING: {TOML_FILE.name} differs from settings.toml's production")
+    if tomllib.loads(toml_file.read_text()) != merged:
+        section.notes.append(f"WARNING: {toml_file.name} differs from settings.toml's production")
