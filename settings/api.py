@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import os
 from collections.abc import Mapping
 from functools import lru_cache
@@ -15,6 +16,8 @@ from settings.provenance import Assignment, Sources, merge
 from settings.report import validate
 from settings.schema import SQLITE, Settings
 
+logger = logging.getLogger("settings")
+
 
 def load_settings(
     env: str | None = None,
@@ -26,7 +29,7 @@ def load_settings(
 
     Pure: reads the files in ``root`` (default: the working directory) and the variables in
     ``environ`` (default: ``os.environ``), and changes nothing. Production also runs the
-    deployment rules, whose errors stop the load.
+    deployment rules, whose errors stop the load; warnings go to the ``settings`` logger.
     """
     base = Path.cwd() if root is None else Path(root)
     loaded = load_layers(env, base, os.environ if environ is None else environ)
@@ -48,6 +51,8 @@ def load_settings(
         problems += run_checks(settings, deploy=settings.environment == "production")
     if any(problem.is_error for problem in problems) or settings is None:
         raise ImproperlyConfigured(sorted(problems, key=lambda p: not p.is_error))
+    for warning in problems:  # an unknown APP_ variable, a settings.local.toml in production
+        logger.warning("%s", warning)
     return settings
 
 
