@@ -1,0 +1,129 @@
+"""``python -m settings``: inspect, explain, check and compare the settings.
+
+Commands: ``show``, ``explain KEY``, ``check [--deploy]``, ``diff ENV_A [ENV_B]``, ``schema``.
+Each reads the files in the working directory (``--root DIR`` elsewhere), the process
+environment, and the environment named by ``--env`` (else ``ENV_FOR_DYNACONF``, else
+development). Results go to stdout, problems to stderr. Secrets are never printed.
+
+Exit status:
+    0  all good: warnings alone, and differences found by ``diff``, are still 0
+    1  errors found in the configuration (including an unknown environment or a missing
+       settings.toml); the report is on stderr
+    2  wrong usage: an unknown command, option or key (argparse's convention)
+
+``show``, ``explain`` and ``diff`` describe a configuration without judging it by the
+deployment rules; ``check`` gives that verdict (always in production, or with ``--deploy``).
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from collections.abc import Callable, Mapping, Sequence
+from pathlib import Path
+
+from settings.cli import check, diff, explain, show
+from settings.cli.context import Context, UsageError
+from settings.cli.render import to_json
+from settings.cli.toml_schema import settings_toml_schema
+from settings.errors import ImproperlyConfigured
+
+__all__ = ["main"]
+
+PROG = "python -m settings"
+EPILOG = """\
+exit status:
+  0  all good (warnings alone, and differences found by diff, are still 0)
+  1  errors found in the configuration; the report is on stderr
+  2  wrong usage
+
+Run 'python -m settings COMMAND --help' for a command's options."""
+Handler = Callable[[argparse.Namespace, Context], int]
+
+
+def main(argv: Sequence[str] | None = None, *, environ: Mapping[str, str] | None = None) -> int:
+    """Run one command; return the exit status. ``environ`` defaults to ``os.environ``."""
+    parser = build_parser()
+    try:
+        args = parser.parse_args(argv)
+    except SystemExit as exit_:  # --help (0) or wrong usage (2): argparse has printed why
+        return exit_.code if isinstance(exit_.code, int) else 2
+    context = Context(
+        env=args.env,
+        root=args.root if args.root is not None else Path.cwd(),
+        environ=os.environ if environ is None else environ,
+        format=getattr(args, "format", "text"),
+        out=sys.stdout,
+        err=sys.stderr,
+    )
+    handler: Handler = args.handler
+    try:
+        return handler(args, context)
+    except UsageError as exc:
+        args.command_parser.print_usage(sys.stderr)
+        print(f"{args.command_parser.prog}: error: {exc}", file=sys.stderr)
+        return 2
+    except ImproperlyConfigured as exc:
+        print(exc.report(), file=sys.stderr)
+        return 1
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The parser: one sub-command each, all sharing ``--env`` and ``--root``."""
+    parser = argparse.ArgumentParser(
+        prog=PROG,
+        description="Inspect, explain, check and compare the settings. Secrets never printed.",
+        epilog=EPILOG,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    commands = parser.add_subparsers(title="commands", metavar="COMMAND", required=True)
+    common = argparse.ArgumentParser(add_help=False)
+    common.add_argument("--env", metavar="E", help="environment (default: $ENV_FOR_DYNACONF, "
+                        "else development)")
+    common.add_argument("--root", metavar="DIR", type=Path,
+                        help="directory holding settings.toml (default: the working directory)")
+
+    def command(name: str, handler: Handler, help_: str, *formats: str) -> argparse.ArgumentParser:
+        sub = commands.add_parser(name, parents=[common], help=help_, description=help_)
+        if formats:
+            sub.add_argument("--format", choices=formats, default=formats[0],
+                             help=f"output format (default: {formats[0]})")
+        sub.set_defaults(handler=handler, command_parser=sub)
+        return sub
+
+    command("show", _show, "the effective settings, secrets masked", "text", "json", "toml")
+    sub = command("explain", _explain, "every layer that set KEY, in order, and which one won",
+                  "text", "json")
+    sub.add_argument("key", metavar="KEY", help="a dotted key: database.port")
+    sub = command("check", _check, "validate; exit 1 on any error", "text", "json")
+    sub.add_argument("--deploy", action="store_true",
+                     help="also apply the deployment rules (always on in production)")
+    sub = command("diff", _diff, "keys whose values differ between two environments, or "
+                  "between one and the schema defaults", "text", "json")
+    sub.add_argument("env_a", metavar="ENV_A")
+    sub.add_argument("env_b", metavar="ENV_B", nargs="?")
+    command("schema", _schema, "JSON Schema of settings.toml, for editors (the same for every "
+            "environment: --env and --root are accepted and change nothing)")
+    return parser
+
+
+def _show(args: argparse.Namespace, context: Context) -> int:
+    return show.run(context)
+
+
+def _explain(args: argparse.Namespace, context: Context) -> int:
+    return explain.run(context, args.key)
+
+
+def _check(args: argparse.Namespace, context: Context) -> int:
+    return check.run(context, deploy=args.deploy)
+
+
+def _diff(args: argparse.Namespace, context: Context) -> int:
+    return diff.run(context, args.env_a, args.env_b)
+
+
+def _schema(args: argparse.Namespace, context: Context) -> int:
+    context.print(to_json(settings_toml_schema()))
+    return 0

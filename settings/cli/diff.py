@@ -1,0 +1,74 @@
+"""``diff ENV_A [ENV_B]``: the keys whose values differ, sorted; secrets compared, then masked.
+
+Without ``ENV_B`` the other side is the schema's defaults. Both sides read the same files and
+variables, so a variable that sets a key for every environment shows no difference.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from settings.cli.context import Context
+from settings.cli.loading import REQUIRED, load_unchecked, schema_defaults
+from settings.cli.render import leaves, literal, mask, report, to_json
+from settings.errors import ImproperlyConfigured
+
+DEFAULTS = "schema defaults"
+_ABSENT: Any = object()
+_MAX_WIDTH = 40
+
+
+def run(context: Context, env_a: str, env_b: str | None) -> int:
+    """Print the differing keys; exit 0 whether or not there are any, 1 if a side is invalid."""
+    sides = _load([env_a] if env_b is None else [env_a, env_b], context)
+    if sides is None:
+        return 1
+    if env_b is None:
+        sides.append((DEFAULTS, _values(schema_defaults())))
+    (name_a, a), (name_b, b) = sides
+    rows = differences(a, b)
+    if context.format == "json":
+        found = [{"key": key, "a": va, "b": vb} for key, va, vb in rows]
+        context.print(to_json({"a": name_a, "b": name_b, "differences": found}))
+    else:
+        context.print(_table(name_a, name_b, rows))
+    return 0
+
+
+def differences(a: Mapping[str, Any], b: Mapping[str, Any]) -> list[tuple[str, Any, Any]]:
+    """``(key, a's value, b's value)`` for each key that differs, sorted, values masked."""
+    keys = sorted(k for k in a.keys() | b.keys() if a.get(k, _ABSENT) != b.get(k, _ABSENT))
+    return [(k, _shown(k, a.get(k, _ABSENT)), _shown(k, b.get(k, _ABSENT))) for k in keys]
+
+
+def _load(envs: list[str], context: Context) -> list[tuple[str, dict[str, Any]]] | None:
+    """Each environment's values, or ``None`` once every invalid one is reported."""
+    sides: list[tuple[str, dict[str, Any]]] = []
+    for env in envs:
+        try:
+            settings = load_unchecked(env, context.root, context.environ)
+        except ImproperlyConfigured as exc:
+            context.complain(f"{env}: {report(exc.problems)}")
+            continue
+        sides.append((settings.environment, _values(settings.model_dump())))
+    return sides if len(sides) == len(envs) else None
+
+
+def _values(tree: Mapping[str, Any]) -> dict[str, Any]:
+    values = leaves(tree)
+    values.pop("environment", None)  # differs by definition
+    return values
+
+
+def _shown(key: str, value: Any) -> Any:
+    return None if value is _ABSENT or value is REQUIRED else mask(key, value)
+
+
+def _table(name_a: str, name_b: str, rows: list[tuple[str, Any, Any]]) -> str:
+    if not rows:
+        return f"no differences between {name_a} and {name_b}"
+    cells = [("key", name_a, name_b)] + [(k, literal(a), literal(b)) for k, a, b in rows]
+    key_width = max(len(row[0]) for row in cells)
+    a_width = min(max(len(row[1]) for row in cells), _MAX_WIDTH)
+    return "\n".join(f"{k:<{key_width}}  {a:<{a_width}}  {b}".rstrip() for k, a, b in cells)

@@ -1,0 +1,150 @@
+"""``explain KEY``: every layer that set a key, in precedence order, and which one won.
+
+Works on an invalid configuration too: the layers are the loader's, whatever the validation
+says, and the answer says whether the value is invalid and why.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from settings.cli.context import Context, UsageError
+from settings.cli.loading import REQUIRED, Built, build, schema_defaults
+from settings.cli.render import leaves, literal, mask, problem_data, report, to_json
+from settings.errors import Problem
+from settings.keys import schema_keys, unknown_key
+
+SCHEMA_DEFAULT = "schema default"
+
+
+@dataclass
+class Explanation:
+    """The answer for one key. Values are already masked."""
+
+    key: str
+    environment: str
+    layers: list[tuple[str, Any]]
+    status: str  # "valid", "invalid" or "unchecked" (the settings have errors elsewhere)
+    value: Any = None
+    problems: list[Problem] = field(default_factory=list)
+
+    @property
+    def winner(self) -> int | None:
+        """The index of the layer that won; none wins an invalid value."""
+        return None if self.status == "invalid" or not self.layers else len(self.layers) - 1
+
+
+def resolve_key(raw: str) -> str:
+    """The dotted key ``raw`` names (``DATABASE__PORT`` is ``database.port``); else UsageError."""
+    key = raw.strip().lower().replace("__", ".")
+    if key == "environment" or unknown_key(key) is None:
+        return key
+    kinds = schema_keys()
+    if kinds.get(key) == "table":
+        inside = [k for k, kind in kinds.items() if k.startswith(key + ".") and kind != "table"]
+        raise UsageError(f"{key} is a table; explain one of its keys: {', '.join(inside)}")
+    if key == "database.url":
+        raise UsageError("database.url is composed from the other database.* keys; explain one")
+    reason = unknown_key(key) or "unknown key"
+    if reason.startswith("unknown key"):
+        raise UsageError(f"unknown key {raw!r}{reason.removeprefix('unknown key')}")
+    raise UsageError(f"{key}: {reason}")
+
+
+def run(context: Context, raw_key: str) -> int:
+    """Print the explanation; exit 1 (with the report on stderr) if the settings are invalid."""
+    key = resolve_key(raw_key)
+    built = build(context.env, context.root, context.environ)
+    explanation = explain(built, key)
+    if context.format == "json":
+        context.print(to_json(_data(explanation)))
+    else:
+        context.print("\n".join(_text(explanation)))
+    if built.ok:
+        return 0
+    context.complain(report(built.problems))
+    return 1
+
+
+def explain(built: Built, key: str) -> Explanation:
+    """Every layer that set ``key`` (the schema default first) and the outcome."""
+    environment = built.loaded.environment
+    layers = _layers(built, key)
+    problems = [problem for problem in built.problems if _about(problem.key, key)]
+    if built.settings is not None and built.ok:
+        value = leaves(built.settings.model_dump()).get(key)
+        return Explanation(key, environment, layers, "valid", mask(key, value))
+    status = "invalid" if any(problem.is_error for problem in problems) else "unchecked"
+    return Explanation(key, environment, layers, status, None, problems)
+
+
+def _layers(built: Built, key: str) -> list[tuple[str, Any]]:
+    rows: list[tuple[str, Any]] = []
+    defaults = schema_defaults()
+    if key in defaults:
+        default = defaults[key]
+        rows.append((SCHEMA_DEFAULT, default if default is REQUIRED else mask(key, default)))
+    if schema_keys().get(key) == "mapping":  # its entries are set one by one: group by layer
+        prefix = key + "."
+        for layer in built.loaded.layers:
+            entries = {k.removeprefix(prefix): v for k, v in layer.values.items()
+                       if k.startswith(prefix)}
+            if entries:
+                rows.append((layer.origin, mask(key, entries)))
+        return rows
+    settings = built.settings
+    # The merge's history is what the validated settings carry as Sources.history.
+    sources = settings.sources if settings is not None else None
+    history = sources.history if sources is not None else built.history
+    rows += [(a.origin, mask(key, a.value)) for a in history.get(key, ())]
+    return rows
+
+
+def _about(problem_key: str, key: str) -> bool:
+    """Whether a problem concerns ``key``: the key itself, a part of it, or its table."""
+    def inside(a: str, b: str) -> bool:
+        return a == b or a.startswith((b + ".", b + "["))
+
+    return inside(problem_key, key) or inside(key, problem_key)
+
+
+def _text(explanation: Explanation) -> list[str]:
+    lines = [f"{explanation.key} (environment {explanation.environment})"]
+    width = max(len(origin) for origin, _ in explanation.layers or [("", None)])
+    for index, (origin, value) in enumerate(explanation.layers, 1):
+        shown = "(none: required)" if value is REQUIRED else literal(value)
+        wins = "  <- wins" if index - 1 == explanation.winner else ""
+        lines.append(f"  {index}. {origin:<{width}}  {shown}{wins}")
+    if not explanation.layers:
+        lines.append("  no layer sets it and the schema has no default")
+    lines.append(_verdict(explanation))
+    return lines
+
+
+def _verdict(explanation: Explanation) -> str:
+    if explanation.status == "valid":
+        return f"  value: {literal(explanation.value)}"
+    if explanation.status == "invalid":
+        reasons = "; ".join(
+            f"{problem.message} (from {problem.origin})" if problem.origin else problem.message
+            for problem in explanation.problems if problem.is_error
+        )
+        return f"  value: invalid: {reasons}"
+    return "  value: not validated: the settings have errors elsewhere (report on stderr)"
+
+
+def _data(explanation: Explanation) -> dict[str, Any]:
+    winner = explanation.winner
+    return {
+        "key": explanation.key,
+        "environment": explanation.environment,
+        "layers": [
+            {"origin": origin, "value": None if value is REQUIRED else value, "wins": i == winner}
+            for i, (origin, value) in enumerate(explanation.layers)
+        ],
+        "winner": None if winner is None else explanation.layers[winner][0],
+        "status": explanation.status,
+        "value": explanation.value,
+        "problems": [problem_data(problem) for problem in explanation.problems],
+    }
