@@ -210,7 +210,16 @@ def _evaluate(value: Any, environ: Mapping[str, str], this: _This) -> Any:
         parsed = lazy.formatter(lazy.value, env=environ, this=this)
         if lazy.casting is not None:
             parsed = lazy.casting(parsed)
-    return parsed.to_dict() if hasattr(parsed, "to_dict") else parsed
+    return _plain(parsed)
+
+
+def _plain(value: Any) -> Any:
+    """Dynaconf's boxes as plain dicts (their ``to_dict()`` warns that it is deprecated)."""
+    if isinstance(value, dict):
+        return {key: _plain(item) for key, item in value.items()}
+    if isinstance(value, list):
+        return [_plain(item) for item in value]
+    return value
 
 
 class _This:
