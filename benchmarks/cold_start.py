@@ -50,6 +50,7 @@ atexit.register(_report)
 
 
 def cli_available() -> bool:
+    """Whether ``python -m settings`` exists (``settings/__main__.py``)."""
     return (REPO / "settings" / "__main__.py").is_file()
 
 

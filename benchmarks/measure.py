@@ -29,13 +29,16 @@ class Series:
 
 @dataclass(frozen=True)
 class Target:
-    """``numerator / denominator`` (per-round, median) compared with ``limit``."""
+    """``numerator / denominator`` (per-round, median) compared with ``limit``.
+
+    With ``op=None`` the ratio is shown for reference only and has no verdict.
+    """
 
     label: str
     numerator: str
     denominator: str
-    op: str  # "<=" or ">="
-    limit: float
+    op: str | None  # "<=", ">=" or None
+    limit: float = 0.0
 
 
 @dataclass
@@ -45,7 +48,9 @@ class Outcome:
     spread: tuple[float, float]
 
     @property
-    def passed(self) -> bool:
+    def passed(self) -> bool | None:
+        if self.target.op is None:
+            return None
         if self.target.op == "<=":
             return self.ratio <= self.target.limit
         return self.ratio >= self.target.limit
@@ -101,7 +106,7 @@ def interleave(
 def verdicts(sections: Sequence[Section]) -> list[bool]:
     """Every target's and check's pass/fail, in table order."""
     return [
-        *(outcome.passed for section in sections for outcome in section.outcomes()),
+        *(o.passed for section in sections for o in section.outcomes() if o.passed is not None),
         *(check.passed for section in sections for check in section.checks),
     ]
 
@@ -138,10 +143,11 @@ def render(sections: Sequence[Section]) -> str:
         for outcome in section.outcomes():
             target = outcome.target
             low, high = outcome.spread
-            verdict = "PASS" if outcome.passed else "FAIL"
+            verdict = {True: "PASS", False: "FAIL", None: "reference"}[outcome.passed]
+            limit = f"{target.op} {target.limit:g}" if target.op else ""
             lines.append(
                 f"| {section.title}: {target.label} | {outcome.ratio:.3f}x "
-                f"| {low:.2f}-{high:.2f} | {target.op} {target.limit:g} | {verdict} |"
+                f"| {low:.2f}-{high:.2f} | {limit} | {verdict} |"
             )
         for check in section.checks:
             verdict = "PASS" if check.passed else "FAIL"

@@ -5,8 +5,7 @@ differs. Served by uvicorn with ``--factory benchmarks.request_apps:<variant>``;
 directory comes from ``BENCH_SETTINGS_ROOT``.
 """
 
-from __future__ import annotations
-
+# No ``from __future__ import annotations``: FastAPI must see the closures' real annotations.
 import os
 from functools import lru_cache
 from typing import Annotated
