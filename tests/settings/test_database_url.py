@@ -1,0 +1,177 @@
+"""settings/database_url.py: DATABASE_URL taken apart into the database fields."""
+
+from __future__ import annotations
+
+import pytest
+from sqlalchemy.engine import make_url
+
+
+@pytest.mark.parametrize(
+    ("scheme", "driver"),
+    [
+        ("postgresql", "postgresql+asyncpg"),
+        ("postgres", "postgresql+asyncpg"),
+        ("postgresql+asyncpg", "postgresql+asyncpg"),
+        ("POSTGRESQL", "postgresql+asyncpg"),
+        ("sqlite", "sqlite+aiosqlite"),
+        ("sqlite+aiosqlite", "sqlite+aiosqlite"),
+    ],
+)
+def test_accepted_schemes_are_normalised_to_the_async_drivers(project, scheme, driver) -> None:
+    database = project.load({"DATABASE_URL": f"{scheme}:///name"}).database
+
+    assert database.driver == driver
+    assert database.url.drivername == driver
+
+
+def test_every_part_of_a_postgresql_url_sets_its_field(project) -> None:
+    url = "postgres://us%40er:p%2Fw@db.example.com:6543/d%2Fb?application_name=a+b"
+
+    database = project.load({"DATABASE_URL": url}).database
+
+    assert (database.username, database.host, database.port, database.database) == (
+        "us@er",
+        "db.example.com",
+        6543,
+        "d/b",
+    )
+    assert database.password.get_secret_value() == "p/w"
+    assert database.options == {"application_name": "a+b"}
+
+
+@pytest.mark.parametrize(
+    ("url", "expected"),
+    [
+        ("postgresql://db.example.com", ("db.example.com", 5432, "app", "app", "")),
+        ("postgresql:///other", ("db.internal", 5432, "app", "other", "")),
+        ("postgresql://:6543", ("db.internal", 6543, "app", "app", "")),
+        ("postgresql://reader:pw@/", ("db.internal", 5432, "reader", "app", "pw")),
+    ],
+)
+def test_database_url_sets_only_the_parts_it_contains(project, url, expected) -> None:
+    project.write(".secrets.toml", "[default.database]\npassword = ''\n")
+
+    database = project.load({"DATABASE_URL": url}).database
+
+    password = database.password.get_secret_value()
+    assert (database.host, database.port, database.username, database.database, password) == (
+        expected
+    )
+    assert database.driver == "postgresql+asyncpg"
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "mysql://user:s3cr3t@h/db",
+        "postgresql+psycopg://user:s3cr3t@h/db",
+        "redis://:s3cr3t@h:6379",
+        "http://u@h/db?password=s3cr3t&x=1",
+        "s3cr3t",
+        "postgresql:/user:s3cr3t@h/db",
+    ],
+)
+def test_another_scheme_is_an_error_showing_the_url_with_its_password_masked(project, url) -> None:
+    error = project.error({"DATABASE_URL": url})
+
+    [problem] = error.problems
+    assert (problem.key, problem.origin) == ("database", "env DATABASE_URL")
+    assert "unsupported scheme" in problem.message
+    assert "postgresql://" in problem.message  # says which schemes are accepted
+    assert "s3cr3t" not in str(error)
+    assert "s3cr3t" not in repr(error.problems)
+    if url.startswith("mysql"):
+        assert "mysql://user:****@h/db" in problem.message
+
+
+@pytest.mark.parametrize("mode", ["disable", "require", "verify-ca", "verify-full"])
+def test_libpq_sslmode_is_translated_to_asyncpg_ssl(project, mode) -> None:
+    database = project.load({"DATABASE_URL": f"postgresql://h/db?sslmode={mode}"}).database
+
+    assert database.options == {"ssl": mode}
+    assert dict(database.url.query) == {"ssl": mode}
+
+
+@pytest.mark.parametrize(
+    ("query", "message"),
+    [("sslmode=sometimes", "ssl must be one of"), ("sslmode=require&ssl=disable", "both")],
+)
+def test_an_invalid_ssl_option_is_an_error(project, query, message) -> None:
+    [problem] = project.error({"DATABASE_URL": f"postgresql://h/db?{query}"}).problems
+
+    assert (problem.key, problem.origin) == ("database.options", "env DATABASE_URL")
+    assert message in problem.message
+
+
+def test_libpq_query_parameters_for_the_connection_fill_their_fields(project) -> None:
+    url = "postgresql:///?host=/var/run/postgresql&port=5433&user=u&password=s3cr3t&dbname=d"
+
+    settings = project.load({"DATABASE_URL": url})
+
+    database = settings.database
+    assert (database.host, database.port, database.username, database.database) == (
+        "/var/run/postgresql",
+        5433,
+        "u",
+        "d",
+    )
+    assert database.password.get_secret_value() == "s3cr3t"
+    assert database.options == {}
+    assert "s3cr3t" not in str(database.url)
+    assert "s3cr3t" not in repr(settings)
+
+
+def test_a_socket_directory_host_gives_a_url_that_round_trips(project) -> None:
+    database = project.load({"DATABASE_URL": "postgresql://u:pw@/db?host=/run/postgresql"}).database
+
+    rendered = database.url.render_as_string(hide_password=False)
+
+    assert make_url(rendered) == database.url
+    assert make_url(rendered).query["host"] == "/run/postgresql"
+    assert make_url(rendered).database == "db"
+
+
+def test_an_ipv6_host(project) -> None:
+    database = project.load({"DATABASE_URL": "postgresql://u@[::1]:5433/db"}).database
+
+    assert (database.host, database.port) == ("::1", 5433)
+    assert "@[::1]:5433/" in database.url.render_as_string()
+
+
+@pytest.mark.parametrize(
+    ("url", "key", "message"),
+    [
+        ("postgresql://[::1/db", "database", "malformed IPv6"),
+        ("postgresql://h:port/db", "database.port", "valid integer"),
+        ("postgresql://h:70000/db", "database.port", "less than or equal to 65535"),
+        ("postgresql://bad_host!/db", "database.host", "neither a hostname"),
+    ],
+)
+def test_a_malformed_url_is_an_error_about_the_part(project, url, key, message) -> None:
+    [problem] = project.error({"DATABASE_URL": url}).problems
+
+    assert (problem.key, problem.origin) == (key, "env DATABASE_URL")
+    assert message in problem.message
+
+
+@pytest.mark.parametrize(
+    ("url", "database"),
+    [
+        ("sqlite:////srv/data/app.sqlite3", "/srv/data/app.sqlite3"),
+        ("sqlite+aiosqlite:////srv/data/app.sqlite3", "/srv/data/app.sqlite3"),
+        ("sqlite://", ":memory:"),
+        ("sqlite:///:memory:", ":memory:"),
+    ],
+)
+def test_sqlite_urls(project, url, database) -> None:
+    settings = project.load({"DATABASE_URL": url})
+
+    assert settings.database.database == database
+    assert settings.database.url.database == database
+    assert settings.database.is_sqlite
+
+
+def test_a_relative_sqlite_path_is_relative_to_the_settings_directory(project, tmp_path) -> None:
+    database = project.load({"DATABASE_URL": "sqlite:///app.sqlite3"}).database
+
+    assert database.database == str(tmp_path.resolve() / "app.sqlite3")
