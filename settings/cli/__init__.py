@@ -100,8 +100,9 @@ def build_parser() -> argparse.ArgumentParser:
     sub.add_argument("--deploy", action="store_true",
                      help="also apply the deployment rules (always on in production)")
     sub = command("diff", _diff, "keys whose values differ between two environments, or "
-                  "between one and the schema defaults", "text", "json")
-    sub.add_argument("env_a", metavar="ENV_A")
+                  "between one and the schema defaults. The environments are --env, if given, "
+                  "then ENV_A and ENV_B; with none, the current one.", "text", "json")
+    sub.add_argument("env_a", metavar="ENV_A", nargs="?")
     sub.add_argument("env_b", metavar="ENV_B", nargs="?")
     command("schema", _schema, "JSON Schema of settings.toml, for editors (the same for every "
             "environment: --env and --root are accepted and change nothing)")
@@ -121,7 +122,11 @@ def _check(args: argparse.Namespace, context: Context) -> int:
 
 
 def _diff(args: argparse.Namespace, context: Context) -> int:
-    return diff.run(context, args.env_a, args.env_b)
+    named = [name for name in (args.env, args.env_a, args.env_b) if name is not None]
+    if len(named) > 2:
+        raise UsageError("compare at most two environments (--env counts as one)")
+    names = named or [context.environment]
+    return diff.run(context, names[0], names[1] if len(names) == 2 else None)
 
 
 def _schema(args: argparse.Namespace, context: Context) -> int:

@@ -1,0 +1,33 @@
+"""Fixtures for the command line: a project directory and an in-process runner."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from pathlib import Path
+
+import pytest
+from cli_support import SETTINGS_TOML, Result, Run
+
+from settings.cli import main
+
+
+@pytest.fixture
+def project(tmp_path: Path) -> Path:
+    """A directory with a settings.toml: development on SQLite, testing, production."""
+    (tmp_path / "settings.toml").write_text(SETTINGS_TOML)
+    return tmp_path
+
+
+@pytest.fixture
+def cli(project: Path, capsys: pytest.CaptureFixture[str]) -> Run:
+    """Run ``python -m settings ARGV`` in-process against ``project`` with the given environ."""
+
+    def run(
+        *argv: str, environ: Mapping[str, str] | None = None, root: Path | None = project
+    ) -> Result:
+        args = [*argv, "--root", str(root)] if root is not None else list(argv)
+        code = main(args, environ=dict(environ or {}))
+        captured = capsys.readouterr()
+        return Result(code, captured.out, captured.err)
+
+    return run
