@@ -1,0 +1,79 @@
+"""``/health/live`` and ``/health/ready`` in the ``application/health+json`` format.
+
+The body follows the IETF draft *Health Check Response Format for HTTP APIs*
+(draft-inadarei-api-health-check): a ``status`` of ``pass``, ``warn`` or ``fail`` and one entry
+per measurement under ``checks``, keyed ``component:measurement``. ``warn`` is still ready (200):
+it means the pool is using overflow connections. ``fail`` is 503.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any, Literal
+
+from fastapi import APIRouter
+from fastapi.responses import JSONResponse
+
+from app.db import HealthCheck, PoolStatus
+from app.deps import DatabaseDep
+
+HEALTH_JSON = "application/health+json"
+Status = Literal["pass", "warn", "fail"]
+_SEVERITY: dict[Status, int] = {"pass": 0, "warn": 1, "fail": 2}
+
+router = APIRouter(prefix="/health", tags=["health"])
+
+
+class HealthResponse(JSONResponse):
+    media_type = HEALTH_JSON
+
+
+@router.get("/live", response_class=HealthResponse)
+async def live() -> HealthResponse:
+    """200 while the process serves. Touches nothing, so a slow database cannot fail it."""
+    return HealthResponse({"status": "pass"})
+
+
+@router.get(
+    "/ready",
+    response_class=HealthResponse,
+    responses={503: {"description": "The database did not answer in time."}},
+)
+async def ready(database: DatabaseDep) -> HealthResponse:
+    """200 when the database answers ``SELECT 1`` within ``connect_timeout``, else 503."""
+    check = await database.health_check()
+    body = readiness(check, database.pool_status(), datetime.now(UTC))
+    status_code = 503 if body["status"] == "fail" else 200
+    return HealthResponse(body, status_code=status_code, headers={"Cache-Control": "no-store"})
+
+
+def readiness(check: HealthCheck, pool: PoolStatus, now: datetime) -> dict[str, Any]:
+    """The health+json body for one database check and the pool's counters."""
+    time = now.isoformat(timespec="milliseconds").replace("+00:00", "Z")
+    response_time: dict[str, Any] = {
+        "componentType": "datastore",
+        "status": "pass" if check.ok else "fail",
+        "observedValue": check.latency_ms,
+        "observedUnit": "ms",
+        "time": time,
+    }
+    if check.failure:
+        response_time["output"] = check.failure
+    connections = {
+        "componentType": "datastore",
+        "status": "warn" if pool.overflow else "pass",
+        "observedValue": {
+            "size": pool.size,
+            "checked_out": pool.checked_out,
+            "overflow": pool.overflow,
+        },
+        "time": time,
+    }
+    status = max(response_time["status"], connections["status"], key=_SEVERITY.__getitem__)
+    return {
+        "status": status,
+        "checks": {
+            "database:responseTime": [response_time],
+            "database:connections": [connections],
+        },
+    }

@@ -1,0 +1,46 @@
+"""Keep secrets out of every text about an error that leaves the process.
+
+Driver messages can carry a DSN, and a traceback can quote anything, so logs and debug responses
+pass through :func:`redact` with the settings' secrets first.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from urllib.parse import quote, quote_plus
+
+from settings import Settings
+
+MASK = "***"
+
+
+def secrets_of(settings: Settings | None) -> list[str]:
+    """Every secret value of ``settings``, for :func:`redact`."""
+    if settings is None:
+        return []
+    return [settings.secret_key.get_secret_value(), settings.database.password.get_secret_value()]
+
+
+def redact(text: str, secrets: Iterable[str]) -> str:
+    """``text`` with each secret, raw or percent-encoded as in a URL, replaced by ``***``."""
+    for secret in secrets:
+        if secret:
+            for form in {secret, quote(secret, safe=""), quote_plus(secret, safe="")}:
+                text = text.replace(form, MASK)
+    return text
+
+
+def driver_error(exc: BaseException) -> BaseException:
+    """The driver's own exception inside a SQLAlchemy one, else ``exc`` itself."""
+    original = getattr(exc, "orig", None)
+    if isinstance(original, BaseException):
+        # SQLAlchemy's asyncpg adapter chains the asyncpg exception, whose class says most.
+        return original.__cause__ or original
+    return exc
+
+
+def describe_error(exc: BaseException, secrets: Iterable[str]) -> str:
+    """``ClassName: message`` of the driver's own exception when there is one, redacted."""
+    cause = driver_error(exc)
+    message = str(cause).split("\n(Background on this error", 1)[0] or "no detail"
+    return redact(f"{type(cause).__name__}: {message}", secrets)
