@@ -1,0 +1,1 @@
+"""The test suite (a package, so that tests/app does not shadow the app package)."""
