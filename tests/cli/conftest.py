@@ -6,9 +6,9 @@ from collections.abc import Mapping
 from pathlib import Path
 
 import pytest
-from cli_support import SETTINGS_TOML, Result, Run
 
 from settings.cli import main
+from tests.cli.cli_support import SETTINGS_TOML, Result, Run
 
 
 @pytest.fixture

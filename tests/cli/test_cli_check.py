@@ -6,9 +6,9 @@ import json
 from pathlib import Path
 
 import pytest
-from cli_support import PRODUCTION, Run
 
 from settings import ImproperlyConfigured, load_settings
+from tests.cli.cli_support import PRODUCTION, Run
 
 
 def test_valid_settings_exit_0(cli: Run) -> None:

@@ -6,7 +6,8 @@ import json
 from pathlib import Path
 
 import pytest
-from cli_support import Run
+
+from tests.cli.cli_support import Run
 
 
 def test_two_environments(cli: Run, project: Path) -> None:

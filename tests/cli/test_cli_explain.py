@@ -6,7 +6,8 @@ import json
 from pathlib import Path
 
 import pytest
-from cli_support import Run
+
+from tests.cli.cli_support import Run
 
 
 def test_every_layer_in_precedence_order_and_the_winner(cli: Run, project: Path) -> None:

@@ -7,7 +7,8 @@ import sys
 from pathlib import Path
 
 import pytest
-from cli_support import Run
+
+from tests.cli.cli_support import Run
 
 COMMANDS = ["show", "explain", "check", "diff", "schema"]
 

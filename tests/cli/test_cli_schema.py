@@ -9,9 +9,9 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from cli_support import Run
 
 from settings.keys import schema_keys
+from tests.cli.cli_support import Run
 
 REPO = Path(__file__).resolve().parents[2]
 COMMITTED = REPO / "settings.schema.json"

@@ -11,7 +11,8 @@ from pathlib import Path
 from urllib.parse import quote, quote_plus
 
 import pytest
-from cli_support import Run
+
+from tests.cli.cli_support import Run
 
 CANARY = "canary-Zx9!@:/?#%"
 ENCODED = quote(CANARY, safe="")

@@ -6,7 +6,7 @@ import json
 import tomllib
 from pathlib import Path
 
-from cli_support import PRODUCTION, Run
+from tests.cli.cli_support import PRODUCTION, Run
 
 
 def test_text_names_each_value_s_origin(cli: Run, project: Path) -> None:
