@@ -34,6 +34,7 @@ SQLITE = "sqlite+aiosqlite"
 SSL_MODES = ("disable", "allow", "prefer", "require", "verify-ca", "verify-full")
 _HOSTNAME = re.compile(r"^[A-Za-z0-9_](?:[A-Za-z0-9_-]{0,61}[A-Za-z0-9_])?$")
 _ORIGIN = re.compile(r"^https?://[^\s/?#]+$")
+_DIGITS = re.compile(r"\s*[+-]?[0-9]+\s*")
 
 
 def parse_list(value: Any) -> Any:
@@ -60,9 +61,12 @@ StrList = Annotated[list[str], BeforeValidator(parse_list)]
 
 
 def _whole_number(value: Any) -> Any:
-    """Pydantic's lax mode takes TOML's ``1e3`` and ``true`` as integers; a port or a count not."""
+    """Pydantic's lax mode takes ``1e3``, ``"5432.0"`` and ``true`` as integers; a port or a
+    count is written in digits."""
     if isinstance(value, bool | float):
         raise ValueError(f"must be a whole number, not a {type(value).__name__}")
+    if isinstance(value, str) and not _DIGITS.fullmatch(value):
+        raise ValueError("must be a whole number, written in digits")
     return value
 
 
