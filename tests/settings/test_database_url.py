@@ -142,7 +142,7 @@ def test_an_ipv6_host(project) -> None:
     ("url", "key", "message"),
     [
         ("postgresql://[::1/db", "database", "malformed IPv6"),
-        ("postgresql://h:port/db", "database.port", "valid integer"),
+        ("postgresql://h:port/db", "database.port", "whole number"),
         ("postgresql://h:70000/db", "database.port", "less than or equal to 65535"),
         ("postgresql://bad_host!/db", "database.host", "neither a hostname"),
     ],

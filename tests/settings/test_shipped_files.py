@@ -1,0 +1,57 @@
+"""The repository's own settings.toml and .secrets.toml.example load as the contract says."""
+
+from __future__ import annotations
+
+import shutil
+import tomllib
+from pathlib import Path
+
+import pytest
+
+from settings import load_settings
+from settings.provenance import flatten
+from settings.schema import SECRET_KEYS
+
+REPOSITORY = Path(__file__).resolve().parents[2]
+STRONG_KEY = "Zq8wN3vR5tY7uI9oP1aS2dF4gH6jK8lX0cVbM"
+
+
+@pytest.fixture
+def shipped(tmp_path: Path) -> Path:
+    """A copy of the shipped settings.toml alone (a developer's own files stay out)."""
+    shutil.copy(REPOSITORY / "settings.toml", tmp_path / "settings.toml")
+    return tmp_path
+
+
+def test_development_works_with_no_server(shipped) -> None:
+    database = load_settings(root=shipped, environ={}).database
+
+    assert database.driver == "sqlite+aiosqlite"
+    assert database.database == str(shipped.resolve() / "development.sqlite3")
+
+
+@pytest.mark.parametrize("env", ["development", "testing"])
+def test_every_non_production_environment_loads_without_variables(shipped, env) -> None:
+    assert load_settings(env, root=shipped, environ={}).environment == env
+
+
+def test_production_requires_postgresql_and_deployment_values(shipped) -> None:
+    environ = {
+        "ENV_FOR_DYNACONF": "production",
+        "SECRET_KEY": STRONG_KEY,
+        "DB_PASSWORD": "pw",
+        "APP_ALLOWED_HOSTS": "example.com",
+    }
+
+    settings = load_settings(root=shipped, environ=environ)
+
+    assert settings.database.driver == "postgresql+asyncpg"
+    assert settings.debug is False
+
+
+def test_the_secrets_example_lists_every_secret_with_a_placeholder(shipped) -> None:
+    example = tomllib.loads((REPOSITORY / ".secrets.toml.example").read_text("utf-8"))
+
+    assert set(flatten(example["default"])) == set(SECRET_KEYS)
+    shutil.copy(REPOSITORY / ".secrets.toml.example", shipped / ".secrets.toml")
+    load_settings(root=shipped, environ={})  # every key of the example is known
