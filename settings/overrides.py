@@ -14,6 +14,8 @@ from collections.abc import Callable
 from types import TracebackType
 from typing import Any, TypeVar
 
+from pydantic import BaseModel
+
 from settings.errors import ImproperlyConfigured, Problem
 from settings.keys import unknown_key
 from settings.provenance import Assignment, Sources, flatten
@@ -33,7 +35,9 @@ def active_override() -> Settings | None:
 
 def apply_changes(base: Settings, changes: dict[str, Any]) -> Settings:
     """A new validated :class:`Settings`: ``base`` with ``changes`` (nested dicts or ``a__b``)."""
-    flat_changes = flatten({key.replace("__", "."): value for key, value in changes.items()})
+    flat_changes = {
+        key.replace("__", "."): value for key, value in flatten(_plain(changes)).items()
+    }
     problems = [
         Problem(key, reason, ORIGIN)
         for key in flat_changes
@@ -50,6 +54,15 @@ def apply_changes(base: Settings, changes: dict[str, Any]) -> Settings:
     return settings
 
 
+def _plain(value: Any) -> Any:
+    """Sections given as models (``database=DatabaseConfig(...)``) become plain tables."""
+    if isinstance(value, BaseModel):
+        value = value.model_dump()
+    if isinstance(value, dict):
+        return {key: _plain(item) for key, item in value.items()}
+    return value
+
+
 def _with_override(sources: Sources | None, environment: str, changes: dict[str, Any]) -> Sources:
     base = sources or Sources(environment=environment, files=(), variables=(), history={})
     history = dict(base.history)
@@ -63,16 +76,23 @@ class override_settings:  # noqa: N801 - named like Django's, used like a functi
 
     def __init__(self, **changes: Any) -> None:
         self.changes = changes
+        self._pushed: list[Settings] = []
 
     def enable(self) -> Settings:
         from settings.api import get_settings
 
         settings = apply_changes(get_settings(), self.changes)
         _stack.append(settings)
+        self._pushed.append(settings)
         return settings
 
     def disable(self) -> None:
-        _stack.pop()
+        """Undo the latest :meth:`enable` of this override, even if a later one is still on."""
+        settings = self._pushed.pop()
+        for index in range(len(_stack) - 1, -1, -1):
+            if _stack[index] is settings:
+                del _stack[index]
+                return
 
     def __enter__(self) -> Settings:
         return self.enable()

@@ -1,0 +1,154 @@
+"""``override_settings``: a validated swap-and-restore, as a context manager and a decorator."""
+
+from __future__ import annotations
+
+import pytest
+
+from settings import (
+    DatabaseConfig,
+    ImproperlyConfigured,
+    Settings,
+    get_settings,
+    override_settings,
+)
+from settings.overrides import ORIGIN, active_override
+
+pytestmark = pytest.mark.usefixtures("process_settings")
+
+
+def test_the_block_sees_the_change_and_after_it_the_original() -> None:
+    original = get_settings()
+    with override_settings(debug=True, log_level="error") as changed:
+        assert get_settings() is changed
+        assert active_override() is changed
+        assert (changed.debug, changed.log_level) == (True, "error")
+        assert changed.database == original.database
+    assert get_settings() is original
+    assert active_override() is None
+
+
+def test_the_changed_settings_are_a_new_validated_frozen_object() -> None:
+    with override_settings(database__port="5433", allowed_hosts="a.example, b.example") as s:
+        assert s.database.port == 5433  # converted by the field's type, as from a variable
+        assert s.allowed_hosts == ["a.example", "b.example"]
+        assert isinstance(s, Settings)
+        with pytest.raises(ValueError, match="frozen"):
+            s.debug = False  # type: ignore[misc]
+
+
+@pytest.mark.parametrize(
+    "changes",
+    [
+        {"database": {"port": 5433, "pool": {"size": 3}}},
+        {"database__port": 5433, "database__pool__size": 3},
+        {"database": {"pool__size": 3}, "database__port": 5433},
+        {"database__pool": {"size": 3}, "database": {"port": 5433}},
+    ],
+)
+def test_nested_keys_both_spellings_keep_the_rest_of_the_table(changes: dict[str, object]) -> None:
+    original = get_settings().database
+    with override_settings(**changes) as changed:
+        assert (changed.database.port, changed.database.pool.size) == (5433, 3)
+        assert changed.database.host == original.host
+        assert changed.database.driver == original.driver
+        assert changed.database.pool.timeout == original.pool.timeout
+
+
+def test_a_section_may_be_given_as_a_model() -> None:
+    database = DatabaseConfig(driver="sqlite+aiosqlite", database="/tmp/other.sqlite3")
+    with override_settings(database=database) as changed:
+        assert changed.database == database
+
+
+def test_nesting_stacks_and_unwinds() -> None:
+    with override_settings(debug=True):
+        with override_settings(log_level="error") as inner:
+            assert (inner.debug, inner.log_level) == (True, "error")
+        assert get_settings().debug is True
+        assert get_settings().log_level != "error"
+    assert get_settings().debug is False
+
+
+def test_an_out_of_order_exit_removes_its_own_override() -> None:
+    first, second = override_settings(log_level="error"), override_settings(debug=True)
+    first.enable()
+    kept = second.enable()
+    first.disable()
+    assert get_settings() is kept
+    second.disable()
+    assert active_override() is None
+
+
+@override_settings(log_level="warning")
+def test_decorates_a_sync_test() -> None:
+    assert get_settings().log_level == "warning"
+
+
+@override_settings(log_level="warning", database__port=5433)
+async def test_decorates_an_async_test() -> None:
+    assert get_settings().log_level == "warning"
+    assert get_settings().database.port == 5433
+
+
+def test_the_decorator_restores_after_the_call_and_keeps_the_function_s_identity() -> None:
+    @override_settings(debug=True)
+    def read() -> bool:
+        """Doc."""
+        return get_settings().debug
+
+    assert read() is True
+    assert get_settings().debug is False
+    assert (read.__name__, read.__doc__) == ("read", "Doc.")
+
+
+@pytest.mark.parametrize(
+    ("changes", "key", "message"),
+    [
+        ({"database__port": 0}, "database.port", "greater than or equal to 1"),
+        ({"log_level": "loud"}, "log_level", "'debug', 'info', 'warning' or 'error'"),
+        ({"databse": {"port": 1}}, "databse.port", "unknown key; did you mean database.port?"),
+        ({"database": 5}, "database", "is a table"),
+        ({"environment": "production"}, "environment", "ENV_FOR_DYNACONF"),
+    ],
+)
+def test_an_invalid_override_raises_and_changes_nothing(
+    changes: dict[str, object], key: str, message: str
+) -> None:
+    original = get_settings()
+    with pytest.raises(ImproperlyConfigured) as raised, override_settings(**changes):
+        pytest.fail("the block must not run")
+    problem = raised.value.problems[0]
+    assert (problem.key, problem.origin) == (key, ORIGIN)
+    assert message in problem.message
+    assert get_settings() is original
+
+
+def test_an_invalid_secret_is_not_echoed() -> None:
+    with pytest.raises(ImproperlyConfigured) as raised, override_settings(
+        secret_key=["canary-Zx9!@:/?#%"]
+    ):
+        pass
+    assert "Zx9" not in str(raised.value)
+
+
+def test_restored_after_an_exception_in_the_block() -> None:
+    with pytest.raises(RuntimeError), override_settings(debug=True):
+        raise RuntimeError("boom")
+    assert active_override() is None
+
+
+async def test_restored_after_an_exception_in_a_decorated_coroutine() -> None:
+    @override_settings(debug=True)
+    async def fail() -> None:
+        raise RuntimeError("boom")
+
+    with pytest.raises(RuntimeError):
+        await fail()
+    assert active_override() is None
+
+
+def test_the_origin_of_an_overridden_value_is_recorded() -> None:
+    with override_settings(database__port=5433) as changed:
+        assert changed.sources is not None
+        assert changed.sources.origin("database.port") == ORIGIN
+        assert changed.sources.origin("debug") != ORIGIN
