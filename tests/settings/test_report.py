@@ -1,0 +1,184 @@
+"""settings/report.py and errors.py: one report of every problem, and no secret in it."""
+
+from __future__ import annotations
+
+import pickle
+
+import pytest
+
+from settings import ImproperlyConfigured, Problem
+
+SECRET = "hunter2-Canary-7f3a"
+
+
+def test_every_problem_is_reported_in_one_go_with_key_message_and_origin(
+    project, production
+) -> None:
+    project.write(
+        "settings.toml",
+        """
+        [default]
+        secret_key = "development-key-not-for-production"
+        [production]
+        log_level = "verbose"
+        [development]
+        """,
+    )
+    project.write(".secrets.toml", "[default.database]\nconnect_timeout = 'soon'\n")
+    environ = {
+        **production,
+        "APP_DATABASE__PORT": "0",
+        "DB_HOST": "bad host",
+        "DB_PASSWORD_FILE": str(project.root / "missing"),
+        "APP_DEBUG": "maybe",
+    }
+    del environ["DB_PASSWORD"]
+
+    error = project.error(environ)
+
+    assert {(p.key, p.origin) for p in error.problems} == {
+        ("log_level", "settings.toml [production]"),
+        ("database.connect_timeout", ".secrets.toml [default]"),
+        ("database.port", "env APP_DATABASE__PORT"),
+        ("database.host", "env DB_HOST"),
+        ("database.password", "file named by DB_PASSWORD_FILE"),
+        ("debug", "env APP_DEBUG"),
+    }
+    assert all(problem.message for problem in error.problems)
+    report = str(error)
+    assert report.splitlines()[0] == "Improperly configured: 6 problems"
+    for problem in error.problems:
+        assert f"{problem.key}: {problem.message} (from {problem.origin})" in report
+
+
+def test_a_value_that_is_not_secret_is_quoted_to_help(project) -> None:
+    [problem] = project.error({"DB_PORT": "abc"}).problems
+
+    assert problem.message.endswith("(got 'abc')")
+
+
+def test_a_missing_required_value_says_so(project) -> None:
+    project.write("settings.toml", "[default]\n[development]\n")
+    project.write(".secrets.toml", f"[default.database]\npassword = '{SECRET}'\n")
+
+    error = project.error()
+
+    [problem] = error.problems
+    assert (problem.key, problem.origin) == ("secret_key", None)
+    assert "is required" in problem.message
+    assert SECRET not in str(error)
+    assert SECRET not in repr(error.problems)
+
+
+def test_problems_that_are_not_deployment_rules_have_no_id(project) -> None:
+    [problem] = project.error({"DB_PORT": "abc"}).problems
+
+    assert problem.id is None
+    assert problem.is_error
+
+
+def test_the_count_is_of_errors_and_warnings_follow_them(project, production) -> None:
+    environ = {**production, "APP_UNKNOWN": "1", "APP_DEBUG": "true"}
+
+    error = project.error(environ)
+
+    assert [p.severity for p in error.problems] == ["error", "warning"]
+    assert str(error).splitlines()[0] == "Improperly configured: 1 problem"
+
+
+def test_the_exception_pickles_with_its_problems(project) -> None:
+    error = project.error({"DB_PORT": "abc"})
+
+    copy = pickle.loads(pickle.dumps(error))
+
+    assert copy.problems == error.problems
+    assert str(copy) == str(error)
+
+
+def test_a_message_alone_is_one_problem() -> None:
+    error = ImproperlyConfigured("settings.toml not found")
+
+    assert error.problems == [Problem("settings", "settings.toml not found")]
+    assert (
+        str(error) == "Improperly configured: 1 problem\n  ERROR settings: settings.toml not found"
+    )
+
+
+# --- secrets never appear ------------------------------------------------------------------
+
+
+def _secret_cases(project) -> dict[str, tuple[dict[str, str], str | None]]:
+    """Ways a secret reaches a failing load: (environment, .secrets.toml text)."""
+    return {
+        "password-wrong-type": ({}, "[default.database]\npassword = 12345678901\n"),
+        "secret-key-wrong-type": ({}, f"[default]\nsecret_key = ['{SECRET}']\n"),
+        "password-table": ({}, f"[default.database.password]\nvalue = '{SECRET}'\n"),
+        "env-password-with-other-error": ({"DB_PASSWORD": SECRET, "DB_PORT": "x"}, None),
+        "url-password-with-bad-port": (
+            {"DATABASE_URL": f"postgresql://u:{SECRET}@h:x/db"},
+            None,
+        ),
+        "url-query-password-bad-scheme": (
+            {"DATABASE_URL": f"mysql://u@h/db?password={SECRET}"},
+            None,
+        ),
+        "conflicting-passwords": (
+            {"DB_PASSWORD": SECRET, "APP_DATABASE__PASSWORD": SECRET + "x"},
+            None,
+        ),
+        "conflicting-keys": ({"SECRET_KEY": SECRET, "APP_SECRET_KEY": "other"}, None),
+        "short-key-in-production": (
+            {"ENV_FOR_DYNACONF": "production", "SECRET_KEY": SECRET, "DB_PASSWORD": SECRET},
+            None,
+        ),
+        "secret-file-wrong-port": (
+            {"DB_PASSWORD_FILE": project.secret_file("pw", SECRET + "\n"), "DB_PORT": "x"},
+            None,
+        ),
+    }
+
+
+@pytest.mark.parametrize(
+    "case",
+    [
+        "password-wrong-type",
+        "secret-key-wrong-type",
+        "password-table",
+        "env-password-with-other-error",
+        "url-password-with-bad-port",
+        "url-query-password-bad-scheme",
+        "conflicting-passwords",
+        "conflicting-keys",
+        "short-key-in-production",
+        "secret-file-wrong-port",
+    ],
+)
+def test_no_secret_in_the_report_or_the_problems(project, case) -> None:
+    environ, secrets = _secret_cases(project)[case]
+    if secrets is not None:
+        project.write(".secrets.toml", secrets)
+
+    error = project.error(environ)
+
+    for text in (str(error), repr(error), repr(error.problems), error.report()):
+        assert SECRET not in text
+        assert "12345678901" not in text
+    assert error.__cause__ is None
+    assert error.__context__ is None  # a traceback would print a chained Pydantic error
+
+
+def test_no_secret_in_the_repr_of_the_settings(project) -> None:
+    project.write(".secrets.toml", f"[default]\nsecret_key = '{SECRET}'\n")
+
+    settings = project.load({"DB_PASSWORD": SECRET})
+
+    for text in (
+        repr(settings),
+        str(settings),
+        repr(settings.database),
+        str(settings.database.url),
+        repr(settings.database.url),
+        repr(settings.sources),
+        repr(settings.sources.history),
+    ):
+        assert SECRET not in text
