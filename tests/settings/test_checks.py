@@ -1,0 +1,216 @@
+"""settings/checks.py: deployment rules as pure functions with stable ids."""
+
+from __future__ import annotations
+
+import dataclasses
+import logging
+import re
+from typing import Any
+
+import pytest
+
+from settings import Settings, checks
+from settings.checks import (
+    DEPLOYMENT,
+    E001,
+    E002,
+    E003,
+    E004,
+    E005,
+    E006,
+    E007,
+    E008,
+    E009,
+    E010,
+    W001,
+    W002,
+    run_checks,
+)
+from settings.keys import schema_keys
+
+STRONG_KEY = "Zq8wN3vR5tY7uI9oP1aS2dF4gH6jK8lX0cVbM"
+SAFE: dict[str, Any] = {
+    "environment": "production",
+    "debug": False,
+    "secret_key": STRONG_KEY,
+    "allowed_hosts": ["example.com"],
+    "cors": {"origins": ["https://app.example.com"], "allow_credentials": True},
+    "database": {"password": "pw"},
+}
+
+
+def settings_with(**changes: Any) -> Settings:
+    values = {**SAFE, **changes}
+    if "database" in changes:
+        values["database"] = {**SAFE["database"], **changes["database"]}
+    return Settings.model_validate(values)
+
+
+def test_safe_settings_pass_every_rule() -> None:
+    safe = settings_with()
+
+    assert run_checks(safe, deploy=True) == []
+    assert [check(safe) for check in DEPLOYMENT] == [[] for _ in DEPLOYMENT]
+
+
+@pytest.mark.parametrize(
+    ("check", "changes", "expected"),
+    [
+        (checks.check_debug, {"debug": True}, [E001]),
+        (checks.check_secret_key_length, {"secret_key": "a1b2c3d4e5"}, [E002]),
+        (checks.check_secret_key_length, {"secret_key": STRONG_KEY[:31]}, [E002]),
+        (checks.check_secret_key_length, {"secret_key": STRONG_KEY[:32]}, []),
+        (checks.check_secret_key_variety, {"secret_key": "ab" * 20}, [E003]),
+        (checks.check_secret_key_variety, {"secret_key": "abcd" * 10}, [E003]),
+        (checks.check_secret_key_variety, {"secret_key": "abcde" * 8}, []),
+        (checks.check_secret_key_default, {"secret_key": "changeme"}, [E004]),
+        (checks.check_secret_key_default, {"secret_key": " ChangeMe "}, [E004]),
+        (checks.check_secret_key_default, {"secret_key": "django-insecure-" + STRONG_KEY}, [E004]),
+        (checks.check_secret_key_default, {"secret_key": "secret"}, [E004]),
+        (checks.check_database_password, {"database": {"password": ""}}, [E006]),
+        (
+            checks.check_database_password,
+            {"database": {"password": "", "driver": "sqlite+aiosqlite"}},
+            [],
+        ),
+        (checks.check_database_engine, {"database": {"driver": "sqlite+aiosqlite"}}, [E007]),
+        (checks.check_cors, {"cors": {"origins": ["*"], "allow_credentials": True}}, [E008]),
+        (checks.check_cors, {"cors": {"origins": ["*"], "allow_credentials": False}}, []),
+        (checks.check_allowed_hosts, {"allowed_hosts": ["example.com", "*"]}, [E009]),
+        (checks.check_allowed_hosts, {"allowed_hosts": []}, [E010]),
+    ],
+    ids=lambda value: getattr(value, "__name__", None),
+)
+def test_each_rule(check, changes, expected) -> None:
+    assert check(settings_with(**changes)) == expected
+
+
+def test_the_ids_are_stable_and_unique_and_each_problem_is_keyed_by_its_field() -> None:
+    rules = [E001, E002, E003, E004, E005, E006, E007, E008, E009, E010, W001, W002]
+
+    assert [rule.id for rule in rules] == [
+        *(f"security.E{n:03}" for n in range(1, 11)),
+        "security.W001",
+        "settings.W002",
+    ]
+    assert all(rule.hint for rule in rules)
+    assert {rule.key for rule in rules} <= {*schema_keys(), "settings"}
+    assert [rule.severity for rule in rules] == ["error"] * 10 + ["warning"] * 2
+
+
+def test_the_rules_need_no_provenance() -> None:
+    """A Settings built in code has no sources: the rules that read them find nothing."""
+    settings = settings_with(secret_key="development-key-not-for-production")
+
+    assert settings.sources is None
+    assert checks.check_secret_key_development(settings) == []
+    assert checks.check_local_file(settings) == []
+    assert checks.check_unknown_variables(settings) == []
+
+
+# --- through a production load ------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("environ", "expected", "origin"),
+    [
+        ({"APP_DEBUG": "true"}, E001, "env APP_DEBUG"),
+        ({"SECRET_KEY": "a1b2c3d4e5f6"}, E002, "env SECRET_KEY"),
+        ({"SECRET_KEY": "ab" * 20}, E003, "env SECRET_KEY"),
+        ({"SECRET_KEY": "django-insecure-" + STRONG_KEY}, E004, "env SECRET_KEY"),
+        ({"SECRET_KEY": "development-key-not-for-production"}, E005, "env SECRET_KEY"),
+        ({"DB_PASSWORD": ""}, E006, "env DB_PASSWORD"),
+        ({"DATABASE_URL": "sqlite:///prod.db"}, E007, "env DATABASE_URL"),
+        (
+            {"CORS_ORIGINS": "*", "APP_CORS__ALLOW_CREDENTIALS": "true"},
+            E008,
+            "env CORS_ORIGINS",
+        ),
+        ({"APP_ALLOWED_HOSTS": "*"}, E009, "env APP_ALLOWED_HOSTS"),
+        ({"APP_ALLOWED_HOSTS": ""}, E010, "env APP_ALLOWED_HOSTS"),
+    ],
+    ids=lambda value: value.id if hasattr(value, "id") else None,
+)
+def test_production_refuses_to_load_with_a_deployment_error(
+    project, production, environ, expected, origin
+) -> None:
+    error = project.error({**production, **environ})
+
+    assert error.problems == [dataclasses.replace(expected, origin=origin)]
+    assert expected.id in str(error)
+    assert expected.hint in str(error)
+
+
+def test_the_development_secret_key_from_the_files_is_refused_in_production(
+    project, production
+) -> None:
+    del production["SECRET_KEY"]
+
+    [problem] = project.error(production).problems
+
+    assert problem == dataclasses.replace(E005, origin="settings.toml [default]")
+
+
+def test_the_development_table_key_is_the_development_value_too(project, production) -> None:
+    project.write(
+        "settings.toml",
+        f"""
+        [default]
+        [development]
+        secret_key = "{STRONG_KEY}"
+        [production]
+        allowed_hosts = ["example.com"]
+        """,
+    )
+
+    [problem] = project.error({**production, "SECRET_KEY": STRONG_KEY}).problems
+
+    assert problem.id == E005.id
+
+
+def test_all_deployment_errors_are_reported_together(project, production) -> None:
+    environ = {**production, "APP_DEBUG": "true", "DB_PASSWORD": "", "APP_ALLOWED_HOSTS": "*"}
+
+    error = project.error(environ)
+
+    assert [p.id for p in error.problems] == [E001.id, E006.id, E009.id]
+
+
+def test_a_warning_does_not_stop_production(project, production, caplog) -> None:
+    project.write("settings.local.toml", "[default]\nlog_level = 'info'\n")
+
+    settings = project.load(production)
+
+    assert run_checks(settings, deploy=True) == [W001]
+    assert [r.getMessage() for r in caplog.records if r.name == "settings"] == [str(W001)]
+    assert caplog.records[0].levelno == logging.WARNING
+
+
+def test_deployment_rules_do_not_stop_other_environments(project) -> None:
+    settings = project.load({"APP_ALLOWED_HOSTS": "*", "DB_PASSWORD": ""})
+
+    assert settings.debug is True
+    ids = [problem.id for problem in run_checks(settings, deploy=True)]
+    assert ids == [E001.id, E005.id, E006.id, E009.id]
+
+
+def test_run_checks_gives_each_problem_the_origin_of_its_value(project) -> None:
+    settings = project.load({"APP_DEBUG": "true"})
+
+    problems = {p.id: p.origin for p in run_checks(settings, deploy=True)}
+
+    assert problems[E001.id] == "env APP_DEBUG"
+    assert problems[E005.id] == "settings.toml [default]"
+    assert problems[E006.id] == "schema default"
+
+
+def test_without_deploy_only_the_rules_of_every_environment_run(project) -> None:
+    settings = project.load({"APP_DEBUG": "true", "APP_X": "1"})
+
+    assert [p.id for p in run_checks(settings, deploy=False)] == [W002.id]
+
+
+def test_ids_follow_the_pattern() -> None:
+    problems = [value for value in vars(checks).values() if isinstance(value, type(E001))]
+
+    assert all(re.fullmatch(r"(security|settings)\.[EW]\d{3}", p.id) for p in problems)
