@@ -34,8 +34,9 @@ async def _database_unavailable(request: Request, exc: Exception) -> JSONRespons
     else:
         settings = settings_or_none(request.app)
         logger.warning("Database unavailable: %s", describe_error(exc, secrets_of(settings)))
-        reason = "no pooled connection free" if isinstance(exc, sa_exc.TimeoutError) else "lost"
-    detail = f"The database is unavailable ({reason}); try again later."
+        pool = isinstance(exc, sa_exc.TimeoutError)
+        reason = "no pooled connection free in time" if pool else "connection lost"
+    detail = f"The database is unavailable: {reason}. Try again later."
     return JSONResponse({"detail": detail}, status_code=503, headers={"Retry-After": "1"})
 
 

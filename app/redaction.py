@@ -6,12 +6,14 @@ pass through :func:`redact` with the settings' secrets first.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable
 from urllib.parse import quote, quote_plus
 
 from settings import Settings
 
 MASK = "***"
+_BACKGROUND = re.compile(r"\s*\(Background on this error at: \S+\)")
 
 
 def secrets_of(settings: Settings | None) -> list[str]:
@@ -42,5 +44,5 @@ def driver_error(exc: BaseException) -> BaseException:
 def describe_error(exc: BaseException, secrets: Iterable[str]) -> str:
     """``ClassName: message`` of the driver's own exception when there is one, redacted."""
     cause = driver_error(exc)
-    message = str(cause).split("\n(Background on this error", 1)[0] or "no detail"
+    message = _BACKGROUND.sub("", str(cause)) or "no detail"
     return redact(f"{type(cause).__name__}: {message}", secrets)
