@@ -1,0 +1,86 @@
+"""settings/api.py and the package: load_settings, get_settings, the public names."""
+
+from __future__ import annotations
+
+import inspect
+import os
+
+import pytest
+
+import settings as package
+from settings import ImproperlyConfigured, get_settings, load_settings
+
+PUBLIC = [
+    "Settings",
+    "DatabaseConfig",
+    "ImproperlyConfigured",
+    "load_settings",
+    "get_settings",
+    "override_settings",
+]
+
+
+def test_the_public_names_are_importable_from_the_package() -> None:
+    assert set(PUBLIC) <= set(package.__all__)
+    assert all(getattr(package, name) is not None for name in package.__all__)
+
+
+def test_load_settings_signature() -> None:
+    parameters = inspect.signature(load_settings).parameters
+
+    assert list(parameters) == ["env", "root", "environ"]
+    assert parameters["env"].default is None
+    assert parameters["root"].kind is inspect.Parameter.KEYWORD_ONLY
+    assert parameters["environ"].kind is inspect.Parameter.KEYWORD_ONLY
+
+
+@pytest.mark.parametrize("as_text", [True, False], ids=["str", "path"])
+def test_root_may_be_text_or_a_path(project, as_text) -> None:
+    root = str(project.root) if as_text else project.root
+
+    assert load_settings(root=root, environ={}).environment == "development"
+
+
+@pytest.mark.usefixtures("clean_process_environment")
+def test_by_default_the_working_directory_and_os_environ_are_read(project, monkeypatch) -> None:
+    monkeypatch.chdir(project.root)
+    monkeypatch.setenv("DB_HOST", "from-os-environ")
+
+    assert load_settings().database.host == "from-os-environ"
+
+
+def test_load_settings_changes_nothing(project) -> None:
+    environ = {"ENV_FOR_DYNACONF": "development", "DATABASE_URL": "sqlite:///app.db"}
+    before_environ, before_os = dict(environ), dict(os.environ)
+    before_files = sorted(project.root.iterdir())
+
+    project.load(environ)
+
+    assert environ == before_environ
+    assert dict(os.environ) == before_os
+    assert sorted(project.root.iterdir()) == before_files  # no SQLite file created
+
+
+@pytest.mark.usefixtures("clean_process_environment")
+def test_get_settings_loads_once_until_cache_clear(project, monkeypatch) -> None:
+    monkeypatch.chdir(project.root)
+
+    first = get_settings()
+    project.write("settings.local.toml", "[default.database]\nport = 6543\n")
+
+    assert get_settings() is first
+    get_settings.cache_clear()
+    assert get_settings().database.port == 6543
+    assert get_settings() is get_settings()
+
+
+@pytest.mark.usefixtures("clean_process_environment")
+def test_get_settings_does_not_remember_a_failure(project, monkeypatch) -> None:
+    monkeypatch.chdir(project.root)
+    project.write("settings.local.toml", "[default]\ndebgu = true\n")
+
+    with pytest.raises(ImproperlyConfigured):
+        get_settings()
+    (project.root / "settings.local.toml").unlink()
+
+    assert get_settings().debug is True
