@@ -18,6 +18,7 @@ from typing import NoReturn
 
 import asyncpg
 import pytest
+from sqlalchemy.engine import make_url
 
 from settings import Settings, get_settings, load_settings
 from tests.pgcluster import PgCluster, find_bindir, throwaway_cluster
@@ -71,7 +72,9 @@ def postgres_url() -> str:
     try:
         asyncio.run(probe())
     except (OSError, asyncpg.PostgresError) as exc:
-        unavailable(f"no PostgreSQL answers at TEST_DATABASE_URL or {url} ({type(exc).__name__})")
+        shown = make_url(url).render_as_string(hide_password=True)
+        unavailable(f"no PostgreSQL server answers at {shown} ({type(exc).__name__}); "
+                    "start one or point TEST_DATABASE_URL at one")
     return url
 
 

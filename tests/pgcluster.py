@@ -6,6 +6,7 @@ server. Run as the ``postgres`` user when we are root (PostgreSQL refuses to run
 
 from __future__ import annotations
 
+import asyncio
 import glob
 import os
 import secrets
@@ -13,7 +14,7 @@ import shutil
 import socket
 import subprocess
 import tempfile
-from collections.abc import Iterator
+from collections.abc import Awaitable, Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -120,6 +121,15 @@ class PgCluster:
             return int(count)
         finally:
             await connection.close()
+
+
+async def eventually_zero(count: Callable[[], Awaitable[int]]) -> int:
+    """Backends exit a moment after their client hangs up: poll briefly."""
+    for _ in range(40):
+        if (left := await count()) == 0:
+            break
+        await asyncio.sleep(0.05)
+    return left
 
 
 @contextmanager

@@ -9,15 +9,11 @@ from __future__ import annotations
 import socket
 import time
 from collections.abc import Callable, Iterator
-from typing import Any
 
 import pytest
-from fastapi import FastAPI
 
-from app.deps import SessionDep
-from app.main import create_app
 from settings import Settings
-from tests.app.client import running
+from tests.app.client import running, session_app
 from tests.pgcluster import free_port
 
 PASSWORD = "p@ss:w/rd?#%-outage-canary"
@@ -30,16 +26,6 @@ def silent_port() -> Iterator[int]:
         listener.bind(("127.0.0.1", 0))
         listener.listen(8)
         yield int(listener.getsockname()[1])
-
-
-def app_with_session_route(settings: Settings) -> FastAPI:
-    app = create_app(settings)
-
-    @app.get("/items")
-    async def items(session: SessionDep) -> dict[str, Any]:
-        return {"ok": True}
-
-    return app
 
 
 def settings_for(make_settings: Callable[..., Settings], port: int) -> Settings:
@@ -61,9 +47,9 @@ async def test_refused_connection(
 ) -> None:
     settings = settings_for(make_settings, free_port())
 
-    async with running(app_with_session_route(settings)) as client:
+    async with running(session_app(settings)) as client:
         ready = await client.get("/health/ready")
-        items = await client.get("/items")
+        items = await client.get("/now")
 
     assert ready.status_code == 503
     assert ready.json()["checks"]["database:responseTime"][0]["output"] == (
@@ -84,11 +70,11 @@ async def test_host_that_never_answers(
 ) -> None:
     settings = settings_for(make_settings, silent_port)
 
-    async with running(app_with_session_route(settings)) as client:
+    async with running(session_app(settings)) as client:
         started = time.monotonic()
         ready = await client.get("/health/ready")
         elapsed = time.monotonic() - started
-        items = await client.get("/items")
+        items = await client.get("/now")
 
     assert ready.status_code == 503
     assert elapsed < settings.database.connect_timeout + 1

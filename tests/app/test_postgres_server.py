@@ -1,0 +1,109 @@
+"""The app against the running PostgreSQL server: pooled connections, timeouts, shutdown."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+
+import asyncpg
+import pytest
+from sqlalchemy import text
+
+from app.db import APPLICATION_NAME
+from app.deps import SessionDep
+from app.main import create_app
+from settings import Settings
+from tests.app.client import running, session_app
+from tests.pgcluster import eventually_zero
+
+pytestmark = pytest.mark.postgres
+
+
+async def app_sessions(postgres_url: str) -> int:
+    """Server sessions opened by an app (they carry our application_name)."""
+    connection = await asyncpg.connect(postgres_url)
+    try:
+        count = await connection.fetchval(
+            "SELECT count(*) FROM pg_stat_activity WHERE application_name = $1", APPLICATION_NAME
+        )
+        return int(count)
+    finally:
+        await connection.close()
+
+
+async def test_ready_against_the_server_and_no_connection_left_after_shutdown(
+    make_settings: Callable[..., Settings], postgres_url: str
+) -> None:
+    settings = make_settings(DATABASE_URL=postgres_url)
+
+    async with running(session_app(settings)) as client:
+        ready = await client.get("/health/ready")
+        now = await client.get("/now")
+        open_while_serving = await app_sessions(postgres_url)
+
+    assert ready.status_code == 200
+    assert ready.json()["status"] == "pass"
+    assert now.status_code == 200
+    assert open_while_serving >= 1
+    assert await eventually_zero(lambda: app_sessions(postgres_url)) == 0
+
+
+async def test_exhausted_pool_gives_503_after_pool_timeout_not_a_hang(
+    make_settings: Callable[..., Settings], postgres_url: str
+) -> None:
+    settings = make_settings(
+        DATABASE_URL=postgres_url,
+        APP_DATABASE__POOL__SIZE="1",
+        APP_DATABASE__POOL__MAX_OVERFLOW="1",
+        APP_DATABASE__POOL__TIMEOUT="1",
+        APP_DATABASE__CONNECT_TIMEOUT="5",
+    )
+    app = session_app(settings)
+
+    async with running(app) as client:
+        engine = app.state.database.engine
+        held = [await engine.connect(), await engine.connect()]  # size 1 + overflow 1
+        try:
+            started = time.monotonic()
+            ready = await client.get("/health/ready")
+            ready_wait = time.monotonic() - started
+            started = time.monotonic()
+            now = await client.get("/now")
+            now_wait = time.monotonic() - started
+        finally:
+            for connection in held:
+                await connection.close()
+        again = await client.get("/health/ready")
+
+    assert ready.status_code == 503
+    [database] = ready.json()["checks"]["database:responseTime"]
+    assert database["output"] == "no pooled connection free within 1 s"
+    assert ready.json()["checks"]["database:connections"][0]["observedValue"] == {
+        "size": 1, "checked_out": 2, "overflow": 1,
+    }
+    assert now.status_code == 503
+    assert "no pooled connection free within 1 s" in now.json()["detail"]
+    for waited in (ready_wait, now_wait):
+        assert 0.9 <= waited < 3  # waited for the pool timeout (1 s), not the connect timeout
+    assert again.status_code == 200
+
+
+async def test_a_statement_longer_than_command_timeout_is_cut_short(
+    make_settings: Callable[..., Settings], postgres_url: str
+) -> None:
+    settings = make_settings(DATABASE_URL=postgres_url, APP_DATABASE__COMMAND_TIMEOUT="0.5")
+    app = create_app(settings)
+
+    @app.get("/slow")
+    async def slow(session: SessionDep) -> None:
+        await session.execute(text("SELECT pg_sleep(5)"))
+
+    async with running(app) as client:
+        started = time.monotonic()
+        response = await client.get("/slow")
+        waited = time.monotonic() - started
+        ready = await client.get("/health/ready")
+
+    assert response.status_code == 500
+    assert waited < 3
+    assert ready.status_code == 200  # the pool is still usable
