@@ -16,7 +16,7 @@ from settings.errors import ImproperlyConfigured
 
 DEFAULTS = "schema defaults"
 _ABSENT: Any = object()
-_MAX_WIDTH = 40
+_MAX_WIDTH = 56
 
 
 def run(context: Context, env_a: str, env_b: str | None) -> int:

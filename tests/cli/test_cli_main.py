@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -97,3 +98,18 @@ def test_python_m_settings_reads_the_working_directory_and_exits_with_main_s_sta
     usage = _python_m_settings("explain", "databse.port", cwd=project)
     assert usage.returncode == 2
     assert "did you mean database.port?" in usage.stderr
+
+
+def test_a_reader_that_went_away_gets_no_traceback(project: Path) -> None:
+    """``python -m settings schema | head -1``: the pipe closes before the output is written."""
+    read_end, write_end = os.pipe()
+    os.close(read_end)
+    try:
+        result = subprocess.run(
+            [sys.executable, "-m", "settings", "schema"],
+            cwd=project, stdout=write_end, stderr=subprocess.PIPE, timeout=60, check=False,
+        )
+    finally:
+        os.close(write_end)
+    assert result.stderr == b""
+    assert result.returncode == 1
