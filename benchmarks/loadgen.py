@@ -7,8 +7,18 @@ dependencies. It expects ``Content-Length`` responses, which is what Starlette s
 from __future__ import annotations
 
 import asyncio
+import os
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
+
+
+@dataclass
+class Measurement:
+    """Completed 200 responses per second, and ``probe``'s growth per completed request."""
+
+    rate: float
+    probe_per_request: float | None
 
 
 @dataclass
@@ -62,7 +72,10 @@ class _Client(asyncio.Protocol):
             self.closed.set_result(None)
 
 
-async def _measure(host: str, port: int, path: str, connections: int, seconds: float) -> Load:
+async def _measure(
+    host: str, port: int, path: str, connections: int, seconds: float,
+    probe: Callable[[], float] | None,
+) -> Measurement:
     loop = asyncio.get_running_loop()
     request = f"GET {path} HTTP/1.1\r\nHost: {host}\r\nUser-Agent: bench\r\n\r\n".encode()
     load = Load()
@@ -72,24 +85,42 @@ async def _measure(host: str, port: int, path: str, connections: int, seconds: f
     ]
     await asyncio.sleep(min(0.2, seconds / 5))  # every connection busy before counting
     load.counting = True
-    started = time.perf_counter()
+    started, probed = time.perf_counter(), probe() if probe else 0.0
     await asyncio.sleep(seconds)
     load.counting = False
+    elapsed, probed = time.perf_counter() - started, (probe() if probe else 0.0) - probed
     load.running = False
-    elapsed = time.perf_counter() - started
     for client in clients:
         if client.transport is not None:
             client.transport.close()
     await asyncio.gather(*(client.closed for client in clients))
-    load.completed = int(load.completed / elapsed)  # requests per second
-    return load
-
-
-def requests_per_second(
-    port: int, path: str, *, connections: int = 16, seconds: float = 2.0, host: str = "127.0.0.1"
-) -> float:
-    """Completed 200 responses per second; raises if any response was not a 200."""
-    load = asyncio.run(_measure(host, port, path, connections, seconds))
     if load.failed:
         raise RuntimeError(f"{load.failed} responses were not 200; first:\n{load.first_failure}")
-    return float(load.completed)
+    per_request = probed / load.completed if probe and load.completed else None
+    return Measurement(load.completed / elapsed, per_request)
+
+
+def measure(
+    port: int, path: str, *, connections: int = 16, seconds: float = 2.0,
+    host: str = "127.0.0.1", probe: Callable[[], float] | None = None,
+) -> Measurement:
+    """Load ``path`` for ``seconds``; raises if any response was not a 200.
+
+    ``probe`` (say, the server's CPU seconds) is read when counting starts and stops.
+    """
+    return asyncio.run(_measure(host, port, path, connections, seconds, probe))
+
+
+def cpu_seconds(pid: int) -> Callable[[], float] | None:
+    """A probe of a process's user + system CPU time, where ``/proc`` exists (Linux)."""
+    stat = f"/proc/{pid}/stat"
+    if not os.path.exists(stat):
+        return None
+    ticks = os.sysconf("SC_CLK_TCK")
+
+    def probe() -> float:
+        with open(stat) as handle:
+            fields = handle.read().rsplit(")", 1)[1].split()
+        return (int(fields[11]) + int(fields[12])) / ticks
+
+    return probe

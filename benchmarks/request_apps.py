@@ -1,8 +1,8 @@
 """The request-path variants: ``create_app(settings)`` plus one ``GET /bench`` route each.
 
 Every variant has the app's full middleware stack; only the way the handler gets the value
-differs. Served by uvicorn with ``--factory benchmarks.request_apps:<variant>``; the settings
-directory comes from ``BENCH_SETTINGS_ROOT``.
+differs. uvicorn serves them with ``--factory benchmarks.request_apps:<variant>`` (the settings
+directory comes from ``BENCH_SETTINGS_ROOT``); the in-process measurement passes ``settings``.
 """
 
 # No ``from __future__ import annotations``: FastAPI must see the closures' real annotations.
@@ -18,14 +18,15 @@ from benchmarks.common import BENCH_HOST as HOST
 from settings import Settings, load_settings
 
 
-def _app() -> tuple[FastAPI, Settings]:
-    settings = load_settings(root=os.environ["BENCH_SETTINGS_ROOT"])
+def _app(settings: Settings | None) -> tuple[FastAPI, Settings]:
+    if settings is None:
+        settings = load_settings(root=os.environ["BENCH_SETTINGS_ROOT"])
     return create_app(settings), settings
 
 
-def constant() -> FastAPI:
+def constant(settings: Settings | None = None) -> FastAPI:
     """The reference: the handler returns a module constant."""
-    app, _ = _app()
+    app, _ = _app(settings)
 
     @app.get("/bench")
     async def bench() -> dict[str, str | None]:
@@ -34,9 +35,9 @@ def constant() -> FastAPI:
     return app
 
 
-def settings_dep() -> FastAPI:
+def settings_dep(settings: Settings | None = None) -> FastAPI:
     """Ours: the frozen settings through ``app.deps.SettingsDep``."""
-    app, _ = _app()
+    app, _ = _app(settings)
 
     @app.get("/bench")
     async def bench(settings: SettingsDep) -> dict[str, str | None]:
@@ -45,10 +46,10 @@ def settings_dep() -> FastAPI:
     return app
 
 
-def app_state() -> FastAPI:
+def app_state(settings: Settings | None = None) -> FastAPI:
     """For reference: the settings stored on ``app.state``, read through ``Request``."""
-    app, settings = _app()
-    app.state.bench_settings = settings
+    app, loaded = _app(settings)
+    app.state.bench_settings = loaded
 
     @app.get("/bench")
     async def bench(request: Request) -> dict[str, str | None]:
@@ -57,13 +58,13 @@ def app_state() -> FastAPI:
     return app
 
 
-def sync_depends() -> FastAPI:
+def sync_depends(settings: Settings | None = None) -> FastAPI:
     """For reference: FastAPI's documented ``@lru_cache def get_settings()`` under ``Depends``."""
-    app, settings = _app()
+    app, loaded = _app(settings)
 
     @lru_cache
     def get_settings() -> Settings:
-        return settings
+        return loaded
 
     @app.get("/bench")
     async def bench(

@@ -1,21 +1,33 @@
-"""Request path: requests per second of one handler, by the way it reads the settings.
+"""Request path: one handler, four ways of getting the settings, the app's full middleware.
 
-Four uvicorn servers (one worker each, ``--no-access-log``, loopback) run side by side, each
-serving :mod:`benchmarks.request_apps` with one variant; the load generator
-(:mod:`benchmarks.loadgen`, keep-alive connections) drives them one at a time, in rotated order.
+Three measurements, each interleaved round by round:
+
+- **under uvicorn** (the target): four servers (one worker each, ``--no-access-log``, loopback)
+  run side by side; the load generator (:mod:`benchmarks.loadgen`, keep-alive connections)
+  drives them one at a time, in rotated order. Requests per second.
+- **server CPU per request**: the same runs, the server's user + system CPU time divided by
+  the requests it completed. Much less sensitive than req/s to other work on the machine.
+- **in-process ASGI**: the same apps called directly, no server and no sockets: what the
+  application itself spends per request.
+
+Ratios are "constant / variant" for times, "variant / constant" for rates: in both, 0.90 means
+the variant serves 90 % of what the constant handler serves.
 """
 
 from __future__ import annotations
 
+import asyncio
 import urllib.request
 from collections.abc import Callable
+from contextlib import AsyncExitStack
 
+from benchmarks import asgi
 from benchmarks.app_start import ENVIRON
 from benchmarks.common import BENCH_HOST as HOST
 from benchmarks.common import child_environ, settings_dir
-from benchmarks.loadgen import requests_per_second
-from benchmarks.measure import Section, Target, interleave
-from benchmarks.servers import start, stop, wait_until_live
+from benchmarks.loadgen import cpu_seconds, measure
+from benchmarks.measure import Section, Series, Target, interleave
+from benchmarks.servers import Server, start, stop, wait_until_live
 
 TITLE = "request path"
 CONSTANT = "handler returns a module constant"
@@ -27,35 +39,59 @@ VARIANTS = {
     "sync def get_settings() under Depends": "sync_depends",
 }
 CONNECTIONS = 16
+CPU = "server CPU/request: "
+ASGI = "in-process ASGI: "
 
 
-def run(rounds: int, seconds: float, warmup: int = 1) -> Section:
+def run(rounds: int, seconds: float, warmup: int = 1, asgi_requests: int = 2000,
+        served: int = len(VARIANTS)) -> Section:
+    """``served``: how many variants (in :data:`VARIANTS` order) to measure under uvicorn."""
     section = Section(TITLE)
     with settings_dir() as root:
-        environ = child_environ({**ENVIRON, "APP_DATABASE__HOST": HOST,
-                                 "BENCH_SETTINGS_ROOT": str(root)})
-        servers = {
-            name: start(f"benchmarks.request_apps:{factory}", root, environ, "--factory")
-            for name, factory in VARIANTS.items()
-        }
-        try:
-            variants = []
-            for name, server in servers.items():
-                wait_until_live(server)
-                _check_body(server.port)
-                series = section.add(name, "req/s", higher_is_better=True)
-                variants.append((series, _sampler(server.port, seconds)))
-            interleave(variants, rounds, warmup)
-        finally:
-            for server in servers.values():
-                stop(server)
-    for name in VARIANTS:
-        if name == OURS:
-            section.targets.append(Target(f"{name} / constant", name, CONSTANT, ">=", 0.90))
-        elif name != CONSTANT:
-            section.targets.append(Target(f"{name} / constant", name, CONSTANT, None))
+        environ = {**ENVIRON, "APP_DATABASE__HOST": HOST, "BENCH_SETTINGS_ROOT": str(root)}
+        names = list(VARIANTS)[:served]
+        _under_uvicorn(section, names, rounds, seconds, warmup, child_environ(environ))
+        _in_process(section, rounds, warmup, asgi_requests, environ)
+    for name in names:
+        if name == CONSTANT:
+            continue
+        op, limit = (">=", 0.90) if name == OURS else (None, 0.0)
+        section.targets.append(Target(f"{name} / constant, req/s", name, CONSTANT, op, limit))
+    for prefix in (CPU, ASGI):
+        for name in VARIANTS:
+            if name != CONSTANT and prefix + name in section.series:
+                label = f"{name}, {prefix.split(':')[0]} (constant / variant)"
+                section.targets.append(Target(label, prefix + CONSTANT, prefix + name, None))
     section.notes.append(f"load: {CONNECTIONS} keep-alive connections, {seconds:g} s per sample")
     return section
+
+
+def _under_uvicorn(section: Section, names: list[str], rounds: int, seconds: float, warmup: int,
+                   environ: dict[str, str]) -> None:
+    servers: dict[str, Server] = {}
+    try:
+        for name in names:
+            target = f"benchmarks.request_apps:{VARIANTS[name]}"
+            servers[name] = start(target, _root(environ), environ, "--factory")
+        variants = []
+        for name, server in servers.items():
+            wait_until_live(server)
+            _check_body(server.port)
+            rate = section.add(name, "req/s", higher_is_better=True)
+            probe = cpu_seconds(server.process.pid)
+            cpu = section.add(CPU + name, "µs") if probe else None
+            variants.append((rate, _sampler(server.port, seconds, probe, cpu)))
+        interleave(variants, rounds, warmup)
+        for name in names:  # the CPU samples were taken in the warm-up rounds too
+            if CPU + name in section.series:
+                section.series[CPU + name].samples[:warmup] = []
+    finally:
+        for server in servers.values():
+            stop(server)
+
+
+def _root(environ: dict[str, str]) -> str:
+    return environ["BENCH_SETTINGS_ROOT"]
 
 
 def _check_body(port: int) -> None:
@@ -65,8 +101,32 @@ def _check_body(port: int) -> None:
         raise RuntimeError(f"unexpected /bench body: {body[:200]!r}")
 
 
-def _sampler(port: int, seconds: float) -> Callable[[], float]:
+def _sampler(port: int, seconds: float, probe: Callable[[], float] | None,
+             cpu: Series | None) -> Callable[[], float]:
     def sample() -> float:
-        return requests_per_second(port, "/bench", connections=CONNECTIONS, seconds=seconds)
+        result = measure(port, "/bench", connections=CONNECTIONS, seconds=seconds, probe=probe)
+        if cpu is not None and result.probe_per_request is not None:
+            cpu.samples.append(result.probe_per_request * 1e6)
+        return result.rate
 
     return sample
+
+
+def _in_process(section: Section, rounds: int, warmup: int, requests: int,
+                environ: dict[str, str]) -> None:
+    from benchmarks import request_apps
+    from settings import load_settings
+
+    settings = load_settings(root=_root(environ), environ=environ)
+    apps = {name: getattr(request_apps, factory)(settings) for name, factory in VARIANTS.items()}
+    loop = asyncio.new_event_loop()
+    stack = AsyncExitStack()
+    try:
+        for app in apps.values():
+            loop.run_until_complete(stack.enter_async_context(asgi.running(app)))
+        variants = [(section.add(ASGI + name, "µs"), asgi.sampler(loop, app, "/bench", requests))
+                    for name, app in apps.items()]
+        interleave(variants, rounds, warmup)
+    finally:
+        loop.run_until_complete(stack.aclose())
+        loop.close()

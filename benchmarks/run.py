@@ -34,13 +34,16 @@ class Plan:
     read_seconds: float  # per attribute-read sample
     load_rounds: int  # rounds of the request-path load
     load_seconds: float  # per request-path sample
+    asgi_requests: int  # per in-process request-path sample
+    served: int = 4  # request-path variants served by uvicorn (constant first, then ours)
     warmup: int = 1
 
 
 PLANS = {
-    "full": Plan(rounds=20, read_seconds=0.1, load_rounds=7, load_seconds=3.0),
-    "quick": Plan(rounds=5, read_seconds=0.03, load_rounds=3, load_seconds=1.0),
-    "smoke": Plan(rounds=1, read_seconds=0.001, load_rounds=1, load_seconds=0.1, warmup=0),
+    "full": Plan(rounds=20, read_seconds=0.1, load_rounds=12, load_seconds=2.0, asgi_requests=3000),
+    "quick": Plan(rounds=5, read_seconds=0.03, load_rounds=4, load_seconds=1.0, asgi_requests=1000),
+    "smoke": Plan(rounds=1, read_seconds=0.001, load_rounds=1, load_seconds=0.1, asgi_requests=20,
+                  served=2, warmup=0),
 }
 DESCRIPTION = "Benchmarks of the settings framework; prints a table of ratios and targets."
 BENCHMARKS = ("attribute", "cold", "request", "start")
@@ -75,7 +78,9 @@ def main(argv: list[str] | None = None) -> int:
         elif not app_start.available():
             skipped.append(f"{name}: app/main.py not found")
         elif name == "request":
-            sections.append(request_path.run(plan.load_rounds, plan.load_seconds, plan.warmup))
+            sections.append(request_path.run(
+                plan.load_rounds, plan.load_seconds, plan.warmup, plan.asgi_requests, plan.served
+            ))
         else:
             sections.append(app_start.run(plan.rounds, plan.warmup))
 
