@@ -142,10 +142,14 @@ class DatabaseManager:
 
     def _failure(self, exc: Exception) -> str:
         """What failed, in words safe for a public health body (no host, no message)."""
-        if isinstance(exc, TimeoutError):
-            return f"no answer within {self.config.connect_timeout:g} s"
+        pool = self.config.pool
         if isinstance(exc, sa_exc.TimeoutError):
-            return f"no pooled connection free within {self.config.pool.timeout:g} s"
+            return f"no pooled connection free within {pool.timeout:g} s"
+        if isinstance(exc, TimeoutError):
+            waited = self.config.connect_timeout
+            if self.pool_status().checked_out >= pool.size + pool.max_overflow:
+                return f"no pooled connection free within {waited:g} s"  # pool.timeout > waited
+            return f"no answer within {waited:g} s"
         return f"connection failed ({type(driver_error(exc)).__name__})"
 
     @property

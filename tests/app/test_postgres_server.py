@@ -107,3 +107,30 @@ async def test_a_statement_longer_than_command_timeout_is_cut_short(
     assert response.status_code == 500
     assert waited < 3
     assert ready.status_code == 200  # the pool is still usable
+
+
+async def test_readiness_never_waits_longer_than_connect_timeout_for_the_pool(
+    make_settings: Callable[..., Settings], postgres_url: str
+) -> None:
+    settings = make_settings(
+        DATABASE_URL=postgres_url,
+        APP_DATABASE__POOL__SIZE="1",
+        APP_DATABASE__POOL__MAX_OVERFLOW="0",
+        APP_DATABASE__POOL__TIMEOUT="30",
+        APP_DATABASE__CONNECT_TIMEOUT="1",
+    )
+    app = create_app(settings)
+
+    async with running(app) as client:
+        held = await app.state.database.engine.connect()
+        try:
+            started = time.monotonic()
+            ready = await client.get("/health/ready")
+            waited = time.monotonic() - started
+        finally:
+            await held.close()
+
+    assert ready.status_code == 503
+    assert waited < 2
+    [database] = ready.json()["checks"]["database:responseTime"]
+    assert database["output"] == "no pooled connection free within 1 s"

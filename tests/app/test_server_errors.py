@@ -4,18 +4,20 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
+from pathlib import Path
 
 import pytest
 from fastapi import FastAPI, HTTPException
 
 from app.main import create_app
 from settings import Settings
+from settings.pytest_plugin import SettingsFixture
 from tests.app.client import running
 
 PASSWORD = "p@ss:w/rd?#%-canary"
 
 
-def failing_app(settings: Settings) -> FastAPI:
+def failing_app(settings: Settings | None) -> FastAPI:
     app = create_app(settings)
 
     @app.get("/boom")
@@ -74,3 +76,15 @@ async def test_http_errors_keep_their_status_and_detail(
 
     assert (response.status_code, response.json()) == (418, {"detail": "short and stout"})
     assert response.headers["X-Request-ID"]
+
+
+async def test_the_settings_fixture_turns_debug_on_for_a_running_app(
+    process_settings: Path, settings: SettingsFixture
+) -> None:
+    async with running(failing_app(None)) as client:
+        quiet = await client.get("/boom")
+        settings.debug = True
+        loud = await client.get("/boom")
+
+    assert "traceback" not in quiet.json()
+    assert loud.json()["error"].startswith("RuntimeError: could not reach")
