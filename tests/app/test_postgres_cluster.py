@@ -21,7 +21,7 @@ from tests.pgcluster import PgCluster, eventually_zero
 pytestmark = pytest.mark.postgres
 
 
-async def test_password_with_url_characters_outage_and_recovery_without_restart(
+async def test_password_with_url_characters_outages_and_recovery_without_restart(
     make_settings: Callable[..., Settings],
     running_cluster: PgCluster,
     cluster_login: Login,
@@ -31,7 +31,10 @@ async def test_password_with_url_characters_outage_and_recovery_without_restart(
     settings = make_settings(**cluster_login.environ())
     timeout = settings.database.connect_timeout
 
+    await asyncio.to_thread(running_cluster.stop)
     async with running(create_app(settings)) as client:
+        down_at_startup = await client.get("/health/ready")
+        await asyncio.to_thread(running_cluster.start)
         up = await client.get("/health/ready")
         await asyncio.to_thread(running_cluster.stop)
         started = time.monotonic()
@@ -41,7 +44,8 @@ async def test_password_with_url_characters_outage_and_recovery_without_restart(
         back = await client.get("/health/ready")
         open_while_serving = await running_cluster.sessions_of(cluster_login.username)
 
-    assert (up.status_code, down.status_code, back.status_code) == (200, 503, 200)
+    statuses = [r.status_code for r in (down_at_startup, up, down, back)]
+    assert statuses == [503, 200, 503, 200]
     assert down_wait < timeout + 1
     assert open_while_serving >= 1
     messages = [r.getMessage() for r in caplog.records]
