@@ -182,8 +182,8 @@ def test_a_warning_does_not_stop_production(project, production, caplog) -> None
     settings = project.load(production)
 
     assert run_checks(settings, deploy=True) == [W001]
-    assert [r.getMessage() for r in caplog.records if r.name == "settings"] == [str(W001)]
-    assert caplog.records[0].levelno == logging.WARNING
+    [record] = [r for r in caplog.records if r.name == "settings"]
+    assert (record.levelno, record.getMessage()) == (logging.WARNING, str(W001))
 
 
 def test_deployment_rules_do_not_stop_other_environments(project) -> None:

@@ -12,29 +12,27 @@ from settings import CorsConfig, DatabaseConfig, PoolConfig, Settings
 
 
 @pytest.mark.parametrize(
-    ("path", "value"),
+    ("section", "field", "new"),
     [
-        ("", ("debug", False)),
-        ("", ("secret_key", "other")),
-        ("database", ("port", 1)),
-        ("database", ("password", "other")),
-        ("database.pool", ("size", 2)),
-        ("cors", ("origins", [])),
-        ("", ("database", None)),
+        ("", "debug", False),
+        ("", "secret_key", "other"),
+        ("", "database", None),
+        ("database", "port", 1),
+        ("database", "password", "other"),
+        ("database.pool", "size", 2),
+        ("cors", "origins", []),
     ],
 )
-def test_assigning_to_any_field_raises(project, path, value) -> None:
-    settings = project.load()
-    target = settings
-    for part in filter(None, path.split(".")):
+def test_assigning_to_any_field_raises(project, section, field, new) -> None:
+    target = project.load()
+    for part in filter(None, section.split(".")):
         target = getattr(target, part)
-    name, new = value
-    before = getattr(target, name)
+    before = getattr(target, field)
 
     with pytest.raises(ValidationError, match="frozen"):
-        setattr(target, name, new)
+        setattr(target, field, new)
 
-    assert getattr(target, name) == before
+    assert getattr(target, field) == before
 
 
 def test_a_loaded_settings_object_equals_another_load_of_the_same_input(project) -> None:

@@ -49,6 +49,17 @@ def test_production_requires_postgresql_and_deployment_values(shipped) -> None:
     assert settings.debug is False
 
 
+def test_the_pool_is_sized_per_environment(shipped) -> None:
+    environ = {"SECRET_KEY": STRONG_KEY, "DB_PASSWORD": "pw", "APP_ALLOWED_HOSTS": "example.com"}
+
+    sizes = {
+        env: load_settings(env, root=shipped, environ=environ).database.pool.size
+        for env in ("development", "testing", "production")
+    }
+
+    assert len(set(sizes.values())) == 3
+
+
 def test_the_secrets_example_lists_every_secret_with_a_placeholder(shipped) -> None:
     example = tomllib.loads((REPOSITORY / ".secrets.toml.example").read_text("utf-8"))
 
