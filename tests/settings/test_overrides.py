@@ -124,8 +124,9 @@ def test_an_invalid_override_raises_and_changes_nothing(
 
 
 def test_an_invalid_secret_is_not_echoed() -> None:
-    with pytest.raises(ImproperlyConfigured) as raised, override_settings(
-        secret_key=["canary-Zx9!@:/?#%"]
+    with (
+        pytest.raises(ImproperlyConfigured) as raised,
+        override_settings(secret_key=["canary-Zx9!@:/?#%"]),
     ):
         pass
     assert "Zx9" not in str(raised.value)
