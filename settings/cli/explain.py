@@ -11,7 +11,15 @@ from typing import Any
 
 from settings.cli.context import Context, UsageError
 from settings.cli.loading import REQUIRED, Built, build, schema_defaults
-from settings.cli.render import leaves, literal, mask, problem_data, report, to_json
+from settings.cli.render import (
+    hide_url_password,
+    leaves,
+    literal,
+    mask,
+    problem_data,
+    report,
+    to_json,
+)
 from settings.errors import Problem
 from settings.keys import schema_keys, unknown_key
 
@@ -47,8 +55,9 @@ def resolve_key(raw: str) -> str:
     if key == "database.url":
         raise UsageError("database.url is composed from the other database.* keys; explain one")
     reason = unknown_key(key) or "unknown key"
-    if reason.startswith("unknown key"):
-        raise UsageError(f"unknown key {raw!r}{reason.removeprefix('unknown key')}")
+    if reason.startswith("unknown key"):  # echo the input, unless it holds a URL's password
+        shown = hide_url_password(raw)
+        raise UsageError(f"unknown key {shown!r}{reason.removeprefix('unknown key')}")
     raise UsageError(f"{key}: {reason}")
 
 

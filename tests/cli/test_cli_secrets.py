@@ -85,3 +85,10 @@ def test_the_canary_is_really_loaded(cli: Run) -> None:
     assert cli("check", environ=environ).code == 0  # the same password twice: no conflict
     result = cli("explain", "database.password", environ=environ)
     assert result.out.count('"**********"') == 3
+
+
+def test_a_url_given_where_a_key_belongs_is_not_echoed_with_its_password(cli: Run) -> None:
+    result = cli("explain", f"postgresql://app:{CANARY}@db/app")
+    assert result.code == 2
+    assert "unknown key 'postgresql://app:**********@db/app'" in result.err
+    assert "Zx9" not in result.err
