@@ -30,6 +30,8 @@ class SettingsFixture:
         object.__setattr__(self, "_overrides", [])
 
     def __getattr__(self, name: str) -> Any:
+        if name.startswith("_"):  # copy, pickle and introspection probes are not settings
+            raise AttributeError(name)
         return getattr(get_settings(), name)
 
     def __setattr__(self, name: str, value: Any) -> None:
