@@ -19,14 +19,13 @@ from tests.pgcluster import eventually_zero
 pytestmark = pytest.mark.postgres
 
 
-async def app_sessions(postgres_url: str) -> int:
-    """Server sessions opened by an app (they carry our application_name)."""
+async def alive(postgres_url: str, pids: list[int]) -> int:
+    """How many of these server backends still exist."""
     connection = await asyncpg.connect(postgres_url)
     try:
-        count = await connection.fetchval(
-            "SELECT count(*) FROM pg_stat_activity WHERE application_name = $1", APPLICATION_NAME
-        )
-        return int(count)
+        return int(await connection.fetchval(
+            "SELECT count(*) FROM pg_stat_activity WHERE pid = ANY($1::int[])", pids
+        ))
     finally:
         await connection.close()
 
@@ -35,17 +34,24 @@ async def test_ready_against_the_server_and_no_connection_left_after_shutdown(
     make_settings: Callable[..., Settings], postgres_url: str
 ) -> None:
     settings = make_settings(DATABASE_URL=postgres_url)
+    app = session_app(settings)
 
-    async with running(session_app(settings)) as client:
+    async with running(app) as client:
         ready = await client.get("/health/ready")
         now = await client.get("/now")
-        open_while_serving = await app_sessions(postgres_url)
+        # Every connection the pool keeps, and which server backend serves it.
+        held = [await app.state.database.engine.connect() for _ in range(2)]
+        pids = [(await c.execute(text("SELECT pg_backend_pid()"))).scalar_one() for c in held]
+        names = {(await c.execute(text("SHOW application_name"))).scalar_one() for c in held}
+        for connection in held:
+            await connection.close()
 
     assert ready.status_code == 200
     assert ready.json()["status"] == "pass"
     assert now.status_code == 200
-    assert open_while_serving >= 1
-    assert await eventually_zero(lambda: app_sessions(postgres_url)) == 0
+    assert names == {APPLICATION_NAME}
+    assert len(set(pids)) == settings.database.pool.size == 2
+    assert await eventually_zero(lambda: alive(postgres_url, pids)) == 0
 
 
 async def test_exhausted_pool_gives_503_after_pool_timeout_not_a_hang(
