@@ -90,17 +90,30 @@ class Section:
         return results
 
 
+Sample = float | tuple[float, ...]
+
+
 def interleave(
-    variants: Sequence[tuple[Series, Callable[[], float]]], rounds: int, warmup: int = 1
+    variants: Sequence[tuple[Series | Sequence[Series], Callable[[], Sample]]],
+    rounds: int,
+    warmup: int = 1,
 ) -> None:
-    """Run every variant once per round, rotating the order; discard ``warmup`` rounds."""
+    """Run every variant once per round, rotating the order; discard ``warmup`` rounds.
+
+    A variant that measures several things at once (wall and CPU time) gives one series per
+    value its run returns.
+    """
     count = len(variants)
     for index in range(warmup + rounds):
         shift = index % count
         for series, run in [*variants[shift:], *variants[:shift]]:
             value = run()
-            if index >= warmup:
-                series.samples.append(value)
+            if index < warmup:
+                continue
+            targets = [series] if isinstance(series, Series) else series
+            values = [value] if isinstance(value, float | int) else value
+            for each, sample in zip(targets, values, strict=True):
+                each.samples.append(float(sample))
 
 
 def verdicts(sections: Sequence[Section]) -> list[bool]:

@@ -73,18 +73,16 @@ def _under_uvicorn(section: Section, names: list[str], rounds: int, seconds: flo
         for name in names:
             target = f"benchmarks.request_apps:{VARIANTS[name]}"
             servers[name] = start(target, _root(environ), environ, "--factory")
-        variants = []
+        variants: list[tuple[list[Series], Callable[[], tuple[float, ...]]]] = []
         for name, server in servers.items():
             wait_until_live(server)
             _check_body(server.port)
-            rate = section.add(name, "req/s", higher_is_better=True)
             probe = cpu_seconds(server.process.pid)
-            cpu = section.add(CPU + name, "µs") if probe else None
-            variants.append((rate, _sampler(server.port, seconds, probe, cpu)))
+            series = [section.add(name, "req/s", higher_is_better=True)]
+            if probe:
+                series.append(section.add(CPU + name, "µs"))
+            variants.append((series, _sampler(server.port, seconds, probe)))
         interleave(variants, rounds, warmup)
-        for name in names:  # the CPU samples were taken in the warm-up rounds too
-            if CPU + name in section.series:
-                section.series[CPU + name].samples[:warmup] = []
     finally:
         for server in servers.values():
             stop(server)
@@ -101,13 +99,13 @@ def _check_body(port: int) -> None:
         raise RuntimeError(f"unexpected /bench body: {body[:200]!r}")
 
 
-def _sampler(port: int, seconds: float, probe: Callable[[], float] | None,
-             cpu: Series | None) -> Callable[[], float]:
-    def sample() -> float:
+def _sampler(port: int, seconds: float,
+             probe: Callable[[], float] | None) -> Callable[[], tuple[float, ...]]:
+    def sample() -> tuple[float, ...]:
         result = measure(port, "/bench", connections=CONNECTIONS, seconds=seconds, probe=probe)
-        if cpu is not None and result.probe_per_request is not None:
-            cpu.samples.append(result.probe_per_request * 1e6)
-        return result.rate
+        if result.probe_per_request is None:
+            return (result.rate,)
+        return result.rate, result.probe_per_request * 1e6
 
     return sample
 
