@@ -48,7 +48,7 @@ PLANS = {
 DESCRIPTION = "Benchmarks of the settings framework; prints a table of ratios and targets."
 BENCHMARKS = ("attribute", "cold", "request", "start")
 PACKAGES = ("pydantic", "pydantic-core", "dynaconf", "pydantic-settings", "fastapi", "starlette",
-            "uvicorn", "sqlalchemy", "asyncpg")
+            "uvicorn", "httptools", "uvloop", "sqlalchemy", "asyncpg")
 
 
 def main(argv: list[str] | None = None) -> int:
