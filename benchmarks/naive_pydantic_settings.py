@@ -47,4 +47,4 @@ class PydanticSettings(BaseSettings):
 
 
 def load() -> PydanticSettings:
-    return PydanticSettings()  # type: ignore[call-arg]
+    return PydanticSettings()

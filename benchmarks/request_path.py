@@ -20,6 +20,7 @@ import asyncio
 import urllib.request
 from collections.abc import Callable
 from contextlib import AsyncExitStack
+from pathlib import Path
 
 from benchmarks import asgi
 from benchmarks.app_start import ENVIRON
@@ -88,8 +89,8 @@ def _under_uvicorn(section: Section, names: list[str], rounds: int, seconds: flo
             stop(server)
 
 
-def _root(environ: dict[str, str]) -> str:
-    return environ["BENCH_SETTINGS_ROOT"]
+def _root(environ: dict[str, str]) -> Path:
+    return Path(environ["BENCH_SETTINGS_ROOT"])
 
 
 def _check_body(port: int) -> None:
