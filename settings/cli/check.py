@@ -7,12 +7,7 @@ json`` every finding. Exit 1 on any error, 0 with warnings only.
 
 from __future__ import annotations
 
-import logging
-from collections.abc import Iterator
-from contextlib import contextmanager
-
-from settings.api import load_settings
-from settings.checks import run_checks
+from settings.build import build, rule_problems
 from settings.cli.context import Context
 from settings.cli.render import counts, problem_data, report, to_json
 from settings.errors import ImproperlyConfigured, Problem
@@ -42,19 +37,9 @@ def run(context: Context, *, deploy: bool) -> int:
 def findings(context: Context, *, deploy: bool) -> list[Problem]:
     """What a start would report (production runs the deployment rules), and the warnings."""
     try:
-        with _unlogged():
-            settings = load_settings(context.env, root=context.root, environ=context.environ)
+        built = build(context.env, context.root, context.environ)
     except ImproperlyConfigured as exc:
         return exc.problems
-    return run_checks(settings, deploy=deploy or settings.environment == "production")
-
-
-@contextmanager
-def _unlogged() -> Iterator[None]:
-    """The load's warnings are in the report already; keep them out of the log too."""
-    logger = logging.getLogger("settings")
-    disabled, logger.disabled = logger.disabled, True
-    try:
-        yield
-    finally:
-        logger.disabled = disabled
+    rules = deploy or built.sources.environment == "production"
+    problems = built.problems + rule_problems(built, deploy=rules)
+    return sorted(problems, key=lambda problem: not problem.is_error)

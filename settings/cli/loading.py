@@ -1,29 +1,25 @@
-"""Settings for the tools, built as :func:`settings.load_settings` builds them, minus its verdict.
+"""Settings for the tools: :func:`settings.build.build`, without the deployment verdict.
 
 ``show``, ``explain`` and ``diff`` describe a configuration even when the deployment rules
 would refuse it (a developer comparing production without its secrets), and ``explain`` also
-describes one that does not validate at all. So this module runs the loader, the merge and the
-validation itself and keeps every piece; ``check`` alone gives the verdict, with
-:func:`settings.load_settings` and :func:`settings.checks.run_checks`.
+describes one that does not validate at all; ``check`` alone gives the verdict.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from pydantic import BaseModel
 from pydantic_core import PydanticUndefined
 
-from settings.api import _sqlite_path, _variable_names
+from settings.build import Built, build
 from settings.cli.render import leaves
-from settings.errors import ImproperlyConfigured, Problem
-from settings.loader import Loaded, load_layers
-from settings.provenance import Assignment, Sources, merge
-from settings.report import validate
-from settings.schema import SQLITE, Settings
+from settings.errors import ImproperlyConfigured
+from settings.schema import Settings
+
+__all__ = ["REQUIRED", "Built", "build", "load_unchecked", "schema_defaults"]
 
 
 class _Required:
@@ -34,41 +30,6 @@ class _Required:
 
 
 REQUIRED: Any = _Required()
-
-
-@dataclass(frozen=True)
-class Built:
-    """Every piece of one load: the layers, the merge's history, and the outcome."""
-
-    loaded: Loaded
-    history: Mapping[str, tuple[Assignment, ...]]
-    settings: Settings | None
-    problems: list[Problem]
-
-    @property
-    def ok(self) -> bool:
-        return self.settings is not None and not any(p.is_error for p in self.problems)
-
-
-def build(env: str | None, root: Path, environ: Mapping[str, str]) -> Built:
-    """Load and validate without the deployment rules. Raises only when no layer can be read
-    (settings.toml missing or not TOML, unknown environment)."""
-    loaded = load_layers(env, root, environ)
-    values, history = merge(loaded.layers)
-    if values.get("database.driver") == SQLITE:
-        values["database.database"] = _sqlite_path(root, values.get("database.database"))
-    sources = Sources(
-        environment=loaded.environment,
-        files=tuple(loaded.files),
-        variables=_variable_names(history),
-        history=history,
-        unknown_variables=tuple(loaded.unknown_variables),
-        development_secrets=frozenset(loaded.development_secrets),
-    )
-    reported = {problem.key for problem in loaded.errors}
-    settings, problems = validate({k: v for k, v in values.items() if k not in reported}, sources)
-    problems = loaded.errors + [p for p in problems if p.key not in reported]
-    return Built(loaded, history, settings, problems)
 
 
 def load_unchecked(env: str | None, root: Path, environ: Mapping[str, str]) -> Settings:

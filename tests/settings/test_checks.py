@@ -176,6 +176,24 @@ def test_all_deployment_errors_are_reported_together(project, production) -> Non
     assert [p.id for p in error.problems] == [E001.id, E006.id, E009.id]
 
 
+def test_deployment_errors_are_reported_with_invalid_values_in_one_go(project, production) -> None:
+    environ = {**production, "DB_PORT": "65536", "SECRET_KEY": "short", "APP_DEBUG": "yes"}
+
+    error = project.error(environ)
+
+    assert [(p.key, p.id) for p in error.problems] == [
+        ("database.port", None),
+        ("debug", E001.id),
+        ("secret_key", E002.id),
+    ]
+
+
+def test_a_rule_about_an_invalid_value_is_not_reported_twice(project, production) -> None:
+    error = project.error({**production, "APP_DEBUG": "maybe"})
+
+    assert [(p.key, p.id) for p in error.problems] == [("debug", None)]
+
+
 def test_a_warning_does_not_stop_production(project, production, caplog) -> None:
     project.write("settings.local.toml", "[default]\nlog_level = 'info'\n")
 

@@ -1,0 +1,107 @@
+"""One load, every piece kept: the layers, the merge's history, the settings and the problems.
+
+:func:`settings.load_settings` turns a :class:`Built` into a verdict (settings or
+``ImproperlyConfigured``); the command-line tools also describe configurations that would not
+pass, so they use :func:`build` directly.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from settings.checks import run_checks
+from settings.errors import Problem
+from settings.loader import Loaded, load_layers
+from settings.provenance import Assignment, Sources, merge
+from settings.report import validate
+from settings.schema import SQLITE, Settings
+
+
+@dataclass(frozen=True)
+class Built:
+    """Every piece of one load. ``settings`` is ``None`` when the values do not validate."""
+
+    loaded: Loaded
+    values: Mapping[str, Any]
+    history: Mapping[str, tuple[Assignment, ...]]
+    sources: Sources
+    settings: Settings | None
+    problems: list[Problem]
+
+    @property
+    def ok(self) -> bool:
+        return self.settings is not None and not any(p.is_error for p in self.problems)
+
+
+def build(env: str | None, root: Path, environ: Mapping[str, str]) -> Built:
+    """Load, merge and validate, deployment rules not applied.
+
+    Raises ``ImproperlyConfigured`` only when there is nothing to describe: ``settings.toml``
+    missing or not TOML, or an unknown environment.
+    """
+    loaded = load_layers(env, root, environ)
+    values, history = merge(loaded.layers)
+    if values.get("database.driver") == SQLITE:
+        values["database.database"] = _sqlite_path(root, values.get("database.database"))
+    sources = Sources(
+        environment=loaded.environment,
+        files=tuple(loaded.files),
+        variables=_variable_names(history),
+        history=history,
+        unknown_variables=tuple(loaded.unknown_variables),
+        development_secrets=frozenset(loaded.development_secrets),
+    )
+    reported = {problem.key for problem in loaded.errors}
+    settings, problems = validate(_without(values, reported), sources)
+    problems = loaded.errors + [p for p in problems if p.key not in reported]
+    return Built(loaded, values, history, sources, settings, problems)
+
+
+def rule_problems(built: Built, *, deploy: bool) -> list[Problem]:
+    """The rules' findings, also for settings that do not validate.
+
+    So that one report holds every problem, invalid values are set aside (they fall back to
+    lower layers' schema defaults) and the rules run on the rest; findings about a key that
+    is already reported are dropped.
+    """
+    if built.settings is not None:
+        return run_checks(built.settings, deploy=deploy)
+    failed = {_base_key(problem.key) for problem in built.problems}
+    stand_in, _ = validate(_without(built.values, failed), built.sources)
+    if stand_in is None:
+        return []
+    return [p for p in run_checks(stand_in, deploy=deploy) if not _under(p.key, failed)]
+
+
+def _base_key(key: str) -> str:
+    return re.sub(r"\[\d+\]", "", key)
+
+
+def _under(key: str, prefixes: set[str]) -> bool:
+    return any(key == p or key.startswith(p + ".") or p.startswith(key + ".") for p in prefixes)
+
+
+def _without(values: Mapping[str, Any], keys: set[str]) -> dict[str, Any]:
+    return {k: v for k, v in values.items() if not _under(k, keys)}
+
+
+def _sqlite_path(root: Path, database: object) -> object:
+    """A relative SQLite path is relative to the settings directory, not the working one."""
+    if not isinstance(database, str) or database == ":memory:" or Path(database).is_absolute():
+        return database
+    return str(root.resolve() / database)
+
+
+def _variable_names(history: Mapping[str, tuple[Assignment, ...]]) -> tuple[str, ...]:
+    """The environment variables that contributed a value (names only, never values)."""
+    names = set()
+    for assignments in history.values():
+        for assignment in assignments:
+            for prefix in ("env ", "file named by "):
+                if assignment.origin.startswith(prefix):
+                    names.update(assignment.origin.removeprefix(prefix).split(", "))
+    return tuple(sorted(names))
