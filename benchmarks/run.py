@@ -45,6 +45,7 @@ PLANS = {
     "smoke": Plan(rounds=1, read_seconds=0.001, load_rounds=1, load_seconds=0.1, asgi_requests=20,
                   served=2, warmup=0),
 }
+ANALYSIS = "\n## Analysis"
 DESCRIPTION = "Benchmarks of the settings framework; prints a table of ratios and targets."
 BENCHMARKS = ("attribute", "cold", "request", "start")
 PACKAGES = ("pydantic", "pydantic-core", "dynaconf", "pydantic-settings", "fastapi", "starlette",
@@ -88,15 +89,23 @@ def main(argv: list[str] | None = None) -> int:
     results = verdicts(sections)
     summary = f"{sum(results)} of {len(results)} targets and checks pass"
     summary += "".join(f"\nskipped {reason}" for reason in skipped)
-    print(f"\n{machine()}\n\n{table}\n\n{summary}")
+    noted = machine()
+    print(f"\n{noted}\n\n{table}\n\n{summary}")
     if args.markdown:
         mode_name = "smoke" if args.smoke else "quick" if args.quick else "full"
-        args.markdown.write_text(
-            f"# Benchmark results\n\nCommand: `python -m benchmarks"
-            f"{' --' + mode_name if mode_name != 'full' else ''}`\n\n{machine()}\n\n{table}\n\n"
-            f"{summary}\n"
-        )
+        command = "python -m benchmarks" + (f" --{mode_name}" if mode_name != "full" else "")
+        write_markdown(args.markdown, f"Command: `{command}`\n\n{noted}\n\n{table}\n\n{summary}")
     return 0
+
+
+def write_markdown(path: Path, measured: str) -> None:
+    """Write the results; a hand-written ``## Analysis`` section already in the file is kept."""
+    kept = ""
+    if path.exists():
+        text = path.read_text()
+        if (start := text.find(ANALYSIS)) >= 0:
+            kept = "\n" + text[start:]
+    path.write_text(f"# Benchmark results\n\n{measured}\n{kept}")
 
 
 def machine() -> str:
@@ -111,9 +120,11 @@ def machine() -> str:
         cpu = platform.processor() or "unknown"
     usable = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
     versions = ", ".join(f"{name} {_version(name)}" for name in PACKAGES)
+    load = " ".join(f"{value:.2f}" for value in os.getloadavg())
     return "\n".join([
         f"- date: {datetime.datetime.now(datetime.UTC):%Y-%m-%d %H:%M UTC}",
         f"- machine: {usable} usable CPUs (nproc), {cpu}, {platform.platform()}",
+        f"- load average when the table was printed (1, 5, 15 min): {load}",
         f"- Python {platform.python_version()} ({platform.python_implementation()})",
         f"- {versions}",
         f"- commit: {_commit()}",
@@ -128,12 +139,15 @@ def _version(name: str) -> str:
 
 
 def _commit() -> str:
+    """HEAD, and whether the measured code (settings/, app/) differs from it."""
     try:
-        completed = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=REPO,
-                                   capture_output=True, text=True, check=True)
+        head = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=REPO,
+                              capture_output=True, text=True, check=True).stdout.strip()
+        changed = subprocess.run(["git", "status", "--porcelain", "--", "settings", "app"],
+                                 cwd=REPO, capture_output=True, text=True, check=True).stdout
     except (OSError, subprocess.CalledProcessError):
         return "unknown"
-    return completed.stdout.strip()
+    return f"{head} with uncommitted changes in settings/ or app/" if changed.strip() else head
 
 
 if __name__ == "__main__":
