@@ -19,7 +19,7 @@ from app import health
 from app.db import DatabaseManager
 from app.errors import ErrorMiddleware, install_exception_handlers
 from app.logging import configure_logging, log_startup
-from app.middleware import RequestIdMiddleware, SettingsMiddleware, host_problems
+from app.middleware import RequestIdMiddleware, SettingsMiddleware
 from settings import ImproperlyConfigured, Settings, get_settings
 from settings.checks import run_checks
 
@@ -32,7 +32,7 @@ def checked_settings(given: Settings | None) -> Settings:
     """``given``, or the process settings, with every error raised as one report."""
     settings = given or get_settings()
     deploy = settings.environment == "production"
-    problems = run_checks(settings, deploy=deploy) + host_problems(settings)
+    problems = run_checks(settings, deploy=deploy)
     errors = [problem for problem in problems if problem.is_error]
     if errors:
         raise ImproperlyConfigured(errors)

@@ -16,13 +16,10 @@ from starlette.middleware.trustedhost import TrustedHostMiddleware
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from app.deps import current_settings
-from settings import Problem, Settings
+from settings import Settings
 
 REQUEST_ID_HEADER = "X-Request-ID"
 _REQUEST_ID = re.compile(rb"[A-Za-z0-9._-]{1,128}")
-_HOST_PATTERN = re.compile(r"\*|(\*\.)?[^*\s/]+")
-
-
 def incoming_request_id(scope: Scope) -> str | None:
     """The client's request id if it is 1-128 letters, digits, ``-``, ``_`` or ``.``."""
     for name, value in scope["headers"]:
@@ -53,19 +50,6 @@ class RequestIdMiddleware:
             await send(message)
 
         await self.app(scope, receive, send_with_id)
-
-
-def host_problems(settings: Settings) -> list[Problem]:
-    """``allowed_hosts`` entries Starlette cannot match: only ``*`` may lead, as ``*.domain``."""
-    return [
-        Problem(
-            "allowed_hosts",
-            f"{host!r} is not a host pattern; write a hostname, '*.example.com' or '*'",
-            settings.sources.origin("allowed_hosts") if settings.sources else None,
-        )
-        for host in settings.allowed_hosts
-        if not _HOST_PATTERN.fullmatch(host)
-    ]
 
 
 def guard(app: ASGIApp, settings: Settings) -> ASGIApp:

@@ -56,7 +56,7 @@ def build(env: str | None, root: Path, environ: Mapping[str, str]) -> Built:
         development_secrets=frozenset(loaded.development_secrets),
     )
     reported = {problem.key for problem in loaded.errors}
-    settings, problems = validate(_without(values, reported), sources)
+    settings, problems = validate({k: v for k, v in values.items() if k not in reported}, sources)
     problems = loaded.errors + [p for p in problems if p.key not in reported]
     return Built(loaded, values, history, sources, settings, problems)
 

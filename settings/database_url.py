@@ -27,6 +27,7 @@ QUERY_FIELDS = {
     "user": "database.username",
     "password": "database.password",
     "dbname": "database.database",
+    "connect_timeout": "database.connect_timeout",  # libpq's, in seconds
 }
 _QUERY_PASSWORD = re.compile(r"([?&]password=)[^&]*", re.IGNORECASE)
 

@@ -31,6 +31,8 @@ if TYPE_CHECKING:
 
 POSTGRES = "postgresql+asyncpg"
 SQLITE = "sqlite+aiosqlite"
+#: URL query options passed on to asyncpg; anything else would fail every connection.
+DRIVER_OPTIONS = ("sslmode", "ssl")
 SSL_MODES = ("disable", "allow", "prefer", "require", "verify-ca", "verify-full")
 _HOSTNAME = re.compile(r"^[A-Za-z0-9_](?:[A-Za-z0-9_-]{0,61}[A-Za-z0-9_])?$")
 _ORIGIN = re.compile(r"^https?://[^\s/?#]+$")
@@ -71,6 +73,27 @@ def _whole_number(value: Any) -> Any:
 
 
 WholeNumber = Annotated[int, BeforeValidator(_whole_number)]
+
+
+def _check_host_text(host: str) -> None:
+    if not host:
+        raise ValueError("must not be empty")
+    if len(host) > 253:
+        raise ValueError(f"is {len(host)} characters long; at most 253 are allowed")
+    if any(ch.isspace() or not ch.isprintable() for ch in host):
+        raise ValueError("must not contain whitespace or control characters")
+
+
+def check_hostname(host: str) -> str:
+    """``host`` if it is a hostname or an IP address (normalised); else ``ValueError``."""
+    _check_host_text(host)
+    try:
+        return str(ipaddress.ip_address(host.strip("[]")))
+    except ValueError:
+        pass
+    if all(_HOSTNAME.match(label) for label in host.rstrip(".").split(".")):
+        return host
+    raise ValueError("is neither a hostname, an IP address nor a socket directory")
 
 
 class FrozenModel(BaseModel):
@@ -127,25 +150,20 @@ class DatabaseConfig(FrozenModel):
     def _check_host(cls, host: str | None) -> str | None:
         if host is None:
             return None
-        if not host:
-            raise ValueError("must not be empty")
-        if len(host) > 253:
-            raise ValueError(f"is {len(host)} characters long; at most 253 are allowed")
-        if any(ch.isspace() or not ch.isprintable() for ch in host):
-            raise ValueError("must not contain whitespace or control characters")
         if host.startswith("/"):
+            _check_host_text(host)
             return host  # a Unix socket directory
-        try:
-            return str(ipaddress.ip_address(host.strip("[]")))
-        except ValueError:
-            pass
-        if all(_HOSTNAME.match(label) for label in host.rstrip(".").split(".")):
-            return host
-        raise ValueError("is neither a hostname, an IP address nor a socket directory")
+        return check_hostname(host)
 
     @field_validator("options")
     @classmethod
     def _translate_sslmode(cls, options: dict[str, str]) -> dict[str, str]:
+        unsupported = sorted(set(options) - set(DRIVER_OPTIONS))
+        if unsupported:
+            raise ValueError(
+                f"unsupported option {', '.join(unsupported)}; supported: "
+                f"{', '.join(DRIVER_OPTIONS)} (connect_timeout is database.connect_timeout)"
+            )
         options = dict(options)
         mode = options.pop("sslmode", None)
         if mode is not None:
@@ -227,6 +245,19 @@ class Settings(FrozenModel):
     database: DatabaseConfig = Field(default_factory=DatabaseConfig)
 
     _sources: Sources | None = PrivateAttr(default=None)
+
+    @field_validator("allowed_hosts")
+    @classmethod
+    def _check_host_patterns(cls, hosts: list[str]) -> list[str]:
+        for host in hosts:
+            try:
+                if host != "*":
+                    check_hostname(host.removeprefix("*."))
+            except ValueError:
+                raise ValueError(
+                    f"{host!r} is not a host pattern; write a hostname, '*.example.com' or '*'"
+                ) from None
+        return hosts
 
     @field_validator("environment", "log_level", mode="before")
     @classmethod

@@ -188,6 +188,14 @@ def test_deployment_errors_are_reported_with_invalid_values_in_one_go(project, p
     ]
 
 
+def test_a_bad_database_url_does_not_hide_the_other_database_problems(project, production) -> None:
+    environ = {**production, "DATABASE_URL": "mysql://db/app", "APP_DATABASE__PORT": "x"}
+
+    error = project.error(environ)
+
+    assert [p.key for p in error.problems] == ["database", "database.port"]
+
+
 def test_a_rule_about_an_invalid_value_is_not_reported_twice(project, production) -> None:
     error = project.error({**production, "APP_DEBUG": "maybe"})
 

@@ -25,7 +25,7 @@ def test_accepted_schemes_are_normalised_to_the_async_drivers(project, scheme, d
 
 
 def test_every_part_of_a_postgresql_url_sets_its_field(project) -> None:
-    url = "postgres://us%40er:p%2Fw@db.example.com:6543/d%2Fb?application_name=a+b"
+    url = "postgres://us%40er:p%2Fw@db.example.com:6543/d%2Fb?sslmode=require&connect_timeout=7"
 
     database = project.load({"DATABASE_URL": url}).database
 
@@ -36,7 +36,16 @@ def test_every_part_of_a_postgresql_url_sets_its_field(project) -> None:
         "d/b",
     )
     assert database.password.get_secret_value() == "p/w"
-    assert database.options == {"application_name": "a+b"}
+    assert database.options == {"ssl": "require"}
+    assert database.connect_timeout == 7
+
+
+@pytest.mark.parametrize("option", ["application_name=x", "target_session_attrs=any", "sslcert=c"])
+def test_an_option_asyncpg_would_refuse_is_an_error_at_load_not_at_connect(project, option) -> None:
+    [problem] = project.error({"DATABASE_URL": f"postgresql://db/app?{option}"}).problems
+
+    assert (problem.key, problem.origin) == ("database.options", "env DATABASE_URL")
+    assert f"unsupported option {option.partition('=')[0]}" in problem.message
 
 
 @pytest.mark.parametrize(

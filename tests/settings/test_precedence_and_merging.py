@@ -132,11 +132,11 @@ def test_a_later_table_replaces_an_earlier_value_of_the_same_name(project) -> No
         secret_key = "k"
         database.options = "sslmode=require"
         [development.database.options]
-        application_name = "billing"
+        sslmode = "disable"
         """,
     )
 
-    assert project.load().database.options == {"application_name": "billing"}
+    assert project.load().database.options == {"ssl": "disable"}
 
 
 def test_a_later_value_replaces_an_earlier_table_and_is_validated(project) -> None:

@@ -94,6 +94,21 @@ def test_invalid_hosts_are_errors(project, host, message) -> None:
     assert message in problem.message
 
 
+@pytest.mark.parametrize("hosts", ["*", "*.example.com", "api.example.com, 10.0.0.1", ""])
+def test_allowed_hosts_take_hostnames_and_leading_wildcards(project, hosts) -> None:
+    expected = [host.strip() for host in hosts.split(",") if host.strip()]
+
+    assert project.load({"APP_ALLOWED_HOSTS": hosts}).allowed_hosts == expected
+
+
+@pytest.mark.parametrize("pattern", ["exa*mple.com", "*example.com", "api.*", "a b", "https://x.com"])
+def test_a_host_pattern_the_host_check_cannot_match_is_an_error(project, pattern) -> None:
+    [problem] = project.error({"APP_ALLOWED_HOSTS": f"localhost, {pattern}"}).problems
+
+    assert (problem.key, problem.origin) == ("allowed_hosts", "env APP_ALLOWED_HOSTS")
+    assert f"{pattern!r} is not a host pattern" in problem.message
+
+
 @pytest.mark.parametrize("port", ["1", "65535", "05432", " 5432 "])
 def test_valid_ports_from_the_environment(project, port) -> None:
     assert project.load({"DB_PORT": port}).database.port == int(port)
@@ -203,9 +218,9 @@ def test_no_password_gives_a_url_without_one() -> None:
 
 
 def test_options_become_the_url_query() -> None:
-    url = DatabaseConfig(options={"sslmode": "require", "application_name": "a&b"}).url
+    url = DatabaseConfig(options={"sslmode": "require"}).url
 
-    assert dict(url.query) == {"ssl": "require", "application_name": "a&b"}
+    assert dict(url.query) == {"ssl": "require"}
 
 
 def test_a_sqlite_url_is_the_file_path_only() -> None:
