@@ -1,0 +1,98 @@
+"""The three TOML files: read, parsed, and their tables checked against the schema.
+
+A syntax error names the file, line and column; a UTF-8 byte-order mark is accepted. Keys are
+case-insensitive, as in Dynaconf, so two spellings of one key are an error. A key the schema does
+not know is an error naming it, its file and its table, in every table, inactive ones included.
+"""
+
+from __future__ import annotations
+
+import tomllib
+from pathlib import Path
+from typing import Any
+
+from settings.errors import ImproperlyConfigured, Problem
+from settings.keys import unknown_key
+from settings.provenance import flatten
+
+SETTINGS_FILE = "settings.toml"
+OPTIONAL_FILES = (".secrets.toml", "settings.local.toml")
+LOCAL_FILE = "settings.local.toml"
+SPECIAL_TABLES = ("default", "global")
+
+#: A file's tables, by lower-case name: ``{"default": {...}, "production": {...}}``.
+Document = dict[str, Any]
+
+
+def read_files(root: Path) -> dict[str, Document]:
+    """Every file by name, in precedence order (an optional file that is missing is empty).
+
+    Raises :class:`ImproperlyConfigured` when ``settings.toml`` is missing or a file cannot be
+    read or parsed, naming every such file at once.
+    """
+    path = root / SETTINGS_FILE
+    if not path.is_file():
+        message = f"{path.resolve()} not found; settings.toml is required"
+        raise ImproperlyConfigured([Problem("settings", message, SETTINGS_FILE)])
+    documents: dict[str, Document] = {}
+    errors: list[Problem] = []
+    for name in (SETTINGS_FILE, *OPTIONAL_FILES):
+        try:
+            documents[name] = _read_toml(root / name, required=name == SETTINGS_FILE)
+        except ValueError as exc:
+            errors.append(Problem("settings", str(exc), name))
+            documents[name] = {}
+    if errors:
+        raise ImproperlyConfigured(errors)
+    return documents
+
+
+def _read_toml(path: Path, *, required: bool) -> Document:
+    try:
+        raw = path.read_bytes()
+    except FileNotFoundError:
+        if required:
+            raise ValueError(f"{path} not found") from None
+        return {}
+    except OSError as exc:
+        raise ValueError(f"cannot read {path}: {exc.strerror or exc}") from None
+    try:
+        text = raw.decode("utf-8").removeprefix("\ufeff")
+        document = tomllib.loads(text)
+    except UnicodeDecodeError as exc:
+        raise ValueError(f"{path.name} is not UTF-8 (byte {exc.start})") from None
+    except tomllib.TOMLDecodeError as exc:
+        raise ValueError(f"{path.name}: invalid TOML: {exc}") from None
+    return _lower_keys(document, path.name, "")
+
+
+def _lower_keys(table: dict[str, Any], file: str, where: str) -> dict[str, Any]:
+    """Keys are case-insensitive, as in Dynaconf; two spellings of one key are an error."""
+    lowered: dict[str, Any] = {}
+    for key, value in table.items():
+        name = key.lower()
+        if name in lowered:
+            raise ValueError(f"{file}: {where}{key} is set twice (keys are case-insensitive)")
+        if isinstance(value, dict):
+            value = _lower_keys(value, file, f"{where}{name}.")
+        lowered[name] = value
+    return lowered
+
+
+def check_tables(file: str, tables: Document, environments: list[str]) -> list[Problem]:
+    """Every value outside a table, unknown environment table and unknown key in ``file``."""
+    problems = []
+    for table, values in tables.items():
+        if not isinstance(values, dict):
+            message = "is outside any table; put it under [default] or an environment"
+            problems.append(Problem(table, message, file))
+        elif table not in environments and table not in SPECIAL_TABLES:
+            known = ", ".join([*SPECIAL_TABLES, *environments])
+            message = f"unknown environment table [{table}]; settings.toml defines: {known}"
+            problems.append(Problem(table, message, file))
+        else:
+            for key in flatten(values):
+                reason = unknown_key(key)
+                if reason is not None:
+                    problems.append(Problem(key, reason, f"{file} [{table}]"))
+    return problems
