@@ -8,6 +8,7 @@ and the child's user + system CPU time, which other work on a shared machine dis
 from __future__ import annotations
 
 import importlib.util
+import json
 import resource
 import subprocess
 import sys
@@ -15,6 +16,7 @@ import time
 import tomllib
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 from benchmarks.common import PRODUCTION_ENVIRON, REPO, child_environ, settings_dir
 from benchmarks.measure import Check, Section, Series, Target, interleave
@@ -69,7 +71,7 @@ def run(rounds: int, warmup: int = 1) -> Section:
         section.notes.append("python -m settings check: not measured (settings/__main__.py absent)")
     with settings_dir() as root:
         environ = child_environ(PRODUCTION_ENVIRON)
-        _check_fixture(root, section)
+        write_flat_toml(root, "production")
         for name in (OURS, OURS_CLI):
             if name in variants:
                 bad, detail = _imports(variants[name], root, environ)
@@ -145,14 +147,29 @@ def _imports(argv: list[str], root: Path, environ: dict[str, str]) -> tuple[bool
     return bad != "-", f"web stack / SQLAlchemy engine / DB drivers: {verdict}; Dynaconf {loaded}"
 
 
-def _check_fixture(root: Path, section: Section) -> None:
-    """The pydantic-settings TOML must say what settings.toml says for production."""
-    from benchmarks.naive import _deep_update
+def write_flat_toml(root: Path, env: str) -> None:
+    """``root/<env>.toml``: ``settings.toml``'s ``[default]`` merged with ``[env]``, no tables
+    of environments, for pydantic-settings. Read back and compared, so it cannot drift."""
+    from benchmarks.naive import deep_update
 
-    toml_file = Path(__file__).parent / "fixtures" / "production.toml"
+    merged: dict[str, Any] = {}
     document = tomllib.loads((root / "settings.toml").read_text())
-    merged: dict[str, object] = {}
-    _deep_update(merged, document["default"])
-    _deep_update(merged, document["production"])
-    if tomllib.loads(toml_file.read_text()) != merged:
-        section.notes.append(f"WARNING: {toml_file.name} differs from settings.toml's production")
+    deep_update(merged, document["default"])
+    deep_update(merged, document[env])
+    lines: list[str] = []
+    _emit(merged, "", lines)
+    text = "\n".join(lines) + "\n"
+    if tomllib.loads(text) != merged:
+        raise RuntimeError(f"could not write {env}.toml equal to settings.toml's {env}")
+    (root / f"{env}.toml").write_text(text)
+
+
+def _emit(table: dict[str, Any], name: str, lines: list[str]) -> None:
+    """TOML for plain data: JSON's strings, numbers, booleans and arrays are valid TOML."""
+    if name:
+        lines.append(f"[{name}]")
+    scalars = {k: v for k, v in table.items() if not isinstance(v, dict)}
+    lines += [f"{key} = {json.dumps(value)}" for key, value in scalars.items()]
+    for key, value in table.items():
+        if isinstance(value, dict):
+            _emit(value, f"{name}.{key}" if name else key, lines)

@@ -83,8 +83,8 @@ def load_tomllib(
     with open(Path(root) / "settings.toml", "rb") as handle:
         document = tomllib.load(handle)
     values: dict[str, Any] = {}
-    _deep_update(values, document["default"])
-    _deep_update(values, document[env])
+    deep_update(values, document["default"])
+    deep_update(values, document[env])
     for name, text in (os.environ if environ is None else environ).items():
         if name.startswith("APP_"):
             *parents, leaf = name[4:].lower().split("__")
@@ -103,9 +103,9 @@ def _lower(table: Mapping[str, Any]) -> dict[str, Any]:
     }
 
 
-def _deep_update(target: dict[str, Any], source: Mapping[str, Any]) -> None:
+def deep_update(target: dict[str, Any], source: Mapping[str, Any]) -> None:
     for key, value in source.items():
         if isinstance(value, Mapping) and isinstance(target.get(key), dict):
-            _deep_update(target[key], value)
+            deep_update(target[key], value)
         else:
             target[key] = value

@@ -1,12 +1,11 @@
 """The pydantic-settings reference: one TOML file plus ``APP_`` variables, its documented way.
 
-``benchmarks/fixtures/production.toml`` holds what ``settings.toml`` gives production
-(``[default]`` merged with ``[production]``), since pydantic-settings has no environment tables.
+pydantic-settings has no environment tables, so the benchmark writes ``production.toml`` next
+to ``settings.toml``: its ``[default]`` merged with ``[production]`` (see
+:func:`benchmarks.cold_start.write_flat_toml`).
 """
 
 from __future__ import annotations
-
-from pathlib import Path
 
 from pydantic import SecretStr
 from pydantic_settings import (
@@ -18,7 +17,7 @@ from pydantic_settings import (
 
 from benchmarks.naive import Cors, Database
 
-TOML_FILE = Path(__file__).parent / "fixtures" / "production.toml"
+TOML_FILE = "production.toml"  # in the working directory
 
 
 class PydanticSettings(BaseSettings):
