@@ -27,7 +27,9 @@ def redact(text: str, secrets: Iterable[str]) -> str:
     """``text`` with each secret, raw or percent-encoded as in a URL, replaced by ``***``."""
     for secret in secrets:
         if secret:
-            for form in {secret, quote(secret, safe=""), quote_plus(secret, safe="")}:
+            # urllib's quote() keeps '/', SQLAlchemy's URL keeps ' ' and '+': mask those too.
+            for form in {secret, quote(secret, safe=""), quote_plus(secret, safe=""),
+                         quote(secret), quote(secret, safe=" +")}:
                 text = text.replace(form, MASK)
     return text
 
