@@ -48,6 +48,7 @@ class Server:
     process: subprocess.Popen[bytes]
     port: int
     directory: Path
+    label: str = "uvicorn"
 
     @property
     def url(self) -> str:
@@ -55,11 +56,11 @@ class Server:
 
     @property
     def stdout(self) -> str:
-        return (self.directory / "uvicorn.stdout").read_text(encoding="utf-8", errors="replace")
+        return (self.directory / f"{self.label}.stdout").read_text("utf-8", errors="replace")
 
     @property
     def stderr(self) -> str:
-        return (self.directory / "uvicorn.stderr").read_text(encoding="utf-8", errors="replace")
+        return (self.directory / f"{self.label}.stderr").read_text("utf-8", errors="replace")
 
     @property
     def output(self) -> str:
@@ -101,18 +102,22 @@ def start(
     app: str = PROBE_APP,
     options: tuple[str, ...] = (),
     port: int | None = None,
+    label: str = "uvicorn",
 ) -> Server:
-    """Start ``uvicorn`` in ``directory`` with the loader variables of ``environ`` only."""
+    """Start ``uvicorn`` in ``directory`` with the loader variables of ``environ`` only.
+
+    Its output goes to ``<label>.stdout`` and ``<label>.stderr`` in ``directory``.
+    """
     port = free_port() if port is None else port
     factory = ("--factory",) if app == PROBE_APP else ()
     command = [sys.executable, "-m", "uvicorn", app, *factory, "--host", "127.0.0.1",
                "--port", str(port), *options]
-    with (directory / "uvicorn.stdout").open("wb") as out, \
-            (directory / "uvicorn.stderr").open("wb") as err:
+    with (directory / f"{label}.stdout").open("wb") as out, \
+            (directory / f"{label}.stderr").open("wb") as err:
         process = subprocess.Popen(
             command, cwd=directory, env=clean_environ(environ), stdout=out, stderr=err
         )
-    return Server(process, port, directory)
+    return Server(process, port, directory, label)
 
 
 def kill(server: Server) -> None:
