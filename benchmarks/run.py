@@ -40,8 +40,8 @@ class Plan:
 
 
 PLANS = {
-    "full": Plan(rounds=20, read_seconds=0.1, load_rounds=12, load_seconds=2.0, asgi_requests=3000),
-    "quick": Plan(rounds=5, read_seconds=0.03, load_rounds=4, load_seconds=1.0, asgi_requests=1000),
+    "full": Plan(rounds=20, read_seconds=0.1, load_rounds=24, load_seconds=1.0, asgi_requests=3000),
+    "quick": Plan(rounds=5, read_seconds=0.03, load_rounds=8, load_seconds=0.5, asgi_requests=1000),
     "smoke": Plan(rounds=1, read_seconds=0.001, load_rounds=1, load_seconds=0.1, asgi_requests=20,
                   served=2, warmup=0),
 }
