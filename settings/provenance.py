@@ -4,13 +4,20 @@ A :class:`Layer` is one source's values as a flat ``{"database.port": 5433}`` ma
 origin a person reads in a report (``settings.toml [production]``, ``env DB_PORT``). Merging the
 layers in precedence order is one loop: tables merge key by key because the keys are dotted
 leaves, and lists replace because a list is a leaf.
+
+A value may instead be a marker (:mod:`settings.markers`) saying how it combines with what the
+lower layers set: Dynaconf's ``@del``, ``@merge``, ``@insert``, ``@reset``. :func:`merge`
+applies them, so the history records the layer that applied one and the value that resulted
+(``None`` where a layer removed the key).
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Collection, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
+
+from settings.markers import MISSING, Extend, Insert, Replace, Unset
 
 
 @dataclass(frozen=True)
@@ -23,7 +30,10 @@ class Layer:
 
 @dataclass(frozen=True)
 class Assignment:
-    """One layer setting one key. ``value`` is kept out of ``repr``: it may be a secret."""
+    """One layer setting one key. ``value`` is kept out of ``repr``: it may be a secret.
+
+    A layer that removed the key (``@del``, a replaced table) is recorded with ``None``.
+    """
 
     key: str
     origin: str
@@ -76,14 +86,53 @@ def unflatten(flat: Mapping[str, Any]) -> dict[str, Any]:
 
 def merge(layers: Iterable[Layer]) -> tuple[dict[str, Any], dict[str, tuple[Assignment, ...]]]:
     """Apply layers lowest precedence first; return the winning values and every assignment."""
-    values: dict[str, Any] = {}
-    history: dict[str, list[Assignment]] = {}
+    merged = _Merged()
     for layer in layers:
         for key, value in layer.values.items():
-            # A value replaces a table of the same name and a table replaces a value, so the
-            # winning keys always nest: never both ``a.b`` and ``a.b.c``.
-            for other in [k for k in values if k.startswith(f"{key}.") or key.startswith(f"{k}.")]:
-                del values[other]
-            values[key] = value
-            history.setdefault(key, []).append(Assignment(key, layer.origin, value))
-    return values, {key: tuple(assignments) for key, assignments in history.items()}
+            merged.assign(key, value, layer.origin)
+    return merged.values, {key: tuple(items) for key, items in merged.history.items()}
+
+
+class _Merged:
+    """The values so far and their history, as :func:`merge` builds them."""
+
+    def __init__(self) -> None:
+        self.values: dict[str, Any] = {}
+        self.history: dict[str, list[Assignment]] = {}
+
+    def assign(self, key: str, value: Any, origin: str) -> None:
+        if isinstance(value, Unset):
+            self._forget(key, origin, keep=())
+            return
+        if isinstance(value, Replace):
+            inner = {f"{key}.{name}": item for name, item in value.values.items()}
+            self._forget(key, origin, keep=inner)
+            for dotted, item in inner.items():
+                self.assign(dotted, item, origin)
+            return
+        if isinstance(value, Extend | Insert):
+            value = value.apply(self.values.get(key, MISSING))
+        # A value replaces a table of the same name and a table replaces a value, so the
+        # winning keys always nest: never both ``a.b`` and ``a.b.c``.
+        for other in [k for k in self.values if _nested(k, key) or _nested(key, k)]:
+            del self.values[other]
+        self.values[key] = value
+        self._record(key, origin, value)
+
+    def _forget(self, key: str, origin: str, keep: Collection[str]) -> None:
+        """Drop ``key`` and every key inside it, recording ``None`` for each one not in
+        ``keep`` (the keys about to be set again), or for ``key`` if that records nothing."""
+        gone = [k for k in self.values if k == key or _nested(key, k)]
+        for dropped in gone:
+            del self.values[dropped]
+        recorded = [k for k in gone if k not in keep]
+        for dropped in recorded or ([] if keep else [key]):
+            self._record(dropped, origin, None)
+
+    def _record(self, key: str, origin: str, value: Any) -> None:
+        self.history.setdefault(key, []).append(Assignment(key, origin, value))
+
+
+def _nested(outer: str, inner: str) -> bool:
+    """Whether dotted ``inner`` is inside the table ``outer``."""
+    return inner.startswith(f"{outer}.")
