@@ -23,6 +23,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from settings.environ import read_environment
 from settings.errors import Problem
@@ -32,11 +33,14 @@ from settings.loader.files import (
     OPTIONAL_FILES,
     SETTINGS_FILE,
     SPECIAL_TABLES,
-    check_tables,
+    Document,
+    environment_tables,
     read_files,
+    unknown_keys,
 )
-from settings.loader.tokens import evaluate_tokens
-from settings.provenance import Layer, flatten
+from settings.loader.marks import Mode, check_markers, file_mode, table_values
+from settings.loader.tokens import evaluate_tokens, merge_tokens
+from settings.provenance import Layer
 
 __all__ = [
     "DEFAULT_ENV",
@@ -68,20 +72,20 @@ def load_layers(env: str | None, root: Path, environ: Mapping[str, str]) -> Load
     environments = sorted(set(documents[SETTINGS_FILE]) - set(SPECIAL_TABLES))
     environment, env_origin = select_environment(env, environ, environments)
     loaded = Loaded(environment)
-    for name, tables in documents.items():
-        loaded.errors += check_tables(name, tables, environments)
-        if tables:
+    for name, document in documents.items():
+        if document:
             loaded.files.append(name)
-        for table in ("default", environment, "global"):
-            if table in tables:
-                origin = f"{name} [{table}]"
-                loaded.layers.append(Layer(origin, flatten(tables[table])))
+        tables, problems = environment_tables(name, document, environments)
+        loaded.errors += problems
+        layers = {}
+        for table, values in tables.items():  # every table is checked, loaded or not
+            layers[table], problems = _layer(name, table, values, file_mode(document))
+            loaded.errors += problems
+        loaded.layers += [layers[t] for t in ("default", environment, "global") if t in layers]
     variables = read_environment(environ)
     loaded.errors += evaluate_tokens(loaded.layers, environ, variables.layers)
-    for table in ("default", DEFAULT_ENV):
-        secret = documents[SETTINGS_FILE].get(table, {}).get("secret_key")
-        if isinstance(secret, str):
-            loaded.development_secrets.add(_evaluated_secret(loaded, table, secret))
+    loaded.errors += check_markers(loaded.layers)  # on evaluated values: `@json [...]` is a list
+    loaded.development_secrets = _development_secrets(loaded, documents[SETTINGS_FILE])
     loaded.layers += variables.layers
     loaded.errors += variables.errors
     loaded.unknown_variables = variables.unknown
@@ -89,9 +93,27 @@ def load_layers(env: str | None, root: Path, environ: Mapping[str, str]) -> Load
     return loaded
 
 
-def _evaluated_secret(loaded: Loaded, table: str, raw: str) -> str:
-    origin = f"{SETTINGS_FILE} [{table}]"
-    for layer in loaded.layers:
-        if layer.origin == origin:
-            return str(layer.values.get("secret_key", raw))
-    return raw
+def _layer(
+    file: str, table: str, values: dict[str, Any], mode: Mode
+) -> tuple[Layer, list[Problem]]:
+    """One table as a layer, its ``dynaconf_merge`` marks and merge tokens as markers, and a
+    problem for each bad mark or token and each key the schema cannot take."""
+    origin = f"{file} [{table}]"
+    found: list[tuple[str, str]] = []
+    flat, failed = merge_tokens(table_values(values, mode, found))
+    found += failed + unknown_keys(flat)
+    return Layer(origin, flat), [Problem(key, why, origin) for key, why in found]
+
+
+def _development_secrets(loaded: Loaded, settings_toml: Document) -> set[str]:
+    """The secret keys ``settings.toml`` gives ``[default]`` and ``[development]``: evaluated
+    where the table is loaded, as written where it is not."""
+    secrets = set()
+    for table in ("default", DEFAULT_ENV):
+        value = settings_toml.get(table, {}).get("secret_key")
+        for layer in loaded.layers:
+            if layer.origin == f"{SETTINGS_FILE} [{table}]":
+                value = layer.values.get("secret_key", value)
+        if isinstance(value, str):
+            secrets.add(value)
+    return secrets

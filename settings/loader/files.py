@@ -8,12 +8,14 @@ not know is an error naming it, its file and its table, in every table, inactive
 from __future__ import annotations
 
 import tomllib
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
 from settings.errors import ImproperlyConfigured, Problem
-from settings.keys import unknown_key
-from settings.provenance import flatten
+from settings.keys import schema_keys, unknown_key
+from settings.loader.marks import MERGE_KEYS
+from settings.markers import Replace, Unset
 
 SETTINGS_FILE = "settings.toml"
 OPTIONAL_FILES = (".secrets.toml", "settings.local.toml")
@@ -79,10 +81,16 @@ def _lower_keys(table: dict[str, Any], file: str, where: str) -> dict[str, Any]:
     return lowered
 
 
-def check_tables(file: str, tables: Document, environments: list[str]) -> list[Problem]:
-    """Every value outside a table, unknown environment table and unknown key in ``file``."""
+def environment_tables(
+    file: str, document: Document, environments: list[str]
+) -> tuple[dict[str, dict[str, Any]], list[Problem]]:
+    """The tables of ``file`` that are environments (``[default]`` and ``[global]`` included);
+    a value outside any table and a table of an unknown environment are problems."""
+    tables: dict[str, dict[str, Any]] = {}
     problems = []
-    for table, values in tables.items():
+    for table, values in document.items():
+        if table in MERGE_KEYS and isinstance(values, bool):
+            continue  # dynaconf_merge = true|false for the whole file
         if not isinstance(values, dict):
             message = "is outside any table; put it under [default] or an environment"
             problems.append(Problem(table, message, file))
@@ -91,8 +99,21 @@ def check_tables(file: str, tables: Document, environments: list[str]) -> list[P
             message = f"unknown environment table [{table}]; settings.toml defines: {known}"
             problems.append(Problem(table, message, file))
         else:
-            for key in flatten(values):
-                reason = unknown_key(key)
-                if reason is not None:
-                    problems.append(Problem(key, reason, f"{file} [{table}]"))
-    return problems
+            tables[table] = values
+    return tables, problems
+
+
+def unknown_keys(values: Mapping[str, Any]) -> list[tuple[str, str]]:
+    """(key, why) for every key of a table's flat ``values`` that the schema cannot take.
+
+    ``@del`` and a replaced table may name a whole table (``database.pool = "@del"``).
+    """
+    found = []
+    for key, value in values.items():
+        whole_table = isinstance(value, Unset | Replace) and schema_keys().get(key) == "table"
+        reason = None if whole_table else unknown_key(key)
+        if reason is not None:
+            found.append((key, reason))
+        elif isinstance(value, Replace):
+            found += unknown_keys({f"{key}.{k}": v for k, v in value.values.items()})
+    return found

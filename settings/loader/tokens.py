@@ -1,72 +1,165 @@
-"""Dynaconf's tokens in the files' strings: ``@format``, ``@jinja``, ``@int``, ``@json``, ``@get``,
-``@read_file`` ...
+"""Dynaconf's tokens in the files' strings, evaluated by Dynaconf.
 
-This is the only module that imports Dynaconf, and only when a file uses a token. ``{env[X]}``
-reads the injected environment; ``this`` is the merged values, environment variables included,
-as Dynaconf's ``this`` would be. Environment variables never pass through here: they stay
-literal text.
+This is the only module that imports Dynaconf, and only when a file uses a token. It works in
+two passes, because the second needs the first's result:
+
+1. :func:`merge_tokens`, per table: the tokens that say how a value combines with the lower
+   layers become markers (:mod:`settings.markers`) that the merge applies: ``@del``,
+   ``@empty``, ``@merge``, ``@merge_unique``, ``@insert``, ``@reset``.
+2. :func:`evaluate_tokens`, on the active layers: every other token (``@format``, ``@jinja``,
+   ``@int``, ``@json``, ``@get``, ``@read_file`` ...), list items and markers' values included.
+   ``{env[X]}`` reads the injected environment; ``this`` is the merged values, markers applied
+   and environment variables included, as Dynaconf's ``this`` would be.
+
+Environment variables never pass through here: they stay literal text.
 """
 
 from __future__ import annotations
 
-import functools
+import dataclasses
+import warnings
 from collections.abc import Mapping
 from typing import Any
 
 from settings.errors import Problem
-from settings.provenance import Layer, merge, unflatten
+from settings.loader.marks import extend, merged_table, schema_default
+from settings.loader.this import This
+from settings.markers import Insert, Replace, Unset, leaves, map_leaves
+from settings.provenance import Layer, flatten, merge, unflatten
 from settings.schema import SECRET_KEYS
+
+#: The tokens that say how a value combines with what the lower layers set.
+MERGE_TOKENS = ("@del", "@empty", "@merge", "@merge_unique", "@insert", "@reset")
+# AUTO_CAST given here, or Dynaconf reads it from os.environ and may skip every token.
+_BOX = {"AUTO_CAST_FOR_DYNACONF": True}
+
+
+def merge_tokens(
+    values: Mapping[str, Any], prefix: str = ""
+) -> tuple[dict[str, Any], list[tuple[str, str]]]:
+    """A table's flat ``values`` with its merge tokens as markers, and (key, why) for each
+    token that fails. ``@merge {...}`` on a table becomes the table's keys, merged in."""
+    result: dict[str, Any] = {}
+    failed = []
+    for key, value in values.items():
+        dotted = prefix + key
+        if isinstance(value, Replace):  # a table that replaces: its own values may hold tokens
+            inner, problems = merge_tokens(value.values, f"{dotted}.")
+            result[key] = dataclasses.replace(value, values=inner)
+            failed += problems
+        elif _token(value) in MERGE_TOKENS:
+            try:
+                marked = _marker(dotted, value)
+            except Exception as exc:  # Dynaconf raises many types; all mean a bad token
+                failed.append((dotted, _failure(dotted, _token(value), exc)))
+            else:
+                result.update({k.removeprefix(prefix): v for k, v in marked.items()})
+        else:
+            result[key] = value
+    return result, failed
+
+
+def _marker(key: str, text: str) -> dict[str, Any]:
+    token = text.partition(" ")[0]
+    if token in ("@del", "@empty"):  # @empty: Dynaconf's "no value here", so defaults apply
+        return {key: Unset(token)}
+    from dynaconf.utils.parse_conf import Insert as InsertToken
+    from dynaconf.utils.parse_conf import Merge, parse_conf_data
+
+    with warnings.catch_warnings():  # @reset's deprecation warning quotes the value
+        warnings.simplefilter("ignore")
+        parsed = parse_conf_data(text, tomlfy=False, box_settings=_BOX)
+    value = _plain(parsed.value)
+    if isinstance(parsed, InsertToken):
+        return {key: Insert(parsed.index, value, schema_default(key), token)}
+    if isinstance(parsed, Merge) and isinstance(value, dict):
+        return merged_table(_lowered(value), key, parsed.unique)
+    if isinstance(parsed, Merge) and isinstance(value, list):
+        return {key: extend(key, value, parsed.unique, token)}
+    if isinstance(parsed, Merge):
+        raise ValueError("needs a list or a table to merge")
+    if isinstance(value, dict):  # @reset {...}: this table, not merged into the one below
+        return {key: Replace(flatten(_lowered(value)), token)}
+    return {key: value}
 
 
 def evaluate_tokens(
     layers: list[Layer], environ: Mapping[str, str], variables: list[Layer]
 ) -> list[Problem]:
-    """Apply the tokens of the files' ``layers``, list items included, in place.
+    """Apply the other tokens of the files' ``layers``, in place.
 
     ``variables`` are the environment's layers: ``this`` sees them, but they are not evaluated.
     Returns a problem, with key and origin, for every token that fails.
     """
-    if not any(_has_token(v) for layer in layers for v in layer.values.values()):
+    if not any(_pending(v) for layer in layers for v in layer.values.values()):
         return []  # Dynaconf is imported only for files that use its tokens
     literal = frozenset(key for layer in variables for key in layer.values)
-    this = _This(unflatten(merge([*layers, *variables])[0]), environ, literal)
+    merged = unflatten(merge([*layers, *variables])[0])
+    this = This(merged, literal, lambda value: _evaluate(value, environ, this), _cast)
     problems: list[Problem] = []
     for index, layer in enumerate(layers):
         values = dict(layer.values)
         for key, value in layer.values.items():
-            if not _has_token(value):
+            if not _pending(value):
                 continue
             try:
-                if isinstance(value, list):
-                    values[key] = [_evaluate(item, environ, this) for item in value]
-                else:
-                    values[key] = _evaluate(value, environ, this)
+                values[key] = map_leaves(value, lambda leaf: _evaluate(leaf, environ, this))
             except Exception as exc:  # Dynaconf raises many types; all mean a bad token
-                token = next(v for v in _strings(value) if _is_token(v)).split(" ", 1)[0]
-                detail = "" if key in SECRET_KEYS else f": {exc}"
-                problems.append(Problem(key, f"cannot evaluate {token}{detail}", layer.origin))
+                token = next(_name(leaf) for leaf in leaves(value) if _pending(leaf))
+                problems.append(Problem(key, _failure(key, token, exc), layer.origin))
         layers[index] = Layer(layer.origin, values)
     return problems
 
 
-UNSUPPORTED_TOKENS = ("@merge", "@merge_unique", "@insert", "@del", "@reset", "@empty")
-
-
-def _evaluate(value: Any, environ: Mapping[str, str], this: _This) -> Any:
-    if not _is_token(value):
+def _evaluate(value: Any, environ: Mapping[str, str], this: This) -> Any:
+    """One string or Dynaconf ``Lazy``, evaluated; anything else as it is."""
+    if not _pending(value):
         return value
+    if _token(value) in MERGE_TOKENS:
+        raise ValueError("applies to a whole value, not to an item inside one")
     from dynaconf.utils.parse_conf import Lazy, parse_conf_data
 
-    if value.split(" ", 1)[0] in UNSUPPORTED_TOKENS:
-        raise ValueError("tables merge and lists replace by themselves here")
-    # AUTO_CAST given here, or Dynaconf reads it from os.environ and may skip every token.
-    parsed = parse_conf_data(value, tomlfy=False, box_settings={"AUTO_CAST_FOR_DYNACONF": True})
+    parsed = value if _is_lazy(value) else parse_conf_data(value, box_settings=_BOX)
     if isinstance(parsed, Lazy):
         lazy = parsed
         parsed = lazy.formatter(lazy.value, env=environ, this=this)
         if lazy.casting is not None:
             parsed = lazy.casting(parsed)
     return _plain(parsed)
+
+
+def _cast(converter: str, value: Any) -> Any:
+    """``@get key @int``: a Dynaconf converter applied to a value ``this`` read."""
+    from dynaconf.utils.parse_conf import apply_converter
+
+    return apply_converter(converter, value, box_settings={})
+
+
+def _pending(value: Any) -> bool:
+    """Whether ``value`` holds a token still to evaluate."""
+    return any(_token(leaf) is not None or _is_lazy(leaf) for leaf in leaves(value))
+
+
+def _token(value: Any) -> str | None:
+    """``@format`` for ``"@format {x}"``; ``None`` for anything not written as a token."""
+    if isinstance(value, str) and value.startswith("@"):
+        return value.partition(" ")[0]
+    return None
+
+
+def _name(leaf: Any) -> str:
+    return f"@{leaf.formatter}" if _is_lazy(leaf) else str(_token(leaf))
+
+
+def _is_lazy(value: Any) -> bool:
+    """A Dynaconf ``Lazy`` (``@insert 0 @format ...`` leaves one in a marker)."""
+    return getattr(value, "_dynaconf_lazy_format", False) is True
+
+
+def _failure(key: str, token: str | None, exc: Exception) -> str:
+    """What a failed token's problem says; never the error's text for a secret key."""
+    detail = "" if key in SECRET_KEYS else f": {exc}"
+    return f"cannot evaluate {token}{detail}"
 
 
 def _plain(value: Any) -> Any:
@@ -78,65 +171,6 @@ def _plain(value: Any) -> Any:
     return value
 
 
-class _This:
-    """Dynaconf's ``this`` over the merged values: ``this.a.b``, ``this["a"]``, ``get("a.b")``.
-
-    Keys are case-insensitive. A file's value that is itself a token is evaluated when read;
-    values from environment variables (the ``literal`` keys) stay text.
-    """
-
-    def __init__(
-        self,
-        values: dict[str, Any],
-        environ: Mapping[str, str],
-        literal: frozenset[str],
-        prefix: str = "",
-    ) -> None:
-        self._values = values
-        self._environ = environ
-        self._literal = literal
-        self._prefix = prefix
-
-    def get(self, key: str, default: Any = None, cast: str | None = None, **_: Any) -> Any:
-        node: Any = self._values
-        for part in key.lower().split("."):
-            if not isinstance(node, dict) or part not in node:
-                return default
-            node = node[part]
-        if self._prefix + key.lower() not in self._literal:
-            evaluate = functools.partial(_evaluate, environ=self._environ, this=self)
-            node = [evaluate(v) for v in node] if isinstance(node, list) else evaluate(node)
-        if cast is not None:
-            from dynaconf.utils.parse_conf import apply_converter
-
-            node = apply_converter(cast, node, box_settings={})
-        return node
-
-    def __contains__(self, key: object) -> bool:
-        return isinstance(key, str) and self.get(key, default=_This) is not _This
-
-    def __getattr__(self, name: str) -> Any:
-        value = self.get(name, default=_This) if not name.startswith("__") else _This
-        if value is _This:
-            raise AttributeError(name)
-        if isinstance(value, dict):
-            return _This(value, self._environ, self._literal, f"{self._prefix}{name.lower()}.")
-        return value
-
-    def __getitem__(self, name: str) -> Any:
-        try:
-            return self.__getattr__(name)
-        except AttributeError:
-            raise KeyError(name) from None
-
-
-def _is_token(value: Any) -> bool:
-    return isinstance(value, str) and value.startswith("@")
-
-
-def _strings(value: Any) -> list[Any]:
-    return value if isinstance(value, list) else [value]
-
-
-def _has_token(value: Any) -> bool:
-    return any(_is_token(item) for item in _strings(value))
+def _lowered(table: dict[str, Any]) -> dict[str, Any]:
+    """Keys are case-insensitive, as in the files."""
+    return {k.lower(): _lowered(v) if isinstance(v, dict) else v for k, v in table.items()}

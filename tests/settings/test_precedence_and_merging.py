@@ -1,4 +1,5 @@
-"""The six layers, lowest first, and how their tables merge and their lists replace."""
+"""The six layers, lowest first: their tables merge and their lists replace, unless a Dynaconf
+merge token in a file says otherwise (each token: test_tokens.py)."""
 
 from __future__ import annotations
 
@@ -163,3 +164,49 @@ def test_settings_toml_alone_gives_the_environment_table_over_default(project) -
 
     assert settings.debug is True  # [development] over [default]'s schema default
     assert settings.sources.origin("debug") == "settings.toml [development]"
+
+
+# --- Dynaconf's merge tokens: applied in precedence order, each step in the history ---------
+
+
+def test_a_token_applies_to_what_every_lower_layer_made_of_the_value(project) -> None:
+    project.write(".secrets.toml", '[development]\nallowed_hosts = "@insert 0 first.example"\n')
+    project.write("settings.local.toml", '[default]\nallowed_hosts = "@merge last.example"\n')
+
+    settings = project.load()
+
+    assert settings.allowed_hosts == ["first.example", "localhost", "127.0.0.1", "last.example"]
+    assert [(a.origin, a.value) for a in settings.sources.history["allowed_hosts"]] == [
+        ("settings.toml [default]", ["localhost", "127.0.0.1"]),
+        (".secrets.toml [development]", ["first.example", "localhost", "127.0.0.1"]),
+        (
+            "settings.local.toml [default]",
+            ["first.example", "localhost", "127.0.0.1", "last.example"],
+        ),
+    ]
+
+
+@pytest.mark.parametrize("variable", [None, "DB_PORT"])
+def test_a_deleted_key_can_be_set_again_by_a_higher_layer(project, variable) -> None:
+    project.write(".secrets.toml", '[default.database]\nport = "@del"\n')
+    project.write("settings.local.toml", "[development.database]\nport = 7000\n")
+    environ = {variable: "8000"} if variable else {}
+
+    settings = project.load(environ)
+
+    expected = [
+        ("settings.toml [default]", 5432),
+        (".secrets.toml [default]", None),
+        ("settings.local.toml [development]", 7000),
+    ]
+    if variable:
+        expected.append((f"env {variable}", "8000"))
+    assert [(a.origin, a.value) for a in settings.sources.history["database.port"]] == expected
+    assert settings.database.port == (8000 if variable else 7000)
+
+
+def test_a_table_deleted_in_one_environment_table_leaves_the_others(project) -> None:
+    project.write(".secrets.toml", '[testing]\ndatabase = "@del"\n')
+
+    assert project.load(env="testing").database.host == "localhost"  # the schema's
+    assert project.load(env="development").database.host == "db.internal"

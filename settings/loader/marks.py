@@ -1,0 +1,172 @@
+"""Dynaconf's ``dynaconf_merge`` marks in the files' tables, as merge markers.
+
+Without a mark, tables merge key by key and lists replace. Dynaconf's marks change that:
+
+- a list holding the item ``"dynaconf_merge"`` (``"dynaconf_merge_unique"``) extends the list
+  below instead of replacing it (without repeating what it repeats);
+- ``dynaconf_merge = true`` (``dynaconf_merge_unique = true``) in a table does so for every list
+  inside the table, however deep; in an environment table or at the top of a file, for all of it;
+- ``dynaconf_merge = false`` in a table replaces the table below instead of merging into it; in
+  an environment table or at the top of a file, each table inside does;
+- ``dynaconf_merge = {...}`` or ``[...]`` alone in a table (Dynaconf's short form) is merged in.
+
+The list below a mark is the lower layers' list or, where no file sets it, the schema default.
+"""
+
+from __future__ import annotations
+
+import copy
+from collections.abc import Iterable, Mapping
+from functools import cache
+from typing import Any, Literal
+
+from pydantic import BaseModel
+from pydantic_core import PydanticUndefined
+
+from settings.errors import Problem
+from settings.markers import MISSING, Extend, Insert, Replace
+from settings.provenance import Layer, merge
+from settings.schema import Settings
+
+MERGE_KEYS = ("dynaconf_merge", "dynaconf_merge_unique")
+
+#: What a scope's mark says: lists extend ("merge"), extend uniquely, or tables replace.
+Mode = Literal["merge", "unique", "replace"] | None
+
+#: (dotted key, what is wrong) for a mark that means nothing.
+Found = list[tuple[str, str]]
+
+
+def file_mode(document: Mapping[str, Any]) -> Mode:
+    """The mode a ``dynaconf_merge = true|false`` at the top of a file gives its tables."""
+    for name in MERGE_KEYS:
+        if isinstance(document.get(name), bool):
+            return _mode(name, document[name])
+    return None
+
+
+def table_values(table: Mapping[str, Any], inherited: Mode, problems: Found) -> dict[str, Any]:
+    """An environment table as flat dotted values, its marks turned into markers."""
+    body, own = _flag(table, "", problems)
+    mode = own or inherited
+    if mode == "replace":  # at this level, false means: each table inside replaces its own
+        return _entries(body, "", True, None, problems)
+    return _entries(body, "", False, mode, problems)
+
+
+def merged_table(table: Mapping[str, Any], key: str, unique: bool) -> dict[str, Any]:
+    """``table`` merged into ``key``, as ``@merge {...}`` does: its lists extend the ones below."""
+    mode: Mode = "unique" if unique else "merge"
+    return _entries(table, f"{key}.", False, mode, [])
+
+
+def extend(key: str, items: Iterable[Any], unique: bool, token: str) -> Extend:
+    """An :class:`Extend` of the list below ``key``, the schema default where no file sets it."""
+    return Extend(tuple(items), unique, schema_default(key), token)
+
+
+def schema_default(key: str) -> Any:
+    """The schema's default for dotted ``key``; :data:`MISSING` when it has none."""
+    default = _defaults(Settings).get(key, MISSING)
+    return default if default is MISSING else copy.deepcopy(default)
+
+
+def check_markers(layers: list[Layer]) -> list[Problem]:
+    """Report, and drop, every ``@merge`` or ``@insert`` that cannot apply to what is below it."""
+    problems = []
+    for index, layer in enumerate(layers):
+        markers = {k: v for k, v in layer.values.items() if isinstance(v, Extend | Insert)}
+        if not markers:
+            continue
+        below = merge(layers[:index])[0]
+        values = dict(layer.values)
+        for key, marker in markers.items():
+            reason = marker.problem(below.get(key, MISSING))
+            if reason is not None:
+                problems.append(Problem(key, reason, layer.origin))
+                del values[key]
+        layers[index] = Layer(layer.origin, values)
+    return problems
+
+
+def _entries(
+    table: Mapping[str, Any], prefix: str, replace: bool, lists: Mode, problems: Found
+) -> dict[str, Any]:
+    """Flat values of ``table``: with ``replace``, each table directly inside it replaces the one
+    below; ``lists`` is the mode of the lists however deep inside it."""
+    flat: dict[str, Any] = {}
+    for name, value in table.items():
+        dotted = prefix + name
+        if isinstance(value, dict):
+            flat.update(_table(value, dotted, replace, lists, problems))
+        elif isinstance(value, list):
+            flat[dotted] = _list(value, dotted, lists)
+        else:
+            flat[dotted] = value
+    return flat
+
+
+def _table(
+    table: dict[str, Any], key: str, replace: bool, lists: Mode, problems: Found
+) -> dict[str, Any]:
+    if len(table) == 1 and isinstance(short := next(iter(table.values())), list):
+        name = next(iter(table))
+        if name in MERGE_KEYS:  # [default.allowed_hosts] dynaconf_merge = ["x"]
+            return {key: extend(key, short, name == MERGE_KEYS[1], name)}
+    body, own = _flag(table, f"{key}.", problems)
+    if own == "replace" or (replace and own is None):
+        inner = _entries(body, f"{key}.", False, None, problems)
+        return {key: Replace({k.removeprefix(f"{key}."): v for k, v in inner.items()}, _MARK)}
+    return _entries(body, f"{key}.", False, own or lists, problems)
+
+
+def _list(items: list[Any], key: str, mode: Mode) -> Any:
+    for name in MERGE_KEYS:
+        if name in items:
+            rest = list(items)
+            rest.remove(name)
+            return extend(key, rest, name == MERGE_KEYS[1], name)
+    if mode in ("merge", "unique"):
+        return extend(key, items, mode == "unique", _MARK)
+    return items
+
+
+def _flag(table: Mapping[str, Any], where: str, problems: Found) -> tuple[dict[str, Any], Mode]:
+    """``table`` without its mark, and the mode the mark gives."""
+    body = {k: v for k, v in table.items() if k not in MERGE_KEYS}
+    names = [name for name in MERGE_KEYS if name in table]
+    if not names:
+        return body, None
+    if len(names) > 1:
+        problems.append((where + names[0], "set dynaconf_merge or dynaconf_merge_unique, not both"))
+        return body, None
+    name = names[0]
+    flag = table[name]
+    if isinstance(flag, bool):
+        return body, _mode(name, flag)
+    if isinstance(flag, dict) and not body:  # dynaconf_merge = {host = "x"}, alone
+        return flag, _mode(name, True)
+    message = "must be true or false, or hold the values to merge alone in its table"
+    problems.append((where + name, message))
+    return body, None
+
+
+def _mode(name: str, flag: bool) -> Mode:
+    if not flag:
+        return "replace"
+    return "unique" if name == MERGE_KEYS[1] else "merge"
+
+
+_MARK = "dynaconf_merge"
+
+
+@cache
+def _defaults(model: type[BaseModel], prefix: str = "") -> dict[str, Any]:
+    defaults: dict[str, Any] = {}
+    for name, info in model.model_fields.items():
+        default = info.get_default(call_default_factory=True)
+        if isinstance(default, BaseModel):
+            defaults.update(_defaults(type(default), f"{prefix}{name}."))
+        elif default is not PydanticUndefined:
+            defaults[prefix + name] = default
+    return defaults

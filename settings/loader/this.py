@@ -1,0 +1,59 @@
+"""Dynaconf's ``this`` for the files' tokens: the merged values, read as ``this.a.b``,
+``this["a"]`` or ``this.get("a.b")`` (what ``@format``, ``@jinja`` and ``@get`` use)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+_ABSENT = object()
+
+
+class This:
+    """The merged values, keys case-insensitive. A file's value that is itself a token is
+    evaluated when read (by ``evaluate``); values from environment variables (the ``literal``
+    keys) stay text. ``cast(name, value)`` applies a converter such as ``@int``."""
+
+    def __init__(
+        self,
+        values: dict[str, Any],
+        literal: frozenset[str],
+        evaluate: Callable[[Any], Any],
+        cast: Callable[[str, Any], Any],
+        prefix: str = "",
+    ) -> None:
+        self._values = values
+        self._literal = literal
+        self._evaluate = evaluate
+        self._cast = cast
+        self._prefix = prefix
+
+    def get(self, key: str, default: Any = None, cast: str | None = None, **_: Any) -> Any:
+        """The value at dotted ``key``, else ``default``; ``cast`` as in ``@get key @int``."""
+        node: Any = self._values
+        for part in key.lower().split("."):
+            if not isinstance(node, dict) or part not in node:
+                return default
+            node = node[part]
+        if self._prefix + key.lower() not in self._literal:
+            evaluate = self._evaluate
+            node = [evaluate(v) for v in node] if isinstance(node, list) else evaluate(node)
+        return node if cast is None else self._cast(cast, node)
+
+    def __contains__(self, key: object) -> bool:
+        return isinstance(key, str) and self.get(key, default=_ABSENT) is not _ABSENT
+
+    def __getattr__(self, name: str) -> Any:
+        value = self.get(name, default=_ABSENT) if not name.startswith("__") else _ABSENT
+        if value is _ABSENT:
+            raise AttributeError(name)
+        if isinstance(value, dict):
+            prefix = f"{self._prefix}{name.lower()}."
+            return This(value, self._literal, self._evaluate, self._cast, prefix)
+        return value
+
+    def __getitem__(self, name: str) -> Any:
+        try:
+            return self.__getattr__(name)
+        except AttributeError:
+            raise KeyError(name) from None
