@@ -381,7 +381,9 @@ def test_an_unknown_app_variable_is_a_warning_not_an_error(project, caplog) -> N
     assert python_warnings == []
     assert settings.debug is False
     assert settings.sources.unknown_variables == ("APP_DATABSE__HOST",)
-    assert run_checks(settings, deploy=False) == [replace(W002, origin="env APP_DATABSE__HOST")]
+    assert run_checks(settings, deploy=False) == [
+        replace(W002, origin="env APP_DATABSE__HOST", hint="did you mean APP_DATABASE__HOST?")
+    ]
     [record] = [r for r in caplog.records if r.name == "settings"]
     assert record.levelno == logging.WARNING
     assert "settings.W002" in record.getMessage()
@@ -425,3 +427,9 @@ def test_the_sources_name_the_variables_that_contributed_never_their_values(proj
     assert settings.sources.variables == ("APP_DEBUG", "DB_PASSWORD")
     assert "hunter2" not in repr(settings.sources)
     assert "hunter2" not in repr(settings.sources.history["database.password"])
+
+
+def test_an_unknown_app_variable_with_no_close_key_gets_the_general_hint(project) -> None:
+    settings = project.load({"APP_NAME": "billing"})
+
+    assert run_checks(settings, deploy=False) == [replace(W002, origin="env APP_NAME")]
