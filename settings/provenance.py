@@ -32,12 +32,14 @@ class Layer:
 class Assignment:
     """One layer setting one key. ``value`` is kept out of ``repr``: it may be a secret.
 
-    A layer that removed the key (``@del``, a replaced table) is recorded with ``None``.
+    A layer that removed the key (``@del``, a replaced table) is ``removed``, with value ``None``:
+    below it, the schema default applies.
     """
 
     key: str
     origin: str
     value: Any = field(repr=False)
+    removed: bool = False
 
 
 @dataclass(frozen=True)
@@ -52,12 +54,14 @@ class Sources:
     development_secrets: frozenset[str] = field(default=frozenset(), repr=False)
 
     def origin(self, key: str) -> str | None:
-        """The origin of the value that won for ``key`` (or for the last key set inside it)."""
+        """The origin of the value that won for ``key`` (or for the last key set inside it);
+        ``None`` where that is the schema default."""
         assignments = self.history.get(key)
         if assignments:
-            return assignments[-1].origin
-        inside = [a[-1].origin for k, a in self.history.items() if k.startswith(key + ".")]
-        return inside[-1] if inside else None
+            return None if assignments[-1].removed else assignments[-1].origin
+        inside = [a[-1] for k, a in self.history.items() if k.startswith(key + ".")]
+        inside = [assignment for assignment in inside if not assignment.removed]
+        return inside[-1].origin if inside else None
 
 
 def flatten(table: Mapping[str, Any], prefix: str = "") -> dict[str, Any]:
@@ -127,10 +131,10 @@ class _Merged:
             del self.values[dropped]
         recorded = [k for k in gone if k not in keep]
         for dropped in recorded or ([] if keep else [key]):
-            self._record(dropped, origin, None)
+            self._record(dropped, origin, None, removed=True)
 
-    def _record(self, key: str, origin: str, value: Any) -> None:
-        self.history.setdefault(key, []).append(Assignment(key, origin, value))
+    def _record(self, key: str, origin: str, value: Any, *, removed: bool = False) -> None:
+        self.history.setdefault(key, []).append(Assignment(key, origin, value, removed))
 
 
 def _nested(outer: str, inner: str) -> bool:

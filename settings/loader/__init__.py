@@ -13,8 +13,11 @@ Precedence, lowest first (the README says the same):
 A file's ``[global]`` table, if any, applies after its environment table, as in Dynaconf.
 
 The files are read here (:mod:`.files`), not by Dynaconf, because the contract wants tables
-merged key by key and lists replaced, with a record of where each value came from; Dynaconf
-only evaluates the tokens in the files' strings (:mod:`.tokens`, the one module importing it).
+merged key by key and lists replaced, with a record of where each value came from. In the files,
+which are reviewed code, Dynaconf's tokens work as Dynaconf documents them: the ones that change
+merging (``@del``, ``@merge``, ``@insert``, ``@reset`` ..., and the ``dynaconf_merge`` marks of
+:mod:`.marks`) become markers that :func:`settings.provenance.merge` applies; Dynaconf evaluates
+the others (:mod:`.tokens`, the one module importing it, and only when a file uses a token).
 Environment variables (:mod:`settings.environ`) never pass through Dynaconf: they stay literal.
 """
 

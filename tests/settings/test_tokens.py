@@ -180,7 +180,8 @@ def test_del_and_empty_drop_what_lower_layers_set(project, file, token) -> None:
         ("settings.toml [default]", 5432),
         (f"{file} [development]", None),
     ]
-    assert settings.sources.origin("database.port") == f"{file} [development]"
+    assert [a.removed for a in settings.sources.history["database.port"]] == [False, True]
+    assert settings.sources.origin("database.port") is None  # the value is the schema's
 
 
 def test_del_in_an_environment_table_beats_its_default_table(project) -> None:
