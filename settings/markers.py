@@ -5,6 +5,7 @@ and ``dynaconf_merge`` lists into :class:`Extend`, ``@insert`` into :class:`Inse
 ``@reset {table}``/``dynaconf_merge = false`` into :class:`Replace`;
 :func:`settings.provenance.merge` applies them. Without a marker, tables merge key by key and
 lists replace. A marker's ``str()`` is its token, never its value: the value may be a secret.
+:func:`map_leaves` reaches the values inside markers, for the tokens still to evaluate there.
 """
 
 from __future__ import annotations
@@ -27,7 +28,7 @@ MISSING: Final[Any] = _Missing()
 @dataclass(frozen=True)
 class Unset:
     """Forget what the lower layers set for the key (a whole table too): the schema default
-    applies. Recorded in the history as ``None``."""
+    applies. The history records the key as ``removed``."""
 
     token: str = "@del"
 
@@ -103,10 +104,6 @@ class Insert:
         items = list(base) if isinstance(base, list) else []
         items.insert(self.index, self.item)
         return items
-
-
-#: Every marker :func:`settings.provenance.merge` applies.
-Marker = Unset | Replace | Extend | Insert
 
 
 def _not_a_list(token: str, base: Any) -> str | None:
