@@ -17,7 +17,7 @@ def select_environment(
 ) -> tuple[str, str]:
     """The environment's name, lower case, and where the choice came from."""
     if env is not None:
-        chosen, origin = env, "argument env="
+        chosen, origin = env, "the env argument (--env)"
     elif ENV_VARIABLE in environ:
         chosen, origin = environ[ENV_VARIABLE], f"env {ENV_VARIABLE}"
     else:
