@@ -15,10 +15,11 @@ from typing import Any
 
 from settings.checks import run_checks
 from settings.errors import Problem
+from settings.fields import SQLITE
 from settings.loader import Loaded, load_layers
 from settings.provenance import Assignment, Sources, merge
 from settings.report import validate
-from settings.schema import SQLITE, Settings
+from settings.schema import Settings
 
 
 @dataclass(frozen=True)

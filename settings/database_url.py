@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 from urllib.parse import unquote
 
-from settings.schema import POSTGRES, SQLITE
+from settings.fields import POSTGRES, SQLITE
 
 SCHEMES = {
     "postgresql": POSTGRES,

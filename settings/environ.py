@@ -13,9 +13,9 @@ from typing import Any
 
 from settings.database_url import parse_database_url
 from settings.errors import Problem
+from settings.fields import parse_list
 from settings.keys import schema_keys, unknown_key
 from settings.provenance import Layer
-from settings.schema import parse_list
 
 PREFIX = "APP_"
 NESTING = "__"

@@ -8,92 +8,27 @@ a JSON array or comma-separated text.
 
 from __future__ import annotations
 
-import ipaddress
-import json
-import re
 from functools import cached_property
-from typing import TYPE_CHECKING, Annotated, Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
-from pydantic import (
-    BaseModel,
-    BeforeValidator,
-    ConfigDict,
-    Field,
-    PrivateAttr,
-    SecretStr,
-    field_validator,
+from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, SecretStr, field_validator
+
+from settings.fields import (
+    DRIVER_OPTIONS,
+    ORIGIN_PATTERN,
+    POSTGRES,
+    SQLITE,
+    SSL_MODES,
+    StrList,
+    WholeNumber,
+    check_host_text,
+    check_hostname,
 )
 
 if TYPE_CHECKING:
     from sqlalchemy.engine import URL
 
     from settings.provenance import Sources
-
-POSTGRES = "postgresql+asyncpg"
-SQLITE = "sqlite+aiosqlite"
-#: URL query options passed on to asyncpg; anything else would fail every connection.
-DRIVER_OPTIONS = ("sslmode", "ssl")
-SSL_MODES = ("disable", "allow", "prefer", "require", "verify-ca", "verify-full")
-_HOSTNAME = re.compile(r"^[A-Za-z0-9_](?:[A-Za-z0-9_-]{0,61}[A-Za-z0-9_])?$")
-_ORIGIN = re.compile(r"^https?://[^\s/?#]+$")
-_DIGITS = re.compile(r"\s*[+-]?[0-9]+\s*")
-
-
-def parse_list(value: Any) -> Any:
-    """Accept a JSON array or comma-separated text; trim blanks and drop empty items."""
-    if not isinstance(value, str):
-        return value
-    text = value.strip()
-    if text.startswith("["):
-        try:
-            items = json.loads(text)
-        except json.JSONDecodeError as exc:
-            detail = f"{exc.msg} at column {exc.colno}"
-            raise ValueError(f"is not a valid JSON array ({detail})") from None
-        except RecursionError:  # "[[[[..." nested deeper than the interpreter's stack
-            raise ValueError("is not a valid JSON array (nested too deeply)") from None
-        if not isinstance(items, list) or not all(isinstance(item, str) for item in items):
-            raise ValueError("must be a JSON array of strings")
-    else:
-        items = text.split(",")
-    return [item.strip() for item in items if item.strip()]
-
-
-StrList = Annotated[list[str], BeforeValidator(parse_list)]
-
-
-def _whole_number(value: Any) -> Any:
-    """Pydantic's lax mode takes ``1e3``, ``"5432.0"`` and ``true`` as integers; a port or a
-    count is written in digits."""
-    if isinstance(value, bool | float):
-        raise ValueError(f"must be a whole number, not a {type(value).__name__}")
-    if isinstance(value, str) and not _DIGITS.fullmatch(value):
-        raise ValueError("must be a whole number, written in digits")
-    return value
-
-
-WholeNumber = Annotated[int, BeforeValidator(_whole_number)]
-
-
-def _check_host_text(host: str) -> None:
-    if not host:
-        raise ValueError("must not be empty")
-    if len(host) > 253:
-        raise ValueError(f"is {len(host)} characters long; at most 253 are allowed")
-    if any(ch.isspace() or not ch.isprintable() for ch in host):
-        raise ValueError("must not contain whitespace or control characters")
-
-
-def check_hostname(host: str) -> str:
-    """``host`` if it is a hostname or an IP address (normalised); else ``ValueError``."""
-    _check_host_text(host)
-    try:
-        return str(ipaddress.ip_address(host.strip("[]")))
-    except ValueError:
-        pass
-    if all(_HOSTNAME.match(label) for label in host.rstrip(".").split(".")):
-        return host
-    raise ValueError("is neither a hostname, an IP address nor a socket directory")
 
 
 class FrozenModel(BaseModel):
@@ -151,7 +86,7 @@ class DatabaseConfig(FrozenModel):
         if host is None:
             return None
         if host.startswith("/"):
-            _check_host_text(host)
+            check_host_text(host)
             return host  # a Unix socket directory
         return check_hostname(host)
 
@@ -220,7 +155,7 @@ class CorsConfig(FrozenModel):
     @classmethod
     def _check_origins(cls, origins: list[str]) -> list[str]:
         for origin in origins:
-            if origin != "*" and not _ORIGIN.match(origin):
+            if origin != "*" and not ORIGIN_PATTERN.match(origin):
                 raise ValueError(
                     f"{origin!r} is not an origin: write scheme://host[:port], with no path "
                     "or trailing slash"
