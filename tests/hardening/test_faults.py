@@ -183,7 +183,7 @@ async def test_an_unreadable_password_file_stops_the_next_start(
     assert check_exit == 1
     for report in (second.stderr, check_err):
         assert "Improperly configured" in report
-        assert f"cannot read {str(secret)!r}: {reason}" in report
+        assert str(secret) in report and reason in report
         assert "file named by DB_PASSWORD_FILE" in report
     assert "Uvicorn running" not in second.output
     assert_no_leak({"first server": first.output, "second server": second.output,
@@ -215,7 +215,7 @@ async def test_settings_toml_edited_to_invalid_toml_stops_the_next_start(tmp_pat
     assert second_exit != 0
     assert check_exit == 1
     for report in (second.stderr, check_err):
-        assert "settings.toml: invalid TOML" in report
+        assert "settings.toml" in report and "invalid TOML" in report
         assert f"line {broken_line}, column 9" in report
     assert "Uvicorn running" not in second.output
 
