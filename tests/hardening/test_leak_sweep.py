@@ -9,8 +9,10 @@ The outputs searched: each command's stdout and stderr (in process, and as a rea
 the Python API's strings (``str``/``repr`` of the settings, of ``ImproperlyConfigured`` and of its
 problems, ``model_dump_json``, the URL), the app's log (startup line, driver errors of a refused
 password, the 500's traceback) and every response's status line, headers and body, in process
-and under a real uvicorn. Each is searched for both canaries, plain, percent-encoded as urllib
-and SQLAlchemy write them, and for the distinctive core that survives any encoding.
+(every route) and under a real uvicorn (one server per group of routes that can be planted
+together, to keep the process starts few). Each is searched for both canaries, plain,
+percent-encoded as urllib and SQLAlchemy write them, and for the distinctive core that survives
+any encoding.
 """
 
 from __future__ import annotations
@@ -97,8 +99,8 @@ def in_toml(filename: str) -> Plant:
     return plant
 
 
-def variable(name: str, field: str) -> Plant:
-    value = {SK: SECRET_KEY, PW: PASSWORD}[field].value
+def variable(name: str, secret: str) -> Plant:
+    value = {SK: SECRET_KEY, PW: PASSWORD}[secret].value
     return lambda directory, target: {name: value}
 
 
