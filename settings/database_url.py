@@ -7,7 +7,6 @@ are decoded once.
 
 from __future__ import annotations
 
-import re
 from urllib.parse import unquote
 
 from settings.fields import POSTGRES, SQLITE
@@ -29,7 +28,6 @@ QUERY_FIELDS = {
     "dbname": "database.database",
     "connect_timeout": "database.connect_timeout",  # libpq's, in seconds
 }
-_QUERY_PASSWORD = re.compile(r"([?&]password=)[^&]*", re.IGNORECASE)
 
 
 def mask_url(url: str) -> str:
@@ -40,8 +38,18 @@ def mask_url(url: str) -> str:
     userinfo, at, hostpart = rest.rpartition("@")
     if at and ":" in userinfo:
         userinfo = userinfo.partition(":")[0] + ":****"
-    masked = f"{scheme}://{userinfo}{at}{hostpart}"
-    return _QUERY_PASSWORD.sub(r"\1****", masked)
+    hostpart, question, query = hostpart.partition("?")
+    return f"{scheme}://{userinfo}{at}{hostpart}{question}{_mask_query(query)}"
+
+
+def _mask_query(query: str) -> str:
+    """``password=`` values masked, however the name is escaped (``pass%77ord``)."""
+    pairs = []
+    for pair in query.split("&"):
+        name, equals, _ = pair.partition("=")
+        is_password = unquote(name).strip().lower() == "password"
+        pairs.append(f"{name}=****" if equals and is_password else pair)
+    return "&".join(pairs)
 
 
 def parse_database_url(url: str) -> dict[str, str]:
@@ -52,7 +60,7 @@ def parse_database_url(url: str) -> dict[str, str]:
         known = ", ".join(f"{name}://" for name in SCHEMES)
         raise ValueError(f"{mask_url(url)} has an unsupported scheme; use one of {known}")
     if driver == SQLITE:
-        return _sqlite(rest)
+        return _sqlite(rest, url)
     userinfo, at, hostpart = rest.rpartition("@")
     values = {"database.driver": POSTGRES}
     if at:
@@ -86,7 +94,10 @@ def _split_host_port(netloc: str, url: str) -> tuple[str, str]:
     return host, port
 
 
-def _sqlite(rest: str) -> dict[str, str]:
+def _sqlite(rest: str, url: str) -> dict[str, str]:
+    if rest.partition("/")[0].partition("?")[0]:
+        message = "a SQLite URL takes no host, user or password"
+        raise ValueError(f"{mask_url(url)}: {message}; write sqlite:///relative.db")
     path = unquote(rest.partition("?")[0])
     if path.startswith("/"):
         path = path[1:]  # sqlite:///relative.db, sqlite:////absolute.db

@@ -37,6 +37,16 @@ def _problem(error: Any, sources: Sources) -> Problem:
         return Problem(shown, "is required and no file or variable sets it", None)
     message = str(error["msg"]).removeprefix("Value error, ")
     value = error.get("input")
-    if key not in SECRET_KEYS and isinstance(value, _QUOTABLE) and len(str(value)) <= 80:
+    origin = sources.origin(key) or "schema default"
+    if _quotable(key, value, origin):
         message += f" (got {value!r})"
-    return Problem(shown, message, sources.origin(key) or "schema default")
+    return Problem(shown, message, origin)
+
+
+def _quotable(key: str, value: Any, origin: str) -> bool:
+    """Quote a value only when it cannot be a secret: not a secret key, and not a part of a
+    ``DATABASE_URL``, which may have been split wrongly (``postgresql://u:SECRET`` has no host;
+    its password would be read as the port)."""
+    if key in SECRET_KEYS or "DATABASE_URL" in origin:
+        return False
+    return isinstance(value, _QUOTABLE) and len(str(value)) <= 80

@@ -184,3 +184,19 @@ def test_a_relative_sqlite_path_is_relative_to_the_settings_directory(project, t
     database = project.load({"DATABASE_URL": "sqlite:///app.sqlite3"}).database
 
     assert database.database == str(tmp_path.resolve() / "app.sqlite3")
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "sqlite://u:Zq-SECRET-9@/x.db",  # SQLite takes no user information
+        "postgresql://u:Zq-SECRET-9",  # no host: the password would be read as the port
+        "postgresql://u@[::1/db?pass%77ord=Zq-SECRET-9",  # an escaped query name is a password
+        "postgresql://u@[::1/db?PASSWORD=Zq-SECRET-9",
+    ],
+)
+def test_a_malformed_url_never_shows_its_password(project, url) -> None:
+    error = project.error({"DATABASE_URL": url})
+
+    assert error.problems
+    assert "SECRET" not in str(error) + repr(error.problems)
