@@ -1,9 +1,7 @@
 """Whatever the environment holds, loading gives Settings or ImproperlyConfigured, promptly, and
 no form of a secret reaches any text the load produces.
 
-``tests/settings/test_properties.py`` feeds arbitrary text to every variable, with a plain
-alphanumeric canary in the secret variables and real files behind every ``*_FILE``. This property
-closes what that one leaves open:
+Arbitrary text goes to every variable the loader reads, and:
 
 - the canary holds URL and TOML specials (``@:/?#%&+=``, a space, a non-ASCII letter), so its
   percent-encoded forms differ from it and are searched for too, with its distinctive core;
