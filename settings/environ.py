@@ -11,10 +11,11 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from pydantic import SecretStr, ValidationError
+
 from settings.database_url import parse_database_url
 from settings.errors import Problem
-from settings.fields import parse_list
-from settings.keys import schema_keys, unknown_key
+from settings.keys import field_adapter, schema_keys, unknown_key
 from settings.provenance import Layer
 
 PREFIX = "APP_"
@@ -118,12 +119,15 @@ def _prefixed(name: str, value: str, source: EnvironmentSource) -> None:
 
 
 def _comparable(key: str, value: Any) -> Any:
-    if key.endswith(".origins") and isinstance(value, str):
-        try:
-            return parse_list(value)
-        except ValueError:
-            return value
-    return value
+    """``value`` converted by the field's type (``05432`` is ``5432``), else as it is."""
+    adapter = field_adapter(key)
+    if adapter is None:
+        return value
+    try:
+        converted = adapter.validate_python(value)
+    except ValidationError:
+        return value
+    return converted.get_secret_value() if isinstance(converted, SecretStr) else converted
 
 
 def _conflicts(layers: list[Layer]) -> list[Problem]:

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import difflib
 from functools import cache
-from typing import Any, get_args, get_origin
+from typing import Annotated, Any, get_args, get_origin
 
-from pydantic import BaseModel
+from pydantic import BaseModel, TypeAdapter
 
 from settings.schema import Settings
 
@@ -61,3 +61,23 @@ def unknown_key(dotted: str) -> str | None:
     close = difflib.get_close_matches(dotted, [k for k in keys if k not in RESERVED], n=1)
     hint = f"; did you mean {close[0]}?" if close else ""
     return f"unknown key{hint}"
+
+
+@cache
+def field_adapter(dotted: str) -> TypeAdapter[Any] | None:
+    """A validator of the type (with its constraints) of the field at ``dotted``, if a leaf."""
+    model: type[BaseModel] = Settings
+    *parents, leaf = dotted.split(".")
+    for part in parents:
+        info = model.model_fields.get(part)
+        nested = _model_of(info.annotation) if info else None
+        if nested is None:
+            return None
+        model = nested
+    info = model.model_fields.get(leaf)
+    if info is None or _model_of(info.annotation) is not None:
+        return None
+    annotation: Any = info.annotation
+    if info.metadata:
+        annotation = Annotated[annotation, *info.metadata]
+    return TypeAdapter(annotation)

@@ -201,8 +201,9 @@ def test_two_variables_setting_one_field_differently_is_an_error_naming_both(
             "CORS_ORIGINS": '["https://a.example", "https://b.example"]',
             "APP_CORS__ORIGINS": "https://a.example, https://b.example",
         },
+        {"DATABASE_URL": "postgresql://h:5432/db", "DB_PORT": "05432"},
     ],
-    ids=["host", "port", "password", "origins-json-and-comma"],
+    ids=["host", "port", "password", "origins-json-and-comma", "port-by-type"],
 )
 def test_the_same_value_twice_is_fine(project, environ) -> None:
     project.load(environ)
