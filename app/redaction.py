@@ -8,10 +8,11 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable
-from urllib.parse import quote, quote_plus
 
 from settings import Settings
+from settings import secrets as settings_secrets
 
+#: SQLAlchemy's own mask in ``str(url)``, so every URL in a log looks the same.
 MASK = "***"
 _BACKGROUND = re.compile(r"\s*\(Background on this error at: \S+\)")
 
@@ -25,13 +26,7 @@ def secrets_of(settings: Settings | None) -> list[str]:
 
 def redact(text: str, secrets: Iterable[str]) -> str:
     """``text`` with each secret, raw or percent-encoded as in a URL, replaced by ``***``."""
-    for secret in secrets:
-        if secret:
-            # urllib's quote() keeps '/', SQLAlchemy's URL keeps ' ' and '+': mask those too.
-            for form in {secret, quote(secret, safe=""), quote_plus(secret, safe=""),
-                         quote(secret), quote(secret, safe=" +")}:
-                text = text.replace(form, MASK)
-    return text
+    return settings_secrets.redact(text, secrets, mask=MASK)
 
 
 def driver_error(exc: BaseException) -> BaseException:

@@ -2,7 +2,7 @@
 
 Pydantic's own messages can echo the input, and a missing-field error can echo a whole table,
 secrets included. Problems are therefore written here from the error's location, its message
-and the origin recorded by the loader; a value is quoted only for keys that are not secret.
+and the origin recorded by the loader; a value is quoted only where it cannot hold a secret.
 """
 
 from __future__ import annotations
@@ -10,11 +10,12 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from pydantic import ValidationError
+from pydantic import SecretStr, ValidationError
 
 from settings.errors import Problem
 from settings.provenance import Sources, unflatten
-from settings.schema import SECRET_KEYS, Settings
+from settings.schema import Settings
+from settings.secrets import SECRET_KEYS, hide_url_password, is_secret, secret_forms
 
 _QUOTABLE = (str, int, float, bool)
 
@@ -38,15 +39,37 @@ def _problem(error: Any, sources: Sources) -> Problem:
     message = str(error["msg"]).removeprefix("Value error, ")
     value = error.get("input")
     origin = sources.origin(key) or "schema default"
-    if _quotable(key, value, origin):
-        message += f" (got {value!r})"
+    if _quotable(key, value, origin, _secrets(sources)):
+        message += f" (got {hide_url_password(repr(value))})"
     return Problem(shown, message, origin)
 
 
-def _quotable(key: str, value: Any, origin: str) -> bool:
-    """Quote a value only when it cannot be a secret: not a secret key, and not a part of a
-    ``DATABASE_URL``, which may have been split wrongly (``postgresql://u:SECRET`` has no host;
-    its password would be read as the port)."""
-    if key in SECRET_KEYS or "DATABASE_URL" in origin:
+def _quotable(key: str, value: Any, origin: str, secrets: set[str]) -> bool:
+    """Quote a value only when it cannot hold a secret.
+
+    Not for a secret key; not for a file's content (``DB_PORT_FILE`` may name the password
+    file) nor a part of ``DATABASE_URL`` (``postgresql://u:SECRET`` has no host, so its password
+    would be read as the port); and not when any secret of this load appears in it (a token
+    such as ``@format {this.secret_key}`` can copy one anywhere).
+    """
+    if is_secret(key) or "DATABASE_URL" in origin or origin.startswith("file named by"):
         return False
-    return isinstance(value, _QUOTABLE) and len(str(value)) <= 80
+    if not isinstance(value, _QUOTABLE) or len(str(value)) > 80:
+        return False
+    text = str(value).casefold()  # validators may have changed the case (log_level)
+    return not any(
+        form.casefold() in text for secret in secrets for form in secret_forms(secret)
+    )
+
+
+def _secrets(sources: Sources) -> set[str]:
+    """Every value any layer gave a secret key, winning or not."""
+    values = set()
+    for key in SECRET_KEYS:
+        for assignment in sources.history.get(key, ()):
+            value = assignment.value
+            if isinstance(value, SecretStr):
+                value = value.get_secret_value()
+            if isinstance(value, str) and value:
+                values.add(value)
+    return values

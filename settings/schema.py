@@ -154,10 +154,10 @@ class CorsConfig(FrozenModel):
     @field_validator("origins")
     @classmethod
     def _check_origins(cls, origins: list[str]) -> list[str]:
-        for origin in origins:
+        for number, origin in enumerate(origins, 1):
             if origin != "*" and not ORIGIN_PATTERN.match(origin):
                 raise ValueError(
-                    f"{origin!r} is not an origin: write scheme://host[:port], with no path "
+                    f"item {number} is not an origin: write scheme://host[:port], with no path "
                     "or trailing slash"
                 )
         return origins
@@ -184,13 +184,14 @@ class Settings(FrozenModel):
     @field_validator("allowed_hosts")
     @classmethod
     def _check_host_patterns(cls, hosts: list[str]) -> list[str]:
-        for host in hosts:
+        for number, host in enumerate(hosts, 1):
             try:
                 if host != "*":
                     check_hostname(host.removeprefix("*."))
             except ValueError:
                 raise ValueError(
-                    f"{host!r} is not a host pattern; write a hostname, '*.example.com' or '*'"
+                    f"item {number} is not a host pattern; write a hostname, '*.example.com' "
+                    "or '*'"
                 ) from None
         return hosts
 
@@ -204,5 +205,3 @@ class Settings(FrozenModel):
         """Where the values came from, when loaded by :func:`settings.load_settings`."""
         return self._sources
 
-
-SECRET_KEYS = frozenset({"secret_key", "database.password"})

@@ -11,17 +11,10 @@ from typing import Any
 
 from settings.cli.context import Context, UsageError
 from settings.cli.loading import REQUIRED, Built, build, schema_defaults
-from settings.cli.render import (
-    hide_url_password,
-    leaves,
-    literal,
-    mask,
-    problem_data,
-    report,
-    to_json,
-)
+from settings.cli.render import leaves, literal, mask, problem_data, report, to_json
 from settings.errors import Problem
 from settings.keys import schema_keys, unknown_key
+from settings.secrets import hide_url_password
 
 SCHEMA_DEFAULT = "schema default"
 

@@ -17,18 +17,10 @@ from pydantic import SecretStr
 
 from settings.errors import ImproperlyConfigured, Problem
 from settings.keys import schema_keys
-from settings.schema import SECRET_KEYS, Settings
+from settings.schema import Settings
+from settings.secrets import MASK, hide_url_password, is_secret
 
-MASK = "**********"
-_SECRET_WORDS = ("password", "secret", "token")
 _BARE_KEY = re.compile(r"^[A-Za-z0-9_-]+$")
-_SECRET_QUERY = re.compile(r"([?&][^=&]*(?:password|secret|token)[^=&]*=)[^&]*", re.IGNORECASE)
-
-
-def is_secret(key: str) -> bool:
-    """Whether the value at dotted ``key`` must never be shown."""
-    name = key.rpartition(".")[2].lower()
-    return key in SECRET_KEYS or any(word in name for word in _SECRET_WORDS)
 
 
 def mask(key: str, value: Any) -> Any:
@@ -44,17 +36,6 @@ def mask(key: str, value: Any) -> Any:
     if isinstance(value, str):
         return hide_url_password(value)
     return value
-
-
-def hide_url_password(text: str) -> str:
-    """Text with the password of any ``scheme://user:password@host`` in it replaced by MASK."""
-    scheme, separator, rest = text.partition("://")
-    if not separator:
-        return text
-    userinfo, at, hostpart = rest.rpartition("@")  # the last @ ends the user information
-    if at and ":" in userinfo:
-        rest = f"{userinfo.partition(':')[0]}:{MASK}@{hostpart}"
-    return _SECRET_QUERY.sub(rf"\1{MASK}", f"{scheme}://{rest}")
 
 
 def shown_url(settings: Settings) -> str:

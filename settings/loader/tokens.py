@@ -26,7 +26,7 @@ from settings.loader.marks import extend, merged_table, schema_default
 from settings.loader.this import This
 from settings.markers import Insert, Replace, Unset, leaves, map_leaves
 from settings.provenance import Layer, flatten, merge, unflatten
-from settings.schema import SECRET_KEYS
+from settings.secrets import SECRET_KEYS
 
 #: The tokens that say how a value combines with what the lower layers set.
 MERGE_TOKENS = ("@del", "@empty", "@merge", "@merge_unique", "@insert", "@reset")

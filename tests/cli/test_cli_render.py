@@ -7,7 +7,8 @@ import tomllib
 import pytest
 from pydantic import SecretStr
 
-from settings.cli.render import MASK, hide_url_password, is_secret, literal, mask
+from settings.cli.render import literal, mask
+from settings.secrets import MASK, hide_url_password, is_secret
 
 
 @pytest.mark.parametrize(

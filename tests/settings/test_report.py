@@ -182,3 +182,36 @@ def test_no_secret_in_the_repr_of_the_settings(project) -> None:
         repr(settings.sources.history),
     ):
         assert SECRET not in text
+
+
+@pytest.mark.parametrize(
+    ("environ", "key"),
+    [
+        ({"DB_HOST": "postgresql://u:Zq-hunter2@h/db"}, "database.host"),
+        ({"CORS_ORIGINS": "https://u:Zq-hunter2@x.example/"}, "cors.origins"),
+        ({"APP_ALLOWED_HOSTS": "https://u:Zq-hunter2@x.example"}, "allowed_hosts"),
+        ({"DB_PASSWORD": "Zq-hunter2", "APP_LOG_LEVEL": "xZq-hunter2"}, "log_level"),
+    ],
+    ids=["url-in-host", "url-in-origins", "url-in-hosts", "secret-copied-elsewhere"],
+)
+def test_a_quoted_value_never_carries_a_password(project, environ, key) -> None:
+    [problem] = project.error(environ).problems
+
+    assert problem.key == key
+    assert "hunter2" not in str(problem)
+
+
+def test_a_value_read_from_a_mounted_file_is_not_quoted(project, tmp_path) -> None:
+    mounted = tmp_path / "password"
+    mounted.write_text("Zq-hunter2\n", encoding="utf-8")
+
+    [problem] = project.error({"DB_PORT_FILE": str(mounted)}).problems
+
+    assert (problem.key, problem.origin) == ("database.port", "file named by DB_PORT_FILE")
+    assert "hunter2" not in str(problem)
+
+
+def test_a_harmless_value_is_quoted_to_help(project) -> None:
+    [problem] = project.error({"DB_PORT": "65536"}).problems
+
+    assert "(got '65536')" in problem.message

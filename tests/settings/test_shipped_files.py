@@ -10,7 +10,7 @@ import pytest
 
 from settings import load_settings
 from settings.provenance import flatten
-from settings.schema import SECRET_KEYS
+from settings.secrets import SECRET_KEYS
 
 REPOSITORY = Path(__file__).resolve().parents[2]
 STRONG_KEY = "Zq8wN3vR5tY7uI9oP1aS2dF4gH6jK8lX0cVbM"
