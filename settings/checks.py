@@ -29,7 +29,7 @@ E003 = Problem(
     hint="generate one: python -c 'import secrets; print(secrets.token_urlsafe(48))'",
 )
 E004 = Problem(
-    "secret_key", "is a well-known insecure default", id="security.E004",
+    "secret_key", "is a well-known insecure default or a <placeholder>", id="security.E004",
     hint="set SECRET_KEY (or SECRET_KEY_FILE) to a freshly generated value",
 )
 E005 = Problem(
@@ -55,6 +55,10 @@ E009 = Problem(
 E010 = Problem(
     "allowed_hosts", "is empty: every request would be refused", id="security.E010",
     hint="list the served hostnames in APP_ALLOWED_HOSTS or settings.toml [production]",
+)
+E011 = Problem(
+    "database.password", "is a <placeholder> from .secrets.toml.example", id="security.E011",
+    hint="set DB_PASSWORD (or DB_PASSWORD_FILE) to the real password",
 )
 W001 = Problem(
     "settings", "settings.local.toml is loaded; it is meant for one developer's machine",
@@ -90,7 +94,7 @@ def check_secret_key_variety(settings: Settings) -> list[Problem]:
 def check_secret_key_default(settings: Settings) -> list[Problem]:
     key = settings.secret_key.get_secret_value().strip().lower()
     insecure = key in INSECURE_SECRET_KEYS or key.startswith(("django-insecure", "insecure-"))
-    return [E004] if insecure else []
+    return [E004] if insecure or is_placeholder(key) else []
 
 
 def check_secret_key_development(settings: Settings) -> list[Problem]:
@@ -102,6 +106,16 @@ def check_secret_key_development(settings: Settings) -> list[Problem]:
 def check_database_password(settings: Settings) -> list[Problem]:
     database = settings.database
     return [E006] if not database.is_sqlite and not database.password.get_secret_value() else []
+
+
+def check_database_password_placeholder(settings: Settings) -> list[Problem]:
+    return [E011] if is_placeholder(settings.database.password.get_secret_value()) else []
+
+
+def is_placeholder(value: str) -> bool:
+    """``<32+ random characters>``: how .secrets.toml.example marks a value to fill in."""
+    value = value.strip()
+    return value.startswith("<") and value.endswith(">")
 
 
 def check_database_engine(settings: Settings) -> list[Problem]:
@@ -152,6 +166,7 @@ DEPLOYMENT: tuple[Check, ...] = (
     check_secret_key_default,
     check_secret_key_development,
     check_database_password,
+    check_database_password_placeholder,
     check_database_engine,
     check_cors,
     check_allowed_hosts,

@@ -5,6 +5,7 @@ from __future__ import annotations
 import dataclasses
 import logging
 import re
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -22,6 +23,7 @@ from settings.checks import (
     E008,
     E009,
     E010,
+    E011,
     W001,
     W002,
     run_checks,
@@ -67,7 +69,10 @@ def test_safe_settings_pass_every_rule() -> None:
         (checks.check_secret_key_default, {"secret_key": " ChangeMe "}, [E004]),
         (checks.check_secret_key_default, {"secret_key": "django-insecure-" + STRONG_KEY}, [E004]),
         (checks.check_secret_key_default, {"secret_key": "secret"}, [E004]),
+        (checks.check_secret_key_default, {"secret_key": "<" + STRONG_KEY + ">"}, [E004]),
         (checks.check_database_password, {"database": {"password": ""}}, [E006]),
+        (checks.check_database_password_placeholder, {"database": {"password": "<pw>"}}, [E011]),
+        (checks.check_database_password_placeholder, {"database": {"password": "<pw"}}, []),
         (
             checks.check_database_password,
             {"database": {"password": "", "driver": "sqlite+aiosqlite"}},
@@ -86,16 +91,16 @@ def test_each_rule(check, changes, expected) -> None:
 
 
 def test_the_ids_are_stable_and_unique_and_each_problem_is_keyed_by_its_field() -> None:
-    rules = [E001, E002, E003, E004, E005, E006, E007, E008, E009, E010, W001, W002]
+    rules = [E001, E002, E003, E004, E005, E006, E007, E008, E009, E010, E011, W001, W002]
 
     assert [rule.id for rule in rules] == [
-        *(f"security.E{n:03}" for n in range(1, 11)),
+        *(f"security.E{n:03}" for n in range(1, 12)),
         "security.W001",
         "settings.W002",
     ]
     assert all(rule.hint for rule in rules)
     assert {rule.key for rule in rules} <= {*schema_keys(), "settings"}
-    assert [rule.severity for rule in rules] == ["error"] * 10 + ["warning"] * 2
+    assert [rule.severity for rule in rules] == ["error"] * 11 + ["warning"] * 2
 
 
 def test_the_rules_need_no_provenance() -> None:
@@ -240,3 +245,12 @@ def test_ids_follow_the_pattern() -> None:
     problems = [value for value in vars(checks).values() if isinstance(value, type(E001))]
 
     assert all(re.fullmatch(r"(security|settings)\.[EW]\d{3}", p.id) for p in problems)
+
+
+def test_the_example_secrets_file_copied_unchanged_does_not_pass_production(project) -> None:
+    example = Path(__file__).parents[2] / ".secrets.toml.example"
+    project.write(".secrets.toml", example.read_text(encoding="utf-8"))
+
+    error = project.error({"ENV_FOR_DYNACONF": "production"})
+
+    assert {E004.id, E011.id} <= {problem.id for problem in error.problems}
