@@ -21,6 +21,7 @@ from app.errors import ErrorMiddleware, install_exception_handlers
 from app.logging import configure_logging, log_startup
 from app.middleware import RequestIdMiddleware, SettingsMiddleware
 from settings import ImproperlyConfigured, Settings, get_settings
+from settings.build import PRODUCTION
 from settings.checks import run_checks
 
 
@@ -31,8 +32,7 @@ class StartupError(RuntimeError):
 def checked_settings(given: Settings | None) -> Settings:
     """``given``, or the process settings, with every error raised as one report."""
     settings = given or get_settings()
-    deploy = settings.environment == "production"
-    problems = run_checks(settings, deploy=deploy)
+    problems = run_checks(settings, deploy=settings.environment == PRODUCTION)
     errors = [problem for problem in problems if problem.is_error]
     if errors:
         raise ImproperlyConfigured(errors)

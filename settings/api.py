@@ -2,19 +2,15 @@
 
 from __future__ import annotations
 
-import logging
 import os
 from collections.abc import Mapping
 from functools import lru_cache
 from pathlib import Path
 
-from settings.build import build, rule_problems
+from settings.build import build, verdict
 from settings.errors import ImproperlyConfigured
 from settings.overrides import active_override
 from settings.schema import Settings
-
-logger = logging.getLogger("settings")
-PRODUCTION = "production"
 
 
 def load_settings(
@@ -26,16 +22,16 @@ def load_settings(
     """Load, merge and validate the settings; raise :class:`ImproperlyConfigured` on any problem.
 
     Pure: reads the files in ``root`` (default: the working directory) and the variables in
-    ``environ`` (default: ``os.environ``), and changes nothing. Production also runs the
-    deployment rules, whose errors stop the load; warnings go to the ``settings`` logger.
+    ``environ`` (default: ``os.environ``), and changes nothing, logs included. Production also
+    runs the deployment rules, whose errors stop the load. Warnings do not stop it: the app logs
+    them at startup, ``python -m settings check`` prints them, ``settings.checks.run_checks``
+    returns them.
     """
     base = Path.cwd() if root is None else Path(root)
     built = build(env, base, os.environ if environ is None else environ)
-    problems = built.problems + rule_problems(built, deploy=built.sources.environment == PRODUCTION)
+    problems = verdict(built)
     if built.settings is None or any(problem.is_error for problem in problems):
-        raise ImproperlyConfigured(sorted(problems, key=lambda p: not p.is_error))
-    for warning in problems:  # an unknown APP_ variable, a settings.local.toml in production
-        logger.warning("%s", warning)
+        raise ImproperlyConfigured(problems)
     return built.settings
 
 

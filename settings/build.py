@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -21,14 +21,16 @@ from settings.provenance import Assignment, Sources, merge
 from settings.report import validate
 from settings.schema import Settings
 
+PRODUCTION = "production"
+
 
 @dataclass(frozen=True)
 class Built:
     """Every piece of one load. ``settings`` is ``None`` when the values do not validate."""
 
-    loaded: Loaded
-    values: Mapping[str, Any]
-    history: Mapping[str, tuple[Assignment, ...]]
+    loaded: Loaded = field(repr=False)
+    values: Mapping[str, Any] = field(repr=False)
+    history: Mapping[str, tuple[Assignment, ...]] = field(repr=False)
     sources: Sources
     settings: Settings | None
     problems: list[Problem]
@@ -60,6 +62,14 @@ def build(env: str | None, root: Path, environ: Mapping[str, str]) -> Built:
     settings, problems = validate({k: v for k, v in values.items() if k not in reported}, sources)
     problems = loaded.errors + [p for p in problems if p.key not in reported]
     return Built(loaded, values, history, sources, settings, problems)
+
+
+def verdict(built: Built, *, deploy: bool = False) -> list[Problem]:
+    """Every problem a start would report, errors first: the load's own, and the rules'
+    (the deployment rules in production, or everywhere with ``deploy``)."""
+    deploy = deploy or built.sources.environment == PRODUCTION
+    problems = built.problems + rule_problems(built, deploy=deploy)
+    return sorted(problems, key=lambda problem: not problem.is_error)
 
 
 def rule_problems(built: Built, *, deploy: bool) -> list[Problem]:

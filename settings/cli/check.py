@@ -7,7 +7,7 @@ json`` every finding. Exit 1 on any error, 0 with warnings only.
 
 from __future__ import annotations
 
-from settings.build import build, rule_problems
+from settings.build import PRODUCTION, build, verdict
 from settings.cli.context import Context
 from settings.cli.render import counts, problem_data, report, to_json
 from settings.errors import ImproperlyConfigured, Problem
@@ -16,7 +16,7 @@ from settings.errors import ImproperlyConfigured, Problem
 def run(context: Context, *, deploy: bool) -> int:
     """Print the findings; exit 1 if any is an error."""
     problems = findings(context, deploy=deploy)
-    rules = deploy or context.environment == "production"
+    rules = deploy or context.environment == PRODUCTION
     if problems:
         context.complain(report(problems))
     errors = sum(problem.is_error for problem in problems)
@@ -40,6 +40,4 @@ def findings(context: Context, *, deploy: bool) -> list[Problem]:
         built = build(context.env, context.root, context.environ)
     except ImproperlyConfigured as exc:
         return exc.problems
-    rules = deploy or built.sources.environment == "production"
-    problems = built.problems + rule_problems(built, deploy=rules)
-    return sorted(problems, key=lambda problem: not problem.is_error)
+    return verdict(built, deploy=deploy)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import logging
 import os
 import warnings
 from dataclasses import replace
@@ -385,10 +384,7 @@ def test_an_unknown_app_variable_is_a_warning_not_an_error(project, caplog) -> N
     assert run_checks(settings, deploy=False) == [
         replace(W002, origin="env APP_DATABSE__HOST", hint="did you mean APP_DATABASE__HOST?")
     ]
-    [record] = [r for r in caplog.records if r.name == "settings"]
-    assert record.levelno == logging.WARNING
-    assert "settings.W002" in record.getMessage()
-    assert "APP_DATABSE__HOST" in record.getMessage()
+    assert caplog.records == []  # load_settings is pure: the app logs the warning at startup
 
 
 def test_an_unknown_app_variable_does_not_stop_production(project, production) -> None:
