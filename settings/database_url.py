@@ -1,12 +1,19 @@
 """``DATABASE_URL`` taken apart into the fields of :class:`settings.DatabaseConfig`.
 
-Parsed here, without SQLAlchemy, so that loading settings imports no engine machinery. A
-password may hold any character: the last ``@`` ends the user information, and percent-escapes
-are decoded once.
+Parsed here, without SQLAlchemy, so that loading settings imports no engine machinery.
+Percent-escapes are decoded once.
+
+The user information ends at the last ``@`` before the query (the first ``?``): a password may
+hold a raw ``@``, ``:`` or ``/`` (``postgresql://u:p@ss/w@h/db``), and a query value may hold an
+``@`` (``?password=p@ss``, which never counts as user information). A raw ``?`` or ``#`` in a
+password must be percent-encoded, as ``%3F`` and ``%23``: a ``?`` starts the query, and URL
+readers (``urllib``, browsers) end the URL at a ``#``. Either is an error saying so, which shows
+no part of the password.
 """
 
 from __future__ import annotations
 
+import re
 from urllib.parse import unquote
 
 from settings.fields import POSTGRES, SQLITE
@@ -30,16 +37,37 @@ QUERY_FIELDS = {
 }
 
 
+ENCODE = "percent-encode a '?' in the password as %3F and a '#' as %23"
+_QUERY_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
+
+
 def mask_url(url: str) -> str:
     """The URL with its password replaced by ``****``; text that is no URL is not shown."""
     scheme, sep, rest = url.partition("://")
     if not sep or not scheme or any(not (c.isalnum() or c in "+-.") for c in scheme):
         return "<not a URL, not shown>"
-    userinfo, at, hostpart = rest.rpartition("@")
+    head, question, query = rest.partition("?")
+    if _raw_question_mark(head, query):
+        return f"{scheme}://****"  # where the password ends cannot be told: show none of it
+    userinfo, at, hostpart = head.rpartition("@")
     if at and ":" in userinfo:
         userinfo = userinfo.partition(":")[0] + ":****"
-    hostpart, question, query = hostpart.partition("?")
     return f"{scheme}://{userinfo}{at}{hostpart}{question}{_mask_query(query)}"
+
+
+def _raw_question_mark(head: str, query: str) -> bool:
+    """Whether the first ``?`` is rather a raw one inside the user information (``u:p?ss@h/db``)
+    than the start of a query whose values hold an ``@`` (``h/db?password=p@ss``)."""
+    if "@" not in query:
+        return False
+    names = (unquote(pair.partition("=")[0]) for pair in query.split("&"))
+    if not all(_QUERY_NAME.fullmatch(name) for name in names if name):
+        return True  # ``?ss@h/db``: a query name never holds an ``@``
+    netloc = head.partition("/")[0]
+    if "@" in head or netloc.startswith("["):
+        return False
+    port = netloc.partition(":")[2]
+    return ":" in netloc and not (port.isascii() and port.isdigit())  # ``u:p?password=x@h``
 
 
 def _mask_query(query: str) -> str:
@@ -59,9 +87,16 @@ def parse_database_url(url: str) -> dict[str, str]:
     if not sep or driver is None:
         known = ", ".join(f"{name}://" for name in SCHEMES)
         raise ValueError(f"{mask_url(url)} has an unsupported scheme; use one of {known}")
+    head, _, query = rest.partition("?")
+    if _raw_question_mark(head, query):
+        raise ValueError(
+            f"{mask_url(url)} seems to hold a raw '?' in its user information; {ENCODE}"
+        )
     if driver == SQLITE:
         return _sqlite(rest, url)
-    userinfo, at, hostpart = rest.rpartition("@")
+    if "#" in rest:
+        raise ValueError(f"{mask_url(url)} holds a raw '#', where URLs end; {ENCODE}")
+    userinfo, at, hostpart = head.rpartition("@")
     values = {"database.driver": POSTGRES}
     if at:
         username, colon, password = userinfo.partition(":")
@@ -69,7 +104,6 @@ def parse_database_url(url: str) -> dict[str, str]:
             values["database.username"] = unquote(username)
         if colon:
             values["database.password"] = unquote(password)
-    hostpart, _, query = hostpart.partition("?")
     netloc, _, path = hostpart.partition("/")
     host, port = _split_host_port(netloc, url)
     if host:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from urllib.parse import quote
+
 import pytest
 from sqlalchemy.engine import make_url
 
@@ -76,6 +78,7 @@ def test_database_url_sets_only_the_parts_it_contains(project, url, expected) ->
         "postgresql+psycopg://user:s3cr3t@h/db",
         "redis://:s3cr3t@h:6379",
         "http://u@h/db?password=s3cr3t&x=1",
+        "mysql://u@h/db?password=s3cr3t@x",  # an @ in the query is no user information
         "s3cr3t",
         "postgresql:/user:s3cr3t@h/db",
     ],
@@ -89,8 +92,10 @@ def test_another_scheme_is_an_error_showing_the_url_with_its_password_masked(pro
     assert "postgresql://" in problem.message  # says which schemes are accepted
     assert "s3cr3t" not in str(error)
     assert "s3cr3t" not in repr(error.problems)
-    if url.startswith("mysql"):
+    if url.startswith("mysql://user"):
         assert "mysql://user:****@h/db" in problem.message
+    if url.startswith("mysql://u@"):
+        assert "mysql://u@h/db?password=****" in problem.message
 
 
 @pytest.mark.parametrize("mode", ["disable", "require", "verify-ca", "verify-full"])
@@ -200,3 +205,62 @@ def test_a_malformed_url_never_shows_its_password(project, url) -> None:
 
     assert error.problems
     assert "SECRET" not in str(error) + repr(error.problems)
+
+
+@pytest.mark.parametrize(
+    ("url", "expected"),
+    [
+        ("postgresql://u@h/db?password=p@ss", ("u", "h", "db", "p@ss")),
+        ("postgresql://h/db?user=alice@corp&password=pw", ("alice@corp", "h", "db", "pw")),
+        ("postgresql://u:p/w@h/db", ("u", "h", "db", "p/w")),  # a raw / in a password works
+        ("postgresql://u:p@ss/w:rd@h/db?sslmode=require", ("u", "h", "db", "p@ss/w:rd")),
+        ("postgresql://u:p@ss@h:5433/db?password=p@ss", ("u", "h", "db", "p@ss")),
+    ],
+)
+def test_the_user_information_ends_at_the_last_at_sign_before_the_query(project, url, expected):
+    database = project.load({"DATABASE_URL": url}).database
+
+    password = database.password.get_secret_value()
+    assert (database.username, database.host, database.database, password) == expected
+
+
+def test_an_at_sign_in_an_option_is_the_option_s_not_the_host_s(project) -> None:
+    [problem] = project.error({"DATABASE_URL": "postgresql://u:pw@h/db?sslmode=a@b"}).problems
+
+    assert (problem.key, problem.origin) == ("database.options", "env DATABASE_URL")
+    assert "ssl must be one of" in problem.message
+
+
+@pytest.mark.parametrize(
+    "password",
+    [
+        "Zq1x?Wv2y",
+        "Zq1x#Wv2y",
+        "Zq1x?W=v2y",  # reads as a query W=v2y@h...: told apart as Zq1x is no port
+        "Zq1x?W=v&2y",
+        "Zq1x@Wv2y?",
+        "Zq1x/@?Wv2y",
+        "?Zq1xWv2y",
+    ],
+)
+def test_a_raw_question_mark_or_hash_in_the_password_is_an_error_saying_to_encode_it(
+    project, password
+) -> None:
+    error = project.error({"DATABASE_URL": f"postgresql://u:{password}@h:5432/db"})
+
+    [problem] = error.problems
+    assert (problem.key, problem.origin) == ("database", "env DATABASE_URL")
+    assert "percent-encode a '?' in the password as %3F and a '#' as %23" in problem.message
+    shown = str(error) + repr(error.problems)
+    assert "Zq1x" not in shown
+    assert "Wv2y" not in shown
+
+
+@pytest.mark.parametrize("password", ["Zq1x?Wv2y", "Zq1x#Wv2y", "p@ss:w/rd?#%&+=~"])
+def test_the_same_password_percent_encoded_loads(project, password) -> None:
+    encoded = quote(password, safe="")
+
+    database = project.load({"DATABASE_URL": f"postgresql://u:{encoded}@h:5432/db"}).database
+
+    assert database.password.get_secret_value() == password
+    assert (database.host, database.database) == ("h", "db")
