@@ -9,6 +9,10 @@ hold a raw ``@``, ``:`` or ``/`` (``postgresql://u:p@ss/w@h/db``), and a query v
 password must be percent-encoded, as ``%3F`` and ``%23``: a ``?`` starts the query, and URL
 readers (``urllib``, browsers) end the URL at a ``#``. Either is an error saying so, which shows
 no part of the password.
+
+A URL never has a silent winner: a query key given twice (``?sslmode=require&sslmode=disable``),
+or naming a part the URL already has (``postgresql://u:pw1@h/db?password=pw2``), is an error
+unless both give the same value.
 """
 
 from __future__ import annotations
@@ -34,6 +38,14 @@ QUERY_FIELDS = {
     "password": "database.password",
     "dbname": "database.database",
     "connect_timeout": "database.connect_timeout",  # libpq's, in seconds
+}
+#: Where in the URL a field is given, when not in the query.
+URL_PARTS = {
+    "database.username": "the user information",
+    "database.password": "the user information",
+    "database.host": "the host",
+    "database.port": "the port",
+    "database.database": "the path",
 }
 
 
@@ -112,10 +124,21 @@ def parse_database_url(url: str) -> dict[str, str]:
         values["database.port"] = port
     if unquote(path):
         values["database.database"] = unquote(path)
+    places = {key: URL_PARTS[key] for key in values if key in URL_PARTS}
     for pair in filter(None, query.split("&")):
         name, _, value = (unquote(part) for part in pair.partition("="))
-        values[QUERY_FIELDS.get(name, f"database.options.{name}")] = value
+        key, place = QUERY_FIELDS.get(name, f"database.options.{name}"), f"?{name}="
+        if values.get(key, value) != value:
+            raise _given_twice(key, places[key], place)
+        values[key] = value
+        places.setdefault(key, place)
     return values
+
+
+def _given_twice(key: str, first: str, second: str) -> ValueError:
+    """Names the places, never the values: either may be a password."""
+    where = f"{first} appears twice" if first == second else f"in {first} and in {second}"
+    return ValueError(f"sets {key} twice, to different values ({where}); give it once")
 
 
 def _split_host_port(netloc: str, url: str) -> tuple[str, str]:

@@ -264,3 +264,35 @@ def test_the_same_password_percent_encoded_loads(project, password) -> None:
 
     assert database.password.get_secret_value() == password
     assert (database.host, database.database) == ("h", "db")
+
+
+@pytest.mark.parametrize(
+    ("url", "key"),
+    [
+        ("postgresql://h/db?sslmode=require&sslmode=disable", "database.options.sslmode"),
+        ("postgresql://u:Zq1xPw@h/db?password=Wv2yPw", "database.password"),
+        ("postgresql://u@h/db?password=Zq1xPw&pass%77ord=Wv2yPw", "database.password"),
+        ("postgresql://u:pw@h1/db?host=h2", "database.host"),
+        ("postgresql://u:pw@h/db?user=v", "database.username"),
+        ("postgresql://u:pw@h:5432/db?port=5433", "database.port"),
+        ("postgresql://u:pw@h/db?dbname=other", "database.database"),
+        ("postgresql://h/db?connect_timeout=5&connect_timeout=50", "database.connect_timeout"),
+    ],
+)
+def test_a_part_given_twice_with_different_values_is_an_error_naming_it(project, url, key):
+    error = project.error({"DATABASE_URL": url})
+
+    [problem] = error.problems
+    assert (problem.key, problem.origin) == ("database", "env DATABASE_URL")
+    assert problem.message.startswith(f"DATABASE_URL sets {key} twice, to different values")
+    assert "Zq1x" not in str(error) + repr(error.problems)
+    assert "Wv2y" not in str(error) + repr(error.problems)
+
+
+def test_a_part_given_twice_with_the_same_value_is_fine(project) -> None:
+    url = "postgresql://u:pw@h:5433/db?password=pw&port=5433&sslmode=require&sslmode=require"
+
+    database = project.load({"DATABASE_URL": url}).database
+
+    assert (database.port, database.options) == (5433, {"ssl": "require"})
+    assert database.password.get_secret_value() == "pw"
