@@ -37,6 +37,7 @@ from settings.loader.files import (
     SETTINGS_FILE,
     SPECIAL_TABLES,
     Document,
+    environment_names,
     environment_tables,
     read_files,
     unknown_keys,
@@ -72,7 +73,7 @@ class Loaded:
 def load_layers(env: str | None, root: Path, environ: Mapping[str, str]) -> Loaded:
     """All layers for ``env`` (default: ``ENV_FOR_DYNACONF``, else development)."""
     documents = read_files(root)
-    environments = sorted(set(documents[SETTINGS_FILE]) - set(SPECIAL_TABLES))
+    environments = environment_names(documents[SETTINGS_FILE])
     environment, env_origin = select_environment(env, environ, environments)
     loaded = Loaded(environment)
     for name, document in documents.items():

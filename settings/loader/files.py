@@ -81,6 +81,17 @@ def _lower_keys(table: dict[str, Any], file: str, where: str) -> dict[str, Any]:
     return lowered
 
 
+def environment_names(settings_toml: Document) -> list[str]:
+    """The environments ``settings.toml`` defines: its tables other than ``[default]`` and
+    ``[global]``. A value outside any table (``debug = true``, ``dynaconf_merge = true``) is
+    not one."""
+    return sorted(
+        name
+        for name, values in settings_toml.items()
+        if isinstance(values, dict) and name not in SPECIAL_TABLES
+    )
+
+
 def environment_tables(
     file: str, document: Document, environments: list[str]
 ) -> tuple[dict[str, dict[str, Any]], list[Problem]]:

@@ -74,6 +74,22 @@ def test_the_known_environments_are_the_tables_of_settings_toml(project) -> None
     assert "known environments: staging" in str(project.error())  # development is not one
 
 
+@pytest.mark.parametrize("scalar", ["dynaconf_merge", "debug"])
+def test_a_value_outside_any_table_is_no_environment(project, scalar) -> None:
+    project.write("settings.toml", f'{scalar} = true\n[default]\nsecret_key = "k"\n[development]\n')
+
+    [problem] = project.error(env=scalar).problems
+
+    assert (problem.key, problem.origin) == ("environment", "the env argument (--env)")
+    assert problem.message.endswith("known environments: development")
+
+
+def test_a_value_outside_any_table_of_settings_toml_stays_an_error(project) -> None:
+    project.write("settings.toml", 'debug = true\n[default]\nsecret_key = "k"\n[development]\n')
+
+    assert project.problems() == {("debug", "settings.toml")}
+
+
 def test_the_global_table_applies_after_the_environment_table(project) -> None:
     project.write(
         "settings.toml",
