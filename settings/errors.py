@@ -50,11 +50,18 @@ class ImproperlyConfigured(Exception):
         super().__init__(self.report())
 
     def report(self) -> str:
-        count = sum(problem.is_error for problem in self.problems)
-        noun = "problem" if count == 1 else "problems"
-        lines = [f"Improperly configured: {count} {noun}"]
+        """``Improperly configured: 2 errors, 1 warning``, then one line per problem."""
+        errors = sum(problem.is_error for problem in self.problems)
+        warnings = len(self.problems) - errors
+        counts = [_count(errors, "error")] if errors or not warnings else []
+        counts += [_count(warnings, "warning")] if warnings else []
+        lines = [f"Improperly configured: {', '.join(counts)}"]
         lines += [f"  {problem}".replace("\n", "\n  ") for problem in self.problems]
         return "\n".join(lines)
 
     def __reduce__(self) -> tuple[type[ImproperlyConfigured], tuple[list[Problem]]]:
         return (type(self), (self.problems,))
+
+
+def _count(number: int, noun: str) -> str:
+    return f"{number} {noun}" if number == 1 else f"{number} {noun}s"

@@ -81,8 +81,8 @@ def test_an_invalid_side_exits_1_and_every_invalid_side_is_reported(cli: Run) ->
     result = cli("diff", "development", "production", environ={"APP_DATABASE__PORT": "0"})
     assert result.code == 1
     assert result.out == ""
-    assert "development: Improperly configured: 1 problem" in result.err
-    assert "production: Improperly configured: 1 problem" in result.err
+    assert "development: Improperly configured: 1 error\n" in result.err
+    assert "production: Improperly configured: 1 error\n" in result.err
 
 
 def test_an_unknown_environment_exits_1(cli: Run) -> None:

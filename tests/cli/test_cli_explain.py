@@ -84,7 +84,7 @@ def test_an_invalid_value_is_explained_and_exits_1(cli: Run) -> None:
         "  value: invalid: Input should be less than or equal to 65535 (got '99999') "
         "(from env APP_DATABASE__PORT)",
     ]
-    assert "Improperly configured: 1 problem" in result.err
+    assert "Improperly configured: 1 error\n" in result.err
 
 
 def test_conflicting_variables_are_explained_with_no_winner(cli: Run) -> None:

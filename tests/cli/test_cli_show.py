@@ -75,7 +75,7 @@ def test_invalid_settings_exit_1_with_the_report_on_stderr(cli: Run) -> None:
     result = cli("show", environ={"APP_DATABASE__PORT": "99999", "APP_DEBUG": "maybe"})
     assert result.code == 1
     assert result.out == ""
-    assert "Improperly configured: 2 problems" in result.err
+    assert "Improperly configured: 2 errors\n" in result.err
     assert "database.port" in result.err
     assert "env APP_DATABASE__PORT" in result.err
     assert "env APP_DEBUG" in result.err

@@ -46,7 +46,7 @@ def test_every_problem_is_reported_in_one_go_with_key_message_and_origin(
     }
     assert all(problem.message for problem in error.problems)
     report = str(error)
-    assert report.splitlines()[0] == "Improperly configured: 6 problems"
+    assert report.splitlines()[0] == "Improperly configured: 6 errors"
     for problem in error.problems:
         assert f"{problem.key}: {problem.message} (from {problem.origin})" in report
 
@@ -77,13 +77,28 @@ def test_problems_that_are_not_deployment_rules_have_no_id(project) -> None:
     assert problem.is_error
 
 
-def test_the_count_is_of_errors_and_warnings_follow_them(project, production) -> None:
-    environ = {**production, "APP_UNKNOWN": "1", "APP_DEBUG": "true"}
+def test_the_header_counts_the_errors_and_warnings_listed_below_it(project, production) -> None:
+    environ = {**production, "APP_UNKNOWN": "1", "APP_DEBUG": "true", "DB_PORT": "x"}
 
     error = project.error(environ)
 
-    assert [p.severity for p in error.problems] == ["error", "warning"]
-    assert str(error).splitlines()[0] == "Improperly configured: 1 problem"
+    assert [p.severity for p in error.problems] == ["error", "error", "warning"]
+    assert str(error).splitlines()[0] == "Improperly configured: 2 errors, 1 warning"
+
+
+@pytest.mark.parametrize(
+    ("severities", "header"),
+    [
+        (["error"], "1 error"),
+        (["error", "error"], "2 errors"),
+        (["error", "warning", "warning"], "1 error, 2 warnings"),
+        (["warning"], "1 warning"),
+    ],
+)
+def test_the_header_counts_each_severity_present(severities, header) -> None:
+    error = ImproperlyConfigured(Problem("debug", "is on", severity=s) for s in severities)
+
+    assert str(error).splitlines()[0] == f"Improperly configured: {header}"
 
 
 def test_the_exception_pickles_with_its_problems(project) -> None:
@@ -99,9 +114,7 @@ def test_a_message_alone_is_one_problem() -> None:
     error = ImproperlyConfigured("settings.toml not found")
 
     assert error.problems == [Problem("settings", "settings.toml not found")]
-    assert (
-        str(error) == "Improperly configured: 1 problem\n  ERROR settings: settings.toml not found"
-    )
+    assert str(error) == "Improperly configured: 1 error\n  ERROR settings: settings.toml not found"
 
 
 # --- secrets never appear ------------------------------------------------------------------
