@@ -72,7 +72,13 @@ def _with_override(sources: Sources | None, environment: str, changes: dict[str,
 
 
 class override_settings:  # noqa: N801 - named like Django's, used like a function
-    """Change settings inside a ``with`` block or a decorated (sync or async) function."""
+    """Change settings inside a ``with`` block, a decorated (sync or async) function, or each
+    ``test*`` method of a decorated class (which stays a class, so pytest still collects it;
+    its fixtures and ``setup_method`` run outside the change).
+
+    A generator function cannot be decorated: its body runs after the call has returned, when
+    the change would be gone. Use the context manager inside it.
+    """
 
     def __init__(self, **changes: Any) -> None:
         self.changes = changes
@@ -106,6 +112,12 @@ class override_settings:  # noqa: N801 - named like Django's, used like a functi
         self.disable()
 
     def __call__(self, function: F) -> F:
+        if isinstance(function, type):
+            return self._decorate_class(function)  # type: ignore[return-value]
+        if inspect.isgeneratorfunction(function) or inspect.isasyncgenfunction(function):
+            raise TypeError(
+                "override_settings cannot decorate a generator; use it as a context manager inside"
+            )
         if inspect.iscoroutinefunction(function):
 
             @functools.wraps(function)
@@ -121,3 +133,15 @@ class override_settings:  # noqa: N801 - named like Django's, used like a functi
                 return function(*args, **kwargs)
 
         return wrapper  # type: ignore[return-value]
+
+    def _decorate_class(self, cls: type) -> type:
+        """Each ``test*`` method, inherited ones included, wrapped as a function is."""
+        for name in dir(cls):
+            if not name.startswith("test"):
+                continue
+            method = inspect.getattr_static(cls, name)
+            if isinstance(method, staticmethod):
+                setattr(cls, name, staticmethod(self(method.__func__)))
+            elif inspect.isfunction(method):
+                setattr(cls, name, self(method))
+        return cls

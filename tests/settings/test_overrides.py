@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import inspect
+from collections.abc import AsyncIterator, Iterator
+
 import pytest
 
 from settings import (
@@ -13,6 +16,7 @@ from settings import (
 )
 from settings.overrides import ORIGIN, active_override
 
+pytest_plugins = ["pytester"]
 pytestmark = pytest.mark.usefixtures("process_settings")
 
 
@@ -99,6 +103,87 @@ def test_the_decorator_restores_after_the_call_and_keeps_the_function_s_identity
     assert read() is True
     assert get_settings().debug is False
     assert (read.__name__, read.__doc__) == ("read", "Doc.")
+
+
+class Base:
+    def test_inherited(self) -> str:
+        return get_settings().log_level
+
+
+async def test_a_decorated_class_stays_a_class_whose_test_methods_see_the_change() -> None:
+    @override_settings(log_level="warning")
+    class TestSomething(Base):
+        def test_sync(self) -> str:
+            return get_settings().log_level
+
+        async def test_async(self) -> str:
+            return get_settings().log_level
+
+        @staticmethod
+        def test_static() -> str:
+            return get_settings().log_level
+
+        def helper(self) -> str:
+            return get_settings().log_level
+
+    assert inspect.isclass(TestSomething)
+    case = TestSomething()
+    assert isinstance(case, Base)
+    assert case.test_sync() == "warning"
+    assert await case.test_async() == "warning"
+    assert (case.test_static(), case.test_inherited()) == ("warning", "warning")
+    assert case.helper() != "warning"  # not a test
+    assert Base().test_inherited() != "warning"  # the base class is left alone
+    assert active_override() is None
+
+
+PYTEST_STYLE_CLASS = """
+from settings import get_settings, override_settings
+
+
+@override_settings(log_level="warning")
+class TestDecorated:
+    def test_sync(self):
+        assert get_settings().log_level == "warning"
+
+    async def test_async(self):
+        assert get_settings().log_level == "warning"
+
+
+def test_after_the_class():
+    assert get_settings().log_level == "info"
+"""
+
+
+def test_pytest_collects_and_runs_the_tests_of_a_decorated_class(
+    pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.delenv("PYTEST_DISABLE_PLUGIN_AUTOLOAD", raising=False)  # pytest-asyncio
+    pytester.makefile(".toml", settings='[default]\nsecret_key = "k"\n[development]\n')
+    pytester.makeini(
+        "[pytest]\nasyncio_mode = auto\nasyncio_default_fixture_loop_scope = function\n"
+        "filterwarnings = error\n"
+    )
+    pytester.makepyfile(test_decorated_class=PYTEST_STYLE_CLASS)
+    pytester.chdir()
+
+    result = pytester.runpytest_subprocess("-p", "no:cacheprovider", "-v")
+
+    result.assert_outcomes(passed=3)
+    result.stdout.fnmatch_lines(["*TestDecorated::test_async PASSED*"])
+
+
+def test_a_generator_function_is_refused_rather_than_left_unchanged() -> None:
+    def fixture() -> Iterator[bool]:
+        yield get_settings().debug
+
+    async def async_fixture() -> AsyncIterator[bool]:
+        yield get_settings().debug
+
+    message = "override_settings cannot decorate a generator; use it as a context manager inside"
+    for generator in (fixture, async_fixture):
+        with pytest.raises(TypeError, match=message):
+            override_settings(debug=True)(generator)
 
 
 @pytest.mark.parametrize(
