@@ -10,7 +10,7 @@ from __future__ import annotations
 import dataclasses
 import functools
 import inspect
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from types import TracebackType
 from typing import Any, TypeVar
 
@@ -35,9 +35,7 @@ def active_override() -> Settings | None:
 
 def apply_changes(base: Settings, changes: dict[str, Any]) -> Settings:
     """A new validated :class:`Settings`: ``base`` with ``changes`` (nested dicts or ``a__b``)."""
-    flat_changes = {
-        key.replace("__", "."): value for key, value in flatten(_plain(changes)).items()
-    }
+    flat_changes = _dotted(_plain(changes))
     problems = [
         Problem(key, reason, ORIGIN)
         for key in flat_changes
@@ -46,12 +44,28 @@ def apply_changes(base: Settings, changes: dict[str, Any]) -> Settings:
     if problems:
         raise ImproperlyConfigured(problems)
     values = flatten(base.model_dump())
-    values.update(flat_changes)
+    for key, value in flat_changes.items():
+        if isinstance(value, Mapping):  # an empty one: it replaces the mapping, clearing it
+            values = {k: v for k, v in values.items() if not k.startswith(f"{key}.")}
+        values[key] = value
     sources = _with_override(base.sources, base.environment, flat_changes)
     settings, problems = validate(values, sources)
     if settings is None:
         raise ImproperlyConfigured(problems)
     return settings
+
+
+def _dotted(changes: Mapping[str, Any], prefix: str = "") -> dict[str, Any]:
+    """``{"database": {"pool__size": 3}}`` -> ``{"database.pool.size": 3}``. Unlike
+    :func:`flatten`, an empty mapping is kept as a value (``database__options={}``)."""
+    flat: dict[str, Any] = {}
+    for key, value in changes.items():
+        dotted = prefix + key.replace("__", ".")
+        if isinstance(value, Mapping) and value:
+            flat.update(_dotted(value, f"{dotted}."))
+        else:
+            flat[dotted] = value
+    return flat
 
 
 def _plain(value: Any) -> Any:

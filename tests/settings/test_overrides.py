@@ -58,6 +58,18 @@ def test_nested_keys_both_spellings_keep_the_rest_of_the_table(changes: dict[str
         assert changed.database.pool.timeout == original.pool.timeout
 
 
+@pytest.mark.parametrize(
+    "clear", [{"database": {"options": {}}}, {"database__options": {}}], ids=["nested", "__"]
+)
+def test_an_empty_mapping_replaces_the_mapping(clear: dict[str, object]) -> None:
+    with override_settings(database__options={"ssl": "require"}) as with_options:
+        assert with_options.database.options == {"ssl": "require"}
+        with override_settings(**clear) as cleared:
+            assert cleared.database.options == {}
+            assert cleared.database.port == with_options.database.port
+        assert get_settings().database.options == {"ssl": "require"}
+
+
 def test_a_section_may_be_given_as_a_model() -> None:
     database = DatabaseConfig(driver="sqlite+aiosqlite", database="/tmp/other.sqlite3")
     with override_settings(database=database) as changed:
@@ -193,6 +205,7 @@ def test_a_generator_function_is_refused_rather_than_left_unchanged() -> None:
         ({"log_level": "loud"}, "log_level", "'debug', 'info', 'warning' or 'error'"),
         ({"databse": {"port": 1}}, "databse.port", "unknown key; did you mean database.port?"),
         ({"database": 5}, "database", "is a table"),
+        ({"database": {"pool": {}}}, "database.pool", "is a table"),
         ({"environment": "production"}, "environment", "ENV_FOR_DYNACONF"),
     ],
 )
