@@ -228,3 +228,12 @@ def test_a_harmless_value_is_quoted_to_help(project) -> None:
     [problem] = project.error({"DB_PORT": "65536"}).problems
 
     assert "(got '65536')" in problem.message
+
+
+def test_the_internal_load_objects_keep_secrets_out_of_their_repr(project) -> None:
+    from settings.build import build
+
+    built = build(None, project.root, {"DB_PASSWORD": "Zq-hunter2", "SECRET_KEY": "Zq-hunter3"})
+
+    assert built.settings is not None
+    assert "hunter" not in repr(built) + repr(built.loaded) + repr(built.sources)
