@@ -63,11 +63,11 @@ class Loaded:
     """Every layer in precedence order, and what went wrong reading them."""
 
     environment: str
-    layers: list[Layer] = field(default_factory=list)
+    layers: list[Layer] = field(default_factory=list, repr=False)
     errors: list[Problem] = field(default_factory=list)
     files: list[str] = field(default_factory=list)
     unknown_variables: list[str] = field(default_factory=list)
-    development_secrets: set[str] = field(default_factory=set)
+    development_secrets: set[str] = field(default_factory=set, repr=False)
 
 
 def load_layers(env: str | None, root: Path, environ: Mapping[str, str]) -> Loaded:
