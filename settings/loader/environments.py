@@ -4,6 +4,7 @@ silent fall-back to ``[default]``."""
 
 from __future__ import annotations
 
+import difflib
 from collections.abc import Mapping
 
 from settings.errors import ImproperlyConfigured, Problem
@@ -25,6 +26,8 @@ def select_environment(
     name = chosen.strip().lower()
     if name not in known:
         listed = ", ".join(known) or "none: settings.toml has no environment table"
-        message = f"unknown environment {chosen!r}; known environments: {listed}"
+        close = difflib.get_close_matches(name, known, n=1)
+        guess = f"; did you mean {close[0]}?" if close else ""
+        message = f"unknown environment {chosen!r}{guess}; known environments: {listed}"
         raise ImproperlyConfigured([Problem("environment", message, origin)])
     return name, origin

@@ -67,6 +67,12 @@ def test_an_unknown_environment_lists_the_known_ones_and_never_falls_back(projec
     assert "development, production, testing" in problem.message
 
 
+def test_a_misspelled_environment_gets_a_suggestion(project) -> None:
+    [problem] = project.error({"ENV_FOR_DYNACONF": "prodution"}).problems
+
+    assert "unknown environment 'prodution'; did you mean production?" in problem.message
+
+
 def test_the_known_environments_are_the_tables_of_settings_toml(project) -> None:
     project.write("settings.toml", '[default]\nsecret_key = "k"\n[staging]\n[global]\n')
 
