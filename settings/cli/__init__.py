@@ -1,6 +1,7 @@
 """``python -m settings``: inspect, explain, check and compare the settings.
 
-Commands: ``show``, ``explain KEY``, ``check [--deploy]``, ``diff ENV_A [ENV_B]``, ``schema``.
+Commands: ``show``, ``explain KEY``, ``check [--deploy] [--all-envs]``, ``diff ENV_A [ENV_B]``,
+``schema``.
 Each reads the files in the working directory (``--root DIR`` elsewhere), the process
 environment, and the environment named by ``--env`` (else ``ENV_FOR_DYNACONF``, else
 development). Results go to stdout, problems to stderr. Secrets are never printed.
@@ -13,6 +14,8 @@ Exit status:
 
 ``show``, ``explain`` and ``diff`` describe a configuration without judging it by the
 deployment rules; ``check`` gives that verdict (always in production, or with ``--deploy``).
+``check --all-envs``, the check for CI, loads every environment of ``settings.toml`` and applies
+the deployment rules only with ``--deploy``: production's secrets are not in the repository.
 """
 
 from __future__ import annotations
@@ -98,7 +101,15 @@ def build_parser() -> argparse.ArgumentParser:
     sub.add_argument("key", metavar="KEY", help="a dotted key: database.port")
     sub = command("check", _check, "validate; exit 1 on any error", "text", "json")
     sub.add_argument("--deploy", action="store_true",
-                     help="also apply the deployment rules (always on in production)")
+                     help="also apply the deployment rules (always on in production; with "
+                     "--all-envs, to every environment)")
+    sub.add_argument("--all-envs", action="store_true",
+                     help="check every environment settings.toml defines, each problem "
+                     "reported once with the environments it affects; the check for CI. The "
+                     "deployment rules apply only with --deploy, production included: its "
+                     "secrets are not in the repository. ENV_FOR_DYNACONF is ignored and "
+                     "variables apply to every environment: to check a deployment, run "
+                     "'check --env E' there.")
     sub = command("diff", _diff, "keys whose values differ between two environments, or "
                   "between one and the schema defaults. The environments are --env, if given, "
                   "then ENV_A and ENV_B; with none, the current one.", "text", "json")
@@ -118,7 +129,11 @@ def _explain(args: argparse.Namespace, context: Context) -> int:
 
 
 def _check(args: argparse.Namespace, context: Context) -> int:
-    return check.run(context, deploy=args.deploy)
+    if not args.all_envs:
+        return check.run(context, deploy=args.deploy)
+    if args.env is not None:
+        raise UsageError("--all-envs checks every environment; leave out --env")
+    return check.run_all(context, deploy=args.deploy)
 
 
 def _diff(args: argparse.Namespace, context: Context) -> int:

@@ -1,16 +1,26 @@
-"""``check [--deploy]``: validate like the app's start; ``--deploy`` adds the deployment rules.
+"""``check [--deploy] [--all-envs]``: validate like the app's start; ``--deploy`` adds the
+deployment rules.
 
 The findings (id, severity, key, origin, and the one-line fix) go to stderr as the same report
 the app prints when it refuses to start; stdout gets a one-line summary, or with ``--format
 json`` every finding. Exit 1 on any error, 0 with warnings only.
+
+``--all-envs`` checks every environment ``settings.toml`` defines, each as its own load, and
+reports a problem found in several of them once, naming them. It is the check for CI, on the
+files as committed: production's secrets live in the deployment, not in the repository, so
+the deployment rules apply only with ``--deploy`` (then to every environment).
 """
 
 from __future__ import annotations
 
-from settings.build import PRODUCTION, build, verdict
+import dataclasses
+from typing import Any
+
+from settings.build import PRODUCTION, build, rule_problems, verdict
 from settings.cli.context import Context
-from settings.cli.render import counts, problem_data, report, to_json
+from settings.cli.render import counts, problem_data, report, report_by_environment, to_json
 from settings.errors import ImproperlyConfigured, Problem
+from settings.loader.files import SETTINGS_FILE, environment_names, read_files
 
 
 def run(context: Context, *, deploy: bool) -> int:
@@ -19,19 +29,50 @@ def run(context: Context, *, deploy: bool) -> int:
     rules = deploy or context.environment == PRODUCTION
     if problems:
         context.complain(report(problems))
-    errors = sum(problem.is_error for problem in problems)
+    if context.format == "json":
+        context.print(to_json(_result(context.environment, rules, problems)))
+    else:
+        context.print(_summary(context.environment, rules, problems))
+    return 1 if any(problem.is_error for problem in problems) else 0
+
+
+def run_all(context: Context, *, deploy: bool) -> int:
+    """Check every environment; each problem is reported once; exit 1 if any has an error.
+
+    Raises ``ImproperlyConfigured`` when there is no environment to check (``settings.toml``
+    missing, unreadable, or without an environment table).
+    """
+    found: dict[str, list[Problem]] = {}
+    for name in known_environments(context):
+        one = dataclasses.replace(context, env=name)
+        found[name] = findings(one, deploy=True) if deploy else load_findings(one)
+    affected: dict[Problem, list[str]] = {}
+    for name, problems in found.items():
+        for problem in problems:
+            affected.setdefault(problem, []).append(name)
+    if affected:
+        errors_first = sorted(affected.items(), key=lambda item: not item[0].is_error)
+        context.complain(report_by_environment(dict(errors_first)))
     if context.format == "json":
         context.print(to_json({
-            "environment": context.environment,
-            "deployment_rules": rules,
-            "ok": errors == 0,
-            "problems": [problem_data(problem) for problem in problems],
+            "environments": {
+                name: _result(name, deploy, problems) for name, problems in found.items()
+            },
+            "ok": not any(problem.is_error for problem in affected),
         }))
     else:
-        verdict = "FAILED" if errors else "OK"
-        scope = " with deployment rules" if rules else ""
-        context.print(f"{verdict}: {context.environment}{scope}: {counts(problems)}")
-    return 1 if errors else 0
+        for name, problems in found.items():
+            context.print(_summary(name, deploy, problems))
+    return 1 if any(problem.is_error for problem in affected) else 0
+
+
+def known_environments(context: Context) -> list[str]:
+    """The environments ``settings.toml`` defines; raises ``ImproperlyConfigured`` if none."""
+    names = environment_names(read_files(context.root)[SETTINGS_FILE])
+    if not names:
+        message = "defines no environment table; there is no environment to check"
+        raise ImproperlyConfigured([Problem("environment", message, SETTINGS_FILE)])
+    return names
 
 
 def findings(context: Context, *, deploy: bool) -> list[Problem]:
@@ -41,3 +82,29 @@ def findings(context: Context, *, deploy: bool) -> list[Problem]:
     except ImproperlyConfigured as exc:
         return exc.problems
     return verdict(built, deploy=deploy)
+
+
+def load_findings(context: Context) -> list[Problem]:
+    """The load's problems and the warnings, without the deployment rules, in production too."""
+    try:
+        built = build(context.env, context.root, context.environ)
+    except ImproperlyConfigured as exc:
+        return exc.problems
+    problems = built.problems + rule_problems(built, deploy=False)
+    return sorted(problems, key=lambda problem: not problem.is_error)
+
+
+def _result(environment: str, rules: bool, problems: list[Problem]) -> dict[str, Any]:
+    return {
+        "environment": environment,
+        "deployment_rules": rules,
+        "ok": not any(problem.is_error for problem in problems),
+        "problems": [problem_data(problem) for problem in problems],
+    }
+
+
+def _summary(environment: str, rules: bool, problems: list[Problem]) -> str:
+    """``FAILED: production with deployment rules: 1 error, 0 warnings``."""
+    status = "FAILED" if any(problem.is_error for problem in problems) else "OK"
+    scope = " with deployment rules" if rules else ""
+    return f"{status}: {environment}{scope}: {counts(problems)}"

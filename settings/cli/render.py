@@ -108,6 +108,17 @@ def report(problems: Sequence[Problem]) -> str:
     return "\n".join(lines)
 
 
+def report_by_environment(affected: Mapping[Problem, Sequence[str]]) -> str:
+    """The report of several environments: each problem once, after the environments it is
+    found in (``[development, testing] ERROR debug: ...``); the heading counts each once."""
+    heading = report(list(affected)).partition("\n")[0]
+    lines = [
+        f"  [{', '.join(names)}] {problem}".replace("\n", "\n  ")
+        for problem, names in affected.items()
+    ]
+    return "\n".join([heading, *lines])
+
+
 def counts(problems: Sequence[Problem]) -> str:
     """``2 errors, 1 warning``."""
     errors = sum(problem.is_error for problem in problems)
@@ -117,3 +128,4 @@ def counts(problems: Sequence[Problem]) -> str:
 
 def _plural(count: int, noun: str) -> str:
     return f"{count} {noun}" if count == 1 else f"{count} {noun}s"
+
