@@ -24,6 +24,7 @@ COMMANDS = [
     "explain database.password", "explain database.password --format json",
     "explain database.host", "explain database.options --format json",
     "check", "check --deploy", "check --deploy --format json",
+    "check --all-envs", "check --all-envs --deploy", "check --all-envs --deploy --format json",
     "diff development production", "diff production --format json", "diff testing",
     "schema",
 ]
