@@ -48,7 +48,7 @@ def run_all(context: Context, *, deploy: bool) -> int:
         found[name] = findings(one, deploy=True) if deploy else load_findings(one)
     affected: dict[Problem, list[str]] = {}
     for name, problems in found.items():
-        for problem in problems:
+        for problem in dict.fromkeys(problems):  # a problem is listed once per environment too
             affected.setdefault(problem, []).append(name)
     if affected:
         errors_first = sorted(affected.items(), key=lambda item: not item[0].is_error)
