@@ -64,10 +64,11 @@ def build(env: str | None, root: Path, environ: Mapping[str, str]) -> Built:
     return Built(loaded, values, history, sources, settings, problems)
 
 
-def verdict(built: Built, *, deploy: bool = False) -> list[Problem]:
-    """Every problem a start would report, errors first: the load's own, and the rules'
-    (the deployment rules in production, or everywhere with ``deploy``)."""
-    deploy = deploy or built.sources.environment == PRODUCTION
+def verdict(built: Built, *, deploy: bool | None = None) -> list[Problem]:
+    """Every problem, errors first: the load's own and the rules'. The deployment rules run
+    where a start runs them (production) when ``deploy`` is ``None``, else as it says."""
+    if deploy is None:
+        deploy = built.sources.environment == PRODUCTION
     problems = built.problems + rule_problems(built, deploy=deploy)
     return sorted(problems, key=lambda problem: not problem.is_error)
 

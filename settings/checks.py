@@ -18,7 +18,7 @@ from settings.schema import Settings
 
 E001 = Problem(
     "debug", "debug is on; tracebacks would reach clients", id="security.E001",
-    hint="set debug = false in settings.toml [production], or unset APP_DEBUG",
+    hint="set debug = false in the environment's table of settings.toml, or unset APP_DEBUG",
 )
 E002 = Problem(
     "secret_key", "is shorter than 32 characters", id="security.E002",

@@ -16,7 +16,7 @@ from __future__ import annotations
 import dataclasses
 from typing import Any
 
-from settings.build import PRODUCTION, build, rule_problems, verdict
+from settings.build import PRODUCTION, build, verdict
 from settings.cli.context import Context
 from settings.cli.render import counts, problem_data, report, report_by_environment, to_json
 from settings.errors import ImproperlyConfigured, Problem
@@ -25,7 +25,7 @@ from settings.loader.files import SETTINGS_FILE, environment_names, read_files
 
 def run(context: Context, *, deploy: bool) -> int:
     """Print the findings; exit 1 if any is an error."""
-    problems = findings(context, deploy=deploy)
+    problems = findings(context, deploy=deploy or None)
     rules = deploy or context.environment == PRODUCTION
     if problems:
         context.complain(report(problems))
@@ -45,7 +45,7 @@ def run_all(context: Context, *, deploy: bool) -> int:
     found: dict[str, list[Problem]] = {}
     for name in known_environments(context):
         one = dataclasses.replace(context, env=name)
-        found[name] = findings(one, deploy=True) if deploy else load_findings(one)
+        found[name] = findings(one, deploy=deploy)
     affected: dict[Problem, list[str]] = {}
     for name, problems in found.items():
         for problem in dict.fromkeys(problems):  # a problem is listed once per environment too
@@ -75,23 +75,14 @@ def known_environments(context: Context) -> list[str]:
     return names
 
 
-def findings(context: Context, *, deploy: bool) -> list[Problem]:
-    """What a start would report (production runs the deployment rules), and the warnings."""
+def findings(context: Context, *, deploy: bool | None) -> list[Problem]:
+    """The problems and warnings of one environment; ``deploy=None``: what a start reports
+    (production runs the deployment rules)."""
     try:
         built = build(context.env, context.root, context.environ)
     except ImproperlyConfigured as exc:
         return exc.problems
     return verdict(built, deploy=deploy)
-
-
-def load_findings(context: Context) -> list[Problem]:
-    """The load's problems and the warnings, without the deployment rules, in production too."""
-    try:
-        built = build(context.env, context.root, context.environ)
-    except ImproperlyConfigured as exc:
-        return exc.problems
-    problems = built.problems + rule_problems(built, deploy=False)
-    return sorted(problems, key=lambda problem: not problem.is_error)
 
 
 def _result(environment: str, rules: bool, problems: list[Problem]) -> dict[str, Any]:

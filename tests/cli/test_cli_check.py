@@ -60,7 +60,7 @@ def test_json_lists_every_finding(cli: Run) -> None:
         "origin": "settings.toml [development]",
         "id": "security.E001",
         "severity": "error",
-        "hint": "set debug = false in settings.toml [production], or unset APP_DEBUG",
+        "hint": "set debug = false in the environment's table of settings.toml, or unset APP_DEBUG",
     }
     assert by_id["settings.W002"]["severity"] == "warning"
     assert "security.E001" in result.err  # the human report still goes to stderr
