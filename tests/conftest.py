@@ -21,6 +21,8 @@ import pytest
 from sqlalchemy.engine import make_url
 
 from settings import Settings, get_settings, load_settings
+from settings.environ import DEPLOYMENT_VARIABLES
+from settings.loader import ENV_VARIABLE
 from tests.pgcluster import PgCluster, find_bindir, throwaway_cluster
 
 DEFAULT_TEST_DATABASE_URL = "postgresql://postgres@127.0.0.1:5432/test"
@@ -47,10 +49,7 @@ timeout = 2.0
 
 
 #: Variables the settings loader reads from the process environment (each also as ``<NAME>_FILE``).
-LOADER_VARIABLES = (
-    "ENV_FOR_DYNACONF", "DATABASE_URL", "SECRET_KEY", "CORS_ORIGINS",
-    "DB_HOST", "DB_PORT", "DB_USERNAME", "DB_PASSWORD", "DB_DATABASE",
-)
+LOADER_VARIABLES = (ENV_VARIABLE, *DEPLOYMENT_VARIABLES)
 
 
 def unavailable(reason: str) -> NoReturn:
@@ -135,16 +134,24 @@ def make_settings(tmp_path: Path) -> Callable[..., Settings]:
 
 
 @pytest.fixture
-def process_settings(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
+def process_environment(monkeypatch: pytest.MonkeyPatch) -> Iterator[pytest.MonkeyPatch]:
+    """The process environment without any variable the loader reads (CI sets DATABASE_URL),
+    and ``get_settings()`` uncached at the start and the end. For the few tests of the
+    ``os.environ`` and working-directory defaults; others inject ``environ=``."""
+    for name in list(os.environ):
+        if name.startswith(("APP_", "DYNACONF_")) or name.removesuffix("_FILE") in LOADER_VARIABLES:
+            monkeypatch.delenv(name)
+    get_settings.cache_clear()  # type: ignore[attr-defined]
+    yield monkeypatch
+    get_settings.cache_clear()  # type: ignore[attr-defined]
+
+
+@pytest.fixture
+def process_settings(tmp_path: Path, process_environment: pytest.MonkeyPatch) -> Path:
     """Work in a temp dir holding the test settings.toml, with no loader variable set.
 
     For tests of ``create_app()`` and ``override_settings``, which read ``get_settings()``.
     """
     (tmp_path / "settings.toml").write_text(BASE_SETTINGS_TOML, encoding="utf-8")
-    monkeypatch.chdir(tmp_path)
-    for name in list(os.environ):
-        if name.startswith("APP_") or name.removesuffix("_FILE") in LOADER_VARIABLES:
-            monkeypatch.delenv(name)
-    get_settings.cache_clear()  # type: ignore[attr-defined]
-    yield tmp_path
-    get_settings.cache_clear()  # type: ignore[attr-defined]
+    process_environment.chdir(tmp_path)
+    return tmp_path

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import os
-
 import pytest
 
 pytest_plugins = ["pytester"]
@@ -97,15 +95,12 @@ async def test_a_running_app_serves_the_change(settings):
             assert (await client.get("/level")).json() == "error"
 '''
 
-LOADER_VARIABLES = ("ENV_FOR_DYNACONF", "DATABASE_URL", "SECRET_KEY", "CORS_ORIGINS")
-
-
 @pytest.fixture
-def project(pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch) -> pytest.Pytester:
+def project(
+    pytester: pytest.Pytester, process_environment: pytest.MonkeyPatch
+) -> pytest.Pytester:
     """A user's project: its settings.toml, pytest configuration and tests; a clean environ."""
-    for name in list(os.environ):
-        if name.startswith(("APP_", "DB_")) or name.removesuffix("_FILE") in LOADER_VARIABLES:
-            monkeypatch.delenv(name)
+    monkeypatch = process_environment
     monkeypatch.delenv("PYTEST_DISABLE_PLUGIN_AUTOLOAD", raising=False)
     pytester.makefile(".toml", settings=SETTINGS_TOML)
     pytester.makeini(

@@ -19,9 +19,8 @@ from __future__ import annotations
 
 import json
 import logging
-import os
 import traceback
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import quote
@@ -30,10 +29,10 @@ import httpx
 import pytest
 
 from app.main import StartupError
-from settings import ImproperlyConfigured, Settings, get_settings, load_settings
+from settings import ImproperlyConfigured, Settings, load_settings
 from settings.cli import main
 from tests.app.client import running
-from tests.conftest import LOADER_VARIABLES, Login
+from tests.conftest import Login
 from tests.hardening import servers
 from tests.hardening.canaries import CANARIES, PASSWORD, SECRET_KEY, assert_no_leak
 from tests.hardening.probe_app import create_probe_app
@@ -390,17 +389,6 @@ def database_target(running_cluster: PgCluster, cluster_login: Login) -> Target:
     """A cluster that checks passwords: every canary is refused, with a driver error."""
     return Target(cluster_login.host, cluster_login.port, cluster_login.username,
                   cluster_login.database)
-
-
-@pytest.fixture
-def process_environment(monkeypatch: pytest.MonkeyPatch) -> Iterator[pytest.MonkeyPatch]:
-    """The process environment without loader variables, and ``get_settings`` forgotten."""
-    for name in list(os.environ):
-        if name.startswith("APP_") or name.removesuffix("_FILE") in LOADER_VARIABLES:
-            monkeypatch.delenv(name)
-    get_settings.cache_clear()  # type: ignore[attr-defined]
-    yield monkeypatch
-    get_settings.cache_clear()  # type: ignore[attr-defined]
 
 
 @pytest.mark.postgres

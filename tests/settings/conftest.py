@@ -6,16 +6,14 @@ Helpers are fixtures, not imports: ``tests/app`` has a conftest module of its ow
 
 from __future__ import annotations
 
-import os
 import textwrap
-from collections.abc import Iterator, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
 
-from settings import ImproperlyConfigured, Settings, get_settings, load_settings
-from settings.environ import DEPLOYMENT_VARIABLES
+from settings import ImproperlyConfigured, Settings, load_settings
 
 SETTINGS_TOML = """
 [default]
@@ -89,16 +87,3 @@ def production() -> dict[str, str]:
     return {"ENV_FOR_DYNACONF": "production", "SECRET_KEY": STRONG_KEY, "DB_PASSWORD": "pw"}
 
 
-@pytest.fixture
-def clean_process_environment(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
-    """For the few tests of the os.environ/cwd defaults: no settings variable of the host
-    (CI sets DATABASE_URL) leaks in, and get_settings() starts and ends uncached."""
-    for name in list(os.environ):
-        if name.startswith(("APP_", "DYNACONF_")) or name == "ENV_FOR_DYNACONF":
-            monkeypatch.delenv(name)
-    for name in DEPLOYMENT_VARIABLES:
-        monkeypatch.delenv(name, raising=False)
-        monkeypatch.delenv(f"{name}_FILE", raising=False)
-    get_settings.cache_clear()  # type: ignore[attr-defined]
-    yield
-    get_settings.cache_clear()  # type: ignore[attr-defined]

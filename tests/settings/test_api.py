@@ -41,7 +41,7 @@ def test_root_may_be_text_or_a_path(project, as_text) -> None:
     assert load_settings(root=root, environ={}).environment == "development"
 
 
-@pytest.mark.usefixtures("clean_process_environment")
+@pytest.mark.usefixtures("process_environment")
 def test_by_default_the_working_directory_and_os_environ_are_read(project, monkeypatch) -> None:
     monkeypatch.chdir(project.root)
     monkeypatch.setenv("DB_HOST", "from-os-environ")
@@ -61,7 +61,7 @@ def test_load_settings_changes_nothing(project) -> None:
     assert sorted(project.root.iterdir()) == before_files  # no SQLite file created
 
 
-@pytest.mark.usefixtures("clean_process_environment")
+@pytest.mark.usefixtures("process_environment")
 def test_get_settings_loads_once_until_cache_clear(project, monkeypatch) -> None:
     monkeypatch.chdir(project.root)
 
@@ -74,7 +74,7 @@ def test_get_settings_loads_once_until_cache_clear(project, monkeypatch) -> None
     assert get_settings() is get_settings()
 
 
-@pytest.mark.usefixtures("clean_process_environment")
+@pytest.mark.usefixtures("process_environment")
 def test_get_settings_does_not_remember_a_failure(project, monkeypatch) -> None:
     monkeypatch.chdir(project.root)
     project.write("settings.local.toml", "[default]\ndebgu = true\n")
