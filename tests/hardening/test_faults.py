@@ -8,6 +8,7 @@ import asyncio
 import signal
 import time
 from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 
 import httpx
@@ -142,6 +143,41 @@ async def test_postgres_stopped_and_restarted_under_load(
     assert await eventually_zero(lambda: running_cluster.sessions_of(watched_login.username)) == 0
 
 
+# --- a deployment broken between two starts ----------------------------------------------------
+
+
+@dataclass
+class TwoStarts:
+    """What a running app and the next start (with ``check`` beside it) did around an edit."""
+
+    still_serving: int  # the running app's /health/ready status after the edit
+    first_exit: int
+    first: servers.Server
+    second: servers.Server
+    second_exit: int
+    check_exit: int
+    check_out: str
+    check_err: str
+
+
+async def start_break_and_start_again(
+    directory: Path, environ: dict[str, str], edit: Callable[[], object]
+) -> TwoStarts:
+    """Serve, ``edit`` the deployment while serving, stop; then start again and run ``check``."""
+    with servers.uvicorn(directory, environ, app="app.main:app", label="first") as first:
+        await asyncio.to_thread(first.wait_serving)
+        edit()
+        async with httpx.AsyncClient(base_url=first.url, trust_env=False) as client:
+            still_serving = await client.get("/health/ready")  # settings are read once
+        first_exit = await asyncio.to_thread(first.stop)
+    with servers.uvicorn(directory, environ, app="app.main:app", label="second") as second:
+        check = servers.run_cli(directory, environ, "check")
+        second_exit = await asyncio.to_thread(second.wait_exit)
+        check_exit, check_out, check_err = await asyncio.to_thread(servers.finish, check)
+    return TwoStarts(still_serving.status_code, first_exit, first, second, second_exit,
+                     check_exit, check_out, check_err)
+
+
 # --- a mounted secret that cannot be read any more ----------------------------------------------
 
 
@@ -167,27 +203,21 @@ async def test_an_unreadable_password_file_stops_the_next_start(
     environ = {"ENV_FOR_DYNACONF": "testing", "APP_ALLOWED_HOSTS": "127.0.0.1",
                "DB_PASSWORD_FILE": str(secret)}
 
-    with servers.uvicorn(directory, environ, app="app.main:app", label="first") as first:
-        await asyncio.to_thread(first.wait_serving)
-        reason = breakage(secret)
-        async with httpx.AsyncClient(base_url=first.url, trust_env=False) as client:
-            still_serving = await client.get("/health/ready")  # settings are read once
-        first_exit = await asyncio.to_thread(first.stop)
-    with servers.uvicorn(directory, environ, app="app.main:app", label="second") as second:
-        check = servers.run_cli(directory, environ, "check")
-        second_exit = await asyncio.to_thread(second.wait_exit)
-        check_exit, check_out, check_err = await asyncio.to_thread(servers.finish, check)
+    reasons: list[str] = []
+    run = await start_break_and_start_again(
+        directory, environ, lambda: reasons.append(breakage(secret))
+    )
 
-    assert (still_serving.status_code, first_exit) == (200, 0)
-    assert second_exit != 0
-    assert check_exit == 1
-    for report in (second.stderr, check_err):
+    assert (run.still_serving, run.first_exit) == (200, 0)
+    assert run.second_exit != 0
+    assert run.check_exit == 1
+    for report in (run.second.stderr, run.check_err):
         assert "Improperly configured" in report
-        assert str(secret) in report and reason in report
+        assert str(secret) in report and reasons[0] in report
         assert "file named by DB_PASSWORD_FILE" in report
-    assert "Uvicorn running" not in second.output
-    assert_no_leak({"first server": first.output, "second server": second.output,
-                    "check stdout": check_out, "check stderr": check_err})
+    assert "Uvicorn running" not in run.second.output
+    assert_no_leak({"first server": run.first.output, "second server": run.second.output,
+                    "check stdout": run.check_out, "check stderr": run.check_err})
 
 
 # --- settings.toml broken by an edit ------------------------------------------------------------
@@ -200,24 +230,18 @@ async def test_settings_toml_edited_to_invalid_toml_stops_the_next_start(tmp_pat
     broken_line = lines.index("[default.database]") + 2  # the line after it, counted from 1
     lines.insert(broken_line - 1, "debug = tru")  # 'tru' starts at column 9
 
-    with servers.uvicorn(directory, environ, app="app.main:app", label="first") as first:
-        await asyncio.to_thread(first.wait_serving)
-        (directory / "settings.toml").write_text("\n".join(lines) + "\n", encoding="utf-8")
-        async with httpx.AsyncClient(base_url=first.url, trust_env=False) as client:
-            still_serving = await client.get("/health/ready")  # settings are read once
-        first_exit = await asyncio.to_thread(first.stop)
-    with servers.uvicorn(directory, environ, app="app.main:app", label="second") as second:
-        check = servers.run_cli(directory, environ, "check")
-        second_exit = await asyncio.to_thread(second.wait_exit)
-        check_exit, _, check_err = await asyncio.to_thread(servers.finish, check)
+    settings_toml = directory / "settings.toml"
+    run = await start_break_and_start_again(
+        directory, environ, lambda: settings_toml.write_text("\n".join(lines) + "\n", "utf-8")
+    )
 
-    assert (still_serving.status_code, first_exit) == (200, 0)
-    assert second_exit != 0
-    assert check_exit == 1
-    for report in (second.stderr, check_err):
+    assert (run.still_serving, run.first_exit) == (200, 0)
+    assert run.second_exit != 0
+    assert run.check_exit == 1
+    for report in (run.second.stderr, run.check_err):
         assert "settings.toml" in report and "invalid TOML" in report
         assert f"line {broken_line}, column 9" in report
-    assert "Uvicorn running" not in second.output
+    assert "Uvicorn running" not in run.second.output
 
 
 @pytest.mark.postgres
