@@ -7,6 +7,7 @@ from functools import cache
 from typing import Annotated, Any, get_args, get_origin
 
 from pydantic import BaseModel, TypeAdapter
+from pydantic_core import PydanticUndefined
 
 from settings.schema import Settings
 
@@ -81,3 +82,19 @@ def field_adapter(dotted: str) -> TypeAdapter[Any] | None:
     if info.metadata:
         annotation = Annotated[annotation, *info.metadata]
     return TypeAdapter(annotation)
+
+
+@cache
+def schema_defaults(model: type[BaseModel] = Settings, prefix: str = "") -> dict[str, Any]:
+    """The default the schema gives each dotted leaf key; a key without one is absent.
+
+    Cached and shared: copy a value before changing it.
+    """
+    defaults: dict[str, Any] = {}
+    for name, info in model.model_fields.items():
+        default = info.get_default(call_default_factory=True)
+        if isinstance(default, BaseModel):
+            defaults.update(schema_defaults(type(default), f"{prefix}{name}."))
+        elif default is not PydanticUndefined:
+            defaults[prefix + name] = default
+    return defaults

@@ -11,12 +11,10 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-from pydantic import BaseModel
-from pydantic_core import PydanticUndefined
-
+from settings import keys
 from settings.build import Built, build
-from settings.cli.render import leaves
 from settings.errors import ImproperlyConfigured
+from settings.keys import schema_keys
 from settings.schema import Settings
 
 __all__ = ["REQUIRED", "Built", "build", "load_unchecked", "schema_defaults"]
@@ -40,13 +38,8 @@ def load_unchecked(env: str | None, root: Path, environ: Mapping[str, str]) -> S
     return built.settings
 
 
-def schema_defaults(model: type[BaseModel] = Settings, prefix: str = "") -> dict[str, Any]:
+def schema_defaults() -> dict[str, Any]:
     """The default the schema gives each dotted key; :data:`REQUIRED` where there is none."""
-    defaults: dict[str, Any] = {}
-    for name, info in model.model_fields.items():
-        default = info.get_default(call_default_factory=True)
-        if isinstance(default, BaseModel):
-            defaults.update(leaves(default.model_dump(), f"{prefix}{name}."))
-        else:
-            defaults[prefix + name] = REQUIRED if default is PydanticUndefined else default
-    return defaults
+    defaults = keys.schema_defaults()
+    leaves = (key for key, kind in schema_keys().items() if kind != "table")
+    return {key: defaults.get(key, REQUIRED) for key in leaves}

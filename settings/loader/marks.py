@@ -17,16 +17,12 @@ from __future__ import annotations
 
 import copy
 from collections.abc import Iterable, Mapping
-from functools import cache
 from typing import Any, Literal
 
-from pydantic import BaseModel
-from pydantic_core import PydanticUndefined
-
 from settings.errors import Problem
+from settings.keys import schema_defaults
 from settings.markers import MISSING, Extend, Insert, Replace
 from settings.provenance import Layer, merge
-from settings.schema import Settings
 
 MERGE_KEYS = ("dynaconf_merge", "dynaconf_merge_unique")
 
@@ -67,7 +63,7 @@ def extend(key: str, items: Iterable[Any], unique: bool, token: str) -> Extend:
 
 def schema_default(key: str) -> Any:
     """The schema's default for dotted ``key``; :data:`MISSING` when it has none."""
-    default = _defaults(Settings).get(key, MISSING)
+    default = schema_defaults().get(key, MISSING)
     return default if default is MISSING else copy.deepcopy(default)
 
 
@@ -158,15 +154,3 @@ def _mode(name: str, flag: bool) -> Mode:
 
 
 _MARK = "dynaconf_merge"
-
-
-@cache
-def _defaults(model: type[BaseModel], prefix: str = "") -> dict[str, Any]:
-    defaults: dict[str, Any] = {}
-    for name, info in model.model_fields.items():
-        default = info.get_default(call_default_factory=True)
-        if isinstance(default, BaseModel):
-            defaults.update(_defaults(type(default), f"{prefix}{name}."))
-        elif default is not PydanticUndefined:
-            defaults[prefix + name] = default
-    return defaults
