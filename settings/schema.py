@@ -8,8 +8,9 @@ a JSON array or comma-separated text.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from functools import cached_property
-from typing import TYPE_CHECKING, Any, Literal
+from typing import TYPE_CHECKING, Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, SecretStr, field_validator
 
@@ -31,8 +32,23 @@ if TYPE_CHECKING:
     from settings.provenance import Sources
 
 
-class FrozenModel(BaseModel):
+@dataclass(frozen=True)
+class EnvVar:
+    """Field metadata declaring a deployment variable without prefix (and ``NAME_FILE``)::
+
+        api_key: Annotated[SecretStr, EnvVar("LLM_API_KEY")] = SecretStr("")
+    """
+
+    name: str
+
+
+class Section(BaseModel):
+    """A table of settings: frozen, unknown keys refused, secrets masked in ``repr``."""
+
     model_config = ConfigDict(frozen=True, extra="forbid", validate_default=True)
+
+
+FrozenModel = Section
 
 
 class PoolConfig(FrozenModel):
@@ -79,6 +95,9 @@ class DatabaseConfig(FrozenModel):
         30.0, gt=0, le=86400, description="Seconds a single statement may run (PostgreSQL)."
     )
     pool: PoolConfig = Field(default_factory=PoolConfig)
+    pgbouncer: bool = Field(
+        False, description="Connect through PgBouncer in transaction pooling mode."
+    )
 
     @field_validator("host")
     @classmethod
@@ -163,6 +182,22 @@ class CorsConfig(FrozenModel):
         return origins
 
 
+class ServerConfig(FrozenModel):
+    """How many processes share the database: the connection budget is
+    replicas x workers x (pool.size + pool.max_overflow)."""
+
+    workers: Annotated[WholeNumber, EnvVar("WEB_CONCURRENCY")] = Field(
+        1, ge=1, le=1024, description="Worker processes per replica (uvicorn --workers)."
+    )
+    replicas: WholeNumber = Field(1, ge=1, le=100_000, description="Replicas of the app.")
+
+
+class MetricsConfig(FrozenModel):
+    """The Prometheus ``/metrics`` route."""
+
+    enabled: bool = Field(True, description="Serve /metrics.")
+
+
 class Settings(FrozenModel):
     """The application's settings: loaded and validated once, then read-only."""
 
@@ -178,6 +213,11 @@ class Settings(FrozenModel):
     )
     cors: CorsConfig = Field(default_factory=CorsConfig)
     database: DatabaseConfig = Field(default_factory=DatabaseConfig)
+    server: ServerConfig = Field(default_factory=ServerConfig)
+    metrics: MetricsConfig = Field(default_factory=MetricsConfig)
+    silenced_checks: StrList = Field(
+        default_factory=list, description="Ids of checks to silence (security.E006 ...)."
+    )
 
     _sources: Sources | None = PrivateAttr(default=None)
 
