@@ -1,46 +1,22 @@
 """What handlers declare: ``SettingsDep``, ``DatabaseDep`` and ``SessionDep``.
 
-The settings dependency is an ``async def`` on purpose: FastAPI runs a sync dependency in a
-thread pool, which costs more than the lookup itself. It returns the frozen object the lifespan
-loaded, or the innermost ``override_settings`` while one is active.
+``SettingsDep`` is the framework's settings dependency typed with this application's model, so a
+type checker sees :class:`app.config.AppSettings`' fields. It returns the frozen object the
+lifespan loaded, with any active ``override_settings`` applied.
 """
 
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
-from typing import Annotated, Any
+from typing import Annotated
 
 from fastapi import Depends
 from sqlalchemy.ext.asyncio import AsyncSession
 from starlette.requests import HTTPConnection
 
+from app.config import AppSettings
 from app.db import DatabaseManager
-from settings import Settings
-from settings.overrides import active_override
-
-
-def current_settings(app: Any) -> Settings:
-    """The settings an app serves with: an active override, else those its lifespan loaded."""
-    override = active_override()
-    if override is not None:
-        return override
-    try:
-        settings: Settings = app.state.settings
-    except AttributeError:
-        raise RuntimeError("settings are not loaded: the app's lifespan has not run") from None
-    return settings
-
-
-def settings_or_none(app: Any) -> Settings | None:
-    """Like :func:`current_settings`, but ``None`` before the lifespan ran (for error paths)."""
-    try:
-        return current_settings(app)
-    except RuntimeError:
-        return None
-
-
-async def get_request_settings(connection: HTTPConnection) -> Settings:
-    return current_settings(connection.app)
+from settings.fastapi import request_settings
 
 
 async def get_database(connection: HTTPConnection) -> DatabaseManager:
@@ -53,16 +29,18 @@ async def get_session(connection: HTTPConnection) -> AsyncIterator[AsyncSession]
 
     Taking it up front turns an exhausted pool or a database that is down into
     :class:`app.db.DatabaseUnavailableError` (a 503), not an error halfway through a handler.
+    ``expire_on_commit=False``, as SQLAlchemy's asyncio documentation advises: reading an
+    attribute after ``commit()`` would otherwise need I/O that asyncio cannot do implicitly.
     """
     database: DatabaseManager = connection.app.state.database
     bound = await database.connect()
     try:
-        async with AsyncSession(bind=bound) as session:
+        async with AsyncSession(bind=bound, expire_on_commit=False) as session:
             yield session
     finally:
         await bound.close()
 
 
-SettingsDep = Annotated[Settings, Depends(get_request_settings)]
+SettingsDep = Annotated[AppSettings, Depends(request_settings)]
 DatabaseDep = Annotated[DatabaseManager, Depends(get_database)]
 SessionDep = Annotated[AsyncSession, Depends(get_session)]

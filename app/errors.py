@@ -22,10 +22,19 @@ from sqlalchemy import exc as sa_exc
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from app.db import DatabaseUnavailableError
-from app.deps import settings_or_none
 from app.redaction import describe_error, redact, secrets_of
+from settings import Settings
+from settings.fastapi import app_settings
 
 logger = logging.getLogger("app.errors")
+
+
+def settings_or_none(app: Any) -> Settings | None:
+    """The settings ``app`` serves with, or ``None`` before its lifespan ran (error paths)."""
+    try:
+        return app_settings(app)
+    except RuntimeError:
+        return None
 
 
 async def _database_unavailable(request: Request, exc: Exception) -> JSONResponse:

@@ -15,8 +15,8 @@ from starlette.middleware.cors import CORSMiddleware
 from starlette.middleware.trustedhost import TrustedHostMiddleware
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from app.deps import current_settings
 from settings import Settings
+from settings.fastapi import app_settings
 
 REQUEST_ID_HEADER = "X-Request-ID"
 _REQUEST_ID = re.compile(rb"[A-Za-z0-9._-]{1,128}")
@@ -78,7 +78,7 @@ class SettingsMiddleware:
         if scope["type"] not in ("http", "websocket"):
             await self.app(scope, receive, send)
             return
-        settings = current_settings(scope["app"])
+        settings = app_settings(scope["app"])
         if settings is not self._settings:  # first request, or an override came or went
             self._guarded, self._settings = guard(self.app, settings), settings
         await self._guarded(scope, receive, send)

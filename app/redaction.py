@@ -9,8 +9,8 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 
-from settings import Settings
-from settings import secrets as settings_secrets
+from settings import Settings, secret_values
+from settings import redact as redact_secrets
 
 #: SQLAlchemy's own mask in ``str(url)``, so every URL in a log looks the same.
 MASK = "***"
@@ -18,15 +18,13 @@ _BACKGROUND = re.compile(r"\s*\(Background on this error at: \S+\)")
 
 
 def secrets_of(settings: Settings | None) -> list[str]:
-    """Every secret value of ``settings``, for :func:`redact`."""
-    if settings is None:
-        return []
-    return [settings.secret_key.get_secret_value(), settings.database.password.get_secret_value()]
+    """Every secret value of ``settings`` (found by type, any model), for :func:`redact`."""
+    return [] if settings is None else sorted(secret_values(settings))
 
 
 def redact(text: str, secrets: Iterable[str]) -> str:
     """``text`` with each secret, raw or percent-encoded as in a URL, replaced by ``***``."""
-    return settings_secrets.redact(text, secrets, mask=MASK)
+    return redact_secrets(text, secrets, mask=MASK)
 
 
 def driver_error(exc: BaseException) -> BaseException:

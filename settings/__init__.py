@@ -3,21 +3,44 @@
     from settings import get_settings
     settings = get_settings()
     settings.database.url
+
+The public interface is what this module exports (``__all__``, pinned by a test), and the
+modules :mod:`settings.fastapi` (the FastAPI integration), :mod:`settings.testing` (pytest
+helpers) and :mod:`settings.checks` (deployment rules). Every other module is internal: its
+names may change in any release.
 """
 
 from settings.api import get_settings, load_settings
 from settings.errors import ImproperlyConfigured, Problem
 from settings.overrides import override_settings
-from settings.schema import CorsConfig, DatabaseConfig, PoolConfig, Settings
+from settings.schema import (
+    CorsConfig,
+    DatabaseConfig,
+    EnvVar,
+    MetricsConfig,
+    PoolConfig,
+    Section,
+    ServerConfig,
+    Settings,
+)
+from settings.secrets import MASK, redact, secret_values, shown
 
 __all__ = [
+    "MASK",
     "CorsConfig",
     "DatabaseConfig",
+    "EnvVar",
     "ImproperlyConfigured",
+    "MetricsConfig",
     "PoolConfig",
     "Problem",
+    "Section",
+    "ServerConfig",
     "Settings",
     "get_settings",
     "load_settings",
     "override_settings",
+    "redact",
+    "secret_values",
+    "shown",
 ]

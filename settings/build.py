@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from settings.checks import run_checks
+from settings.discovery import ModelArgument, find_model
 from settings.errors import Problem
 from settings.fields import SQLITE
 from settings.loader import Loaded, load_layers
@@ -28,6 +29,7 @@ PRODUCTION = "production"
 class Built:
     """Every piece of one load. ``settings`` is ``None`` when the values do not validate."""
 
+    model: type[Settings]
     loaded: Loaded = field(repr=False)
     values: Mapping[str, Any] = field(repr=False)
     history: Mapping[str, tuple[Assignment, ...]] = field(repr=False)
@@ -40,13 +42,17 @@ class Built:
         return self.settings is not None and not any(p.is_error for p in self.problems)
 
 
-def build(env: str | None, root: Path, environ: Mapping[str, str]) -> Built:
-    """Load, merge and validate, deployment rules not applied.
+def build(
+    env: str | None, root: Path, environ: Mapping[str, str], model: ModelArgument = None
+) -> Built:
+    """Load, merge and validate into the model (:mod:`settings.discovery` finds it),
+    deployment rules not applied.
 
-    Raises ``ImproperlyConfigured`` only when there is nothing to describe: ``settings.toml``
-    missing or not TOML, or an unknown environment.
+    Raises ``ImproperlyConfigured`` only when there is nothing to describe: the model cannot be
+    had, ``settings.toml`` is missing or not TOML, or the environment is unknown.
     """
-    loaded = load_layers(env, root, environ)
+    found = find_model(model, environ, root)
+    loaded = load_layers(env, root, environ, found)
     values, history = merge(loaded.layers)
     if values.get("database.driver") == SQLITE:
         values["database.database"] = _sqlite_path(root, values.get("database.database"))
@@ -57,19 +63,34 @@ def build(env: str | None, root: Path, environ: Mapping[str, str]) -> Built:
         history=history,
         unknown_variables=tuple(loaded.unknown_variables),
         development_secrets=frozenset(loaded.development_secrets),
+        secret_files=dict(loaded.secret_files),
     )
     reported = {problem.key for problem in loaded.errors}
-    settings, problems = validate({k: v for k, v in values.items() if k not in reported}, sources)
+    valid = {k: v for k, v in values.items() if k not in reported}
+    settings, problems = validate(valid, sources, found)
     problems = loaded.errors + [p for p in problems if p.key not in reported]
-    return Built(loaded, values, history, sources, settings, problems)
+    return Built(found, loaded, values, history, sources, settings, problems)
+
+
+def deployment_rules_apply(environment: str) -> bool:
+    """The one policy: a start in production runs the deployment rules (``check --deploy``
+    runs them anywhere)."""
+    return environment == PRODUCTION
 
 
 def verdict(built: Built, *, deploy: bool | None = None) -> list[Problem]:
     """Every problem, errors first: the load's own and the rules'. The deployment rules run
-    where a start runs them (production) when ``deploy`` is ``None``, else as it says."""
+    where a start runs them when ``deploy`` is ``None``, else as it says."""
     if deploy is None:
-        deploy = built.sources.environment == PRODUCTION
+        deploy = deployment_rules_apply(built.sources.environment)
     problems = built.problems + rule_problems(built, deploy=deploy)
+    return sorted(problems, key=lambda problem: not problem.is_error)
+
+
+def judge(settings: Settings) -> list[Problem]:
+    """What a start finds in settings it was given (not loaded): the rules, as :func:`verdict`
+    runs them, errors first."""
+    problems = run_checks(settings, deploy=deployment_rules_apply(settings.environment))
     return sorted(problems, key=lambda problem: not problem.is_error)
 
 
@@ -83,7 +104,7 @@ def rule_problems(built: Built, *, deploy: bool) -> list[Problem]:
     if built.settings is not None:
         return run_checks(built.settings, deploy=deploy)
     failed = {_base_key(problem.key) for problem in built.problems}
-    stand_in, _ = validate(_without(built.values, failed), built.sources)
+    stand_in, _ = validate(_without(built.values, failed), built.sources, built.model)
     if stand_in is None:
         return []
     return [p for p in run_checks(stand_in, deploy=deploy) if not _under(p.key, failed)]

@@ -13,7 +13,7 @@ import difflib
 from collections.abc import Callable
 
 from settings.errors import Problem
-from settings.keys import RESERVED, schema_keys
+from settings.keys import settable_keys
 from settings.schema import Settings
 
 E001 = Problem(
@@ -142,15 +142,16 @@ def check_unknown_variables(settings: Settings) -> list[Problem]:
     sources = settings.sources
     names = sources.unknown_variables if sources else ()
     return [
-        dataclasses.replace(W002, origin=f"env {name}", hint=_spelling_hint(name) or W002.hint)
+        dataclasses.replace(W002, origin=f"env {ascii(name)[1:-1]}",
+                            hint=_spelling_hint(type(settings), name) or W002.hint)
         for name in names
     ]
 
 
-def _spelling_hint(name: str) -> str | None:
+def _spelling_hint(model: type[Settings], name: str) -> str | None:
     """``did you mean APP_DATABASE__HOST?`` for ``APP_DATABSE__HOST``, if a key is close."""
     dotted = name.removeprefix("APP_").lower().replace("__", ".")
-    known = [key for key, kind in schema_keys().items() if kind != "table" and key not in RESERVED]
+    known = settable_keys(model)
     close = difflib.get_close_matches(dotted, known, n=1)
     return f"did you mean APP_{close[0].upper().replace('.', '__')}?" if close else None
 

@@ -1,4 +1,11 @@
-"""Environment variables as layers: ``APP_<KEY>``, the deployment variables and their ``_FILE``.
+"""Environment variables as layers: ``APP_<KEY>``, the declared variables and their ``_FILE``.
+
+Which variables exist follows the model: ``APP_<KEY>`` for every key at any depth (nested with
+``__``), every variable a field declares with :class:`settings.EnvVar` (``DB_HOST``,
+``SECRET_KEY`` ... on the base models, an application's own on its fields), ``DATABASE_URL``
+(which sets several ``database`` fields), and for each of them ``<NAME>_FILE``, the path of a
+file holding the value. Names match in ASCII only: a look-alike letter (the Kelvin sign for
+``K``) is another name.
 
 Values stay literal text: no Dynaconf token, TOML or JSON guessing is applied here; the schema
 converts each value by its field's type. Two variables that set one field to different values
@@ -11,77 +18,78 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from pydantic import SecretStr, ValidationError
+from pydantic import BaseModel, SecretBytes, SecretStr, ValidationError
 
 from settings.database_url import parse_database_url
 from settings.errors import Problem
-from settings.keys import field_adapter, schema_keys, unknown_key
+from settings.keys import declared_variables, field_adapter, schema_keys, unknown_key
 from settings.provenance import Layer
 
 PREFIX = "APP_"
 NESTING = "__"
+FILE_SUFFIX = "_FILE"
+DATABASE_URL = "DATABASE_URL"
 MAX_FILE_BYTES = 64 * 1024
-
-#: Fixed names, no prefix: what Docker, Kubernetes and PaaS platforms conventionally set.
-DEPLOYMENT_VARIABLES = {
-    "DATABASE_URL": "database",
-    "DB_HOST": "database.host",
-    "DB_PORT": "database.port",
-    "DB_USERNAME": "database.username",
-    "DB_PASSWORD": "database.password",
-    "DB_DATABASE": "database.database",
-    "SECRET_KEY": "secret_key",
-    "CORS_ORIGINS": "cors.origins",
-}
 
 
 @dataclass
 class EnvironmentSource:
-    """What the environment contributes: layers, errors, and unknown ``APP_`` variables."""
+    """What the environment contributes: layers, errors, unknown ``APP_`` variables, and the
+    path of each file a value was read from (by dotted key)."""
 
     layers: list[Layer] = field(default_factory=list)
     errors: list[Problem] = field(default_factory=list)
     unknown: list[str] = field(default_factory=list)
+    secret_files: dict[str, str] = field(default_factory=dict)
 
 
-def read_environment(environ: Mapping[str, str]) -> EnvironmentSource:
+def deployment_variables(model: type[BaseModel]) -> dict[str, str]:
+    """The variables without prefix that ``model`` reads (each also as ``<NAME>_FILE``), and
+    the key each sets: ``DATABASE_URL`` sets several, under ``database``."""
+    return {DATABASE_URL: "database", **declared_variables(model)}
+
+
+def read_environment(environ: Mapping[str, str], model: type[BaseModel]) -> EnvironmentSource:
     source = EnvironmentSource()
-    for name, target in DEPLOYMENT_VARIABLES.items():
-        found = _deployment_value(name, environ, source)
+    for name, key in deployment_variables(model).items():
+        found = _value(name, key, environ, source)
         if found is None:
             continue
-        origin, text = found
-        if name == "DATABASE_URL":
-            try:
-                source.layers.append(Layer(origin, parse_database_url(text)))
-            except ValueError as exc:
-                source.errors.append(Problem("database", f"{name} {exc}", origin))
-        else:
-            source.layers.append(Layer(origin, {target: text}))
+        origin, values = found
+        if name != DATABASE_URL:
+            source.layers.append(Layer(origin, values))
+            continue
+        try:
+            source.layers.append(Layer(origin, parse_database_url(values[key])))
+        except ValueError as exc:
+            source.errors.append(Problem("database", f"{name} {exc}", origin))
     for name in sorted(environ):
         if name.startswith(PREFIX):
-            _prefixed(name, environ[name], source)
-    source.errors += _conflicts(source.layers)
+            _prefixed(name, environ, source, model)
+    source.errors += _conflicts(source.layers, model)
     return source
 
 
-def _deployment_value(
-    name: str, environ: Mapping[str, str], source: EnvironmentSource
-) -> tuple[str, str] | None:
-    file_variable = f"{name}_FILE"
-    key = DEPLOYMENT_VARIABLES[name]
+def _value(
+    name: str, key: str, environ: Mapping[str, str], source: EnvironmentSource
+) -> tuple[str, dict[str, str]] | None:
+    """``(origin, {key: text})``: variable ``name``, or the file ``<NAME>_FILE`` names."""
+    file_variable = f"{name}{FILE_SUFFIX}"
     if name in environ and file_variable in environ:
         message = f"both {name} and {file_variable} are set; set only one"
         source.errors.append(Problem(key, message, f"env {name}, env {file_variable}"))
         return None
     if name in environ:
-        return f"env {name}", environ[name]
+        return f"env {name}", {key: environ[name]}
     if file_variable in environ:
         origin = f"file named by {file_variable}"
         try:
-            return origin, read_secret_file(environ[file_variable])
+            text = read_secret_file(environ[file_variable])
         except ValueError as exc:
             source.errors.append(Problem(key, str(exc), origin))
+            return None
+        source.secret_files[key] = environ[file_variable]
+        return origin, {key: text}
     return None
 
 
@@ -105,32 +113,49 @@ def read_secret_file(path: str) -> str:
     return text.removesuffix("\n")
 
 
-def _prefixed(name: str, value: str, source: EnvironmentSource) -> None:
+def _prefixed(
+    name: str, environ: Mapping[str, str], source: EnvironmentSource, model: type[BaseModel]
+) -> None:
+    """One ``APP_`` variable: a key's value, or (``APP_<KEY>_FILE``) the file holding it."""
+    if not name.isascii():  # str.lower() would turn a look-alike letter into an ASCII one
+        source.unknown.append(name)
+        return
     dotted = name[len(PREFIX) :].lower().replace(NESTING, ".")
-    reason = unknown_key(dotted) if dotted else "unknown key"
-    if schema_keys().get(dotted) == "mapping":  # text can never be a table of options
+    if dotted.endswith("_file") and unknown_key(model, dotted) is not None:
+        key = dotted.removesuffix("_file")
+        if key and schema_keys(model).get(key) == "leaf":
+            found = _value(name.removesuffix(FILE_SUFFIX), key, environ, source)
+            if found is not None:
+                source.layers.append(Layer(*found))
+            return
+    if f"{name}{FILE_SUFFIX}" in environ and schema_keys(model).get(dotted) == "leaf":
+        return  # read, or reported as set twice, with its _FILE form
+    reason = unknown_key(model, dotted) if dotted else "unknown key"
+    if schema_keys(model).get(dotted) == "mapping":  # text can never be a table of options
         reason = f"is a table; set its keys ({name}{NESTING}<KEY>) instead"
     if reason is None:
-        source.layers.append(Layer(f"env {name}", {dotted: value}))
+        source.layers.append(Layer(f"env {name}", {dotted: environ[name]}))
     elif reason.startswith("unknown key"):
         source.unknown.append(name)
     else:
         source.errors.append(Problem(dotted, reason, f"env {name}"))
 
 
-def _comparable(key: str, value: Any) -> Any:
+def _comparable(model: type[BaseModel], key: str, value: Any) -> Any:
     """``value`` converted by the field's type (``05432`` is ``5432``), else as it is."""
-    adapter = field_adapter(key)
+    adapter = field_adapter(model, key)
     if adapter is None:
         return value
     try:
         converted = adapter.validate_python(value)
     except ValidationError:
         return value
-    return converted.get_secret_value() if isinstance(converted, SecretStr) else converted
+    if isinstance(converted, SecretStr | SecretBytes):
+        return converted.get_secret_value()
+    return converted
 
 
-def _conflicts(layers: list[Layer]) -> list[Problem]:
+def _conflicts(layers: list[Layer], model: type[BaseModel]) -> list[Problem]:
     seen: dict[str, tuple[str, Any]] = {}
     problems = []
     for layer in layers:
@@ -139,7 +164,13 @@ def _conflicts(layers: list[Layer]) -> list[Problem]:
                 seen[key] = (layer.origin, value)
                 continue
             first_origin, first_value = seen[key]
-            if _comparable(key, first_value) != _comparable(key, value):
+            if _comparable(model, key, first_value) != _comparable(model, key, value):
                 message = "set to different values by two variables; keep one"
-                problems.append(Problem(key, message, f"{first_origin}, {layer.origin}"))
+                origins = f"{_ascii(first_origin)}, {_ascii(layer.origin)}"
+                problems.append(Problem(key, message, origins))
     return problems
+
+
+def _ascii(origin: str) -> str:
+    """An origin whose variable name is not ASCII, written so look-alikes can be told apart."""
+    return origin if origin.isascii() else ascii(origin)[1:-1]

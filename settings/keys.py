@@ -1,4 +1,11 @@
-"""The dotted keys the schema knows, so that a misspelled key is an error that names it."""
+"""What a settings model declares, read off its types: keys, defaults, variables and secrets.
+
+Everything the framework knows about an application's settings comes from here, computed once
+per model class: the dotted keys a file or variable may set (so a misspelled key is an error
+that names it), the schema's defaults, the deployment variables declared with
+:class:`settings.EnvVar`, and which keys hold secrets (any ``SecretStr`` or ``SecretBytes``, at
+any depth, inside lists and dicts too). No list of names is kept by hand.
+"""
 
 from __future__ import annotations
 
@@ -6,16 +13,18 @@ import difflib
 from functools import cache
 from typing import Annotated, Any, get_args, get_origin
 
-from pydantic import BaseModel, TypeAdapter
+from pydantic import BaseModel, SecretBytes, SecretStr, TypeAdapter
 from pydantic_core import PydanticUndefined
 
-from settings.schema import Settings
+from settings.schema import EnvVar, Settings
 
 #: Keys no file or variable may set: the loader sets them itself.
 RESERVED = {"environment": "the environment is chosen by ENV_FOR_DYNACONF, not set in a file"}
 
+Model = type[Settings]
 
-def _model_of(annotation: Any) -> type[BaseModel] | None:
+
+def model_of(annotation: Any) -> type[BaseModel] | None:
     candidates = (annotation, *get_args(annotation))
     for candidate in candidates:
         if isinstance(candidate, type) and issubclass(candidate, BaseModel):
@@ -24,16 +33,25 @@ def _model_of(annotation: Any) -> type[BaseModel] | None:
 
 
 def _is_mapping(annotation: Any) -> bool:
-    return get_origin(annotation) is dict
+    if get_origin(annotation) is dict:
+        return True
+    return any(get_origin(arg) is dict for arg in get_args(annotation))
+
+
+def holds_secret(annotation: Any) -> bool:
+    """Whether a value of this type is or contains a ``SecretStr``/``SecretBytes``."""
+    if isinstance(annotation, type) and issubclass(annotation, SecretStr | SecretBytes):
+        return True
+    return any(holds_secret(arg) for arg in get_args(annotation))
 
 
 @cache
-def schema_keys(model: type[BaseModel] = Settings, prefix: str = "") -> dict[str, str]:
+def schema_keys(model: type[BaseModel], prefix: str = "") -> dict[str, str]:
     """Every dotted key of ``model``: ``"leaf"``, ``"table"`` or ``"mapping"`` (free keys)."""
     keys: dict[str, str] = {}
     for name, info in model.model_fields.items():
         dotted = prefix + name
-        nested = _model_of(info.annotation)
+        nested = model_of(info.annotation)
         if nested is not None:
             keys[dotted] = "table"
             keys.update(schema_keys(nested, dotted + "."))
@@ -42,9 +60,14 @@ def schema_keys(model: type[BaseModel] = Settings, prefix: str = "") -> dict[str
     return keys
 
 
-def unknown_key(dotted: str) -> str | None:
+def settable_keys(model: type[BaseModel]) -> list[str]:
+    """The keys a file or variable may set: leaves and mappings, not tables nor reserved keys."""
+    return [k for k, kind in schema_keys(model).items() if kind != "table" and k not in RESERVED]
+
+
+def unknown_key(model: type[BaseModel], dotted: str) -> str | None:
     """Why ``dotted`` cannot be set (unknown, a table, reserved), or ``None`` if it can."""
-    keys = schema_keys()
+    keys = schema_keys(model)
     if dotted in RESERVED:
         return RESERVED[dotted]
     kind = keys.get(dotted)
@@ -64,19 +87,23 @@ def unknown_key(dotted: str) -> str | None:
     return f"unknown key{hint}"
 
 
-@cache
-def field_adapter(dotted: str) -> TypeAdapter[Any] | None:
-    """A validator of the type (with its constraints) of the field at ``dotted``, if a leaf."""
-    model: type[BaseModel] = Settings
+def _field(model: type[BaseModel], dotted: str) -> Any:
+    """The ``FieldInfo`` at ``dotted``, or ``None`` where no field is (inside a mapping)."""
     *parents, leaf = dotted.split(".")
     for part in parents:
         info = model.model_fields.get(part)
-        nested = _model_of(info.annotation) if info else None
+        nested = model_of(info.annotation) if info else None
         if nested is None:
             return None
         model = nested
-    info = model.model_fields.get(leaf)
-    if info is None or _model_of(info.annotation) is not None:
+    return model.model_fields.get(leaf)
+
+
+@cache
+def field_adapter(model: type[BaseModel], dotted: str) -> TypeAdapter[Any] | None:
+    """A validator of the type (with its constraints) of the field at ``dotted``, if a leaf."""
+    info = _field(model, dotted)
+    if info is None or model_of(info.annotation) is not None:
         return None
     annotation: Any = info.annotation
     if info.metadata:
@@ -85,7 +112,7 @@ def field_adapter(dotted: str) -> TypeAdapter[Any] | None:
 
 
 @cache
-def schema_defaults(model: type[BaseModel] = Settings, prefix: str = "") -> dict[str, Any]:
+def schema_defaults(model: type[BaseModel], prefix: str = "") -> dict[str, Any]:
     """The default the schema gives each dotted leaf key; a key without one is absent.
 
     Cached and shared: copy a value before changing it.
@@ -98,3 +125,49 @@ def schema_defaults(model: type[BaseModel] = Settings, prefix: str = "") -> dict
         elif default is not PydanticUndefined:
             defaults[prefix + name] = default
     return defaults
+
+
+@cache
+def declared_variables(model: type[BaseModel], prefix: str = "") -> dict[str, str]:
+    """``{"DB_HOST": "database.host"}``: each :class:`EnvVar` declared in ``model``, any depth.
+
+    Raises ``TypeError`` when two fields declare one name: a variable sets one field.
+    """
+    found: dict[str, str] = {}
+    for name, info in model.model_fields.items():
+        dotted = prefix + name
+        nested = model_of(info.annotation)
+        inner = declared_variables(nested, dotted + ".") if nested is not None else {}
+        own = {meta.name: dotted for meta in info.metadata if isinstance(meta, EnvVar)}
+        for variable, key in {**inner, **own}.items():
+            if variable in found:
+                raise TypeError(
+                    f"{model.__name__}: EnvVar({variable!r}) is declared on both "
+                    f"{found[variable]} and {key}; a variable sets one field"
+                )
+            found[variable] = key
+    return found
+
+
+@cache
+def secret_keys(model: type[BaseModel], prefix: str = "") -> frozenset[str]:
+    """The dotted keys whose type holds a secret (``SecretStr``, ``list[SecretBytes]`` ...)."""
+    found: set[str] = set()
+    for name, info in model.model_fields.items():
+        dotted = prefix + name
+        nested = model_of(info.annotation)
+        if nested is not None:
+            found |= secret_keys(nested, dotted + ".")
+        elif holds_secret(info.annotation):
+            found.add(dotted)
+    return frozenset(found)
+
+
+def is_secret(model: type[BaseModel], key: str) -> bool:
+    """Whether the value at dotted ``key`` (or inside it: ``tokens.github``) is a secret."""
+    secrets = secret_keys(model)
+    while key:
+        if key in secrets:
+            return True
+        key = key.rpartition(".")[0]
+    return False

@@ -1,8 +1,17 @@
 """``override_settings``: Django's swap-and-restore, with every change validated again.
 
-An override builds a new, validated :class:`Settings` from the current one plus the changes (never
-``model_copy(update=...)``, which skips validation) and pushes it on a process-wide stack that
-:func:`settings.get_settings` and the app's ``SettingsDep`` read first.
+An override is a set of changes, not a settings object: it applies on top of whatever settings a
+reader serves with. :func:`settings.get_settings` applies it to the process's settings, an app
+(:mod:`settings.fastapi`) to the settings it was started with, so an app built with
+``create_app(settings=...)`` keeps its own values under an override. Each application builds a
+new, validated object (never ``model_copy(update=...)``, which skips validation), once per base
+and override.
+
+Where an override is seen: in the context it was entered in (a ``contextvars`` context). The
+block's own code sees it, and so do the asyncio tasks it creates and the threads anyio and
+Starlette's ``TestClient`` run the app in (they copy the context); other tasks and other threads
+do not. Blocks may end in any order: each removes exactly its own changes, so no value outlives
+its block.
 """
 
 from __future__ import annotations
@@ -11,6 +20,7 @@ import dataclasses
 import functools
 import inspect
 from collections.abc import Callable, Mapping
+from contextvars import ContextVar
 from types import TracebackType
 from typing import Any, TypeVar
 
@@ -18,28 +28,55 @@ from pydantic import BaseModel
 
 from settings.errors import ImproperlyConfigured, Problem
 from settings.keys import unknown_key
+from settings.process import process_settings
 from settings.provenance import Assignment, Sources, flatten
 from settings.report import validate
 from settings.schema import Settings
 
 F = TypeVar("F", bound=Callable[..., Any])
+S = TypeVar("S", bound=Settings)
 ORIGIN = "override_settings"
 
-_stack: list[Settings] = []
+
+class _Change:
+    """One entered override: its flat changes, and what they made of each base so far."""
+
+    def __init__(self, changes: dict[str, Any]) -> None:
+        self.changes = changes
+        self._made: dict[int, tuple[Settings, Settings]] = {}  # id(base) -> (base, result)
+
+    def apply(self, base: S) -> S:
+        made = self._made.get(id(base))
+        if made is None or made[0] is not base:
+            made = (base, apply_changes(base, self.changes))
+            self._made[id(base)] = made
+        return made[1]  # type: ignore[return-value]
 
 
-def active_override() -> Settings | None:
-    """The innermost active override, if any."""
-    return _stack[-1] if _stack else None
+_active: ContextVar[tuple[_Change, ...]] = ContextVar("settings_overrides", default=())
 
 
-def apply_changes(base: Settings, changes: dict[str, Any]) -> Settings:
-    """A new validated :class:`Settings`: ``base`` with ``changes`` (nested dicts or ``a__b``)."""
+def active_overrides() -> int:
+    """How many override blocks are active in this context."""
+    return len(_active.get())
+
+
+def overridden(base: S) -> S:
+    """``base`` with every override active in this context applied, innermost last."""
+    for change in _active.get():
+        base = change.apply(base)
+    return base
+
+
+def apply_changes(base: S, changes: Mapping[str, Any]) -> S:
+    """A new validated settings object of ``base``'s model: ``base`` with ``changes`` (nested
+    dicts or ``a__b`` keys)."""
+    model = type(base)
     flat_changes = _dotted(_plain(changes))
     problems = [
         Problem(key, reason, ORIGIN)
         for key in flat_changes
-        if (reason := unknown_key(key)) is not None
+        if (reason := unknown_key(model, key)) is not None
     ]
     if problems:
         raise ImproperlyConfigured(problems)
@@ -49,10 +86,19 @@ def apply_changes(base: Settings, changes: dict[str, Any]) -> Settings:
             values = {k: v for k, v in values.items() if not k.startswith(f"{key}.")}
         values[key] = value
     sources = _with_override(base.sources, base.environment, flat_changes)
-    settings, problems = validate(values, sources)
+    settings, problems = validate(values, sources, model)
     if settings is None:
         raise ImproperlyConfigured(problems)
     return settings
+
+
+def _process_settings() -> Settings | None:
+    """The process's settings, or ``None`` where it has none (no settings.toml here: the app
+    under test was given its own)."""
+    try:
+        return process_settings.get()
+    except ImproperlyConfigured:
+        return None
 
 
 def _dotted(changes: Mapping[str, Any], prefix: str = "") -> dict[str, Any]:
@@ -90,31 +136,32 @@ class override_settings:  # noqa: N801 - named like Django's, used like a functi
     ``test*`` method of a decorated class (which stays a class, so pytest still collects it;
     its fixtures and ``setup_method`` run outside the change).
 
-    A generator function cannot be decorated: its body runs after the call has returned, when
-    the change would be gone. Use the context manager inside it.
+    The changes are validated on entry against the process's settings when those can be
+    loaded (an invalid change raises there), and against each app's own settings when it
+    serves a request. A generator function cannot be decorated: its body runs after the call
+    has returned, when the change would be gone. Use the context manager inside it.
     """
 
     def __init__(self, **changes: Any) -> None:
         self.changes = changes
-        self._pushed: list[Settings] = []
+        self._entered: list[_Change] = []
 
-    def enable(self) -> Settings:
-        from settings.api import get_settings
-
-        settings = apply_changes(get_settings(), self.changes)
-        _stack.append(settings)
-        self._pushed.append(settings)
+    def enable(self) -> Settings | None:
+        """Apply the changes in this context; return the process's settings with them, or
+        ``None`` when the process has no settings of its own (an app given its own)."""
+        change = _Change(dict(self.changes))
+        base = _process_settings()
+        settings = change.apply(overridden(base)) if base is not None else None
+        _active.set((*_active.get(), change))
+        self._entered.append(change)
         return settings
 
     def disable(self) -> None:
         """Undo the latest :meth:`enable` of this override, even if a later one is still on."""
-        settings = self._pushed.pop()
-        for index in range(len(_stack) - 1, -1, -1):
-            if _stack[index] is settings:
-                del _stack[index]
-                return
+        change = self._entered.pop()
+        _active.set(tuple(entry for entry in _active.get() if entry is not change))
 
-    def __enter__(self) -> Settings:
+    def __enter__(self) -> Settings | None:
         return self.enable()
 
     def __exit__(

@@ -52,6 +52,8 @@ class Sources:
     history: Mapping[str, tuple[Assignment, ...]] = field(repr=False)
     unknown_variables: tuple[str, ...] = ()
     development_secrets: frozenset[str] = field(default=frozenset(), repr=False)
+    #: The file each value read through a ``_FILE`` variable came from, by dotted key.
+    secret_files: Mapping[str, str] = field(default_factory=dict)
 
     def origin(self, key: str) -> str | None:
         """The origin of the value that won for ``key`` (or for the last key set inside it);

@@ -3,24 +3,49 @@
 In the spirit of pytest-django's: read the current settings through it, change them for the
 rest of the test by assigning or by :meth:`SettingsFixture.override`; every change is validated
 (an invalid one raises :class:`settings.ImproperlyConfigured`), is what ``get_settings()`` and a
-running app's ``SettingsDep`` return, and is undone when the test ends, passed or failed::
+running app's settings dependency return, and is undone when the test ends, passed or failed::
 
     def test_pool(settings):
         settings.debug = False
         settings.override(database={"port": 5433})   # or database__port=5433
         assert get_settings().database.port == 5433
+
+The fixture loads the environment the ``settings_env`` ini option names (default ``testing``;
+``ENV_FOR_DYNACONF`` does not change it, so a shell left in production cannot reach the tests),
+with the project's model, from the working directory; for the test it is the process's settings.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterator
+from functools import cache
+from pathlib import Path
 from typing import Any
 
 import pytest
 
 from settings.api import get_settings
+from settings.load import load_settings
 from settings.overrides import override_settings
+from settings.process import process_settings
 from settings.schema import Settings
+
+SETTINGS_ENV_OPTION = "settings_env"
+DEFAULT_TEST_ENV = "testing"
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    parser.addini(
+        SETTINGS_ENV_OPTION,
+        "environment the settings fixture loads (default: testing)",
+        default=DEFAULT_TEST_ENV,
+    )
+
+
+@cache
+def _environment_settings(env: str, root: Path) -> Settings:
+    """One load per environment and directory for the whole session: settings are frozen."""
+    return load_settings(env, root=root)
 
 
 class SettingsFixture:
@@ -41,7 +66,7 @@ class SettingsFixture:
         raise AttributeError(f"settings cannot be deleted; assign {name} a value instead")
 
     def __dir__(self) -> list[str]:
-        return sorted({*super().__dir__(), *Settings.model_fields})
+        return sorted({*super().__dir__(), *type(get_settings()).model_fields})
 
     def __repr__(self) -> str:
         return f"<settings fixture: {get_settings()!r}>"
@@ -52,6 +77,7 @@ class SettingsFixture:
         change = override_settings(**changes)
         settings = change.enable()
         self._overrides.append(change)
+        assert settings is not None  # the fixture always has process settings
         return settings
 
     def restore(self) -> None:
@@ -62,10 +88,15 @@ class SettingsFixture:
 
 
 @pytest.fixture
-def settings() -> Iterator[SettingsFixture]:
-    """The settings, changeable for this test: ``settings.debug = False``."""
+def settings(request: pytest.FixtureRequest) -> Iterator[SettingsFixture]:
+    """The settings of the ``settings_env`` environment, changeable for this test:
+    ``settings.debug = False``."""
+    env = str(request.config.getini(SETTINGS_ENV_OPTION)) or DEFAULT_TEST_ENV
+    previous = process_settings.peek()
+    process_settings.install(_environment_settings(env, Path.cwd()))
     fixture = SettingsFixture()
     try:
         yield fixture
     finally:
         fixture.restore()
+        process_settings.install(previous)

@@ -1,4 +1,4 @@
-"""Validate merged values into :class:`Settings`, turning Pydantic's errors into problems.
+"""Validate merged values into the model, turning Pydantic's errors into problems.
 
 Pydantic's own messages can echo the input, and a missing-field error can echo a whole table,
 secrets included. Problems are therefore written here from the error's location, its message
@@ -8,43 +8,52 @@ and the origin recorded by the loader; a value is quoted only where it cannot ho
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any
+from typing import Any, TypeVar
 
-from pydantic import SecretStr, ValidationError
+from pydantic import SecretBytes, SecretStr, ValidationError
 
 from settings.errors import Problem
+from settings.keys import is_secret
 from settings.provenance import Sources, unflatten
 from settings.schema import Settings
-from settings.secrets import SECRET_KEYS, hide_url_password, is_secret, secret_forms
+from settings.secrets import hide_url_password, redact, secret_forms
+
+S = TypeVar("S", bound=Settings)
 
 _QUOTABLE = (str, int, float, bool)
 
 
-def validate(values: Mapping[str, Any], sources: Sources) -> tuple[Settings | None, list[Problem]]:
+def validate(
+    values: Mapping[str, Any], sources: Sources, model: type[S]
+) -> tuple[S | None, list[Problem]]:
     """The validated settings, or ``None`` and every problem found."""
     try:
-        settings = Settings.model_validate(unflatten(values))
+        settings = model.model_validate(unflatten(values))
     except ValidationError as exc:
-        return None, [_problem(error, sources) for error in exc.errors(include_input=True)]
+        secrets = _secrets(sources, model)
+        errors = exc.errors(include_input=True, include_url=False)
+        return None, [_problem(error, sources, model, secrets) for error in errors]
     settings._sources = sources
     return settings, []
 
 
-def _problem(error: Any, sources: Sources) -> Problem:
+def _problem(
+    error: Any, sources: Sources, model: type[Settings], secrets: set[str]
+) -> Problem:
     names = [part for part in error["loc"] if isinstance(part, str)]
     key = ".".join(names)
     shown = key + "".join(f"[{part}]" for part in error["loc"] if isinstance(part, int))
     if error["type"] == "missing":
         return Problem(shown, "is required and no file or variable sets it", None)
-    message = str(error["msg"]).removeprefix("Value error, ")
+    message = redact(str(error["msg"]).removeprefix("Value error, "), secrets)
     value = error.get("input")
     origin = sources.origin(key) or "schema default"
-    if _quotable(key, value, origin, _secrets(sources)):
+    if _quotable(model, key, value, origin, secrets):
         message += f" (got {hide_url_password(repr(value))})"
     return Problem(shown, message, origin)
 
 
-def _quotable(key: str, value: Any, origin: str, secrets: set[str]) -> bool:
+def _quotable(model: type[Settings], key: str, value: Any, origin: str, secrets: set[str]) -> bool:
     """Quote a value only when it cannot hold a secret.
 
     Not for a secret key; not for a file's content (``DB_PORT_FILE`` may name the password
@@ -52,7 +61,7 @@ def _quotable(key: str, value: Any, origin: str, secrets: set[str]) -> bool:
     would be read as the port); and not when any secret of this load appears in it (a token
     such as ``@format {this.secret_key}`` can copy one anywhere).
     """
-    if is_secret(key) or "DATABASE_URL" in origin or origin.startswith("file named by"):
+    if is_secret(model, key) or "DATABASE_URL" in origin or origin.startswith("file named by"):
         return False
     if not isinstance(value, _QUOTABLE) or len(str(value)) > 80:
         return False
@@ -62,14 +71,27 @@ def _quotable(key: str, value: Any, origin: str, secrets: set[str]) -> bool:
     )
 
 
-def _secrets(sources: Sources) -> set[str]:
-    """Every value any layer gave a secret key, winning or not."""
-    values = set()
-    for key in SECRET_KEYS:
-        for assignment in sources.history.get(key, ()):
-            value = assignment.value
-            if isinstance(value, SecretStr):
-                value = value.get_secret_value()
-            if isinstance(value, str) and value:
-                values.add(value)
+def _secrets(sources: Sources, model: type[Settings]) -> set[str]:
+    """Every value any layer gave a secret key (or a key inside one), winning or not."""
+    values: set[str] = set()
+    for key, assignments in sources.history.items():
+        if not is_secret(model, key):
+            continue
+        for assignment in assignments:
+            _add(assignment.value, values)
     return values
+
+
+def _add(value: Any, values: set[str]) -> None:
+    if isinstance(value, SecretStr | SecretBytes):
+        value = value.get_secret_value()
+    if isinstance(value, bytes):
+        value = value.decode("utf-8", "replace")
+    if isinstance(value, str) and value:
+        values.add(value)
+    elif isinstance(value, list | tuple):
+        for item in value:
+            _add(item, values)
+    elif isinstance(value, Mapping):
+        for item in value.values():
+            _add(item, values)

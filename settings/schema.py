@@ -8,6 +8,7 @@ a JSON array or comma-separated text.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass
 from functools import cached_property
 from typing import TYPE_CHECKING, Annotated, Any, Literal
@@ -25,6 +26,7 @@ from settings.fields import (
     check_host_text,
     check_hostname,
 )
+from settings.secrets import repr_safe
 
 if TYPE_CHECKING:
     from sqlalchemy.engine import URL
@@ -43,9 +45,17 @@ class EnvVar:
 
 
 class Section(BaseModel):
-    """A table of settings: frozen, unknown keys refused, secrets masked in ``repr``."""
+    """A table of settings: frozen, unknown keys refused, secrets masked in ``repr``.
+
+    ``SecretStr`` and ``SecretBytes`` mask themselves; the password of a URL (typed, or in a
+    string) is masked here, so ``repr()`` and ``str()`` of any section show no secret.
+    """
 
     model_config = ConfigDict(frozen=True, extra="forbid", validate_default=True)
+
+    def __repr_args__(self) -> Iterator[tuple[str | None, Any]]:
+        for name, value in super().__repr_args__():
+            yield name, repr_safe(value)
 
 
 FrozenModel = Section
@@ -73,13 +83,19 @@ class DatabaseConfig(FrozenModel):
     driver: Literal["postgresql+asyncpg", "sqlite+aiosqlite"] = Field(
         "postgresql+asyncpg", description="postgresql+asyncpg, or sqlite+aiosqlite."
     )
-    host: str | None = Field(
+    host: Annotated[str | None, EnvVar("DB_HOST")] = Field(
         "localhost", description="Hostname, IP address or socket directory (PostgreSQL)."
     )
-    port: WholeNumber | None = Field(5432, ge=1, le=65535, description="TCP port (PostgreSQL).")
-    username: str | None = Field("postgres", description="Role to connect as (PostgreSQL).")
-    password: SecretStr = Field(SecretStr(""), description="Password of that role.")
-    database: str = Field(
+    port: Annotated[WholeNumber | None, EnvVar("DB_PORT")] = Field(
+        5432, ge=1, le=65535, description="TCP port (PostgreSQL)."
+    )
+    username: Annotated[str | None, EnvVar("DB_USERNAME")] = Field(
+        "postgres", description="Role to connect as (PostgreSQL)."
+    )
+    password: Annotated[SecretStr, EnvVar("DB_PASSWORD")] = Field(
+        SecretStr(""), description="Password of that role."
+    )
+    database: Annotated[str, EnvVar("DB_DATABASE")] = Field(
         "app",
         min_length=1,
         description="Database name; for SQLite the file's path, relative to settings.toml.",
@@ -159,7 +175,9 @@ class DatabaseConfig(FrozenModel):
 class CorsConfig(FrozenModel):
     """Cross-origin requests the browser may make."""
 
-    origins: StrList = Field(default_factory=list, description="Allowed origins, or '*'.")
+    origins: Annotated[StrList, EnvVar("CORS_ORIGINS")] = Field(
+        default_factory=list, description="Allowed origins, or '*'."
+    )
     allow_credentials: bool = Field(False, description="Allow cookies and Authorization.")
     allow_methods: StrList = Field(
         default_factory=lambda: ["GET", "POST", "PUT", "PATCH", "DELETE"],
@@ -203,7 +221,9 @@ class Settings(FrozenModel):
 
     environment: str = Field("development", description="Set by ENV_FOR_DYNACONF.")
     debug: bool = Field(False, description="Tracebacks in error responses. Never in production.")
-    secret_key: SecretStr = Field(description="Signing key; 32+ characters in production.")
+    secret_key: Annotated[SecretStr, EnvVar("SECRET_KEY")] = Field(
+        description="Signing key; 32+ characters in production."
+    )
     allowed_hosts: StrList = Field(
         default_factory=lambda: ["localhost", "127.0.0.1"],
         description="Host headers the app answers; others get 400.",
@@ -230,8 +250,7 @@ class Settings(FrozenModel):
                     check_hostname(host.removeprefix("*."))
             except ValueError:
                 raise ValueError(
-                    f"item {number} is not a host pattern; write a hostname, '*.example.com' "
-                    "or '*'"
+                    f"item {number} is not a host pattern; write a hostname, '*.example.com' or '*'"
                 ) from None
         return hosts
 
@@ -244,4 +263,3 @@ class Settings(FrozenModel):
     def sources(self) -> Sources | None:
         """Where the values came from, when loaded by :func:`settings.load_settings`."""
         return self._sources
-

@@ -21,7 +21,7 @@ import pytest
 from sqlalchemy.engine import make_url
 
 from settings import Settings, get_settings, load_settings
-from settings.environ import DEPLOYMENT_VARIABLES
+from settings.environ import deployment_variables
 from settings.loader import ENV_VARIABLE
 from tests.pgcluster import PgCluster, find_bindir, throwaway_cluster
 
@@ -46,6 +46,8 @@ timeout = 2.0
 [development]
 [testing]
 """
+
+DEPLOYMENT_VARIABLES = deployment_variables(Settings)
 
 
 #: Variables the settings loader reads from the process environment (each also as ``<NAME>_FILE``).

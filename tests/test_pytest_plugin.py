@@ -19,18 +19,22 @@ port = 5432
 
 [development]
 debug = true
+
+[testing]
+debug = true
 """
 
 USER_TESTS = '''
-import httpx
 import pytest
+from fastapi import FastAPI
 
-from app.deps import SettingsDep
-from app.main import create_app
 from settings import ImproperlyConfigured, get_settings
+from settings.fastapi import SettingsDep, settings_lifespan
+from settings.testing import app_client
 
 
 def test_reads_the_current_settings(settings):
+    assert settings.environment == "testing"  # the settings_env ini option's default
     assert settings.debug is True
     assert settings.database.port == 5432
     assert "debug" in dir(settings)
@@ -81,18 +85,16 @@ async def test_async_tests(settings):
 
 
 async def test_a_running_app_serves_the_change(settings):
-    app = create_app()
+    app = FastAPI(lifespan=settings_lifespan())
 
     @app.get("/level")
     async def level(current: SettingsDep) -> str:
         return current.log_level
 
-    async with app.router.lifespan_context(app):
-        transport = httpx.ASGITransport(app=app)
-        async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as client:
-            assert (await client.get("/level")).json() == "info"
-            settings.log_level = "error"
-            assert (await client.get("/level")).json() == "error"
+    async with app_client(app) as client:
+        assert (await client.get("/level")).json() == "info"
+        settings.log_level = "error"
+        assert (await client.get("/level")).json() == "error"
 '''
 
 @pytest.fixture

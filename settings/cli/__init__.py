@@ -30,6 +30,7 @@ from settings.cli import check, diff, explain, show
 from settings.cli.context import Context, UsageError
 from settings.cli.render import to_json
 from settings.cli.toml_schema import settings_toml_schema
+from settings.discovery import find_model
 from settings.errors import ImproperlyConfigured
 
 __all__ = ["main"]
@@ -56,6 +57,7 @@ def main(argv: Sequence[str] | None = None, *, environ: Mapping[str, str] | None
         env=args.env,
         root=args.root if args.root is not None else Path.cwd(),
         environ=os.environ if environ is None else environ,
+        model=args.model,
         format=getattr(args, "format", "text"),
         out=sys.stdout,
         err=sys.stderr,
@@ -86,6 +88,9 @@ def build_parser() -> argparse.ArgumentParser:
                         "else development)")
     common.add_argument("--root", metavar="DIR", type=Path,
                         help="directory holding settings.toml (default: the working directory)")
+    common.add_argument("--model", metavar="pkg.mod:Class",
+                        help="the settings model (default: $SETTINGS_MODEL, else [tool.settings] "
+                        "model in pyproject.toml beside settings.toml, else settings.Settings)")
 
     def command(name: str, handler: Handler, help_: str, *formats: str) -> argparse.ArgumentParser:
         sub = commands.add_parser(name, parents=[common], help=help_, description=help_)
@@ -116,7 +121,7 @@ def build_parser() -> argparse.ArgumentParser:
     sub.add_argument("env_a", metavar="ENV_A", nargs="?")
     sub.add_argument("env_b", metavar="ENV_B", nargs="?")
     command("schema", _schema, "JSON Schema of settings.toml, for editors (the same for every "
-            "environment: --env and --root are accepted and change nothing)")
+            "environment: --env is accepted and changes nothing)")
     return parser
 
 
@@ -145,5 +150,6 @@ def _diff(args: argparse.Namespace, context: Context) -> int:
 
 
 def _schema(args: argparse.Namespace, context: Context) -> int:
-    context.print(to_json(settings_toml_schema()))
+    model = find_model(context.model, context.environ, context.root)
+    context.print(to_json(settings_toml_schema(model)))
     return 0

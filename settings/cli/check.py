@@ -16,8 +16,9 @@ from __future__ import annotations
 import dataclasses
 from typing import Any
 
-from settings.build import PRODUCTION, build, verdict
+from settings.build import deployment_rules_apply, verdict
 from settings.cli.context import Context
+from settings.cli.loading import build_for
 from settings.cli.render import counts, problem_data, report, report_by_environment, to_json
 from settings.errors import ImproperlyConfigured, Problem
 from settings.loader.files import SETTINGS_FILE, environment_names, read_files
@@ -26,7 +27,7 @@ from settings.loader.files import SETTINGS_FILE, environment_names, read_files
 def run(context: Context, *, deploy: bool) -> int:
     """Print the findings; exit 1 if any is an error."""
     problems = findings(context, deploy=deploy or None)
-    rules = deploy or context.environment == PRODUCTION
+    rules = deploy or deployment_rules_apply(context.environment)
     if problems:
         context.complain(report(problems))
     if context.format == "json":
@@ -79,7 +80,7 @@ def findings(context: Context, *, deploy: bool | None) -> list[Problem]:
     """The problems and warnings of one environment; ``deploy=None``: what a start reports
     (production runs the deployment rules)."""
     try:
-        built = build(context.env, context.root, context.environ)
+        built = build_for(context)
     except ImproperlyConfigured as exc:
         return exc.problems
     return verdict(built, deploy=deploy)

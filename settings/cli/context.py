@@ -21,6 +21,7 @@ class Context:
     env: str | None
     root: Path
     environ: Mapping[str, str]
+    model: str | None
     format: str
     out: TextIO
     err: TextIO

@@ -10,9 +10,10 @@ from collections.abc import Mapping
 from typing import Any
 
 from settings.cli.context import Context
-from settings.cli.loading import REQUIRED, load_unchecked, schema_defaults
-from settings.cli.render import leaves, literal, mask, report, to_json
+from settings.cli.loading import REQUIRED, leaf_defaults, load_unchecked
+from settings.cli.render import leaves, literal, load_secrets, mask, report, to_json
 from settings.errors import ImproperlyConfigured
+from settings.schema import Settings
 
 DEFAULTS = "schema defaults"
 _ABSENT: Any = object()
@@ -21,13 +22,18 @@ _MAX_WIDTH = 56
 
 def run(context: Context, env_a: str, env_b: str | None) -> int:
     """Print the differing keys; exit 0 whether or not there are any, 1 if a side is invalid."""
-    sides = _load([env_a] if env_b is None else [env_a, env_b], context)
-    if sides is None:
+    loaded = _load([env_a] if env_b is None else [env_a, env_b], context)
+    if loaded is None:
         return 1
+    model = type(loaded[0])
+    secrets = load_secrets(model, None, *loaded)
+    for settings in loaded:
+        secrets |= load_secrets(model, settings.sources)
+    sides = [(settings.environment, _values(model, settings.model_dump())) for settings in loaded]
     if env_b is None:
-        sides.append((DEFAULTS, _values(schema_defaults())))
+        sides.append((DEFAULTS, _values(model, leaf_defaults(model), flat=True)))
     (name_a, a), (name_b, b) = sides
-    rows = differences(a, b)
+    rows = differences(model, a, b, secrets)
     if context.format == "json":
         found = [{"key": key, "a": va, "b": vb} for key, va, vb in rows]
         context.print(to_json({"a": name_a, "b": name_b, "differences": found}))
@@ -36,33 +42,35 @@ def run(context: Context, env_a: str, env_b: str | None) -> int:
     return 0
 
 
-def differences(a: Mapping[str, Any], b: Mapping[str, Any]) -> list[tuple[str, Any, Any]]:
+def differences(
+    model: type[Settings], a: Mapping[str, Any], b: Mapping[str, Any], secrets: frozenset[str]
+) -> list[tuple[str, Any, Any]]:
     """``(key, a's value, b's value)`` for each key that differs, sorted, values masked."""
     keys = sorted(k for k in a.keys() | b.keys() if a.get(k, _ABSENT) != b.get(k, _ABSENT))
-    return [(k, _shown(k, a.get(k, _ABSENT)), _shown(k, b.get(k, _ABSENT))) for k in keys]
+
+    def shown(key: str, value: Any) -> Any:
+        return None if value is _ABSENT or value is REQUIRED else mask(model, key, value, secrets)
+
+    return [(k, shown(k, a.get(k, _ABSENT)), shown(k, b.get(k, _ABSENT))) for k in keys]
 
 
-def _load(envs: list[str], context: Context) -> list[tuple[str, dict[str, Any]]] | None:
-    """Each environment's values, or ``None`` once every invalid one is reported."""
-    sides: list[tuple[str, dict[str, Any]]] = []
+def _load(envs: list[str], context: Context) -> list[Settings] | None:
+    """Each environment's settings, or ``None`` once every invalid one is reported."""
+    sides: list[Settings] = []
     for env in envs:
         try:
-            settings = load_unchecked(env, context.root, context.environ)
+            sides.append(load_unchecked(context, env))
         except ImproperlyConfigured as exc:
             context.complain(f"{env}: {report(exc.problems)}")
-            continue
-        sides.append((settings.environment, _values(settings.model_dump())))
     return sides if len(sides) == len(envs) else None
 
 
-def _values(tree: Mapping[str, Any]) -> dict[str, Any]:
-    values = leaves(tree)
+def _values(
+    model: type[Settings], tree: Mapping[str, Any], *, flat: bool = False
+) -> dict[str, Any]:
+    values = dict(tree) if flat else leaves(model, tree)
     values.pop("environment", None)  # differs by definition
     return values
-
-
-def _shown(key: str, value: Any) -> Any:
-    return None if value is _ABSENT or value is REQUIRED else mask(key, value)
 
 
 def _table(name_a: str, name_b: str, rows: list[tuple[str, Any, Any]]) -> str:

@@ -10,10 +10,12 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from settings.cli.context import Context, UsageError
-from settings.cli.loading import REQUIRED, Built, build, schema_defaults
-from settings.cli.render import leaves, literal, mask, problem_data, report, to_json
+from settings.cli.loading import REQUIRED, Built, build_for, leaf_defaults
+from settings.cli.render import leaves, literal, load_secrets, mask, problem_data, report, to_json
+from settings.discovery import find_model
 from settings.errors import Problem
 from settings.keys import schema_keys, unknown_key
+from settings.schema import Settings
 from settings.secrets import hide_url_password
 
 SCHEMA_DEFAULT = "schema default"
@@ -36,18 +38,18 @@ class Explanation:
         return None if self.status == "invalid" or not self.layers else len(self.layers) - 1
 
 
-def resolve_key(raw: str) -> str:
+def resolve_key(model: type[Settings], raw: str) -> str:
     """The dotted key ``raw`` names (``DATABASE__PORT`` is ``database.port``); else UsageError."""
     key = raw.strip().lower().replace("__", ".")
-    if key == "environment" or unknown_key(key) is None:
+    if key == "environment" or unknown_key(model, key) is None:
         return key
-    kinds = schema_keys()
+    kinds = schema_keys(model)
     if kinds.get(key) == "table":
         inside = [k for k, kind in kinds.items() if k.startswith(key + ".") and kind != "table"]
         raise UsageError(f"{key} is a table; explain one of its keys: {', '.join(inside)}")
     if key == "database.url":
         raise UsageError("database.url is composed from the other database.* keys; explain one")
-    reason = unknown_key(key) or "unknown key"
+    reason = unknown_key(model, key) or "unknown key"
     if reason.startswith("unknown key"):  # echo the input, unless it holds a URL's password
         shown = hide_url_password(raw)
         raise UsageError(f"unknown key {shown!r}{reason.removeprefix('unknown key')}")
@@ -56,8 +58,8 @@ def resolve_key(raw: str) -> str:
 
 def run(context: Context, raw_key: str) -> int:
     """Print the explanation; exit 1 (with the report on stderr) if the settings are invalid."""
-    key = resolve_key(raw_key)
-    built = build(context.env, context.root, context.environ)
+    key = resolve_key(find_model(context.model, context.environ, context.root), raw_key)
+    built = build_for(context)
     explanation = explain(built, key)
     if context.format == "json":
         context.print(to_json(_data(explanation)))
@@ -72,34 +74,38 @@ def run(context: Context, raw_key: str) -> int:
 def explain(built: Built, key: str) -> Explanation:
     """Every layer that set ``key`` (the schema default first) and the outcome."""
     environment = built.loaded.environment
-    layers = _layers(built, key)
+    secrets = load_secrets(built.model, built.sources, built.settings)
+    layers = _layers(built, key, secrets)
     problems = [problem for problem in built.problems if _about(problem.key, key)]
     if built.settings is not None and built.ok:
-        value = leaves(built.settings.model_dump()).get(key)
-        return Explanation(key, environment, layers, "valid", mask(key, value))
+        value = leaves(built.model, built.settings.model_dump()).get(key)
+        shown = mask(built.model, key, value, secrets)
+        return Explanation(key, environment, layers, "valid", shown)
     status = "invalid" if any(problem.is_error for problem in problems) else "unchecked"
     return Explanation(key, environment, layers, status, None, problems)
 
 
-def _layers(built: Built, key: str) -> list[tuple[str, Any]]:
+def _layers(built: Built, key: str, secrets: frozenset[str]) -> list[tuple[str, Any]]:
+    model = built.model
     rows: list[tuple[str, Any]] = []
-    defaults = schema_defaults()
+    defaults = leaf_defaults(model)
     if key in defaults:
         default = defaults[key]
-        rows.append((SCHEMA_DEFAULT, default if default is REQUIRED else mask(key, default)))
-    if schema_keys().get(key) == "mapping":  # its entries are set one by one: group by layer
+        shown = default if default is REQUIRED else mask(model, key, default, secrets)
+        rows.append((SCHEMA_DEFAULT, shown))
+    if schema_keys(model).get(key) == "mapping":  # its entries are set one by one: by layer
         prefix = key + "."
         for layer in built.loaded.layers:
             entries = {k.removeprefix(prefix): v for k, v in layer.values.items()
                        if k.startswith(prefix)}
             if entries:
-                rows.append((layer.origin, mask(key, entries)))
+                rows.append((layer.origin, mask(model, key, entries, secrets)))
         return rows
     settings = built.settings
     # The merge's history is what the validated settings carry as Sources.history.
     sources = settings.sources if settings is not None else None
     history = sources.history if sources is not None else built.history
-    rows += [(a.origin, mask(key, a.value)) for a in history.get(key, ())]
+    rows += [(a.origin, mask(model, key, a.value, secrets)) for a in history.get(key, ())]
     return rows
 
 

@@ -7,17 +7,17 @@ describes one that does not validate at all; ``check`` alone gives the verdict.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from pathlib import Path
 from typing import Any
+
+from pydantic import BaseModel
 
 from settings import keys
 from settings.build import Built, build
+from settings.cli.context import Context
 from settings.errors import ImproperlyConfigured
-from settings.keys import schema_keys
 from settings.schema import Settings
 
-__all__ = ["REQUIRED", "Built", "build", "load_unchecked", "schema_defaults"]
+__all__ = ["REQUIRED", "Built", "build_for", "leaf_defaults", "load_unchecked"]
 
 
 class _Required:
@@ -30,16 +30,22 @@ class _Required:
 REQUIRED: Any = _Required()
 
 
-def load_unchecked(env: str | None, root: Path, environ: Mapping[str, str]) -> Settings:
+def build_for(context: Context, env: str | None = None) -> Built:
+    """One load as the command line asks for it (``--env``, ``--root``, ``--model``)."""
+    return build(env if env is not None else context.env, context.root, context.environ,
+                 context.model)
+
+
+def load_unchecked(context: Context, env: str | None = None) -> Settings:
     """The validated settings, deployment rules not applied; raises ``ImproperlyConfigured``."""
-    built = build(env, root, environ)
+    built = build_for(context, env)
     if built.settings is None or not built.ok:
         raise ImproperlyConfigured(built.problems)
     return built.settings
 
 
-def schema_defaults() -> dict[str, Any]:
-    """The default the schema gives each dotted key; :data:`REQUIRED` where there is none."""
-    defaults = keys.schema_defaults()
-    leaves = (key for key, kind in schema_keys().items() if kind != "table")
-    return {key: defaults.get(key, REQUIRED) for key in leaves}
+def leaf_defaults(model: type[BaseModel]) -> dict[str, Any]:
+    """:func:`settings.keys.schema_defaults` for every settable key; :data:`REQUIRED` where the
+    schema gives none."""
+    defaults = keys.schema_defaults(model)
+    return {key: defaults.get(key, REQUIRED) for key in keys.settable_keys(model)}

@@ -1,8 +1,8 @@
 """How the commands show values: secrets masked, values as TOML literals, problems as a report.
 
-Masking is applied to every value a command prints: a ``SecretStr``, any key named like a
-secret (``password``, ``secret``, ``token``: this also covers driver options such as
-``?password=`` from ``DATABASE_URL``), and the password inside any URL-like text.
+Masking is applied to every value a command prints, by type: a key whose type holds a secret
+(``SecretStr``, ``SecretBytes``, at any depth), the password inside any URL (typed or text),
+and any text equal to a secret of the same load (a token can copy one into another key).
 """
 
 from __future__ import annotations
@@ -13,35 +13,57 @@ import re
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from pydantic import SecretStr
+from pydantic import BaseModel, SecretBytes, SecretStr
 
 from settings.errors import ImproperlyConfigured, Problem
-from settings.keys import schema_keys
+from settings.keys import is_secret, schema_keys
+from settings.provenance import Sources
 from settings.schema import Settings
-from settings.secrets import MASK, hide_url_password, is_secret
+from settings.secrets import MASK, secret_values, shown
 
 _BARE_KEY = re.compile(r"^[A-Za-z0-9_-]+$")
 
 
-def mask(key: str, value: Any) -> Any:
-    """``value`` as it may be shown. An empty secret is shown empty: that reveals nothing."""
-    if isinstance(value, SecretStr):
-        return MASK if value.get_secret_value() else ""
+def mask(model: type[BaseModel], key: str, value: Any, secrets: frozenset[str]) -> Any:
+    """``value`` of ``key`` as it may be shown. An empty secret is shown empty: that reveals
+    nothing."""
     if isinstance(value, Mapping):
-        return {name: mask(f"{key}.{name}", item) for name, item in value.items()}
-    if is_secret(key) and value not in (None, ""):
+        return {name: mask(model, f"{key}.{name}", v, secrets) for name, v in value.items()}
+    if is_secret(model, key) and value not in (None, "", [], {}):
+        if isinstance(value, SecretStr | SecretBytes) and not value.get_secret_value():
+            return ""
         return MASK
-    if isinstance(value, list | tuple):
-        return [mask(key, item) for item in value]
+    return shown(value, secrets)
+
+
+def load_secrets(model: type[BaseModel], sources: Sources | None, *objects: Any) -> frozenset[str]:
+    """Every secret of a load: those the ``objects`` hold, and each value any layer gave a
+    secret key (winning or not), so that a copy of one is masked wherever it shows."""
+    found: set[str] = set()
+    for item in objects:
+        found |= secret_values(item)
+    if sources is not None:
+        for key, assignments in sources.history.items():
+            if is_secret(model, key):
+                found |= secret_values([_secret(a.value) for a in assignments])
+    return frozenset(found)
+
+
+def _secret(value: Any) -> Any:
+    """A raw value given to a secret key, as the secret it becomes."""
     if isinstance(value, str):
-        return hide_url_password(value)
+        return SecretStr(value)
+    if isinstance(value, list | tuple):
+        return [_secret(item) for item in value]
+    if isinstance(value, Mapping):
+        return {k: _secret(v) for k, v in value.items()}
     return value
 
 
-def shown_url(settings: Settings) -> str:
-    """``database.url`` with its password and any secret-named option masked."""
+def shown_url(settings: Settings, secrets: frozenset[str] = frozenset()) -> str:
+    """``database.url`` with its password and any secret option masked."""
     database = settings.database
-    options = {name: mask(f"database.options.{name}", v) for name, v in database.options.items()}
+    options = {name: shown(value, secrets) for name, value in database.options.items()}
     url = database.url.set(query=options).render_as_string(hide_password=True)
     url = url.replace(":***@", f":{MASK}@", 1)
     return url.replace("%2A" * len(MASK), MASK)
@@ -49,19 +71,20 @@ def shown_url(settings: Settings) -> str:
 
 def masked_tree(settings: Settings) -> dict[str, Any]:
     """The settings as nested plain values, masked, with ``database.url`` added."""
-    tree: dict[str, Any] = mask("", settings.model_dump())
-    tree["database"]["url"] = shown_url(settings)
+    secrets = load_secrets(type(settings), settings.sources, settings)
+    tree: dict[str, Any] = shown(settings, secrets)
+    tree["database"]["url"] = shown_url(settings, secrets)
     return tree
 
 
-def leaves(tree: Mapping[str, Any], prefix: str = "") -> dict[str, Any]:
+def leaves(model: type[BaseModel], tree: Mapping[str, Any], prefix: str = "") -> dict[str, Any]:
     """Dotted keys to values; a free-form mapping such as ``database.options`` is one value."""
-    kinds = schema_keys()
+    kinds = schema_keys(model)
     flat: dict[str, Any] = {}
     for name, value in tree.items():
         key = prefix + name
         if isinstance(value, Mapping) and kinds.get(key) != "mapping":
-            flat.update(leaves(value, key + "."))
+            flat.update(leaves(model, value, key + "."))
         else:
             flat[key] = value
     return flat

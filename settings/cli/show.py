@@ -14,12 +14,12 @@ from settings.schema import Settings
 
 def run(context: Context) -> int:
     """Print the effective settings; deployment rules are ``check``'s business."""
-    settings = load_unchecked(context.env, context.root, context.environ)
+    settings = load_unchecked(context)
     tree = masked_tree(settings)
     if context.format == "json":
         context.print(to_json(tree))
     elif context.format == "toml":
-        context.print("\n".join(_toml(tree)))
+        context.print("\n".join(_toml(type(settings), tree)))
     else:
         context.print("\n".join(_text(settings, tree)))
     return 0
@@ -31,7 +31,7 @@ def _text(settings: Settings, tree: Mapping[str, Any]) -> list[str]:
     files = ", ".join(sources.files) if sources else ""
     variables = ", ".join(sources.variables) if sources and sources.variables else "none"
     lines = [f"# environment {settings.environment}; files: {files}; variables: {variables}"]
-    flat = {key: literal(value) for key, value in leaves(tree).items()}
+    flat = {key: literal(value) for key, value in leaves(type(settings), tree).items()}
     width = max(len(key) + len(value) for key, value in flat.items()) + 3
     for key, value in flat.items():
         line = f"{key} = {value}"
@@ -47,9 +47,9 @@ def _origin(settings: Settings, key: str) -> str:
     return (sources.origin(key) if sources else None) or "schema default"
 
 
-def _toml(tree: Mapping[str, Any], prefix: str = "") -> list[str]:
+def _toml(model: type[Settings], tree: Mapping[str, Any], prefix: str = "") -> list[str]:
     """A TOML document; a value that is not set (TOML has no null) becomes a comment."""
-    kinds = schema_keys()
+    kinds = schema_keys(model)
     lines: list[str] = []
     tables: list[tuple[str, Mapping[str, Any]]] = []
     for name, value in tree.items():
@@ -61,5 +61,5 @@ def _toml(tree: Mapping[str, Any], prefix: str = "") -> list[str]:
         else:
             lines.append(f"{toml_key(name)} = {literal(value)}")
     for key, table in tables:
-        lines += ["", f"[{key}]", *_toml(table, key + ".")]
+        lines += ["", f"[{key}]", *_toml(model, table, key + ".")]
     return lines

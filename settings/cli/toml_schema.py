@@ -1,6 +1,6 @@
 """``schema``: a JSON Schema of ``settings.toml`` for TOML editors (Taplo, Even Better TOML).
 
-Derived from ``Settings.model_json_schema()``: the document's tables (``[default]``,
+Derived from the model's ``model_json_schema()``: the document's tables (``[default]``,
 ``[global]`` and any environment) each hold the settings with every key optional, since any
 layer may set any subset. ``environment`` is left out (no file may set it), defaults that
 Pydantic computes with a factory are written in, and a key that is not text also accepts a
@@ -13,7 +13,7 @@ from typing import Any
 
 from pydantic import BaseModel
 
-from settings.keys import schema_keys
+from settings.keys import model_of, schema_keys
 from settings.schema import Settings
 
 TABLE = "SettingsTable"
@@ -27,13 +27,13 @@ _TOKEN_SCHEMA = {
 }
 
 
-def settings_toml_schema() -> dict[str, Any]:
+def settings_toml_schema(model: type[Settings] = Settings) -> dict[str, Any]:
     """The JSON Schema (draft 7, widest editor support) of a ``settings.toml`` document."""
-    generated = _standard_keywords(Settings.model_json_schema())
+    generated = _standard_keywords(model.model_json_schema())
     definitions: dict[str, Any] = generated.pop("$defs", {})
     definitions[TABLE] = generated
     generated["properties"].pop("environment")
-    models = _models(Settings)
+    models = _models(model)
     for name, definition in definitions.items():
         _make_optional(definition, models[name])
     definitions[TOKEN] = _TOKEN_SCHEMA
@@ -53,11 +53,11 @@ def settings_toml_schema() -> dict[str, Any]:
 def _models(model: type[BaseModel]) -> dict[str, type[BaseModel]]:
     """Each model reachable from ``model``, by the name Pydantic gives its definition."""
     found = {TABLE: model}
-    prefixes = [key for key, kind in schema_keys().items() if kind == "table"]
+    prefixes = [key for key, kind in schema_keys(model).items() if kind == "table"]
     for prefix in prefixes:
         nested: Any = model
         for part in prefix.split("."):
-            nested = nested.model_fields[part].annotation
+            nested = model_of(nested.model_fields[part].annotation)
         found[nested.__name__] = nested
     return found
 

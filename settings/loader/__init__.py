@@ -25,11 +25,15 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from functools import partial
 from pathlib import Path
 from typing import Any
 
+from pydantic import BaseModel
+
 from settings.environ import read_environment
 from settings.errors import Problem
+from settings.keys import is_secret, schema_defaults
 from settings.loader.environments import DEFAULT_ENV, ENV_VARIABLE, select_environment
 from settings.loader.files import (
     LOCAL_FILE,
@@ -68,10 +72,14 @@ class Loaded:
     files: list[str] = field(default_factory=list)
     unknown_variables: list[str] = field(default_factory=list)
     development_secrets: set[str] = field(default_factory=set, repr=False)
+    secret_files: dict[str, str] = field(default_factory=dict)
 
 
-def load_layers(env: str | None, root: Path, environ: Mapping[str, str]) -> Loaded:
-    """All layers for ``env`` (default: ``ENV_FOR_DYNACONF``, else development)."""
+def load_layers(
+    env: str | None, root: Path, environ: Mapping[str, str], model: type[BaseModel]
+) -> Loaded:
+    """All layers of ``model``'s settings for ``env`` (default: ``ENV_FOR_DYNACONF``, else
+    development)."""
     documents = read_files(root)
     environments = environment_names(documents[SETTINGS_FILE])
     environment, env_origin = select_environment(env, environ, environments)
@@ -83,29 +91,35 @@ def load_layers(env: str | None, root: Path, environ: Mapping[str, str]) -> Load
         loaded.errors += problems
         layers = {}
         for table, values in tables.items():  # every table is checked, loaded or not
-            layers[table], problems = _layer(name, table, values, file_mode(document))
+            layers[table], problems = _layer(name, table, values, file_mode(document), model)
             loaded.errors += problems
         loaded.layers += [layers[t] for t in ("default", environment, "global") if t in layers]
-    variables = read_environment(environ)
-    loaded.errors += evaluate_tokens(loaded.layers, environ, variables.layers)
+    variables = read_environment(environ, model)
+    loaded.errors += evaluate_tokens(
+        loaded.layers, environ, variables.layers, partial(is_secret, model)
+    )
     loaded.errors += check_markers(loaded.layers)  # on evaluated values: `@json [...]` is a list
     loaded.development_secrets = _development_secrets(loaded, documents[SETTINGS_FILE])
     loaded.layers += variables.layers
     loaded.errors += variables.errors
     loaded.unknown_variables = variables.unknown
+    loaded.secret_files = variables.secret_files
     loaded.layers.insert(0, Layer(env_origin, {"environment": environment}))
     return loaded
 
 
 def _layer(
-    file: str, table: str, values: dict[str, Any], mode: Mode
+    file: str, table: str, values: dict[str, Any], mode: Mode, model: type[BaseModel]
 ) -> tuple[Layer, list[Problem]]:
     """One table as a layer, its ``dynaconf_merge`` marks and merge tokens as markers, and a
     problem for each bad mark or token and each key the schema cannot take."""
     origin = f"{file} [{table}]"
     found: list[tuple[str, str]] = []
-    flat, failed = merge_tokens(table_values(values, mode, found))
-    found += failed + unknown_keys(flat)
+    defaults = schema_defaults(model)
+    flat, failed = merge_tokens(
+        table_values(values, mode, found, defaults), defaults, partial(is_secret, model)
+    )
+    found += failed + unknown_keys(flat, model)
     return Layer(origin, flat), [Problem(key, why, origin) for key, why in found]
 
 

@@ -12,6 +12,8 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
+from pydantic import BaseModel
+
 from settings.errors import ImproperlyConfigured, Problem
 from settings.keys import schema_keys, unknown_key
 from settings.loader.marks import MERGE_KEYS
@@ -114,17 +116,17 @@ def environment_tables(
     return tables, problems
 
 
-def unknown_keys(values: Mapping[str, Any]) -> list[tuple[str, str]]:
+def unknown_keys(values: Mapping[str, Any], model: type[BaseModel]) -> list[tuple[str, str]]:
     """(key, why) for every key of a table's flat ``values`` that the schema cannot take.
 
     ``@del`` and a replaced table may name a whole table (``database.pool = "@del"``).
     """
     found = []
     for key, value in values.items():
-        whole_table = isinstance(value, Unset | Replace) and schema_keys().get(key) == "table"
-        reason = None if whole_table else unknown_key(key)
+        whole_table = isinstance(value, Unset | Replace) and schema_keys(model).get(key) == "table"
+        reason = None if whole_table else unknown_key(model, key)
         if reason is not None:
             found.append((key, reason))
         elif isinstance(value, Replace):
-            found += unknown_keys({f"{key}.{k}": v for k, v in value.values.items()})
+            found += unknown_keys({f"{key}.{k}": v for k, v in value.values.items()}, model)
     return found

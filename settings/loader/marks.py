@@ -20,7 +20,6 @@ from collections.abc import Iterable, Mapping
 from typing import Any, Literal
 
 from settings.errors import Problem
-from settings.keys import schema_defaults
 from settings.markers import MISSING, Extend, Insert, Replace
 from settings.provenance import Layer, merge
 
@@ -32,6 +31,9 @@ Mode = Literal["merge", "unique", "replace"] | None
 #: (dotted key, what is wrong) for a mark that means nothing.
 Found = list[tuple[str, str]]
 
+#: The model's schema defaults by dotted key (:func:`settings.keys.schema_defaults`).
+Defaults = Mapping[str, Any]
+
 
 def file_mode(document: Mapping[str, Any]) -> Mode:
     """The mode a ``dynaconf_merge = true|false`` at the top of a file gives its tables."""
@@ -41,29 +43,33 @@ def file_mode(document: Mapping[str, Any]) -> Mode:
     return None
 
 
-def table_values(table: Mapping[str, Any], inherited: Mode, problems: Found) -> dict[str, Any]:
+def table_values(
+    table: Mapping[str, Any], inherited: Mode, problems: Found, defaults: Defaults
+) -> dict[str, Any]:
     """An environment table as flat dotted values, its marks turned into markers."""
     body, own = _flag(table, "", problems)
     mode = own or inherited
     if mode == "replace":  # at this level, false means: each table inside replaces its own
-        return _entries(body, "", True, None, problems)
-    return _entries(body, "", False, mode, problems)
+        return _entries(body, "", True, None, problems, defaults)
+    return _entries(body, "", False, mode, problems, defaults)
 
 
-def merged_table(table: Mapping[str, Any], key: str, unique: bool) -> dict[str, Any]:
+def merged_table(
+    table: Mapping[str, Any], key: str, unique: bool, defaults: Defaults
+) -> dict[str, Any]:
     """``table`` merged into ``key``, as ``@merge {...}`` does: its lists extend the ones below."""
     mode: Mode = "unique" if unique else "merge"
-    return _entries(table, f"{key}.", False, mode, [])
+    return _entries(table, f"{key}.", False, mode, [], defaults)
 
 
-def extend(key: str, items: Iterable[Any], unique: bool, token: str) -> Extend:
+def extend(key: str, items: Iterable[Any], unique: bool, token: str, defaults: Defaults) -> Extend:
     """An :class:`Extend` of the list below ``key``, the schema default where no file sets it."""
-    return Extend(tuple(items), unique, schema_default(key), token)
+    return Extend(tuple(items), unique, schema_default(key, defaults), token)
 
 
-def schema_default(key: str) -> Any:
+def schema_default(key: str, defaults: Defaults) -> Any:
     """The schema's default for dotted ``key``; :data:`MISSING` when it has none."""
-    default = schema_defaults().get(key, MISSING)
+    default = defaults.get(key, MISSING)
     return default if default is MISSING else copy.deepcopy(default)
 
 
@@ -86,7 +92,12 @@ def check_markers(layers: list[Layer]) -> list[Problem]:
 
 
 def _entries(
-    table: Mapping[str, Any], prefix: str, replace: bool, lists: Mode, problems: Found
+    table: Mapping[str, Any],
+    prefix: str,
+    replace: bool,
+    lists: Mode,
+    problems: Found,
+    defaults: Defaults,
 ) -> dict[str, Any]:
     """Flat values of ``table``: with ``replace``, each table directly inside it replaces the one
     below; ``lists`` is the mode of the lists however deep inside it."""
@@ -94,36 +105,41 @@ def _entries(
     for name, value in table.items():
         dotted = prefix + name
         if isinstance(value, dict):
-            flat.update(_table(value, dotted, replace, lists, problems))
+            flat.update(_table(value, dotted, replace, lists, problems, defaults))
         elif isinstance(value, list):
-            flat[dotted] = _list(value, dotted, lists)
+            flat[dotted] = _list(value, dotted, lists, defaults)
         else:
             flat[dotted] = value
     return flat
 
 
 def _table(
-    table: dict[str, Any], key: str, replace: bool, lists: Mode, problems: Found
+    table: dict[str, Any],
+    key: str,
+    replace: bool,
+    lists: Mode,
+    problems: Found,
+    defaults: Defaults,
 ) -> dict[str, Any]:
     if len(table) == 1 and isinstance(short := next(iter(table.values())), list):
         name = next(iter(table))
         if name in MERGE_KEYS:  # [default.allowed_hosts] dynaconf_merge = ["x"]
-            return {key: extend(key, short, name == MERGE_KEYS[1], name)}
+            return {key: extend(key, short, name == MERGE_KEYS[1], name, defaults)}
     body, own = _flag(table, f"{key}.", problems)
     if own == "replace" or (replace and own is None):
-        inner = _entries(body, f"{key}.", False, None, problems)
+        inner = _entries(body, f"{key}.", False, None, problems, defaults)
         return {key: Replace({k.removeprefix(f"{key}."): v for k, v in inner.items()}, _MARK)}
-    return _entries(body, f"{key}.", False, own or lists, problems)
+    return _entries(body, f"{key}.", False, own or lists, problems, defaults)
 
 
-def _list(items: list[Any], key: str, mode: Mode) -> Any:
+def _list(items: list[Any], key: str, mode: Mode, defaults: Defaults) -> Any:
     for name in MERGE_KEYS:
         if name in items:
             rest = list(items)
             rest.remove(name)
-            return extend(key, rest, name == MERGE_KEYS[1], name)
+            return extend(key, rest, name == MERGE_KEYS[1], name, defaults)
     if mode in ("merge", "unique"):
-        return extend(key, items, mode == "unique", _MARK)
+        return extend(key, items, mode == "unique", _MARK, defaults)
     return items
 
 

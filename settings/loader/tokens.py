@@ -18,15 +18,15 @@ from __future__ import annotations
 
 import dataclasses
 import warnings
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Any
 
 from settings.errors import Problem
-from settings.loader.marks import extend, merged_table, schema_default
+from settings.loader.marks import Defaults, extend, merged_table, schema_default
 from settings.loader.this import This
 from settings.markers import Insert, Replace, Unset, leaves, map_leaves
 from settings.provenance import Layer, flatten, merge, unflatten
-from settings.secrets import SECRET_KEYS
+from settings.secrets import hide_url_password
 
 #: The tokens that say how a value combines with what the lower layers set.
 MERGE_TOKENS = ("@del", "@empty", "@merge", "@merge_unique", "@insert", "@reset")
@@ -35,7 +35,10 @@ _BOX = {"AUTO_CAST_FOR_DYNACONF": True}
 
 
 def merge_tokens(
-    values: Mapping[str, Any], prefix: str = ""
+    values: Mapping[str, Any],
+    defaults: Defaults,
+    is_secret: Callable[[str], bool],
+    prefix: str = "",
 ) -> tuple[dict[str, Any], list[tuple[str, str]]]:
     """A table's flat ``values`` with its merge tokens as markers, and (key, why) for each
     token that fails. ``@merge {...}`` on a table becomes the table's keys, merged in."""
@@ -44,14 +47,14 @@ def merge_tokens(
     for key, value in values.items():
         dotted = prefix + key
         if isinstance(value, Replace):  # a table that replaces: its own values may hold tokens
-            inner, problems = merge_tokens(value.values, f"{dotted}.")
+            inner, problems = merge_tokens(value.values, defaults, is_secret, f"{dotted}.")
             result[key] = dataclasses.replace(value, values=inner)
             failed += problems
         elif _token(value) in MERGE_TOKENS:
             try:
-                marked = _marker(dotted, value)
+                marked = _marker(dotted, value, defaults)
             except Exception as exc:  # Dynaconf raises many types; all mean a bad token
-                failed.append((dotted, _failure(dotted, _token(value), exc)))
+                failed.append((dotted, _failure(_token(value), exc, secret=is_secret(dotted))))
             else:
                 result.update({k.removeprefix(prefix): v for k, v in marked.items()})
         else:
@@ -59,7 +62,7 @@ def merge_tokens(
     return result, failed
 
 
-def _marker(key: str, text: str) -> dict[str, Any]:
+def _marker(key: str, text: str, defaults: Defaults) -> dict[str, Any]:
     token = text.partition(" ")[0]
     if token in ("@del", "@empty"):  # @empty: Dynaconf's "no value here", so defaults apply
         return {key: Unset(token)}
@@ -71,11 +74,11 @@ def _marker(key: str, text: str) -> dict[str, Any]:
         parsed = parse_conf_data(text, tomlfy=False, box_settings=_BOX)
     value = _plain(parsed.value)
     if isinstance(parsed, InsertToken):
-        return {key: Insert(parsed.index, value, schema_default(key), token)}
+        return {key: Insert(parsed.index, value, schema_default(key, defaults), token)}
     if isinstance(parsed, Merge) and isinstance(value, dict):
-        return merged_table(_lowered(value), key, parsed.unique)
+        return merged_table(_lowered(value), key, parsed.unique, defaults)
     if isinstance(parsed, Merge) and isinstance(value, list):
-        return {key: extend(key, value, parsed.unique, token)}
+        return {key: extend(key, value, parsed.unique, token, defaults)}
     if isinstance(parsed, Merge):
         raise ValueError("needs a list or a table to merge")
     if isinstance(value, dict):  # @reset {...}: this table, not merged into the one below
@@ -84,7 +87,10 @@ def _marker(key: str, text: str) -> dict[str, Any]:
 
 
 def evaluate_tokens(
-    layers: list[Layer], environ: Mapping[str, str], variables: list[Layer]
+    layers: list[Layer],
+    environ: Mapping[str, str],
+    variables: list[Layer],
+    is_secret: Callable[[str], bool],
 ) -> list[Problem]:
     """Apply the other tokens of the files' ``layers``, in place.
 
@@ -106,7 +112,8 @@ def evaluate_tokens(
                 values[key] = map_leaves(value, lambda leaf: _evaluate(leaf, environ, this))
             except Exception as exc:  # Dynaconf raises many types; all mean a bad token
                 token = next(_name(leaf) for leaf in leaves(value) if _pending(leaf))
-                problems.append(Problem(key, _failure(key, token, exc), layer.origin))
+                failure = _failure(token, exc, secret=is_secret(key))
+                problems.append(Problem(key, failure, layer.origin))
         layers[index] = Layer(layer.origin, values)
     return problems
 
@@ -156,9 +163,9 @@ def _is_lazy(value: Any) -> bool:
     return getattr(value, "_dynaconf_lazy_format", False) is True
 
 
-def _failure(key: str, token: str | None, exc: Exception) -> str:
+def _failure(token: str | None, exc: Exception, *, secret: bool) -> str:
     """What a failed token's problem says; never the error's text for a secret key."""
-    detail = "" if key in SECRET_KEYS else f": {exc}"
+    detail = "" if secret else f": {hide_url_password(str(exc))}"
     return f"cannot evaluate {token}{detail}"
 
 

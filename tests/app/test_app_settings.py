@@ -12,8 +12,8 @@ from typing import Any
 import pytest
 
 from app.deps import SettingsDep
-from app.main import StartupError, create_app
-from settings import Settings, override_settings
+from app.main import create_app
+from settings import ImproperlyConfigured, Settings, override_settings
 from tests.app.client import running
 
 CANARY = "canary-Zq8x-never-print-me"
@@ -108,17 +108,18 @@ async def test_production_settings_failing_deployment_rules_stop_the_startup(
         "database": {"password": CANARY, "host": "db.example.com"},
     })
 
-    with pytest.raises(StartupError):
+    with pytest.raises(ImproperlyConfigured) as raised:
         async with running(create_app(settings)):
             pytest.fail("the app served")
 
-    report = capsys.readouterr().err
+    report = str(raised.value)
     assert "security.E001" in report
-    assert CANARY not in report
+    assert CANARY not in report + capsys.readouterr().err
 
 
 def test_importing_the_app_reads_no_file_variable_or_database(tmp_path: Path) -> None:
-    environ = {"ENV_FOR_DYNACONF": "no-such-environment", "DATABASE_URL": "mysql://x:y@z/w"}
+    environ = {"ENV_FOR_DYNACONF": "no-such-environment", "DATABASE_URL": "mysql://x:y@z/w",
+               "PYTHONPATH": str(Path(__file__).resolve().parents[2])}
 
     result = subprocess.run(
         [sys.executable, "-c", "import app.main; print(type(app.main.app).__name__)"],

@@ -10,6 +10,7 @@ from typing import Any
 
 import pytest
 
+from app.config import AppSettings
 from settings.keys import schema_keys
 from tests.cli.cli_support import Run
 
@@ -23,6 +24,8 @@ def schema() -> dict[str, Any]:
 
 
 def test_the_committed_schema_is_current(cli: Run) -> None:
+    """The repository's schema is the reference application's model's (pyproject.toml names
+    it)."""
     result = cli("schema", root=None)
     assert result.code == 0
     assert result.out == COMMITTED.read_text(), (
@@ -32,7 +35,7 @@ def test_the_committed_schema_is_current(cli: Run) -> None:
 
 def test_the_schema_does_not_depend_on_the_configuration(cli: Run, project: Path) -> None:
     (project / "settings.toml").write_text("[default]\nbroken = ")
-    result = cli("schema", "--env", "anything")
+    result = cli("schema", "--env", "anything", "--model", "app.config:AppSettings")
     assert (result.code, result.err) == (0, "")
     assert result.out == COMMITTED.read_text()
 
@@ -54,7 +57,7 @@ def test_it_knows_exactly_the_keys_the_loader_accepts(schema: dict[str, Any]) ->
                 found[prefix + name] = "mapping" if is_mapping else "leaf"
         return found
 
-    expected = {k: v for k, v in schema_keys().items() if k != "environment"}
+    expected = {k: v for k, v in schema_keys(AppSettings).items() if k != "environment"}
     assert keys(_resolve(schema, schema["properties"]["default"]), "") == expected
 
 

@@ -29,15 +29,17 @@ import pytest
 from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 
-from settings import ImproperlyConfigured, load_settings
-from settings.environ import DEPLOYMENT_VARIABLES
+from settings import ImproperlyConfigured, Settings, load_settings
+from settings.environ import deployment_variables
 from settings.keys import schema_keys
 from tests.hardening.canaries import PASSWORD, SECRET_KEY, assert_no_leak
+
+DEPLOYMENT_VARIABLES = deployment_variables(Settings)
 
 #: Every variable the loader reads: APP_ for each key the schema has, the deployment
 #: variables and ENV_FOR_DYNACONF; derived from the schema, so a new key is covered by itself.
 APP_VARIABLES = sorted(
-    "APP_" + key.upper().replace(".", "__") for key, kind in schema_keys().items()
+    "APP_" + key.upper().replace(".", "__") for key, kind in schema_keys(Settings).items()
     if kind != "table"
 )
 FILE_VARIABLES = sorted(f"{name}_FILE" for name in DEPLOYMENT_VARIABLES)
@@ -49,6 +51,8 @@ HOST = "db.example.com:5432/app"
 
 #: Where a canary can be planted: a variable's name and its value (or a file's content).
 Route = Callable[[Path], dict[str, str]]
+
+DEPLOYMENT_VARIABLES = deployment_variables(Settings)
 
 
 def mounted(name: str, content: str) -> Route:

@@ -28,10 +28,11 @@ def test_the_public_names_are_importable_from_the_package() -> None:
 def test_load_settings_signature() -> None:
     parameters = inspect.signature(load_settings).parameters
 
-    assert list(parameters) == ["env", "root", "environ"]
+    assert list(parameters) == ["env", "root", "environ", "model"]
     assert parameters["env"].default is None
     assert parameters["root"].kind is inspect.Parameter.KEYWORD_ONLY
     assert parameters["environ"].kind is inspect.Parameter.KEYWORD_ONLY
+    assert parameters["model"].kind is inspect.Parameter.KEYWORD_ONLY
 
 
 @pytest.mark.parametrize("as_text", [True, False], ids=["str", "path"])

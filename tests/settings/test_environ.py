@@ -11,8 +11,9 @@ from urllib.parse import quote
 import pytest
 from sqlalchemy.engine import make_url
 
+from settings import Settings
 from settings.checks import W002, run_checks
-from settings.environ import DEPLOYMENT_VARIABLES
+from settings.environ import deployment_variables
 
 # (variable, value, what it sets, the value as read from the settings)
 DEPLOYMENT_CASES = [
@@ -24,8 +25,11 @@ DEPLOYMENT_CASES = [
     ("DB_DATABASE", "2024", "database.database", "2024"),
     ("SECRET_KEY", "k", "secret_key", "k"),
     ("CORS_ORIGINS", "https://a.example, https://b.example", "cors.origins", None),
+    ("WEB_CONCURRENCY", "3", "server.workers", 3),
 ]
 CASE_IDS = [case[0] for case in DEPLOYMENT_CASES]
+
+DEPLOYMENT_VARIABLES = deployment_variables(Settings)
 
 
 def read(settings, key: str):

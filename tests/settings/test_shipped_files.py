@@ -8,9 +8,9 @@ from pathlib import Path
 
 import pytest
 
-from settings import load_settings
+from settings import Settings, load_settings
+from settings.keys import secret_keys
 from settings.provenance import flatten
-from settings.secrets import SECRET_KEYS
 
 REPOSITORY = Path(__file__).resolve().parents[2]
 STRONG_KEY = "Zq8wN3vR5tY7uI9oP1aS2dF4gH6jK8lX0cVbM"
@@ -63,6 +63,6 @@ def test_the_pool_is_sized_per_environment(shipped) -> None:
 def test_the_secrets_example_lists_every_secret_with_a_placeholder(shipped) -> None:
     example = tomllib.loads((REPOSITORY / ".secrets.toml.example").read_text("utf-8"))
 
-    assert set(flatten(example["default"])) == set(SECRET_KEYS)
+    assert set(flatten(example["default"])) == set(secret_keys(Settings))
     shutil.copy(REPOSITORY / ".secrets.toml.example", shipped / ".secrets.toml")
     load_settings(root=shipped, environ={})  # every key of the example is known

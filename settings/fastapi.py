@@ -1,0 +1,156 @@
+"""The FastAPI integration any application needs: settings loaded once at startup, handed to
+handlers as the frozen object, with ``override_settings`` visible.
+
+    from settings.fastapi import SettingsDep, settings_lifespan
+
+    app = FastAPI(lifespan=settings_lifespan(model=AppSettings))
+
+    @app.get("/flags")
+    async def flags(settings: SettingsDep) -> dict[str, bool]:
+        return settings.features
+
+:func:`start_settings` loads the settings with the application's model (or checks the ones
+given), and installs them as the process's, so :func:`settings.get_settings` returns the same
+object wherever the app was started from. An application types its own dependency with its
+model: ``Annotated[AppSettings, Depends(request_settings)]``.
+
+Invalid settings stop the start: :class:`StartupGuard` prints the report on stderr as the last
+thing the server prints, without a traceback; uvicorn then exits with status 3.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import sys
+from collections.abc import AsyncIterator, Callable
+from contextlib import AbstractAsyncContextManager, asynccontextmanager
+from pathlib import Path
+from typing import Annotated, Any
+
+from fastapi import Depends, FastAPI
+from starlette.requests import HTTPConnection
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from settings.build import judge
+from settings.discovery import ModelArgument, find_model
+from settings.errors import ImproperlyConfigured, Problem
+from settings.load import checked_load
+from settings.overrides import overridden
+from settings.process import process_settings
+from settings.schema import Settings
+
+__all__ = [
+    "SettingsDep",
+    "StartupGuard",
+    "app_settings",
+    "request_settings",
+    "settings_lifespan",
+    "start_settings",
+]
+
+
+def start_settings(
+    settings: Settings | None = None, *, model: ModelArgument = None
+) -> tuple[Settings, list[Problem]]:
+    """The settings to start with, and their warnings; raises :class:`ImproperlyConfigured`.
+
+    Given ``settings`` are checked as a start checks them (production runs the deployment
+    rules). Otherwise they are loaded from the working directory with ``model`` (see
+    :func:`settings.load_settings`) and become the process's settings.
+    """
+    if settings is None:
+        settings = _process_settings_of(model)
+    if settings is not None:
+        problems = judge(settings)
+        if any(problem.is_error for problem in problems):
+            raise ImproperlyConfigured(problems)
+        return settings, problems
+    loaded, problems, _ = checked_load(model=model)
+    process_settings.install(loaded)
+    return loaded, problems
+
+
+def _process_settings_of(model: ModelArgument) -> Settings | None:
+    """The process's settings if already loaded with ``model`` (a test's ``settings``
+    fixture installs its environment's), so that the app and ``get_settings()`` agree."""
+    current = process_settings.peek()
+    if current is None:
+        return None
+    wanted = find_model(model, os.environ, Path.cwd())
+    return current if type(current) is wanted else None
+
+
+def app_settings(app: Any) -> Settings:
+    """The settings ``app`` serves with: those its start loaded, any override applied."""
+    try:
+        settings: Settings = app.state.settings
+    except AttributeError:
+        raise RuntimeError("settings are not loaded: the app's lifespan has not run") from None
+    return overridden(settings)
+
+
+async def request_settings(connection: HTTPConnection) -> Settings:
+    """The dependency behind :data:`SettingsDep`. ``async`` on purpose: FastAPI runs a sync
+    dependency in a thread pool, which costs more than the lookup itself."""
+    return app_settings(connection.app)
+
+
+SettingsDep = Annotated[Settings, Depends(request_settings)]
+
+
+def settings_lifespan(
+    settings: Settings | None = None, *, model: ModelArgument = None
+) -> Callable[[FastAPI], AbstractAsyncContextManager[None]]:
+    """A lifespan that loads (or checks) the settings at startup into ``app.state.settings``.
+
+    Applications with more to start (a database, a cache) call :func:`start_settings` in
+    their own lifespan instead.
+    """
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        app.state.settings, _ = start_settings(settings, model=model)
+        yield
+
+    return lifespan
+
+
+class StartupGuard:
+    """Pure ASGI, outermost: when the lifespan's start raises :class:`ImproperlyConfigured`,
+    the server is told the start failed, without the traceback, and the report is printed on
+    stderr after the server's own one-line notice, so that it is the last thing printed. The
+    exception still propagates, so a test client raises it."""
+
+    #: How long the report waits for the server to stop the event loop (uvicorn takes a few
+    #: milliseconds); a test client waits this long before it raises.
+    NOTICE_WAIT = 1.0
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "lifespan":
+            await self.app(scope, receive, send)
+            return
+        failed: list[Message] = []
+
+        async def hold_failure(message: Message) -> None:
+            if message["type"] == "lifespan.startup.failed":
+                failed.append(message)  # sent below, once we know what failed
+                return
+            await send(message)
+
+        try:
+            await self.app(scope, receive, hold_failure)
+        except ImproperlyConfigured as exc:
+            await send({"type": "lifespan.startup.failed", "message": ""})
+            try:  # the server logs its notice and ends the loop, which cancels this wait
+                await asyncio.sleep(self.NOTICE_WAIT)
+            finally:
+                print(exc.report(), file=sys.stderr, flush=True)  # holds no secret, by contract
+            raise
+        except BaseException:
+            for message in failed:
+                await send(message)
+            raise
