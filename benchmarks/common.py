@@ -32,13 +32,15 @@ _CONFIG_NAMES = {
 
 @contextmanager
 def settings_dir() -> Iterator[Path]:
-    """A temporary directory holding only a copy of ``settings.toml``.
+    """A temporary directory holding only a copy of ``settings.toml`` and of the
+    ``pyproject.toml`` that names the reference application's model for it.
 
     The repository may hold a developer's ``.secrets.toml`` or ``settings.local.toml``; the
     benchmarks must read the same files on every machine.
     """
     with tempfile.TemporaryDirectory(prefix="bench-settings-") as name:
         shutil.copy(REPO / "settings.toml", name)
+        shutil.copy(REPO / "pyproject.toml", name)
         yield Path(name)
 
 

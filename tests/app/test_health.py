@@ -10,6 +10,7 @@ from pathlib import Path
 from app.db import HealthCheck, PoolStatus
 from app.health import HEALTH_JSON, readiness
 from app.main import create_app
+from app.config import AppSettings
 from settings import Settings, load_settings
 from tests.app.client import running
 from tests.pgcluster import free_port
@@ -19,7 +20,7 @@ REPO = Path(__file__).resolve().parents[2]
 
 async def test_development_is_ready_on_its_sqlite_file_with_no_server(tmp_path: Path) -> None:
     shutil.copy(REPO / "settings.toml", tmp_path / "settings.toml")
-    settings = load_settings("development", root=tmp_path, environ={})
+    settings = load_settings("development", root=tmp_path, environ={}, model=AppSettings)
 
     async with running(create_app(settings)) as client:
         response = await client.get("/health/ready")

@@ -8,7 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from settings import Settings, load_settings
+from app.config import AppSettings
+from settings import load_settings
 from settings.keys import secret_keys
 from settings.provenance import flatten
 
@@ -18,8 +19,10 @@ STRONG_KEY = "Zq8wN3vR5tY7uI9oP1aS2dF4gH6jK8lX0cVbM"
 
 @pytest.fixture
 def shipped(tmp_path: Path) -> Path:
-    """A copy of the shipped settings.toml alone (a developer's own files stay out)."""
+    """A copy of the shipped settings.toml, with the pyproject.toml naming the reference
+    application's model (a developer's own files stay out)."""
     shutil.copy(REPOSITORY / "settings.toml", tmp_path / "settings.toml")
+    shutil.copy(REPOSITORY / "pyproject.toml", tmp_path / "pyproject.toml")
     return tmp_path
 
 
@@ -63,6 +66,6 @@ def test_the_pool_is_sized_per_environment(shipped) -> None:
 def test_the_secrets_example_lists_every_secret_with_a_placeholder(shipped) -> None:
     example = tomllib.loads((REPOSITORY / ".secrets.toml.example").read_text("utf-8"))
 
-    assert set(flatten(example["default"])) == set(secret_keys(Settings))
+    assert set(flatten(example["default"])) == set(secret_keys(AppSettings))
     shutil.copy(REPOSITORY / ".secrets.toml.example", shipped / ".secrets.toml")
     load_settings(root=shipped, environ={})  # every key of the example is known
