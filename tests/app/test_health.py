@@ -7,10 +7,10 @@ from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
 
+from app.config import AppSettings
 from app.db import HealthCheck, PoolStatus
 from app.health import HEALTH_JSON, readiness
 from app.main import create_app
-from app.config import AppSettings
 from settings import Settings, load_settings
 from tests.app.client import running
 from tests.pgcluster import free_port
