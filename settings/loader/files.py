@@ -16,11 +16,14 @@ from settings.errors import ImproperlyConfigured, Problem
 from settings.keys import schema_keys, unknown_key
 from settings.loader.marks import MERGE_KEYS
 from settings.markers import Replace, Unset
+from settings.readfile import MissingFileError, read_regular_file
 
 SETTINGS_FILE = "settings.toml"
 OPTIONAL_FILES = (".secrets.toml", "settings.local.toml")
 LOCAL_FILE = "settings.local.toml"
 SPECIAL_TABLES = ("default", "global")
+#: A settings file larger than this is refused, never read whole.
+MAX_TOML_BYTES = 1024 * 1024
 
 #: A file's tables, by lower-case name: ``{"default": {...}, "production": {...}}``.
 Document = dict[str, Any]
@@ -51,13 +54,11 @@ def read_files(root: Path) -> dict[str, Document]:
 
 def _read_toml(path: Path, *, required: bool) -> Document:
     try:
-        raw = path.read_bytes()
-    except FileNotFoundError:
+        raw = read_regular_file(path, limit=MAX_TOML_BYTES)
+    except MissingFileError:
         if required:
             raise ValueError(f"{path} not found") from None
         return {}
-    except OSError as exc:
-        raise ValueError(f"cannot read {path}: {exc.strerror or exc}") from None
     try:
         text = raw.decode("utf-8").removeprefix("\ufeff")
         document = tomllib.loads(text)
