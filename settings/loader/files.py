@@ -24,6 +24,9 @@ LOCAL_FILE = "settings.local.toml"
 SPECIAL_TABLES = ("default", "global")
 #: A settings file larger than this is refused, never read whole.
 MAX_TOML_BYTES = 1024 * 1024
+#: Tables and lists nested deeper than this are refused: no setting needs it, and the parser and
+#: every later walk over the values would exhaust the interpreter's stack on a hostile file.
+MAX_DEPTH = 32
 
 #: A file's tables, by lower-case name: ``{"default": {...}, "production": {...}}``.
 Document = dict[str, Any]
@@ -66,7 +69,25 @@ def _read_toml(path: Path, *, required: bool) -> Document:
         raise ValueError(f"{path.name} is not UTF-8 (byte {exc.start})") from None
     except tomllib.TOMLDecodeError as exc:
         raise ValueError(f"{path.name}: invalid TOML: {exc}") from None
+    except RecursionError:  # the parser recurses once per level of [[[... or { a = { ...
+        document = None
+    if document is None or _depth_exceeds(document, MAX_DEPTH):
+        raise ValueError(f"{path.name}: values are nested more than {MAX_DEPTH} levels deep")
     return _lower_keys(document, path.name, "")
+
+
+def _depth_exceeds(document: dict[str, Any], limit: int) -> bool:
+    """Whether tables and lists nest deeper than ``limit``; a walk without recursion."""
+    pending: list[tuple[Any, int]] = [(document, 0)]
+    while pending:
+        value, depth = pending.pop()
+        if depth > limit:
+            return True
+        if isinstance(value, dict):
+            pending += [(item, depth + 1) for item in value.values()]
+        elif isinstance(value, list):
+            pending += [(item, depth + 1) for item in value]
+    return False
 
 
 def _lower_keys(table: dict[str, Any], file: str, where: str) -> dict[str, Any]:

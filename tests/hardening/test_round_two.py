@@ -13,6 +13,7 @@ from pathlib import Path
 
 import pytest
 
+from settings import ImproperlyConfigured, load_settings
 from tests.app.test_uvicorn import clean_environ
 from tests.conftest import BASE_SETTINGS_TOML
 
@@ -104,3 +105,26 @@ def test_a_link_to_a_regular_file_is_followed(root: Path) -> None:
     result = check(root, SECRET_KEY_FILE=str(root / "key"))
 
     assert result.returncode == 0, result.stderr
+
+
+# 3. Deeply nested TOML is a report naming the file.
+
+
+@pytest.mark.parametrize(
+    "toml",
+    [
+        "[default.cors]\norigins = " + "[" * 5000 + '"x"' + "]" * 5000,
+        "[default]\nx = " + "{ a = " * 5000 + "1" + " }" * 5000,
+        "[default]\n" + ".".join(["a"] * 5000) + " = 1",
+        "[default.cors]\norigins = " + "[" * 300 + '"x"' + "]" * 300,
+    ],
+    ids=["array-5000", "inline-table-5000", "dotted-key-5000", "array-300"],
+)
+def test_deeply_nested_toml_is_reported_with_its_file(root: Path, toml: str) -> None:
+    (root / ".secrets.toml").write_text(toml + "\n", encoding="utf-8")
+
+    with pytest.raises(ImproperlyConfigured) as caught:
+        load_settings("testing", root=root, environ={})
+
+    assert [(p.key, p.origin) for p in caught.value.problems] == [("settings", ".secrets.toml")]
+    assert "nested more than" in str(caught.value)
