@@ -15,6 +15,7 @@ import pytest
 
 from settings import ImproperlyConfigured, load_settings
 from tests.app.test_uvicorn import clean_environ
+from tests.cli.cli_support import PRODUCTION, SETTINGS_TOML
 from tests.conftest import BASE_SETTINGS_TOML
 
 #: Seconds a subprocess load may take before it counts as hung (a load takes well under one).
@@ -128,3 +129,25 @@ def test_deeply_nested_toml_is_reported_with_its_file(root: Path, toml: str) -> 
 
     assert [(p.key, p.origin) for p in caught.value.problems] == [("settings", ".secrets.toml")]
     assert "nested more than" in str(caught.value)
+
+
+# 6. E005 compares the secret key normalised, as E004 does.
+
+DEVELOPMENT_KEY = "development-only-key-do-not-use-in-production"
+
+
+@pytest.mark.parametrize(
+    "variant",
+    [DEVELOPMENT_KEY + " ", DEVELOPMENT_KEY.upper(), f"\t{DEVELOPMENT_KEY.title()}\n"],
+    ids=["trailing-space", "upper-case", "title-case-blanks"],
+)
+def test_the_development_key_in_disguise_is_refused_in_production(
+    tmp_path: Path, variant: str
+) -> None:
+    (tmp_path / "settings.toml").write_text(SETTINGS_TOML, encoding="utf-8")
+    environ = {**PRODUCTION, "SECRET_KEY": variant}
+
+    with pytest.raises(ImproperlyConfigured) as caught:
+        load_settings(root=tmp_path, environ=environ)
+
+    assert [problem.id for problem in caught.value.problems] == ["security.E005"]
