@@ -9,6 +9,7 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+import warnings
 from pathlib import Path
 
 import pytest
@@ -151,3 +152,28 @@ def test_the_development_key_in_disguise_is_refused_in_production(
         load_settings(root=tmp_path, environ=environ)
 
     assert [problem.id for problem in caught.value.problems] == ["security.E005"]
+
+
+# 8. A template Jinja's sandbox refuses is a load error, not an empty string.
+
+
+@pytest.mark.parametrize(
+    "template",
+    ["{{ ''.__class__ }}", "{{ ''.__class__.__mro__ }}", "{{ this.__class__.mro() }}"],
+)
+def test_a_sandbox_blocked_template_is_an_error_naming_key_file_and_table(
+    tmp_path: Path, template: str
+) -> None:
+    toml = BASE_SETTINGS_TOML.replace(
+        "[default.database]\n", f'[default.database]\nusername = "@jinja {template}"\n'
+    )
+    (tmp_path / "settings.toml").write_text(toml, encoding="utf-8")
+
+    with warnings.catch_warnings():  # as in a process where warnings are not errors
+        warnings.simplefilter("ignore")
+        with pytest.raises(ImproperlyConfigured) as caught:
+            load_settings("testing", root=tmp_path, environ={})
+
+    [problem] = caught.value.problems
+    assert (problem.key, problem.origin) == ("database.username", "settings.toml [default]")
+    assert problem.message.startswith("cannot evaluate @jinja: refused by Jinja's sandbox")
