@@ -1,4 +1,4 @@
-"""The value types of the schema: lists from text, whole numbers, hostnames.
+"""The value types of the schema: lists from text, whole numbers, hostnames, plain text.
 
 Text from environment variables reaches the schema as ``str``; these types convert it by the
 field's meaning, never by guessing (``"5433"`` is a port, ``"2024"`` stays a database name).
@@ -9,9 +9,10 @@ from __future__ import annotations
 import ipaddress
 import json
 import re
+import unicodedata
 from typing import Annotated, Any
 
-from pydantic import BeforeValidator
+from pydantic import AfterValidator, BeforeValidator
 
 POSTGRES = "postgresql+asyncpg"
 SQLITE = "sqlite+aiosqlite"
@@ -21,6 +22,28 @@ SSL_MODES = ("disable", "allow", "prefer", "require", "verify-ca", "verify-full"
 _HOSTNAME = re.compile(r"^[A-Za-z0-9_](?:[A-Za-z0-9_-]{0,61}[A-Za-z0-9_])?$")
 ORIGIN_PATTERN = re.compile(r"^https?://[^\s/?#]+$")
 _DIGITS = re.compile(r"\s*[+-]?[0-9]+\s*")
+
+
+#: Unicode categories refused in text: controls (NUL, CR, LF, ESC, DEL, C1), format characters
+#: (bidirectional overrides, zero-width), line and paragraph separators, lone surrogates.
+_CONTROL_CATEGORIES = frozenset({"Cc", "Cf", "Zl", "Zp", "Cs"})
+
+
+def refuse_control_characters(text: str) -> str:
+    """``text`` if it holds no control character; else ``ValueError`` saying which and where.
+
+    A NUL in a database name given to asyncpg adds a startup parameter
+    (``db\0application_name\0x``); CR LF in a CORS header name splits the response header.
+    """
+    for position, char in enumerate(text, 1):
+        if unicodedata.category(char) in _CONTROL_CATEGORIES:
+            name = unicodedata.name(char, f"U+{ord(char):04X}")
+            raise ValueError(f"must not contain control characters ({name} at position {position})")
+    return text
+
+
+#: Text that reaches a driver or a header: any characters but control characters.
+PlainText = Annotated[str, AfterValidator(refuse_control_characters)]
 
 
 def parse_list(value: Any) -> Any:
@@ -43,7 +66,7 @@ def parse_list(value: Any) -> Any:
     return [item.strip() for item in items if item.strip()]
 
 
-StrList = Annotated[list[str], BeforeValidator(parse_list)]
+StrList = Annotated[list[PlainText], BeforeValidator(parse_list)]
 
 
 def _whole_number(value: Any) -> Any:

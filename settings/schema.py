@@ -20,6 +20,7 @@ from settings.fields import (
     POSTGRES,
     SQLITE,
     SSL_MODES,
+    PlainText,
     StrList,
     WholeNumber,
     check_host_text,
@@ -77,14 +78,14 @@ class DatabaseConfig(FrozenModel):
         "localhost", description="Hostname, IP address or socket directory (PostgreSQL)."
     )
     port: WholeNumber | None = Field(5432, ge=1, le=65535, description="TCP port (PostgreSQL).")
-    username: str | None = Field("postgres", description="Role to connect as (PostgreSQL).")
+    username: PlainText | None = Field("postgres", description="Role to connect as (PostgreSQL).")
     password: SecretStr = Field(SecretStr(""), description="Password of that role.")
-    database: str = Field(
+    database: PlainText = Field(
         "app",
         min_length=1,
         description="Database name; for SQLite the file's path, relative to settings.toml.",
     )
-    options: dict[str, str] = Field(
+    options: dict[PlainText, PlainText] = Field(
         default_factory=dict,
         description="Driver options from the URL query (sslmode is translated for asyncpg).",
     )

@@ -177,3 +177,47 @@ def test_a_sandbox_blocked_template_is_an_error_naming_key_file_and_table(
     [problem] = caught.value.problems
     assert (problem.key, problem.origin) == ("database.username", "settings.toml [default]")
     assert problem.message.startswith("cannot evaluate @jinja: refused by Jinja's sandbox")
+
+
+# 7. Control characters never reach a driver or a header.
+
+
+@pytest.mark.parametrize(
+    ("variable", "value", "key"),
+    [
+        ("DB_DATABASE_FILE", "db\0application_name\0injected", "database.database"),
+        ("DB_USERNAME_FILE", "app\0options\0-c log_statement=all", "database.username"),
+        ("DB_USERNAME", "app\r\nuser", "database.username"),
+        ("DB_DATABASE", "app\x1b[2J", "database.database"),
+        ("DB_DATABASE", "app\u202egnp.exe", "database.database"),
+        ("CORS_ORIGINS", "https://app.example.com\x7f", "cors.origins"),
+        ("APP_CORS__ALLOW_HEADERS", "X-Token\r\nSet-Cookie: a=b", "cors.allow_headers"),
+        ("APP_CORS__ALLOW_METHODS", "GET,PO\x00ST", "cors.allow_methods"),
+        ("APP_ALLOWED_HOSTS", "localhost,api\x0b.example.com", "allowed_hosts"),
+    ],
+)
+def test_control_characters_in_text_that_reaches_a_driver_or_header_are_refused(
+    root: Path, variable: str, value: str, key: str
+) -> None:
+    if variable.endswith("_FILE"):
+        (root / "value").write_bytes(value.encode())
+        environ = {variable: str(root / "value")}
+    else:
+        environ = {variable: value}
+
+    with pytest.raises(ImproperlyConfigured) as caught:
+        load_settings("testing", root=root, environ=environ)
+
+    [problem] = caught.value.problems
+    assert problem.key.partition("[")[0] == key
+    assert "control character" in problem.message
+
+
+def test_control_characters_in_driver_options_are_refused(root: Path) -> None:
+    toml = BASE_SETTINGS_TOML + '[testing.database]\noptions = { ssl = "require\\u0000" }\n'
+    (root / "settings.toml").write_text(toml, encoding="utf-8")
+
+    with pytest.raises(ImproperlyConfigured) as caught:
+        load_settings("testing", root=root, environ={})
+
+    assert "control character" in str(caught.value)
