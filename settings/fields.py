@@ -21,6 +21,10 @@ DRIVER_OPTIONS = ("sslmode", "ssl")
 SSL_MODES = ("disable", "allow", "prefer", "require", "verify-ca", "verify-full")
 _HOSTNAME = re.compile(r"^[A-Za-z0-9_](?:[A-Za-z0-9_-]{0,61}[A-Za-z0-9_])?$")
 ORIGIN_PATTERN = re.compile(r"^https?://[^\s/?#]+$")
+#: ``scheme://*.example.com[:port]``: the subdomains of example.com, at any depth.
+WILDCARD_ORIGIN = re.compile(r"^https?://\*\.[^\s/?#*]+$")
+#: A bracketed IPv6 address first in comma-separated text (``[::1],localhost``): not JSON.
+_IPV6_FIRST = re.compile(r"\[[0-9A-Fa-f.]*:[0-9A-Fa-f:.]*\]\s*(?:,|$)")
 _DIGITS = re.compile(r"\s*[+-]?[0-9]+\s*")
 
 
@@ -47,11 +51,15 @@ PlainText = Annotated[str, AfterValidator(refuse_control_characters)]
 
 
 def parse_list(value: Any) -> Any:
-    """Accept a JSON array or comma-separated text; trim blanks and drop empty items."""
+    """Accept a JSON array or comma-separated text; trim blanks and drop empty items.
+
+    Text that starts with ``[`` is JSON, unless a bracketed IPv6 address starts a
+    comma-separated list (``[::1],localhost``): that is not misread as a broken array.
+    """
     if not isinstance(value, str):
         return value
     text = value.strip()
-    if text.startswith("["):
+    if text.startswith("[") and not _IPV6_FIRST.match(text):
         try:
             items = json.loads(text)
         except json.JSONDecodeError as exc:
@@ -101,3 +109,27 @@ def check_hostname(host: str) -> str:
     if all(_HOSTNAME.match(label) for label in host.rstrip(".").split(".")):
         return host
     raise ValueError("is neither a hostname, an IP address nor a socket directory")
+
+
+def host_pattern(pattern: str) -> str:
+    """An ``allowed_hosts`` item as requests are matched against it: ``*``, ``*.example.com``,
+    a hostname (lower case, no trailing dot) or an IP address (``[::1]`` is ``::1``)."""
+    if pattern == "*":
+        return pattern
+    wildcard = pattern.startswith("*.")
+    host = check_hostname(pattern.removeprefix("*."))
+    if wildcard:
+        return "*." + host.lower().rstrip(".")
+    return host.lower().rstrip(".")
+
+
+def check_origin(origin: str) -> str:
+    """A ``cors.origins`` item, lower case as browsers send it: ``*``,
+    ``scheme://host[:port]`` or ``scheme://*.example.com[:port]``; else ``ValueError``."""
+    if origin == "*":
+        return origin
+    if "*" in origin and not WILDCARD_ORIGIN.match(origin):
+        raise ValueError("a wildcard is written scheme://*.example.com[:port]")
+    if not ORIGIN_PATTERN.match(origin):
+        raise ValueError("write scheme://host[:port], with no path or trailing slash")
+    return origin.lower()

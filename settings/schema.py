@@ -16,7 +16,6 @@ from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, SecretStr, field
 
 from settings.fields import (
     DRIVER_OPTIONS,
-    ORIGIN_PATTERN,
     POSTGRES,
     SQLITE,
     SSL_MODES,
@@ -25,6 +24,8 @@ from settings.fields import (
     WholeNumber,
     check_host_text,
     check_hostname,
+    check_origin,
+    host_pattern,
 )
 
 if TYPE_CHECKING:
@@ -174,13 +175,16 @@ class CorsConfig(FrozenModel):
     @field_validator("origins")
     @classmethod
     def _check_origins(cls, origins: list[str]) -> list[str]:
+        checked = []
         for number, origin in enumerate(origins, 1):
-            if origin != "*" and not ORIGIN_PATTERN.match(origin):
+            try:
+                checked.append(check_origin(origin))
+            except ValueError as exc:
                 raise ValueError(
-                    f"item {number} is not an origin: write scheme://host[:port], with no path "
-                    "or trailing slash"
-                )
-        return origins
+                    f"item {number} is not an origin: {exc} (a wildcard only as "
+                    "https://*.example.com)"
+                ) from None
+        return checked
 
 
 class ServerConfig(FrozenModel):
@@ -225,16 +229,16 @@ class Settings(FrozenModel):
     @field_validator("allowed_hosts")
     @classmethod
     def _check_host_patterns(cls, hosts: list[str]) -> list[str]:
+        checked = []
         for number, host in enumerate(hosts, 1):
             try:
-                if host != "*":
-                    check_hostname(host.removeprefix("*."))
+                checked.append(host_pattern(host))
             except ValueError:
                 raise ValueError(
-                    f"item {number} is not a host pattern; write a hostname, '*.example.com' "
-                    "or '*'"
+                    f"item {number} is not a host pattern; write a hostname, an IP address, "
+                    "'*.example.com' or '*'"
                 ) from None
-        return hosts
+        return checked
 
     @field_validator("environment", "log_level", mode="before")
     @classmethod
