@@ -6,13 +6,17 @@ field's meaning, never by guessing (``"5433"`` is a port, ``"2024"`` stays a dat
 
 from __future__ import annotations
 
+import enum
+import functools
 import ipaddress
 import json
 import re
+import types
 import unicodedata
-from typing import Annotated, Any
+from pathlib import PurePath
+from typing import Annotated, Any, Union, get_args, get_origin
 
-from pydantic import AfterValidator, BeforeValidator
+from pydantic import AfterValidator, BaseModel, BeforeValidator, SecretBytes, SecretStr
 
 POSTGRES = "postgresql+asyncpg"
 SQLITE = "sqlite+aiosqlite"
@@ -133,3 +137,42 @@ def check_origin(origin: str) -> str:
     if not ORIGIN_PATTERN.match(origin):
         raise ValueError("write scheme://host[:port], with no path or trailing slash")
     return origin.lower()
+
+
+#: Types whose values are text, taken byte for byte: blanks around them may be meant.
+_TEXT_TYPES = (str, bytes, SecretStr, SecretBytes, PurePath)
+
+
+def strip_blanks(model: type[BaseModel], data: Any) -> Any:
+    """``data`` for ``model`` with blanks stripped around every text value given to a field
+    that is not text (a number, a boolean, a choice, a URL): ``"5432 "`` and ``"True "`` are
+    read as ``5432`` and ``True``, whichever layer they came from. Text fields keep theirs."""
+    if not isinstance(data, dict):
+        return data
+    fields = _fields_not_text(model)
+    return {
+        key: value.strip() if isinstance(value, str) and key in fields else value
+        for key, value in data.items()
+    }
+
+
+@functools.cache
+def _fields_not_text(model: type[BaseModel]) -> frozenset[str]:
+    return frozenset(
+        name for name, info in model.model_fields.items() if not _is_text(info.annotation)
+    )
+
+
+def _is_text(annotation: Any) -> bool:
+    """Whether a field's type takes text as it is: ``str``, ``SecretStr``, a path ..., also
+    inside ``Annotated`` or a union (``str | None``). An enum of strings is a choice, not text."""
+    origin = get_origin(annotation)
+    if origin is Annotated:
+        return _is_text(get_args(annotation)[0])
+    if origin in (Union, types.UnionType):
+        return any(_is_text(arg) for arg in get_args(annotation))
+    return (
+        isinstance(annotation, type)
+        and issubclass(annotation, _TEXT_TYPES)
+        and not issubclass(annotation, enum.Enum)
+    )

@@ -12,7 +12,15 @@ from dataclasses import dataclass
 from functools import cached_property
 from typing import TYPE_CHECKING, Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, SecretStr, field_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    PrivateAttr,
+    SecretStr,
+    field_validator,
+    model_validator,
+)
 
 from settings.fields import (
     DRIVER_OPTIONS,
@@ -26,6 +34,7 @@ from settings.fields import (
     check_hostname,
     check_origin,
     host_pattern,
+    strip_blanks,
 )
 
 if TYPE_CHECKING:
@@ -48,6 +57,13 @@ class Section(BaseModel):
     """A table of settings: frozen, unknown keys refused, secrets masked in ``repr``."""
 
     model_config = ConfigDict(frozen=True, extra="forbid", validate_default=True)
+
+    @model_validator(mode="before")
+    @classmethod
+    def _strip_blanks(cls, data: Any) -> Any:
+        """One whitespace rule for every type: blanks around a value are ignored where they
+        cannot mean anything (numbers, booleans, choices), and kept in text."""
+        return strip_blanks(cls, data)
 
 
 FrozenModel = Section

@@ -11,10 +11,12 @@ import subprocess
 import sys
 import warnings
 from pathlib import Path
+from typing import Annotated
 
 import pytest
 
-from settings import ImproperlyConfigured, load_settings
+from settings import ImproperlyConfigured, Settings, load_settings
+from settings.schema import Section
 from tests.app.test_uvicorn import clean_environ
 from tests.cli.cli_support import PRODUCTION, SETTINGS_TOML
 from tests.conftest import BASE_SETTINGS_TOML
@@ -221,3 +223,55 @@ def test_control_characters_in_driver_options_are_refused(root: Path) -> None:
         load_settings("testing", root=root, environ={})
 
     assert "control character" in str(caught.value)
+
+
+# 13. One whitespace rule: blanks around a value are ignored where they cannot mean anything
+# (numbers, booleans, choices), and kept byte for byte in text.
+
+
+def test_blanks_around_values_that_are_not_text_are_ignored_for_every_type(root: Path) -> None:
+    settings = load_settings("testing", root=root, environ={
+        "DB_PORT": "5432 ",
+        "APP_DEBUG": "True ",
+        "APP_METRICS__ENABLED": " false\n",
+        "APP_DATABASE__CONNECT_TIMEOUT": "\t2.5 ",
+        "APP_DATABASE__DRIVER": " postgresql+asyncpg ",
+        "APP_LOG_LEVEL": " warning ",
+    })
+
+    assert settings.database.port == 5432
+    assert settings.debug is True
+    assert settings.metrics.enabled is False
+    assert settings.database.connect_timeout == 2.5
+    assert settings.database.driver == "postgresql+asyncpg"
+    assert settings.log_level == "warning"
+
+
+def test_blanks_around_text_are_kept(root: Path) -> None:
+    settings = load_settings("testing", root=root, environ={
+        "DB_PASSWORD": " pass word ", "DB_USERNAME": " app", "SECRET_KEY": "key "
+    })
+
+    assert settings.database.password.get_secret_value() == " pass word "
+    assert settings.database.username == " app"
+    assert settings.secret_key.get_secret_value() == "key "
+
+
+def test_the_rule_follows_the_types_of_an_application_s_own_model() -> None:
+    class Feature(Section):
+        enabled: bool = False
+        ratio: float | None = None
+        label: str = ""
+
+    class AppSettings(Settings):
+        feature: Feature = Feature()
+        retries: Annotated[int, "metadata"] = 0
+
+    settings = AppSettings.model_validate({
+        "secret_key": "k",
+        "retries": " 3 ",
+        "feature": {"enabled": "yes ", "ratio": " 0.5", "label": " as written "},
+    })
+
+    assert (settings.retries, settings.feature.enabled, settings.feature.ratio) == (3, True, 0.5)
+    assert settings.feature.label == " as written "
