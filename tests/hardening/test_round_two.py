@@ -20,6 +20,7 @@ from settings.schema import Section
 from tests.app.test_uvicorn import clean_environ
 from tests.cli.cli_support import PRODUCTION, SETTINGS_TOML
 from tests.conftest import BASE_SETTINGS_TOML
+from tests.pgcluster import free_port
 
 #: Seconds a subprocess load may take before it counts as hung (a load takes well under one).
 HUNG = 30
@@ -52,6 +53,21 @@ def test_a_fifo_as_db_password_file_is_an_error_naming_it(root: Path) -> None:
     assert f"{fifo}" in result.stderr
     assert "FIFO" in result.stderr and "not a regular file" in result.stderr
     assert "file named by DB_PASSWORD_FILE" in result.stderr
+
+
+def test_uvicorn_with_a_fifo_as_db_password_file_exits_with_the_report(root: Path) -> None:
+    fifo = root / "password"
+    os.mkfifo(fifo)
+    command = [sys.executable, "-m", "uvicorn", "app.main:app", "--port", str(free_port())]
+
+    result = subprocess.run(
+        command, cwd=root, env=clean_environ(DB_PASSWORD_FILE=str(fifo)),
+        capture_output=True, text=True, timeout=HUNG,
+    )
+
+    assert result.returncode != 0
+    assert f"cannot read {str(fifo)!r}: it is a FIFO (named pipe)" in result.stderr
+    assert "Uvicorn running" not in result.stderr
 
 
 def test_a_fifo_as_secrets_toml_is_an_error_naming_it(root: Path) -> None:
