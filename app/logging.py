@@ -13,13 +13,21 @@ from settings import Problem, Settings
 logger = logging.getLogger("app")
 
 
+#: uvicorn's own format, so the app's lines and the server's read as one log:
+#: ``INFO:     Settings loaded: ...`` next to ``INFO:     Application startup complete.``
+LOG_FORMAT = "%(levelprefix)s %(message)s"
+
+
 def configure_logging(settings: Settings) -> None:
     """Set the ``app`` logger's level; give it a handler only if nobody configured logging."""
     logger.setLevel(settings.log_level.upper())
     if not logger.handlers and not logging.getLogger().handlers:
-        # Under plain ``uvicorn`` only uvicorn's own loggers have handlers.
+        # Under plain ``uvicorn`` only uvicorn's own loggers have handlers: write as they do
+        # (uvicorn's formatter: the level padded to 9 columns, coloured on a terminal).
+        from uvicorn.logging import DefaultFormatter
+
         handler = logging.StreamHandler()
-        handler.setFormatter(logging.Formatter("%(levelname)-9s %(name)s: %(message)s"))
+        handler.setFormatter(DefaultFormatter(LOG_FORMAT))
         logger.addHandler(handler)
 
 

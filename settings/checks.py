@@ -100,7 +100,9 @@ def check_secret_key_default(settings: Settings) -> list[Problem]:
 def check_secret_key_development(settings: Settings) -> list[Problem]:
     sources = settings.sources
     development = sources.development_secrets if sources else frozenset()
-    return [E005] if settings.secret_key.get_secret_value() in development else []
+    # Normalised as E004 does: a trailing blank or another case is the same key to a person.
+    known = {value.strip().casefold() for value in development}
+    return [E005] if settings.secret_key.get_secret_value().strip().casefold() in known else []
 
 
 def check_database_password(settings: Settings) -> list[Problem]:

@@ -24,6 +24,7 @@ from settings.database_url import parse_database_url
 from settings.errors import Problem
 from settings.keys import declared_variables, field_adapter, schema_keys, unknown_key
 from settings.provenance import Layer
+from settings.readfile import read_regular_file
 
 PREFIX = "APP_"
 NESTING = "__"
@@ -95,15 +96,8 @@ def _value(
 
 def read_secret_file(path: str) -> str:
     """A mounted secret's content, one trailing newline stripped. Raises ``ValueError``."""
-    try:
-        with open(path, "rb") as handle:
-            content = handle.read(MAX_FILE_BYTES + 1)
-    except OSError as exc:
-        raise ValueError(f"cannot read {path!r}: {exc.strerror or exc}") from None
-    except ValueError:  # open() refuses a path with a NUL byte
-        raise ValueError(f"cannot read {path!r}: not a valid path") from None
-    if len(content) > MAX_FILE_BYTES:
-        raise ValueError(f"{path!r} is larger than {MAX_FILE_BYTES} bytes")
+    # A regular file only, capped: a FIFO or /dev/zero must not hang or exhaust the load.
+    content = read_regular_file(path, limit=MAX_FILE_BYTES)
     try:
         text = content.decode("utf-8")
     except UnicodeDecodeError:

@@ -1,4 +1,4 @@
-"""The value types of the schema: lists from text, whole numbers, hostnames.
+"""The value types of the schema: lists from text, whole numbers, hostnames, plain text.
 
 Text from environment variables reaches the schema as ``str``; these types convert it by the
 field's meaning, never by guessing (``"5433"`` is a port, ``"2024"`` stays a database name).
@@ -6,12 +6,17 @@ field's meaning, never by guessing (``"5433"`` is a port, ``"2024"`` stays a dat
 
 from __future__ import annotations
 
+import enum
+import functools
 import ipaddress
 import json
 import re
-from typing import Annotated, Any
+import types
+import unicodedata
+from pathlib import PurePath
+from typing import Annotated, Any, Union, get_args, get_origin
 
-from pydantic import BeforeValidator
+from pydantic import AfterValidator, BaseModel, BeforeValidator, SecretBytes, SecretStr
 
 POSTGRES = "postgresql+asyncpg"
 SQLITE = "sqlite+aiosqlite"
@@ -20,15 +25,45 @@ DRIVER_OPTIONS = ("sslmode", "ssl")
 SSL_MODES = ("disable", "allow", "prefer", "require", "verify-ca", "verify-full")
 _HOSTNAME = re.compile(r"^[A-Za-z0-9_](?:[A-Za-z0-9_-]{0,61}[A-Za-z0-9_])?$")
 ORIGIN_PATTERN = re.compile(r"^https?://[^\s/?#]+$")
+#: ``scheme://*.example.com[:port]``: the subdomains of example.com, at any depth.
+WILDCARD_ORIGIN = re.compile(r"^https?://\*\.[^\s/?#*]+$")
+#: A bracketed IPv6 address first in comma-separated text (``[::1],localhost``): not JSON.
+_IPV6_FIRST = re.compile(r"\[[0-9A-Fa-f.]*:[0-9A-Fa-f:.]*\]\s*(?:,|$)")
 _DIGITS = re.compile(r"\s*[+-]?[0-9]+\s*")
 
 
+#: Unicode categories refused in text: controls (NUL, CR, LF, ESC, DEL, C1), format characters
+#: (bidirectional overrides, zero-width), line and paragraph separators, lone surrogates.
+_CONTROL_CATEGORIES = frozenset({"Cc", "Cf", "Zl", "Zp", "Cs"})
+
+
+def refuse_control_characters(text: str) -> str:
+    """``text`` if it holds no control character; else ``ValueError`` saying which and where.
+
+    A NUL in a database name given to asyncpg adds a startup parameter
+    (``db\0application_name\0x``); CR LF in a CORS header name splits the response header.
+    """
+    for position, char in enumerate(text, 1):
+        if unicodedata.category(char) in _CONTROL_CATEGORIES:
+            name = unicodedata.name(char, f"U+{ord(char):04X}")
+            raise ValueError(f"must not contain control characters ({name} at position {position})")
+    return text
+
+
+#: Text that reaches a driver or a header: any characters but control characters.
+PlainText = Annotated[str, AfterValidator(refuse_control_characters)]
+
+
 def parse_list(value: Any) -> Any:
-    """Accept a JSON array or comma-separated text; trim blanks and drop empty items."""
+    """Accept a JSON array or comma-separated text; trim blanks and drop empty items.
+
+    Text that starts with ``[`` is JSON, unless a bracketed IPv6 address starts a
+    comma-separated list (``[::1],localhost``): that is not misread as a broken array.
+    """
     if not isinstance(value, str):
         return value
     text = value.strip()
-    if text.startswith("["):
+    if text.startswith("[") and not _IPV6_FIRST.match(text):
         try:
             items = json.loads(text)
         except json.JSONDecodeError as exc:
@@ -43,7 +78,7 @@ def parse_list(value: Any) -> Any:
     return [item.strip() for item in items if item.strip()]
 
 
-StrList = Annotated[list[str], BeforeValidator(parse_list)]
+StrList = Annotated[list[PlainText], BeforeValidator(parse_list)]
 
 
 def _whole_number(value: Any) -> Any:
@@ -78,3 +113,66 @@ def check_hostname(host: str) -> str:
     if all(_HOSTNAME.match(label) for label in host.rstrip(".").split(".")):
         return host
     raise ValueError("is neither a hostname, an IP address nor a socket directory")
+
+
+def host_pattern(pattern: str) -> str:
+    """An ``allowed_hosts`` item as requests are matched against it: ``*``, ``*.example.com``,
+    a hostname (lower case, no trailing dot) or an IP address (``[::1]`` is ``::1``)."""
+    if pattern == "*":
+        return pattern
+    wildcard = pattern.startswith("*.")
+    host = check_hostname(pattern.removeprefix("*."))
+    if wildcard:
+        return "*." + host.lower().rstrip(".")
+    return host.lower().rstrip(".")
+
+
+def check_origin(origin: str) -> str:
+    """A ``cors.origins`` item, lower case as browsers send it: ``*``,
+    ``scheme://host[:port]`` or ``scheme://*.example.com[:port]``; else ``ValueError``."""
+    if origin == "*":
+        return origin
+    if "*" in origin and not WILDCARD_ORIGIN.match(origin):
+        raise ValueError("a wildcard is written scheme://*.example.com[:port]")
+    if not ORIGIN_PATTERN.match(origin):
+        raise ValueError("write scheme://host[:port], with no path or trailing slash")
+    return origin.lower()
+
+
+#: Types whose values are text, taken byte for byte: blanks around them may be meant.
+_TEXT_TYPES = (str, bytes, SecretStr, SecretBytes, PurePath)
+
+
+def strip_blanks(model: type[BaseModel], data: Any) -> Any:
+    """``data`` for ``model`` with blanks stripped around every text value given to a field
+    that is not text (a number, a boolean, a choice, a URL): ``"5432 "`` and ``"True "`` are
+    read as ``5432`` and ``True``, whichever layer they came from. Text fields keep theirs."""
+    if not isinstance(data, dict):
+        return data
+    fields = _fields_not_text(model)
+    return {
+        key: value.strip() if isinstance(value, str) and key in fields else value
+        for key, value in data.items()
+    }
+
+
+@functools.cache
+def _fields_not_text(model: type[BaseModel]) -> frozenset[str]:
+    return frozenset(
+        name for name, info in model.model_fields.items() if not _is_text(info.annotation)
+    )
+
+
+def _is_text(annotation: Any) -> bool:
+    """Whether a field's type takes text as it is: ``str``, ``SecretStr``, a path ..., also
+    inside ``Annotated`` or a union (``str | None``). An enum of strings is a choice, not text."""
+    origin = get_origin(annotation)
+    if origin is Annotated:
+        return _is_text(get_args(annotation)[0])
+    if origin in (Union, types.UnionType):
+        return any(_is_text(arg) for arg in get_args(annotation))
+    return (
+        isinstance(annotation, type)
+        and issubclass(annotation, _TEXT_TYPES)
+        and not issubclass(annotation, enum.Enum)
+    )

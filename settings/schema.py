@@ -13,18 +13,29 @@ from dataclasses import dataclass
 from functools import cached_property
 from typing import TYPE_CHECKING, Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, SecretStr, field_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    PrivateAttr,
+    SecretStr,
+    field_validator,
+    model_validator,
+)
 
 from settings.fields import (
     DRIVER_OPTIONS,
-    ORIGIN_PATTERN,
     POSTGRES,
     SQLITE,
     SSL_MODES,
+    PlainText,
     StrList,
     WholeNumber,
     check_host_text,
     check_hostname,
+    check_origin,
+    host_pattern,
+    strip_blanks,
 )
 from settings.secrets import repr_safe
 
@@ -52,6 +63,13 @@ class Section(BaseModel):
     """
 
     model_config = ConfigDict(frozen=True, extra="forbid", validate_default=True)
+
+    @model_validator(mode="before")
+    @classmethod
+    def _strip_blanks(cls, data: Any) -> Any:
+        """One whitespace rule for every type: blanks around a value are ignored where they
+        cannot mean anything (numbers, booleans, choices), and kept in text."""
+        return strip_blanks(cls, data)
 
     def __repr_args__(self) -> Iterator[tuple[str | None, Any]]:
         for name, value in super().__repr_args__():
@@ -89,18 +107,18 @@ class DatabaseConfig(FrozenModel):
     port: Annotated[WholeNumber | None, EnvVar("DB_PORT")] = Field(
         5432, ge=1, le=65535, description="TCP port (PostgreSQL)."
     )
-    username: Annotated[str | None, EnvVar("DB_USERNAME")] = Field(
+    username: Annotated[PlainText | None, EnvVar("DB_USERNAME")] = Field(
         "postgres", description="Role to connect as (PostgreSQL)."
     )
     password: Annotated[SecretStr, EnvVar("DB_PASSWORD")] = Field(
         SecretStr(""), description="Password of that role."
     )
-    database: Annotated[str, EnvVar("DB_DATABASE")] = Field(
+    database: Annotated[PlainText, EnvVar("DB_DATABASE")] = Field(
         "app",
         min_length=1,
         description="Database name; for SQLite the file's path, relative to settings.toml.",
     )
-    options: dict[str, str] = Field(
+    options: dict[PlainText, PlainText] = Field(
         default_factory=dict,
         description="Driver options from the URL query (sslmode is translated for asyncpg).",
     )
@@ -191,13 +209,16 @@ class CorsConfig(FrozenModel):
     @field_validator("origins")
     @classmethod
     def _check_origins(cls, origins: list[str]) -> list[str]:
+        checked = []
         for number, origin in enumerate(origins, 1):
-            if origin != "*" and not ORIGIN_PATTERN.match(origin):
+            try:
+                checked.append(check_origin(origin))
+            except ValueError as exc:
                 raise ValueError(
-                    f"item {number} is not an origin: write scheme://host[:port], with no path "
-                    "or trailing slash"
-                )
-        return origins
+                    f"item {number} is not an origin: {exc} (a wildcard only as "
+                    "https://*.example.com)"
+                ) from None
+        return checked
 
 
 class ServerConfig(FrozenModel):
@@ -244,15 +265,16 @@ class Settings(FrozenModel):
     @field_validator("allowed_hosts")
     @classmethod
     def _check_host_patterns(cls, hosts: list[str]) -> list[str]:
+        checked = []
         for number, host in enumerate(hosts, 1):
             try:
-                if host != "*":
-                    check_hostname(host.removeprefix("*."))
+                checked.append(host_pattern(host))
             except ValueError:
                 raise ValueError(
-                    f"item {number} is not a host pattern; write a hostname, '*.example.com' or '*'"
+                    f"item {number} is not a host pattern; write a hostname, an IP address, "
+                    "'*.example.com' or '*'"
                 ) from None
-        return hosts
+        return checked
 
     @field_validator("environment", "log_level", mode="before")
     @classmethod

@@ -11,6 +11,9 @@ from settings.cli.render import leaves, literal, masked_tree, to_json, toml_key
 from settings.keys import schema_keys
 from settings.schema import Settings
 
+#: Lines up to this long are aligned; longer ones keep their origin two spaces after them.
+ALIGNED = 100
+
 
 def run(context: Context) -> int:
     """Print the effective settings; deployment rules are ``check``'s business."""
@@ -31,10 +34,11 @@ def _text(settings: Settings, tree: Mapping[str, Any]) -> list[str]:
     files = ", ".join(sources.files) if sources else ""
     variables = ", ".join(sources.variables) if sources and sources.variables else "none"
     lines = [f"# environment {settings.environment}; files: {files}; variables: {variables}"]
-    flat = {key: literal(value) for key, value in leaves(type(settings), tree).items()}
-    width = max(len(key) + len(value) for key, value in flat.items()) + 3
-    for key, value in flat.items():
-        line = f"{key} = {value}"
+    flat = {key: f"{key} = {literal(value)}" for key, value in leaves(type(settings), tree).items()}
+    # Origins line up after the longest line up to ALIGNED characters; a longer one (a list of
+    # 6,000 hosts) is not followed by padding on every other line.
+    width = max((len(line) for line in flat.values() if len(line) <= ALIGNED), default=0)
+    for key, line in flat.items():
         origin = _origin(settings, key)
         lines.append(f"{line:<{width}}  # {origin}" if origin else line)
     return lines

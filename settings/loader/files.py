@@ -18,11 +18,17 @@ from settings.errors import ImproperlyConfigured, Problem
 from settings.keys import schema_keys, unknown_key
 from settings.loader.marks import MERGE_KEYS
 from settings.markers import Replace, Unset
+from settings.readfile import MissingFileError, read_regular_file
 
 SETTINGS_FILE = "settings.toml"
 OPTIONAL_FILES = (".secrets.toml", "settings.local.toml")
 LOCAL_FILE = "settings.local.toml"
 SPECIAL_TABLES = ("default", "global")
+#: A settings file larger than this is refused, never read whole.
+MAX_TOML_BYTES = 1024 * 1024
+#: Tables and lists nested deeper than this are refused: no setting needs it, and the parser and
+#: every later walk over the values would exhaust the interpreter's stack on a hostile file.
+MAX_DEPTH = 32
 
 #: A file's tables, by lower-case name: ``{"default": {...}, "production": {...}}``.
 Document = dict[str, Any]
@@ -53,13 +59,11 @@ def read_files(root: Path) -> dict[str, Document]:
 
 def _read_toml(path: Path, *, required: bool) -> Document:
     try:
-        raw = path.read_bytes()
-    except FileNotFoundError:
+        raw = read_regular_file(path, limit=MAX_TOML_BYTES)
+    except MissingFileError:
         if required:
             raise ValueError(f"{path} not found") from None
         return {}
-    except OSError as exc:
-        raise ValueError(f"cannot read {path}: {exc.strerror or exc}") from None
     try:
         text = raw.decode("utf-8").removeprefix("\ufeff")
         document = tomllib.loads(text)
@@ -67,7 +71,25 @@ def _read_toml(path: Path, *, required: bool) -> Document:
         raise ValueError(f"{path.name} is not UTF-8 (byte {exc.start})") from None
     except tomllib.TOMLDecodeError as exc:
         raise ValueError(f"{path.name}: invalid TOML: {exc}") from None
+    except RecursionError:  # the parser recurses once per level of [[[... or { a = { ...
+        document = None
+    if document is None or _depth_exceeds(document, MAX_DEPTH):
+        raise ValueError(f"{path.name}: values are nested more than {MAX_DEPTH} levels deep")
     return _lower_keys(document, path.name, "")
+
+
+def _depth_exceeds(document: dict[str, Any], limit: int) -> bool:
+    """Whether tables and lists nest deeper than ``limit``; a walk without recursion."""
+    pending: list[tuple[Any, int]] = [(document, 0)]
+    while pending:
+        value, depth = pending.pop()
+        if depth > limit:
+            return True
+        if isinstance(value, dict):
+            pending += [(item, depth + 1) for item in value.values()]
+        elif isinstance(value, list):
+            pending += [(item, depth + 1) for item in value]
+    return False
 
 
 def _lower_keys(table: dict[str, Any], file: str, where: str) -> dict[str, Any]:

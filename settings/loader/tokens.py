@@ -17,6 +17,7 @@ Environment variables never pass through here: they stay literal text.
 from __future__ import annotations
 
 import dataclasses
+import functools
 import warnings
 from collections.abc import Callable, Mapping
 from typing import Any
@@ -129,10 +130,45 @@ def _evaluate(value: Any, environ: Mapping[str, str], this: This) -> Any:
     parsed = value if _is_lazy(value) else parse_conf_data(value, box_settings=_BOX)
     if isinstance(parsed, Lazy):
         lazy = parsed
-        parsed = lazy.formatter(lazy.value, env=environ, this=this)
+        with warnings.catch_warnings():  # Dynaconf turns a sandbox refusal into a warning and ""
+            warnings.filterwarnings("error", message="Unsafe access attempt", module="dynaconf")
+            if str(lazy.formatter) == "jinja":
+                parsed = _render_jinja(lazy.value, env=environ, this=this)
+            else:
+                parsed = lazy.formatter(lazy.value, env=environ, this=this)
         if lazy.casting is not None:
             parsed = lazy.casting(parsed)
     return _plain(parsed)
+
+
+def _render_jinja(template: str, **context: Any) -> str:
+    """``@jinja``, as Dynaconf renders it, except that whatever the sandbox refuses is an error.
+
+    Dynaconf's sandbox renders an unsafe attribute (``{{ ''.__class__ }}``) as ``""`` and turns
+    a refused call into a warning and ``""``: a value silently emptied.
+    """
+    from jinja2.exceptions import SecurityError
+
+    try:
+        return str(_sandbox().from_string(template).render(**context))
+    except SecurityError as exc:
+        raise ValueError(f"refused by Jinja's sandbox ({exc})") from None
+
+
+@functools.cache
+def _sandbox() -> Any:
+    from dynaconf.utils import parse_conf
+    from jinja2.exceptions import SecurityError
+    from jinja2.sandbox import SandboxedEnvironment
+
+    class StrictSandbox(SandboxedEnvironment):
+        def unsafe_undefined(self, obj: Any, attribute: str) -> Any:
+            message = f"access to attribute {attribute!r} of {type(obj).__name__!r} is unsafe"
+            raise SecurityError(message)
+
+    sandbox = StrictSandbox()
+    sandbox.filters.update(parse_conf.jinja_env.filters)  # Dynaconf's os.path filters
+    return sandbox
 
 
 def _cast(converter: str, value: Any) -> Any:

@@ -79,3 +79,17 @@ def test_invalid_settings_exit_1_with_the_report_on_stderr(cli: Run) -> None:
     assert "database.port" in result.err
     assert "env APP_DATABASE__PORT" in result.err
     assert "env APP_DEBUG" in result.err
+
+
+def test_one_long_value_does_not_pad_every_other_line(cli: Run) -> None:
+    hosts = ",".join(f"host-{number}.example.com" for number in range(6000))
+    result = cli("show", environ={"APP_ALLOWED_HOSTS": hosts})
+
+    assert result.code == 0
+    lines = result.out.splitlines()
+    longest = max(lines, key=len)
+    assert longest.startswith("allowed_hosts = [")
+    # The other lines are aligned among themselves, not padded to the widest value.
+    assert max(len(line) for line in lines if line != longest) < 200
+    assert len(result.out) < 2 * len(longest)
+    assert _line(lines, "debug") == ("debug = true", "settings.toml [development]")

@@ -184,7 +184,7 @@ async def start_break_and_start_again(
 def replace_with_directory(path: Path) -> str:
     path.unlink()
     path.mkdir()
-    return "Is a directory"
+    return "it is a directory, not a regular file"
 
 
 def delete(path: Path) -> str:
