@@ -8,9 +8,9 @@ new, validated object (never ``model_copy(update=...)``, which skips validation)
 and override.
 
 Where an override is seen: in the context it was entered in (a ``contextvars`` context). The
-block's own code sees it, and so do the asyncio tasks it creates and the threads anyio and
-Starlette's ``TestClient`` run the app in (they copy the context); other tasks and other threads
-do not. Blocks may end in any order: each removes exactly its own changes, so no value outlives
+block's own code sees it, and so do the asyncio tasks it creates (they copy the context) and an
+app driven in the same task (``settings.testing.app_client``); other tasks and other threads do
+not. Blocks may end in any order: each removes exactly its own changes, so no value outlives
 its block.
 """
 

@@ -434,3 +434,26 @@ def test_an_unknown_app_variable_with_no_close_key_gets_the_general_hint(project
     settings = project.load({"APP_NAME": "billing"})
 
     assert run_checks(settings, deploy=False) == [replace(W002, origin="env APP_NAME")]
+
+
+# --- Names match in ASCII only ---------------------------------------------------------------
+
+KELVIN_SECRET_KEY = "APP_SECRET_\u212aEY"  # the Kelvin sign, which str.lower() turns into "k"
+
+
+def test_a_look_alike_variable_name_is_unknown_not_the_setting(project) -> None:
+    settings = project.load({KELVIN_SECRET_KEY: "x" * 40})
+
+    assert settings.secret_key.get_secret_value() != "x" * 40
+    [warning] = [p for p in run_checks(settings, deploy=False) if p.id == W002.id]
+    assert warning.origin == "env APP_SECRET_\\u212aEY"  # printed with ascii(): tellable apart
+
+
+def test_a_look_alike_of_a_set_variable_is_never_a_second_value_for_it(project) -> None:
+    """``APP_D\u0415BUG`` (a Cyrillic E) beside ``APP_DEBUG``: no conflict, no winner by
+    accident; the look-alike is an unknown variable, printed so a reader can tell it apart."""
+    settings = project.load({"APP_DEBUG": "false", "APP_D\u0415BUG": "true"})
+
+    assert settings.debug is False
+    [warning] = [p for p in run_checks(settings, deploy=False) if p.id == W002.id]
+    assert warning.origin == "env APP_D\\u0415BUG"

@@ -2,19 +2,25 @@
 
 from __future__ import annotations
 
+import asyncio
 import inspect
+import threading
 from collections.abc import AsyncIterator, Iterator
 
 import pytest
+from fastapi import FastAPI
 
 from settings import (
     DatabaseConfig,
     ImproperlyConfigured,
     Settings,
     get_settings,
+    load_settings,
     override_settings,
 )
+from settings.fastapi import SettingsDep, settings_lifespan
 from settings.overrides import ORIGIN, active_overrides
+from settings.testing import app_client
 
 pytest_plugins = ["pytester"]
 pytestmark = pytest.mark.usefixtures("process_settings")
@@ -252,3 +258,68 @@ def test_the_origin_of_an_overridden_value_is_recorded() -> None:
         assert changed.sources is not None
         assert changed.sources.origin("database.port") == ORIGIN
         assert changed.sources.origin("debug") != ORIGIN
+
+
+# --- Where an override is seen: each reader's own settings, its own context ----------------
+
+
+async def test_an_app_given_its_own_settings_keeps_them_under_an_override(
+    tmp_path, process_environment
+) -> None:
+    """An override applies on top of what each app serves with, not the working directory's."""
+    (tmp_path / "settings.toml").write_text(
+        '[default]\nsecret_key = "own-key-0123456789-abcdefghijklmnopq"\nlog_level = "error"\n'
+        "[testing]\n", encoding="utf-8",
+    )
+    own = load_settings("testing", root=tmp_path, environ={})
+    process_environment.chdir(tmp_path.parent)  # no settings.toml in the working directory
+    app = FastAPI(lifespan=settings_lifespan(own))
+
+    @app.get("/seen")
+    async def seen(settings: SettingsDep) -> list[str]:
+        return [settings.environment, settings.log_level, str(settings.debug)]
+
+    async with app_client(app) as client:
+        with override_settings(debug=True) as process:
+            assert process is None  # the process has no settings of its own here
+            assert (await client.get("/seen")).json() == ["testing", "error", "True"]
+        assert (await client.get("/seen")).json() == ["testing", "error", "False"]
+
+
+async def test_concurrent_tasks_never_see_each_other_s_override_nor_a_stale_one() -> None:
+    a_entered, b_entered, a_left = asyncio.Event(), asyncio.Event(), asyncio.Event()
+    seen: dict[str, object] = {}
+
+    async def task_a() -> None:
+        with override_settings(log_level="error"):
+            a_entered.set()
+            await b_entered.wait()
+            seen["a inside"] = get_settings().log_level
+        a_left.set()
+
+    async def task_b() -> None:
+        await a_entered.wait()
+        with override_settings(debug=True):
+            b_entered.set()
+            await a_left.wait()  # A's block ended while B's is still on
+            seen["b after a"] = (get_settings().log_level, get_settings().debug)
+        seen["b after b"] = (get_settings().log_level, get_settings().debug)
+
+    await asyncio.gather(task_a(), task_b())
+
+    original = get_settings()
+    assert seen["a inside"] == "error"
+    assert seen["b after a"] == (original.log_level, True)  # never A's value
+    assert seen["b after b"] == (original.log_level, original.debug)
+    assert active_overrides() == 0
+
+
+def test_another_thread_does_not_see_this_thread_s_override() -> None:
+    seen: list[bool] = []
+    with override_settings(debug=True):
+        worker = threading.Thread(target=lambda: seen.append(get_settings().debug))
+        worker.start()
+        worker.join()
+        assert get_settings().debug is True
+    assert seen == [False]
+
