@@ -22,7 +22,7 @@ from typing import Any, Literal
 from settings.errors import Problem
 from settings.keys import schema_defaults
 from settings.markers import MISSING, Extend, Insert, Replace
-from settings.provenance import Layer, merge
+from settings.provenance import Layer, Merged
 
 MERGE_KEYS = ("dynaconf_merge", "dynaconf_merge_unique")
 
@@ -68,20 +68,25 @@ def schema_default(key: str) -> Any:
 
 
 def check_markers(layers: list[Layer]) -> list[Problem]:
-    """Report, and drop, every ``@merge`` or ``@insert`` that cannot apply to what is below it."""
+    """Report, and drop, every ``@merge`` or ``@insert`` that cannot apply to what is below it.
+
+    One merge, a layer at a time: each layer's markers are checked against the layers below.
+    """
     problems = []
+    below = Merged()
     for index, layer in enumerate(layers):
-        markers = {k: v for k, v in layer.values.items() if isinstance(v, Extend | Insert)}
-        if not markers:
-            continue
-        below = merge(layers[:index])[0]
-        values = dict(layer.values)
-        for key, marker in markers.items():
-            reason = marker.problem(below.get(key, MISSING))
-            if reason is not None:
-                problems.append(Problem(key, reason, layer.origin))
-                del values[key]
-        layers[index] = Layer(layer.origin, values)
+        bad = [
+            (key, reason)
+            for key, marker in layer.values.items()
+            if isinstance(marker, Extend | Insert)
+            and (reason := marker.problem(below.values.get(key, MISSING))) is not None
+        ]
+        if bad:
+            problems += [Problem(key, reason, layer.origin) for key, reason in bad]
+            dropped = {key for key, _ in bad}
+            layer = Layer(layer.origin, {k: v for k, v in layer.values.items() if k not in dropped})
+            layers[index] = layer
+        below.add(layer)
     return problems
 
 
