@@ -3,13 +3,16 @@
 Reports, the command line, logs and HTTP responses all ask :func:`is_secret` whether a key's
 value may be shown, and pass free text through :func:`hide_url_password` (a password inside any
 ``scheme://user:password@host``) or :func:`redact` (known secret values, raw or percent-encoded).
+:func:`secret_values` finds every secret a settings object holds, by type, and
+:func:`mask_secrets` masks them all in a text nobody vetted (a failed check's exception).
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
-from urllib.parse import quote, quote_plus
+from collections.abc import Iterable, Mapping
+from typing import Any
+from urllib.parse import quote, quote_plus, unquote
 
 MASK = "**********"
 
@@ -48,3 +51,67 @@ def redact(text: str, secrets: Iterable[str], mask: str = MASK) -> str:
             for form in secret_forms(secret):
                 text = text.replace(form, mask)
     return text
+
+
+_URL_WITH_PASSWORD = re.compile(r"[A-Za-z][A-Za-z0-9+.-]*://[^\s:/?#@]*:(\S*)@")
+
+
+def secret_values(value: Any) -> set[str]:
+    """Every secret held anywhere in ``value`` (settings, a section, a list, a dict ...): each
+    ``SecretStr`` and ``SecretBytes``, and the password of each URL, typed (Pydantic's
+    ``AnyUrl`` family, SQLAlchemy's ``URL``) or written in a string. Decided by type, so a
+    secret field an application adds is found with no list to update."""
+    found: set[str] = set()
+    _collect(value, found)
+    return {secret for secret in found if secret}
+
+
+def mask_secrets(text: str, holder: Any, mask: str = MASK) -> str:
+    """``text`` with every secret of ``holder`` (see :func:`secret_values`) and the password of
+    every URL in it replaced by ``mask``: for text nobody vetted, such as an exception's."""
+    longest_first = sorted(secret_values(holder), key=len, reverse=True)
+    return hide_url_password(redact(text, longest_first, mask), mask)
+
+
+def _collect(value: Any, found: set[str]) -> None:
+    from pydantic import BaseModel, SecretBytes, SecretStr
+
+    if isinstance(value, SecretStr):
+        found.add(value.get_secret_value())
+    elif isinstance(value, SecretBytes):
+        raw = value.get_secret_value()
+        found.update({raw.decode("utf-8", "replace"), repr(raw)[2:-1]})
+    elif isinstance(value, BaseModel):
+        for name in type(value).model_fields:
+            _collect(getattr(value, name, None), found)
+    elif isinstance(value, Mapping):
+        for item in value.values():
+            _collect(item, found)
+    elif isinstance(value, list | tuple | set | frozenset):
+        for item in value:
+            _collect(item, found)
+    elif isinstance(value, str):
+        for password in _URL_WITH_PASSWORD.findall(value):
+            found.update({password, unquote(password)})
+    elif _is_url(value):
+        _collect_url(value, found)
+
+
+def _is_url(value: Any) -> bool:
+    """A URL object of Pydantic (``pydantic_core.Url``, ``MultiHostUrl``, ``AnyUrl`` ...) or
+    SQLAlchemy (``URL``), told by where its type comes from, not by importing either."""
+    module = type(value).__module__.partition(".")[0]
+    return module in ("pydantic", "pydantic_core", "sqlalchemy") and (
+        hasattr(value, "password") or hasattr(value, "hosts")
+    )
+
+
+def _collect_url(url: Any, found: set[str]) -> None:
+    passwords = [getattr(url, "password", None)]
+    hosts = getattr(url, "hosts", None)
+    if callable(hosts):  # MultiHostUrl: one password per host
+        passwords += [host.get("password") for host in hosts()]
+    for password in passwords:
+        if isinstance(password, str) and password:
+            found.update({password, unquote(password)})
+    _collect(str(url), found)

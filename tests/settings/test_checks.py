@@ -1,4 +1,4 @@
-"""settings/checks.py: deployment rules as pure functions with stable ids."""
+"""settings/checks.py: the built-in rules, pure functions with stable ids, registered."""
 
 from __future__ import annotations
 
@@ -11,7 +11,6 @@ import pytest
 
 from settings import Settings, checks
 from settings.checks import (
-    DEPLOYMENT,
     E001,
     E002,
     E003,
@@ -25,6 +24,8 @@ from settings.checks import (
     E011,
     W001,
     W002,
+    W003,
+    registered,
     run_checks,
 )
 from settings.keys import schema_keys
@@ -51,7 +52,7 @@ def test_safe_settings_pass_every_rule() -> None:
     safe = settings_with()
 
     assert run_checks(safe, deploy=True) == []
-    assert [check(safe) for check in DEPLOYMENT] == [[] for _ in DEPLOYMENT]
+    assert [check.function(safe) for check in registered()] == [[] for _ in registered()]
 
 
 @pytest.mark.parametrize(
@@ -90,16 +91,17 @@ def test_each_rule(check, changes, expected) -> None:
 
 
 def test_the_ids_are_stable_and_unique_and_each_problem_is_keyed_by_its_field() -> None:
-    rules = [E001, E002, E003, E004, E005, E006, E007, E008, E009, E010, E011, W001, W002]
+    rules = [E001, E002, E003, E004, E005, E006, E007, E008, E009, E010, E011, W001, W002, W003]
 
     assert [rule.id for rule in rules] == [
         *(f"security.E{n:03}" for n in range(1, 12)),
-        "security.W001",
+        "settings.W001",
         "settings.W002",
+        "settings.W003",
     ]
     assert all(rule.hint for rule in rules)
     assert {rule.key for rule in rules} <= {*schema_keys(), "settings"}
-    assert [rule.severity for rule in rules] == ["error"] * 11 + ["warning"] * 2
+    assert [rule.severity for rule in rules] == ["error"] * 11 + ["warning"] * 3
 
 
 def test_the_rules_need_no_provenance() -> None:
