@@ -17,7 +17,7 @@ from collections.abc import Collection, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from settings.markers import MISSING, Extend, Insert, Replace, Unset
+from settings.markers import MISSING, Extend, Insert, Replace, Unset, Verbatim
 
 
 @dataclass(frozen=True)
@@ -128,6 +128,8 @@ class Merged:
             for dotted, item in inner.items():
                 self.assign(dotted, item, origin)
             return
+        if isinstance(value, Verbatim):
+            value = value.value
         if isinstance(value, Extend | Insert):
             value = value.apply(self.values.get(key, MISSING))
         # A value replaces a table of the same name and a table replaces a value, so the

@@ -87,7 +87,7 @@ def load_layers(env: str | None, root: Path, environ: Mapping[str, str]) -> Load
             loaded.errors += problems
         loaded.layers += [layers[t] for t in ("default", environment, "global") if t in layers]
     variables = read_environment(environ)
-    loaded.errors += evaluate_tokens(loaded.layers, environ, variables.layers)
+    loaded.errors += evaluate_tokens(loaded.layers, environ, variables.layers, environment)
     loaded.errors += check_markers(loaded.layers)  # on evaluated values: `@json [...]` is a list
     loaded.development_secrets = _development_secrets(loaded, documents[SETTINGS_FILE])
     loaded.layers += variables.layers

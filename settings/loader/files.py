@@ -14,7 +14,7 @@ from typing import Any
 
 from settings.errors import ImproperlyConfigured, Problem
 from settings.keys import schema_keys, unknown_key
-from settings.loader.marks import MERGE_KEYS
+from settings.loader.marks import MERGE_KEYS, UNIQUE_KEY
 from settings.markers import Replace, Unset
 
 SETTINGS_FILE = "settings.toml"
@@ -101,6 +101,8 @@ def environment_tables(
     problems = []
     for table, values in document.items():
         if table in MERGE_KEYS and isinstance(values, bool):
+            if table == MERGE_KEYS[1]:
+                problems.append(Problem(table, UNIQUE_KEY, file))
             continue  # dynaconf_merge = true|false for the whole file
         if not isinstance(values, dict):
             message = "is outside any table; put it under [default] or an environment"
