@@ -1,4 +1,4 @@
-"""settings/checks.py as a registry: an application's checks beside its model (SPEC 10).
+"""settings/checks as a registry: an application's checks beside its model (SPEC 10).
 
 Each application module here is written to ``tmp_path`` and imported, as an application's
 ``config.py`` would be; the registry is restored after each test.
@@ -16,7 +16,7 @@ from typing import Any
 
 import pytest
 
-from settings import Problem, Settings, checks
+from settings import Problem, Settings
 from settings.checks import (
     E006,
     W003,
@@ -24,6 +24,7 @@ from settings.checks import (
     Warning,
     check_settings,
     registered,
+    registry,
     rules_table,
     run_checks,
 )
@@ -85,7 +86,7 @@ Importer = Callable[[str, str], ModuleType]
 @pytest.fixture(autouse=True)
 def restored_registry(monkeypatch: pytest.MonkeyPatch) -> None:
     """Whatever a test registers is gone after it."""
-    monkeypatch.setattr(checks, "_registry", dict(checks._registry))
+    monkeypatch.setattr(registry, "_registry", dict(registry._registry))
 
 
 @pytest.fixture
@@ -352,7 +353,7 @@ def test_the_rules_table_lists_an_application_check(app_module: Importer) -> Non
 
 def test_docs_checks_md_holds_the_current_rules_table() -> None:
     docs = Path(__file__).parents[2] / "docs" / "checks.md"
-    built_in = [check for check in registered() if check.function.__module__ == "settings.checks"]
+    built_in = [c for c in registered() if c.function.__module__ == "settings.checks.builtin"]
 
     text = docs.read_text(encoding="utf-8")
     start = text.index("<!-- rules table: start -->\n") + len("<!-- rules table: start -->\n")
@@ -362,3 +363,14 @@ def test_docs_checks_md_holds_the_current_rules_table() -> None:
         "docs/checks.md is out of date: paste the output of python -c 'from settings.checks "
         "import rules_table; print(rules_table(), end=\"\")' between its markers"
     )
+
+
+def test_the_public_names_of_settings_checks() -> None:
+    import settings.checks
+
+    assert sorted(settings.checks.__all__) == sorted([
+        *(f"E{n:03}" for n in range(1, 12)), "W001", "W002", "W003",
+        "Check", "CheckFunction", "CheckResult", "Error", "Problem", "Warning", "builtin",
+        "check_settings", "register", "registered", "rules_table", "run_checks",
+    ])
+    assert all(hasattr(settings.checks, name) for name in settings.checks.__all__)
