@@ -39,7 +39,6 @@ def Warning(  # noqa: N802 - Django's name for the same thing
     return Problem(key, message, origin=origin, id=id, severity="warning", hint=hint)
 
 
-
 @dataclass(frozen=True)
 class Check:
     """One registered check. ``name`` is its qualified name, as reports say it."""
@@ -49,7 +48,8 @@ class Check:
 
     @property
     def name(self) -> str:
-        return f"{self.function.__module__}.{self.function.__qualname__}"
+        function = self.function
+        return f"{function.__module__}.{getattr(function, '__qualname__', repr(function))}"
 
     def model(self) -> type[Settings]:
         """The model the check is written for (its parameter's annotation), ``Settings`` when

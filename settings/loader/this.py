@@ -73,4 +73,3 @@ class This:
 
 def _is_index(part: str, items: list[Any]) -> bool:
     return part.lstrip("-").isdigit() and -len(items) <= int(part) < len(items)
-
