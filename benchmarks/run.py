@@ -97,6 +97,7 @@ def main(argv: list[str] | None = None) -> int:
     if args.markdown:
         mode_name = "smoke" if args.smoke else "quick" if args.quick else "full"
         command = "python -m benchmarks" + (f" --{mode_name}" if mode_name != "full" else "")
+        command += f" --only {','.join(chosen)}" if set(chosen) != set(BENCHMARKS) else ""
         write_markdown(args.markdown, f"Command: `{command}`\n\n{noted}\n\n{table}\n\n{summary}")
     return 0
 
