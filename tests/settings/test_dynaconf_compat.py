@@ -251,6 +251,12 @@ CASES = [
          differs="@reset replaces, as its name says; Dynaconf deprecated it in 3.0 and, under "
          "dynaconf_merge = true at the top of the file, merges the list anyway",
          dynaconf={"allowed_hosts": ["a.example", "b.example", "c"]}),
+    Case("insert-index-out-of-range", {"settings.toml": toml(
+        HOSTS, 'allowed_hosts = "@insert 5 c"')},
+         {"allowed_hosts": FAILS},
+         differs="an index outside the list is an error naming the key; Dynaconf, through "
+         "list.insert, puts the item at the end",
+         dynaconf={"allowed_hosts": ["a.example", "b.example", "c"]}),
     Case("merge-of-a-text", {"settings.toml": toml(
         HOSTS, 'allowed_hosts = "@merge @format {env[HOST]}"')},
          {"allowed_hosts": FAILS}, environ={"HOST": "c.example"},
