@@ -4,6 +4,7 @@
     python -m benchmarks --quick         # fewer, shorter rounds, under a minute
     python -m benchmarks --smoke         # one tiny round of each: proves it runs, times nothing
     python -m benchmarks --only cold,attribute --markdown benchmarks/results.md
+    python -m benchmarks --only merge --markdown benchmarks/results-merge.md
 """
 
 from __future__ import annotations
@@ -21,7 +22,7 @@ from pathlib import Path
 if __package__ in (None, ""):  # python benchmarks/run.py
     sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from benchmarks import app_start, attribute_read, cold_start, request_path
+from benchmarks import app_start, attribute_read, cold_start, merge_cost, request_path
 from benchmarks.common import REPO
 from benchmarks.measure import Section, render, verdicts
 
@@ -47,7 +48,7 @@ PLANS = {
 }
 ANALYSIS = "\n## Analysis"
 DESCRIPTION = "Benchmarks of the settings framework; prints a table of ratios and targets."
-BENCHMARKS = ("attribute", "cold", "request", "start")
+BENCHMARKS = ("attribute", "cold", "request", "start", "merge")
 PACKAGES = ("pydantic", "pydantic-core", "dynaconf", "pydantic-settings", "fastapi", "starlette",
             "uvicorn", "httptools", "uvloop", "sqlalchemy", "asyncpg")
 
@@ -76,6 +77,8 @@ def main(argv: list[str] | None = None) -> int:
             sections.append(attribute_read.run(plan.rounds, plan.read_seconds, plan.warmup))
         elif name == "cold":
             sections.append(cold_start.run(plan.rounds, plan.warmup))
+        elif name == "merge":
+            sections.append(merge_cost.run(plan.rounds, plan.warmup))
         elif not app_start.available():
             skipped.append(f"{name}: app/main.py not found")
         elif name == "request":
@@ -94,6 +97,7 @@ def main(argv: list[str] | None = None) -> int:
     if args.markdown:
         mode_name = "smoke" if args.smoke else "quick" if args.quick else "full"
         command = "python -m benchmarks" + (f" --{mode_name}" if mode_name != "full" else "")
+        command += f" --only {','.join(chosen)}" if set(chosen) != set(BENCHMARKS) else ""
         write_markdown(args.markdown, f"Command: `{command}`\n\n{noted}\n\n{table}\n\n{summary}")
     return 0
 

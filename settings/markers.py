@@ -5,7 +5,9 @@ and ``dynaconf_merge`` lists into :class:`Extend`, ``@insert`` into :class:`Inse
 ``@reset {table}``/``dynaconf_merge = false`` into :class:`Replace`;
 :func:`settings.provenance.merge` applies them. Without a marker, tables merge key by key and
 lists replace. A marker's ``str()`` is its token, never its value: the value may be a secret.
-:func:`map_leaves` reaches the values inside markers, for the tokens still to evaluate there.
+:func:`map_leaves` reaches the values inside markers, for the tokens still to evaluate there,
+except inside :class:`Verbatim` and a verbatim :class:`Extend` (an ``@merge`` value, whose tokens
+Dynaconf keeps as text).
 """
 
 from __future__ import annotations
@@ -57,6 +59,7 @@ class Extend:
     unique: bool = False
     default: Any = field(default=MISSING, repr=False)
     token: str = "@merge"
+    verbatim: bool = False  # ``@merge [...]``: tokens in ``items`` stay text, as in Dynaconf
 
     def __str__(self) -> str:
         return self.token
@@ -74,6 +77,14 @@ class Extend:
 
     def _base(self, below: Any) -> Any:
         return self.default if below is MISSING else below
+
+
+@dataclass(frozen=True)
+class Verbatim:
+    """A value whose tokens stay text (inside ``@merge {...}``, as in Dynaconf); the merge
+    sets ``value`` itself."""
+
+    value: Any = field(repr=False)
 
 
 @dataclass(frozen=True)
@@ -116,6 +127,8 @@ def map_leaves(value: Any, function: Callable[[Any], Any]) -> Any:
     """``value`` with ``function`` applied to every leaf in it: list items, markers' values."""
     if isinstance(value, list):
         return [map_leaves(item, function) for item in value]
+    if isinstance(value, Verbatim) or (isinstance(value, Extend) and value.verbatim):
+        return value
     if isinstance(value, Extend):
         items = tuple(map_leaves(list(value.items), function))
         return dataclasses.replace(value, items=items)

@@ -17,7 +17,7 @@ from collections.abc import Collection, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from settings.markers import MISSING, Extend, Insert, Replace, Unset
+from settings.markers import MISSING, Extend, Insert, Replace, Unset, Verbatim
 
 
 @dataclass(frozen=True)
@@ -92,19 +92,33 @@ def unflatten(flat: Mapping[str, Any]) -> dict[str, Any]:
 
 def merge(layers: Iterable[Layer]) -> tuple[dict[str, Any], dict[str, tuple[Assignment, ...]]]:
     """Apply layers lowest precedence first; return the winning values and every assignment."""
-    merged = _Merged()
+    merged = Merged()
     for layer in layers:
-        for key, value in layer.values.items():
-            merged.assign(key, value, layer.origin)
-    return merged.values, {key: tuple(items) for key, items in merged.history.items()}
+        merged.add(layer)
+    return merged.values, merged.assignments()
 
 
-class _Merged:
-    """The values so far and their history, as :func:`merge` builds them."""
+class Merged:
+    """The values so far and their history, one layer added at a time.
+
+    The cost is linear in the number of keys: the keys inside each table are indexed, so a
+    value that replaces a table (or a table that replaces a value) finds what it removes
+    without scanning every key.
+    """
 
     def __init__(self) -> None:
         self.values: dict[str, Any] = {}
         self.history: dict[str, list[Assignment]] = {}
+        # table -> the keys of ``values`` inside it, in the order of ``values``
+        self._inside: dict[str, dict[str, None]] = {}
+
+    def add(self, layer: Layer) -> None:
+        """Apply one layer, above the ones added before it."""
+        for key, value in layer.values.items():
+            self.assign(key, value, layer.origin)
+
+    def assignments(self) -> dict[str, tuple[Assignment, ...]]:
+        return {key: tuple(items) for key, items in self.history.items()}
 
     def assign(self, key: str, value: Any, origin: str) -> None:
         if isinstance(value, Unset):
@@ -116,29 +130,46 @@ class _Merged:
             for dotted, item in inner.items():
                 self.assign(dotted, item, origin)
             return
+        if isinstance(value, Verbatim):
+            value = value.value
         if isinstance(value, Extend | Insert):
             value = value.apply(self.values.get(key, MISSING))
         # A value replaces a table of the same name and a table replaces a value, so the
         # winning keys always nest: never both ``a.b`` and ``a.b.c``.
-        for other in [k for k in self.values if _nested(k, key) or _nested(key, k)]:
-            del self.values[other]
+        for other in [*_tables_around(key, self.values), *self._inside.get(key, ())]:
+            self._drop(other)
+        if key not in self.values:
+            for table in _tables_around(key):
+                self._inside.setdefault(table, {})[key] = None
         self.values[key] = value
         self._record(key, origin, value)
 
     def _forget(self, key: str, origin: str, keep: Collection[str]) -> None:
         """Drop ``key`` and every key inside it, recording ``None`` for each one not in
         ``keep`` (the keys about to be set again), or for ``key`` if that records nothing."""
-        gone = [k for k in self.values if k == key or _nested(key, k)]
+        # ``key`` and keys inside it are never both there (see :meth:`assign`).
+        gone = [key] if key in self.values else list(self._inside.get(key, ()))
         for dropped in gone:
-            del self.values[dropped]
+            self._drop(dropped)
         recorded = [k for k in gone if k not in keep]
         for dropped in recorded or ([] if keep else [key]):
             self._record(dropped, origin, None, removed=True)
+
+    def _drop(self, key: str) -> None:
+        del self.values[key]
+        for table in _tables_around(key):
+            inside = self._inside[table]
+            del inside[key]
+            if not inside:
+                del self._inside[table]
 
     def _record(self, key: str, origin: str, value: Any, *, removed: bool = False) -> None:
         self.history.setdefault(key, []).append(Assignment(key, origin, value, removed))
 
 
-def _nested(outer: str, inner: str) -> bool:
-    """Whether dotted ``inner`` is inside the table ``outer``."""
-    return inner.startswith(f"{outer}.")
+def _tables_around(key: str, present: Collection[str] | None = None) -> list[str]:
+    """The tables ``key`` is inside (``a`` and ``a.b`` for ``a.b.c``), outermost first; with
+    ``present``, only those that are in it."""
+    parts = key.split(".")
+    tables = [".".join(parts[:end]) for end in range(1, len(parts))]
+    return tables if present is None else [table for table in tables if table in present]

@@ -5,7 +5,8 @@ A secret is known by its type, never by a list of names: every ``SecretStr`` and
 ``AnyUrl`` family and DSNs, SQLAlchemy's ``URL``) or written in a string. :func:`secret_values`
 collects them from a settings object; :func:`shown` turns any value into one safe to print;
 :func:`redact` takes known secret values out of free text (a driver's message, a traceback), and
-:func:`hide_url_password` the password of every ``scheme://user:password@`` in it.
+:func:`hide_url_password` the password of every ``scheme://user:password@`` in it;
+:func:`mask_secrets` does both for every secret a settings object holds (a failed check's text).
 
 A value equal to a secret is a secret wherever it appears: a token in a file can copy one into
 an ordinary setting (``username = "@format {this.database.password}"``).
@@ -66,11 +67,18 @@ def secret_values(value: Any) -> set[str]:
     return {secret for secret in found if secret}
 
 
+def mask_secrets(text: str, holder: Any, mask: str = MASK) -> str:
+    """``text`` with every secret of ``holder`` (see :func:`secret_values`) and the password of
+    every URL in it replaced by ``mask``: for text nobody vetted, such as an exception's."""
+    return redact(text, secret_values(holder), mask)
+
+
 def _collect(value: Any, found: set[str]) -> None:
     if isinstance(value, SecretStr):
         found.add(value.get_secret_value())
     elif isinstance(value, SecretBytes):
-        found.add(value.get_secret_value().decode("utf-8", "replace"))
+        raw = value.get_secret_value()
+        found.update({raw.decode("utf-8", "replace"), repr(raw)[2:-1]})
     elif isinstance(value, BaseModel):
         for name in type(value).model_fields:
             _collect(getattr(value, name), found)

@@ -2,8 +2,9 @@
 deployment rules.
 
 The findings (id, severity, key, origin, and the one-line fix) go to stderr as the same report
-the app prints when it refuses to start; stdout gets a one-line summary, or with ``--format
-json`` every finding. Exit 1 on any error, 0 with warnings only.
+the app prints when it refuses to start; stdout gets a one-line summary (with how many findings
+``silenced_checks`` silenced), or with ``--format json`` every finding. Exit 1 on any error, 0
+with warnings only.
 
 ``--all-envs`` checks every environment ``settings.toml`` defines, each as its own load, and
 reports a problem found in several of them once, naming them. It is the check for CI, on the
@@ -17,6 +18,7 @@ import dataclasses
 from typing import Any
 
 from settings.build import deployment_rules_apply, verdict
+from settings.checks import check_settings
 from settings.cli.context import Context
 from settings.cli.loading import build_for
 from settings.cli.render import counts, problem_data, report, report_by_environment, to_json
@@ -26,14 +28,14 @@ from settings.loader.files import SETTINGS_FILE, environment_names, read_files
 
 def run(context: Context, *, deploy: bool) -> int:
     """Print the findings; exit 1 if any is an error."""
-    problems = findings(context, deploy=deploy or None)
+    problems, silenced = checked(context, deploy=deploy or None)
     rules = deploy or deployment_rules_apply(context.environment)
     if problems:
         context.complain(report(problems))
     if context.format == "json":
-        context.print(to_json(_result(context.environment, rules, problems)))
+        context.print(to_json(_result(context.environment, rules, problems, silenced)))
     else:
-        context.print(_summary(context.environment, rules, problems))
+        context.print(_summary(context.environment, rules, problems, silenced))
     return 1 if any(problem.is_error for problem in problems) else 0
 
 
@@ -44,9 +46,10 @@ def run_all(context: Context, *, deploy: bool) -> int:
     missing, unreadable, or without an environment table).
     """
     found: dict[str, list[Problem]] = {}
+    silenced: dict[str, int] = {}
     for name in known_environments(context):
         one = dataclasses.replace(context, env=name)
-        found[name] = findings(one, deploy=deploy)
+        found[name], silenced[name] = checked(one, deploy=deploy)
     affected: dict[Problem, list[str]] = {}
     for name, problems in found.items():
         for problem in dict.fromkeys(problems):  # a problem is listed once per environment too
@@ -57,13 +60,14 @@ def run_all(context: Context, *, deploy: bool) -> int:
     if context.format == "json":
         context.print(to_json({
             "environments": {
-                name: _result(name, deploy, problems) for name, problems in found.items()
+                name: _result(name, deploy, problems, silenced[name])
+                for name, problems in found.items()
             },
             "ok": not any(problem.is_error for problem in affected),
         }))
     else:
         for name, problems in found.items():
-            context.print(_summary(name, deploy, problems))
+            context.print(_summary(name, deploy, problems, silenced[name]))
     return 1 if any(problem.is_error for problem in affected) else 0
 
 
@@ -79,24 +83,37 @@ def known_environments(context: Context) -> list[str]:
 def findings(context: Context, *, deploy: bool | None) -> list[Problem]:
     """The problems and warnings of one environment; ``deploy=None``: what a start reports
     (production runs the deployment rules)."""
+    return checked(context, deploy=deploy)[0]
+
+
+def checked(context: Context, *, deploy: bool | None) -> tuple[list[Problem], int]:
+    """:func:`findings`, and how many findings ``silenced_checks`` silenced."""
     try:
         built = build_for(context)
     except ImproperlyConfigured as exc:
-        return exc.problems
-    return verdict(built, deploy=deploy)
+        return exc.problems, 0
+    silenced = 0
+    if built.settings is not None:
+        rules = deployment_rules_apply(built.sources.environment) if deploy is None else deploy
+        silenced = len(check_settings(built.settings, deploy=rules).silenced)
+    return verdict(built, deploy=deploy), silenced
 
 
-def _result(environment: str, rules: bool, problems: list[Problem]) -> dict[str, Any]:
+def _result(
+    environment: str, rules: bool, problems: list[Problem], silenced: int
+) -> dict[str, Any]:
     return {
         "environment": environment,
         "deployment_rules": rules,
         "ok": not any(problem.is_error for problem in problems),
         "problems": [problem_data(problem) for problem in problems],
+        "silenced": silenced,
     }
 
 
-def _summary(environment: str, rules: bool, problems: list[Problem]) -> str:
-    """``FAILED: production with deployment rules: 1 error, 0 warnings``."""
+def _summary(environment: str, rules: bool, problems: list[Problem], silenced: int) -> str:
+    """``FAILED: production with deployment rules: 1 error, 0 warnings`` (``, 2 silenced``)."""
     status = "FAILED" if any(problem.is_error for problem in problems) else "OK"
     scope = " with deployment rules" if rules else ""
-    return f"{status}: {environment}{scope}: {counts(problems)}"
+    quiet = f", {silenced} silenced" if silenced else ""
+    return f"{status}: {environment}{scope}: {counts(problems)}{quiet}"

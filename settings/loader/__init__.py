@@ -96,7 +96,7 @@ def load_layers(
         loaded.layers += [layers[t] for t in ("default", environment, "global") if t in layers]
     variables = read_environment(environ, model)
     loaded.errors += evaluate_tokens(
-        loaded.layers, environ, variables.layers, partial(is_secret, model)
+        loaded.layers, environ, variables.layers, partial(is_secret, model), environment
     )
     loaded.errors += check_markers(loaded.layers)  # on evaluated values: `@json [...]` is a list
     loaded.development_secrets = _development_secrets(loaded, documents[SETTINGS_FILE])

@@ -16,7 +16,7 @@ from pydantic import BaseModel
 
 from settings.errors import ImproperlyConfigured, Problem
 from settings.keys import schema_keys, unknown_key
-from settings.loader.marks import MERGE_KEYS
+from settings.loader.marks import MERGE_KEYS, UNIQUE_KEY
 from settings.markers import Replace, Unset
 from settings.readfile import MissingFileError, read_regular_file
 
@@ -125,6 +125,8 @@ def environment_tables(
     problems = []
     for table, values in document.items():
         if table in MERGE_KEYS and isinstance(values, bool):
+            if table == MERGE_KEYS[1]:
+                problems.append(Problem(table, UNIQUE_KEY, file))
             continue  # dynaconf_merge = true|false for the whole file
         if not isinstance(values, dict):
             message = "is outside any table; put it under [default] or an environment"

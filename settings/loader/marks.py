@@ -4,11 +4,16 @@ Without a mark, tables merge key by key and lists replace. Dynaconf's marks chan
 
 - a list holding the item ``"dynaconf_merge"`` (``"dynaconf_merge_unique"``) extends the list
   below instead of replacing it (without repeating what it repeats);
-- ``dynaconf_merge = true`` (``dynaconf_merge_unique = true``) in a table does so for every list
-  inside the table, however deep; in an environment table or at the top of a file, for all of it;
+- ``dynaconf_merge = true`` in a table does so for every list inside the table, however deep;
+  in an environment table or at the top of a file, for all of it;
 - ``dynaconf_merge = false`` in a table replaces the table below instead of merging into it; in
   an environment table or at the top of a file, each table inside does;
 - ``dynaconf_merge = {...}`` or ``[...]`` alone in a table (Dynaconf's short form) is merged in.
+
+``dynaconf_merge_unique`` as a table key (``= true``, or the short form) is refused with
+:data:`UNIQUE_KEY`: Dynaconf does not document it, and reads it as ``dynaconf_merge`` in a
+nested table (repeats kept) and as an ordinary setting in an environment table or at the top of
+a file. Rather than copy that, or mean something Dynaconf does not, the file is refused.
 
 The list below a mark is the lower layers' list or, where no file sets it, the schema default.
 """
@@ -21,9 +26,16 @@ from typing import Any, Literal
 
 from settings.errors import Problem
 from settings.markers import MISSING, Extend, Insert, Replace
-from settings.provenance import Layer, merge
+from settings.provenance import Layer, Merged
 
 MERGE_KEYS = ("dynaconf_merge", "dynaconf_merge_unique")
+
+#: Why ``dynaconf_merge_unique`` cannot be a table's key (it can be a list's item).
+UNIQUE_KEY = (
+    "is not a mark of a table in Dynaconf (it merges like dynaconf_merge, repeats kept, or is "
+    "read as a setting); write dynaconf_merge = true, or mark the list: "
+    "[\"dynaconf_merge_unique\", ...] or \"@merge_unique [...]\""
+)
 
 #: What a scope's mark says: lists extend ("merge"), extend uniquely, or tables replace.
 Mode = Literal["merge", "unique", "replace"] | None
@@ -36,11 +48,10 @@ Defaults = Mapping[str, Any]
 
 
 def file_mode(document: Mapping[str, Any]) -> Mode:
-    """The mode a ``dynaconf_merge = true|false`` at the top of a file gives its tables."""
-    for name in MERGE_KEYS:
-        if isinstance(document.get(name), bool):
-            return _mode(name, document[name])
-    return None
+    """The mode a ``dynaconf_merge = true|false`` at the top of a file gives its tables
+    (a ``dynaconf_merge_unique`` there is reported by :mod:`.files`, with :data:`UNIQUE_KEY`)."""
+    flag = document.get(MERGE_KEYS[0])
+    return _mode(flag) if isinstance(flag, bool) else None
 
 
 def table_values(
@@ -74,20 +85,25 @@ def schema_default(key: str, defaults: Defaults) -> Any:
 
 
 def check_markers(layers: list[Layer]) -> list[Problem]:
-    """Report, and drop, every ``@merge`` or ``@insert`` that cannot apply to what is below it."""
+    """Report, and drop, every ``@merge`` or ``@insert`` that cannot apply to what is below it.
+
+    One merge, a layer at a time: each layer's markers are checked against the layers below.
+    """
     problems = []
+    below = Merged()
     for index, layer in enumerate(layers):
-        markers = {k: v for k, v in layer.values.items() if isinstance(v, Extend | Insert)}
-        if not markers:
-            continue
-        below = merge(layers[:index])[0]
-        values = dict(layer.values)
-        for key, marker in markers.items():
-            reason = marker.problem(below.get(key, MISSING))
-            if reason is not None:
-                problems.append(Problem(key, reason, layer.origin))
-                del values[key]
-        layers[index] = Layer(layer.origin, values)
+        bad = [
+            (key, reason)
+            for key, marker in layer.values.items()
+            if isinstance(marker, Extend | Insert)
+            and (reason := marker.problem(below.values.get(key, MISSING))) is not None
+        ]
+        if bad:
+            problems += [Problem(key, reason, layer.origin) for key, reason in bad]
+            dropped = {key for key, _ in bad}
+            layer = Layer(layer.origin, {k: v for k, v in layer.values.items() if k not in dropped})
+            layers[index] = layer
+        below.add(layer)
     return problems
 
 
@@ -123,8 +139,11 @@ def _table(
 ) -> dict[str, Any]:
     if len(table) == 1 and isinstance(short := next(iter(table.values())), list):
         name = next(iter(table))
-        if name in MERGE_KEYS:  # [default.allowed_hosts] dynaconf_merge = ["x"]
-            return {key: extend(key, short, name == MERGE_KEYS[1], name, defaults)}
+        if name == MERGE_KEYS[0]:  # [default.allowed_hosts] dynaconf_merge = ["x"]
+            return {key: extend(key, short, False, name, defaults)}
+        if name == MERGE_KEYS[1]:
+            problems.append((f"{key}.{name}", UNIQUE_KEY))
+            return {}
     body, own = _flag(table, f"{key}.", problems)
     if own == "replace" or (replace and own is None):
         inner = _entries(body, f"{key}.", False, None, problems, defaults)
@@ -146,27 +165,23 @@ def _list(items: list[Any], key: str, mode: Mode, defaults: Defaults) -> Any:
 def _flag(table: Mapping[str, Any], where: str, problems: Found) -> tuple[dict[str, Any], Mode]:
     """``table`` without its mark, and the mode the mark gives."""
     body = {k: v for k, v in table.items() if k not in MERGE_KEYS}
-    names = [name for name in MERGE_KEYS if name in table]
-    if not names:
+    if MERGE_KEYS[1] in table:
+        problems.append((where + MERGE_KEYS[1], UNIQUE_KEY))
+    name = MERGE_KEYS[0]
+    if name not in table:
         return body, None
-    if len(names) > 1:
-        problems.append((where + names[0], "set dynaconf_merge or dynaconf_merge_unique, not both"))
-        return body, None
-    name = names[0]
     flag = table[name]
     if isinstance(flag, bool):
-        return body, _mode(name, flag)
+        return body, _mode(flag)
     if isinstance(flag, dict) and not body:  # dynaconf_merge = {host = "x"}, alone
-        return flag, _mode(name, True)
+        return flag, _mode(True)
     message = "must be true or false, or hold the values to merge alone in its table"
     problems.append((where + name, message))
     return body, None
 
 
-def _mode(name: str, flag: bool) -> Mode:
-    if not flag:
-        return "replace"
-    return "unique" if name == MERGE_KEYS[1] else "merge"
+def _mode(flag: bool) -> Mode:
+    return "merge" if flag else "replace"
 
 
 _MARK = "dynaconf_merge"

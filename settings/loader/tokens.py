@@ -8,8 +8,10 @@ two passes, because the second needs the first's result:
    ``@empty``, ``@merge``, ``@merge_unique``, ``@insert``, ``@reset``.
 2. :func:`evaluate_tokens`, on the active layers: every other token (``@format``, ``@jinja``,
    ``@int``, ``@json``, ``@get``, ``@read_file`` ...), list items and markers' values included.
-   ``{env[X]}`` reads the injected environment; ``this`` is the merged values, markers applied
-   and environment variables included, as Dynaconf's ``this`` would be.
+   ``{env[X]}`` reads the injected environment, inside ``@read_file`` too; ``this`` is the
+   merged values, markers applied and environment variables included, as Dynaconf's ``this``
+   would be, with ``this.current_env``. As in Dynaconf, the tokens inside an ``@merge`` value
+   stay text.
 
 Environment variables never pass through here: they stay literal text.
 """
@@ -25,7 +27,7 @@ from typing import Any
 from settings.errors import Problem
 from settings.loader.marks import Defaults, extend, merged_table, schema_default
 from settings.loader.this import This
-from settings.markers import Insert, Replace, Unset, leaves, map_leaves
+from settings.markers import Extend, Insert, Replace, Unset, Verbatim, leaves, map_leaves
 from settings.provenance import Layer, flatten, merge, unflatten
 from settings.secrets import hide_url_password
 
@@ -76,10 +78,12 @@ def _marker(key: str, text: str, defaults: Defaults) -> dict[str, Any]:
     value = _plain(parsed.value)
     if isinstance(parsed, InsertToken):
         return {key: Insert(parsed.index, value, schema_default(key, defaults), token)}
+    # Dynaconf keeps the tokens inside an @merge value as text: so do we (Verbatim).
     if isinstance(parsed, Merge) and isinstance(value, dict):
-        return merged_table(_lowered(value), key, parsed.unique, defaults)
+        merged = merged_table(_lowered(value), key, parsed.unique, defaults)
+        return {k: _verbatim(v) for k, v in merged.items()}
     if isinstance(parsed, Merge) and isinstance(value, list):
-        return {key: extend(key, value, parsed.unique, token, defaults)}
+        return {key: _verbatim(extend(key, value, parsed.unique, token, defaults))}
     if isinstance(parsed, Merge):
         raise ValueError("needs a list or a table to merge")
     if isinstance(value, dict):  # @reset {...}: this table, not merged into the one below
@@ -87,22 +91,33 @@ def _marker(key: str, text: str, defaults: Defaults) -> dict[str, Any]:
     return {key: value}
 
 
+def _verbatim(value: Any) -> Any:
+    if isinstance(value, Extend):
+        return dataclasses.replace(value, verbatim=True)
+    return value if isinstance(value, Replace | Unset) else Verbatim(value)
+
+
 def evaluate_tokens(
     layers: list[Layer],
     environ: Mapping[str, str],
     variables: list[Layer],
     is_secret: Callable[[str], bool],
+    environment: str | None = None,
 ) -> list[Problem]:
     """Apply the other tokens of the files' ``layers``, in place.
 
     ``variables`` are the environment's layers: ``this`` sees them, but they are not evaluated.
-    Returns a problem, with key and origin, for every token that fails.
+    ``environment`` is ``this.current_env``. Returns a problem, with key and origin, for every
+    token that fails.
     """
     if not any(_pending(v) for layer in layers for v in layer.values.values()):
         return []  # Dynaconf is imported only for files that use its tokens
     literal = frozenset(key for layer in variables for key in layer.values)
     merged = unflatten(merge([*layers, *variables])[0])
-    this = This(merged, literal, lambda value: _evaluate(value, environ, this), _cast)
+    this = This(
+        merged, literal, lambda value: _evaluate(value, environ, this), _cast,
+        current_env=environment,
+    )
     problems: list[Problem] = []
     for index, layer in enumerate(layers):
         values = dict(layer.values)
@@ -130,12 +145,15 @@ def _evaluate(value: Any, environ: Mapping[str, str], this: This) -> Any:
     parsed = value if _is_lazy(value) else parse_conf_data(value, box_settings=_BOX)
     if isinstance(parsed, Lazy):
         lazy = parsed
+        # ``@read_file @format {env[X]}``: Dynaconf would evaluate the inner token with
+        # os.environ; evaluated here first, it reads the injected environment.
+        inner = _evaluate(lazy.value, environ, this) if _is_lazy(lazy.value) else lazy.value
         with warnings.catch_warnings():  # Dynaconf turns a sandbox refusal into a warning and ""
             warnings.filterwarnings("error", message="Unsafe access attempt", module="dynaconf")
             if str(lazy.formatter) == "jinja":
-                parsed = _render_jinja(lazy.value, env=environ, this=this)
+                parsed = _render_jinja(inner, env=environ, this=this)
             else:
-                parsed = lazy.formatter(lazy.value, env=environ, this=this)
+                parsed = lazy.formatter(inner, env=environ, this=this)
         if lazy.casting is not None:
             parsed = lazy.casting(parsed)
     return _plain(parsed)

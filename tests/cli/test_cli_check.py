@@ -102,3 +102,23 @@ def test_the_verdict_is_the_one_load_settings_gives(
     else:
         expected = 0
     assert cli("check", environ=environ).code == expected
+
+
+def test_check_says_how_many_findings_silenced_checks_silenced(cli: Run) -> None:
+    environ = {**PRODUCTION, "DB_PASSWORD": "", "APP_SILENCED_CHECKS": "security.E006"}
+
+    result = cli("check", environ=environ)
+    as_json = json.loads(cli("check", "--format", "json", environ=environ).out)
+
+    assert result.code == 0
+    assert result.out == "OK: production with deployment rules: 0 errors, 0 warnings, 1 silenced\n"
+    assert (as_json["ok"], as_json["silenced"], as_json["problems"]) == (True, 1, [])
+
+
+def test_an_unknown_silenced_id_is_a_warning_of_check(cli: Run) -> None:
+    result = cli("check", environ={**PRODUCTION, "APP_SILENCED_CHECKS": "security.W001"})
+
+    assert result.code == 0
+    assert result.out == "OK: production with deployment rules: 0 errors, 1 warning\n"
+    assert "WARNING settings.W003 silenced_checks: 'security.W001' names an id" in result.err
+    assert "did you mean settings.W001?" in result.err

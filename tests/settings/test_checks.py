@@ -1,4 +1,4 @@
-"""settings/checks.py: deployment rules as pure functions with stable ids."""
+"""settings/checks/builtin.py: the built-in rules, pure functions with stable ids, registered."""
 
 from __future__ import annotations
 
@@ -9,9 +9,8 @@ from typing import Any
 
 import pytest
 
-from settings import Settings, checks
+from settings import Settings
 from settings.checks import (
-    DEPLOYMENT,
     E001,
     E002,
     E003,
@@ -25,6 +24,9 @@ from settings.checks import (
     E011,
     W001,
     W002,
+    W003,
+    builtin,
+    registered,
     run_checks,
 )
 from settings.keys import schema_keys
@@ -51,37 +53,37 @@ def test_safe_settings_pass_every_rule() -> None:
     safe = settings_with()
 
     assert run_checks(safe, deploy=True) == []
-    assert [check(safe) for check in DEPLOYMENT] == [[] for _ in DEPLOYMENT]
+    assert [check.function(safe) for check in registered()] == [[] for _ in registered()]
 
 
 @pytest.mark.parametrize(
     ("check", "changes", "expected"),
     [
-        (checks.check_debug, {"debug": True}, [E001]),
-        (checks.check_secret_key_length, {"secret_key": "a1b2c3d4e5"}, [E002]),
-        (checks.check_secret_key_length, {"secret_key": STRONG_KEY[:31]}, [E002]),
-        (checks.check_secret_key_length, {"secret_key": STRONG_KEY[:32]}, []),
-        (checks.check_secret_key_variety, {"secret_key": "ab" * 20}, [E003]),
-        (checks.check_secret_key_variety, {"secret_key": "abcd" * 10}, [E003]),
-        (checks.check_secret_key_variety, {"secret_key": "abcde" * 8}, []),
-        (checks.check_secret_key_default, {"secret_key": "changeme"}, [E004]),
-        (checks.check_secret_key_default, {"secret_key": " ChangeMe "}, [E004]),
-        (checks.check_secret_key_default, {"secret_key": "django-insecure-" + STRONG_KEY}, [E004]),
-        (checks.check_secret_key_default, {"secret_key": "secret"}, [E004]),
-        (checks.check_secret_key_default, {"secret_key": "<" + STRONG_KEY + ">"}, [E004]),
-        (checks.check_database_password, {"database": {"password": ""}}, [E006]),
-        (checks.check_database_password_placeholder, {"database": {"password": "<pw>"}}, [E011]),
-        (checks.check_database_password_placeholder, {"database": {"password": "<pw"}}, []),
+        (builtin.check_debug, {"debug": True}, [E001]),
+        (builtin.check_secret_key_length, {"secret_key": "a1b2c3d4e5"}, [E002]),
+        (builtin.check_secret_key_length, {"secret_key": STRONG_KEY[:31]}, [E002]),
+        (builtin.check_secret_key_length, {"secret_key": STRONG_KEY[:32]}, []),
+        (builtin.check_secret_key_variety, {"secret_key": "ab" * 20}, [E003]),
+        (builtin.check_secret_key_variety, {"secret_key": "abcd" * 10}, [E003]),
+        (builtin.check_secret_key_variety, {"secret_key": "abcde" * 8}, []),
+        (builtin.check_secret_key_default, {"secret_key": "changeme"}, [E004]),
+        (builtin.check_secret_key_default, {"secret_key": " ChangeMe "}, [E004]),
+        (builtin.check_secret_key_default, {"secret_key": "django-insecure-" + STRONG_KEY}, [E004]),
+        (builtin.check_secret_key_default, {"secret_key": "secret"}, [E004]),
+        (builtin.check_secret_key_default, {"secret_key": "<" + STRONG_KEY + ">"}, [E004]),
+        (builtin.check_database_password, {"database": {"password": ""}}, [E006]),
+        (builtin.check_database_password_placeholder, {"database": {"password": "<pw>"}}, [E011]),
+        (builtin.check_database_password_placeholder, {"database": {"password": "<pw"}}, []),
         (
-            checks.check_database_password,
+            builtin.check_database_password,
             {"database": {"password": "", "driver": "sqlite+aiosqlite"}},
             [],
         ),
-        (checks.check_database_engine, {"database": {"driver": "sqlite+aiosqlite"}}, [E007]),
-        (checks.check_cors, {"cors": {"origins": ["*"], "allow_credentials": True}}, [E008]),
-        (checks.check_cors, {"cors": {"origins": ["*"], "allow_credentials": False}}, []),
-        (checks.check_allowed_hosts, {"allowed_hosts": ["example.com", "*"]}, [E009]),
-        (checks.check_allowed_hosts, {"allowed_hosts": []}, [E010]),
+        (builtin.check_database_engine, {"database": {"driver": "sqlite+aiosqlite"}}, [E007]),
+        (builtin.check_cors, {"cors": {"origins": ["*"], "allow_credentials": True}}, [E008]),
+        (builtin.check_cors, {"cors": {"origins": ["*"], "allow_credentials": False}}, []),
+        (builtin.check_allowed_hosts, {"allowed_hosts": ["example.com", "*"]}, [E009]),
+        (builtin.check_allowed_hosts, {"allowed_hosts": []}, [E010]),
     ],
     ids=lambda value: getattr(value, "__name__", None),
 )
@@ -90,16 +92,17 @@ def test_each_rule(check, changes, expected) -> None:
 
 
 def test_the_ids_are_stable_and_unique_and_each_problem_is_keyed_by_its_field() -> None:
-    rules = [E001, E002, E003, E004, E005, E006, E007, E008, E009, E010, E011, W001, W002]
+    rules = [E001, E002, E003, E004, E005, E006, E007, E008, E009, E010, E011, W001, W002, W003]
 
     assert [rule.id for rule in rules] == [
         *(f"security.E{n:03}" for n in range(1, 12)),
-        "security.W001",
+        "settings.W001",
         "settings.W002",
+        "settings.W003",
     ]
     assert all(rule.hint for rule in rules)
     assert {rule.key for rule in rules} <= {*schema_keys(Settings), "settings"}
-    assert [rule.severity for rule in rules] == ["error"] * 11 + ["warning"] * 2
+    assert [rule.severity for rule in rules] == ["error"] * 11 + ["warning"] * 3
 
 
 def test_the_rules_need_no_provenance() -> None:
@@ -107,9 +110,9 @@ def test_the_rules_need_no_provenance() -> None:
     settings = settings_with(secret_key="development-key-not-for-production")
 
     assert settings.sources is None
-    assert checks.check_secret_key_development(settings) == []
-    assert checks.check_local_file(settings) == []
-    assert checks.check_unknown_variables(settings) == []
+    assert builtin.check_secret_key_development(settings) == []
+    assert builtin.check_local_file(settings) == []
+    assert builtin.check_unknown_variables(settings) == []
 
 
 # --- through a production load ------------------------------------------------------------
@@ -240,7 +243,7 @@ def test_without_deploy_only_the_rules_of_every_environment_run(project) -> None
 
 
 def test_ids_follow_the_pattern() -> None:
-    problems = [value for value in vars(checks).values() if isinstance(value, type(E001))]
+    problems = [value for value in vars(builtin).values() if isinstance(value, type(E001))]
 
     assert all(re.fullmatch(r"(security|settings)\.[EW]\d{3}", p.id) for p in problems)
 

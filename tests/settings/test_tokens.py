@@ -589,3 +589,70 @@ def test_marks_and_del_do_not_import_dynaconf(project) -> None:
     )
 
     assert json.loads(completed.stdout) == [["localhost", "127.0.0.1", "x.example"], False]
+
+
+# --- as Dynaconf does them (issue 12; tests/settings/test_dynaconf_compat.py compares) ------
+
+
+def test_this_current_env_is_the_environment_being_loaded(project, production) -> None:
+    project.write(
+        ".secrets.toml",
+        '[default.database]\nusername = "@format app_{this.current_env}"\n'
+        'database = "@jinja {{ this.current_env }}_db"\n',
+    )
+
+    database = project.load(production).database
+
+    assert (database.username, database.database) == ("app_production", "production_db")
+
+
+def test_this_indexes_a_list(project) -> None:
+    project.write(
+        ".secrets.toml",
+        "[default]\nallowed_hosts = ['a.example', 'b.example']\n[default.database]\n"
+        'username = "@format {this.allowed_hosts[1]}"\n'
+        'database = "@jinja {{ this.allowed_hosts[0] }}"\n',
+    )
+
+    database = project.load().database
+
+    assert (database.username, database.database) == ("b.example", "a.example")
+
+
+def test_tokens_inside_a_merge_stay_text_as_in_dynaconf(project) -> None:
+    project.write(
+        ".secrets.toml",
+        "[default]\ndatabase = \"@merge {username = '@format {env[HOST]}'}\"\n"
+        "allowed_hosts = \"@merge ['@format {env[HOST]}']\"\n",
+    )
+
+    error = project.error({"HOST": "example.org"})
+    settings = project.load({"HOST": "example.org", "APP_ALLOWED_HOSTS": "x.example"})
+
+    assert [p.key for p in error.problems] == ["allowed_hosts"]  # '@format ...': no host name
+    assert settings.database.username == "@format {env[HOST]}"
+    assert settings.database.host == "db.internal"  # merged into, not replaced
+
+
+@pytest.mark.parametrize(
+    ("file", "key", "origin"),
+    [
+        ("[default.cors]\ndynaconf_merge_unique = true\norigins = []\n",
+         "cors.dynaconf_merge_unique", ".secrets.toml [default]"),
+        ("[default]\ndynaconf_merge_unique = true\n", "dynaconf_merge_unique",
+         ".secrets.toml [default]"),
+        ("dynaconf_merge_unique = true\n[default]\n", "dynaconf_merge_unique", ".secrets.toml"),
+        ("[default.allowed_hosts]\ndynaconf_merge_unique = ['x.example']\n",
+         "allowed_hosts.dynaconf_merge_unique", ".secrets.toml [default]"),
+    ],
+    ids=["table", "environment", "file", "short-form"],
+)
+def test_dynaconf_merge_unique_as_a_table_key_is_refused_saying_what_to_write(
+    project, file, key, origin
+) -> None:
+    project.write(".secrets.toml", file)
+
+    [problem] = project.error().problems
+
+    assert (problem.key, problem.origin) == (key, origin)
+    assert "write dynaconf_merge = true, or mark the list" in problem.message

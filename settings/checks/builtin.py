@@ -1,73 +1,79 @@
-"""Deployment rules, in the style of Django's ``check --deploy``.
+"""The built-in checks: the deployment rules of SPEC 4 and the warnings about how the settings
+were put together, registered like an application's own (:mod:`settings.checks.registry`).
 
-Each rule is a constant with a stable id and a small pure function ``(Settings) -> list[Problem]``
-that never raises, so a test reads ``assert check_debug(settings) == [E001]``. Errors stop a
-production start; warnings are reported and do not. :func:`run_checks` adds each problem's
-origin from the settings' provenance.
+Each problem is a constant with a stable id; each check is a small pure function returning a
+list of them, so a test reads ``assert check_debug(settings) == [E001]``. Ids: ``security.`` for
+what makes a deployment unsafe, ``settings.`` for files, variables and this configuration.
+docs/checks.md lists them all (``settings.checks.rules_table()``).
 """
 
 from __future__ import annotations
 
 import dataclasses
 import difflib
-from collections.abc import Callable
 
+from settings.checks.registry import Error, Warning, register, registered
 from settings.errors import Problem
 from settings.keys import settable_keys
 from settings.schema import Settings
 
-E001 = Problem(
+E001 = Error(
     "debug", "debug is on; tracebacks would reach clients", id="security.E001",
     hint="set debug = false in the environment's table of settings.toml, or unset APP_DEBUG",
 )
-E002 = Problem(
+E002 = Error(
     "secret_key", "is shorter than 32 characters", id="security.E002",
     hint="set SECRET_KEY (or SECRET_KEY_FILE) to 32+ random characters",
 )
-E003 = Problem(
+E003 = Error(
     "secret_key", "has fewer than 5 distinct characters", id="security.E003",
     hint="generate one: python -c 'import secrets; print(secrets.token_urlsafe(48))'",
 )
-E004 = Problem(
+E004 = Error(
     "secret_key", "is a well-known insecure default or a <placeholder>", id="security.E004",
     hint="set SECRET_KEY (or SECRET_KEY_FILE) to a freshly generated value",
 )
-E005 = Problem(
+E005 = Error(
     "secret_key", "is the development value from settings.toml", id="security.E005",
     hint="set SECRET_KEY (or SECRET_KEY_FILE) in the deployment; never reuse the dev key",
 )
-E006 = Problem(
+E006 = Error(
     "database.password", "is empty", id="security.E006",
-    hint="set DB_PASSWORD (or DB_PASSWORD_FILE), or the password in DATABASE_URL",
+    hint="set DB_PASSWORD (or DB_PASSWORD_FILE), or the password in DATABASE_URL; with peer "
+    "or certificate authentication, add security.E006 to silenced_checks",
 )
-E007 = Problem(
+E007 = Error(
     "database.driver", "is SQLite; production requires PostgreSQL", id="security.E007",
     hint="set DATABASE_URL=postgresql://... or the DB_* variables",
 )
-E008 = Problem(
+E008 = Error(
     "cors.origins", "allows any origin ('*') together with credentials", id="security.E008",
     hint="list the origins in CORS_ORIGINS, or set cors.allow_credentials = false",
 )
-E009 = Problem(
+E009 = Error(
     "allowed_hosts", "contains '*': any Host header is accepted", id="security.E009",
     hint="list the served hostnames in APP_ALLOWED_HOSTS or settings.toml [production]",
 )
-E010 = Problem(
+E010 = Error(
     "allowed_hosts", "is empty: every request would be refused", id="security.E010",
     hint="list the served hostnames in APP_ALLOWED_HOSTS or settings.toml [production]",
 )
-E011 = Problem(
+E011 = Error(
     "database.password", "is a <placeholder> from .secrets.toml.example", id="security.E011",
     hint="set DB_PASSWORD (or DB_PASSWORD_FILE) to the real password",
 )
-W001 = Problem(
+W001 = Warning(
     "settings", "settings.local.toml is loaded; it is meant for one developer's machine",
-    origin="settings.local.toml", id="security.W001", severity="warning",
+    origin="settings.local.toml", id="settings.W001",
     hint="remove settings.local.toml from the deployment",
 )
-W002 = Problem(
-    "settings", "unknown APP_ variable", id="settings.W002", severity="warning",
+W002 = Warning(
+    "settings", "unknown APP_ variable", id="settings.W002",
     hint="fix its spelling (APP_<KEY>, nested with __) or unset it",
+)
+W003 = Warning(
+    "silenced_checks", "names an id that no check reports", id="settings.W003",
+    hint="fix the id's spelling (security.E006), or remove it",
 )
 
 INSECURE_SECRET_KEYS = frozenset({
@@ -76,27 +82,30 @@ INSECURE_SECRET_KEYS = frozenset({
     "supersecret", "super-secret", "notsecret", "xxx", "test", "django-insecure",
 })
 
-Check = Callable[[Settings], list[Problem]]
 
-
+@register(deploy=True)
 def check_debug(settings: Settings) -> list[Problem]:
     return [E001] if settings.debug else []
 
 
+@register(deploy=True)
 def check_secret_key_length(settings: Settings) -> list[Problem]:
     return [E002] if len(settings.secret_key.get_secret_value()) < 32 else []
 
 
+@register(deploy=True)
 def check_secret_key_variety(settings: Settings) -> list[Problem]:
     return [E003] if len(set(settings.secret_key.get_secret_value())) < 5 else []
 
 
+@register(deploy=True)
 def check_secret_key_default(settings: Settings) -> list[Problem]:
     key = settings.secret_key.get_secret_value().strip().lower()
     insecure = key in INSECURE_SECRET_KEYS or key.startswith(("django-insecure", "insecure-"))
     return [E004] if insecure or is_placeholder(key) else []
 
 
+@register(deploy=True)
 def check_secret_key_development(settings: Settings) -> list[Problem]:
     sources = settings.sources
     development = sources.development_secrets if sources else frozenset()
@@ -105,11 +114,13 @@ def check_secret_key_development(settings: Settings) -> list[Problem]:
     return [E005] if settings.secret_key.get_secret_value().strip().casefold() in known else []
 
 
+@register(deploy=True)
 def check_database_password(settings: Settings) -> list[Problem]:
     database = settings.database
     return [E006] if not database.is_sqlite and not database.password.get_secret_value() else []
 
 
+@register(deploy=True)
 def check_database_password_placeholder(settings: Settings) -> list[Problem]:
     return [E011] if is_placeholder(settings.database.password.get_secret_value()) else []
 
@@ -120,26 +131,31 @@ def is_placeholder(value: str) -> bool:
     return value.startswith("<") and value.endswith(">")
 
 
+@register(deploy=True)
 def check_database_engine(settings: Settings) -> list[Problem]:
     return [E007] if settings.database.is_sqlite else []
 
 
+@register(deploy=True)
 def check_cors(settings: Settings) -> list[Problem]:
     cors = settings.cors
     return [E008] if "*" in cors.origins and cors.allow_credentials else []
 
 
+@register(deploy=True)
 def check_allowed_hosts(settings: Settings) -> list[Problem]:
     if "*" in settings.allowed_hosts:
         return [E009]
     return [] if settings.allowed_hosts else [E010]
 
 
+@register(deploy=True)
 def check_local_file(settings: Settings) -> list[Problem]:
     sources = settings.sources
     return [W001] if sources and "settings.local.toml" in sources.files else []
 
 
+@register
 def check_unknown_variables(settings: Settings) -> list[Problem]:
     sources = settings.sources
     names = sources.unknown_variables if sources else ()
@@ -158,32 +174,23 @@ def _spelling_hint(model: type[Settings], name: str) -> str | None:
     return f"did you mean APP_{close[0].upper().replace('.', '__')}?" if close else None
 
 
-#: Run on every load, in every environment.
-ALWAYS: tuple[Check, ...] = (check_unknown_variables,)
-
-#: Run for production, and by ``python -m settings check --deploy`` whatever the environment.
-DEPLOYMENT: tuple[Check, ...] = (
-    check_debug,
-    check_secret_key_length,
-    check_secret_key_variety,
-    check_secret_key_default,
-    check_secret_key_development,
-    check_database_password,
-    check_database_password_placeholder,
-    check_database_engine,
-    check_cors,
-    check_allowed_hosts,
-    check_local_file,
-)
-
-
-def run_checks(settings: Settings, *, deploy: bool) -> list[Problem]:
-    """Every problem the rules find, each with the origin of the value it is about."""
-    checks = ALWAYS + DEPLOYMENT if deploy else ALWAYS
-    problems = [problem for check in checks for problem in check(settings)]
-    sources = settings.sources
+@register
+def check_silenced_ids(settings: Settings) -> list[Problem]:
+    if not settings.silenced_checks:
+        return []
+    known = {name for check in registered() for name in check.ids()}
+    unknown = [name for name in dict.fromkeys(settings.silenced_checks) if name not in known]
     return [
-        problem if problem.origin or sources is None
-        else dataclasses.replace(problem, origin=sources.origin(problem.key) or "schema default")
-        for problem in problems
+        dataclasses.replace(W003, message=f"{name!r} {W003.message}", hint=_id_hint(name, known))
+        for name in unknown
     ]
+
+
+def _id_hint(name: str, known: set[str]) -> str | None:
+    """The closest known id; one with the same number first (``security.W001`` was renamed
+    ``settings.W001``)."""
+    number = name.rpartition(".")[2]
+    same = sorted(other for other in known if other.rpartition(".")[2] == number)
+    close = difflib.get_close_matches(name, same, n=1, cutoff=0) if same else []
+    close = close or difflib.get_close_matches(name, sorted(known), n=1)
+    return f"did you mean {close[0]}?" if close else W003.hint
