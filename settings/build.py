@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from settings.checks import run_checks
+from settings.checks import CheckResult, check_settings
 from settings.discovery import ModelArgument, find_model
 from settings.errors import Problem
 from settings.fields import SQLITE
@@ -78,36 +78,55 @@ def deployment_rules_apply(environment: str) -> bool:
     return environment == PRODUCTION
 
 
-def verdict(built: Built, *, deploy: bool | None = None) -> list[Problem]:
-    """Every problem, errors first: the load's own and the rules'. The deployment rules run
-    where a start runs them when ``deploy`` is ``None``, else as it says."""
+@dataclass(frozen=True)
+class Verdict:
+    """Every problem of one load, errors first, and how many findings ``silenced_checks``
+    silenced (``python -m settings check`` says it)."""
+
+    problems: list[Problem]
+    silenced: int = 0
+
+    @property
+    def ok(self) -> bool:
+        return not any(problem.is_error for problem in self.problems)
+
+
+def verdict(built: Built, *, deploy: bool | None = None) -> Verdict:
+    """The load's own problems and the checks'. The deployment rules run where a start runs
+    them when ``deploy`` is ``None``, else as it says."""
     if deploy is None:
         deploy = deployment_rules_apply(built.sources.environment)
-    problems = built.problems + rule_problems(built, deploy=deploy)
-    return sorted(problems, key=lambda problem: not problem.is_error)
+    found = rule_problems(built, deploy=deploy)
+    problems = built.problems + found.problems
+    return Verdict(_errors_first(problems), len(found.silenced))
 
 
 def judge(settings: Settings) -> list[Problem]:
-    """What a start finds in settings it was given (not loaded): the rules, as :func:`verdict`
-    runs them, errors first."""
-    problems = run_checks(settings, deploy=deployment_rules_apply(settings.environment))
+    """What a start finds in settings it was given (not loaded): the checks, as
+    :func:`verdict` runs them, errors first."""
+    found = check_settings(settings, deploy=deployment_rules_apply(settings.environment))
+    return _errors_first(found.problems)
+
+
+def _errors_first(problems: list[Problem]) -> list[Problem]:
     return sorted(problems, key=lambda problem: not problem.is_error)
 
 
-def rule_problems(built: Built, *, deploy: bool) -> list[Problem]:
-    """The rules' findings, also for settings that do not validate.
+def rule_problems(built: Built, *, deploy: bool) -> CheckResult:
+    """The checks' findings, also for settings that do not validate.
 
     So that one report holds every problem, invalid values are set aside (they fall back to
-    lower layers' schema defaults) and the rules run on the rest; findings about a key that
+    lower layers' schema defaults) and the checks run on the rest; findings about a key that
     is already reported are dropped.
     """
     if built.settings is not None:
-        return run_checks(built.settings, deploy=deploy)
+        return check_settings(built.settings, deploy=deploy)
     failed = {_base_key(problem.key) for problem in built.problems}
     stand_in, _ = validate(_without(built.values, failed), built.sources, built.model)
     if stand_in is None:
-        return []
-    return [p for p in run_checks(stand_in, deploy=deploy) if not _under(p.key, failed)]
+        return CheckResult([])
+    found = check_settings(stand_in, deploy=deploy)
+    return CheckResult([p for p in found.problems if not _under(p.key, failed)], found.silenced)
 
 
 def _base_key(key: str) -> str:

@@ -65,7 +65,7 @@ def checked_load(
     start that logs them (:mod:`settings.fastapi`) without running the checks again."""
     base = Path.cwd() if root is None else Path(root)
     built = build(env, base, os.environ if environ is None else environ, model)
-    problems = verdict(built)
-    if built.settings is None or any(problem.is_error for problem in problems):
-        raise ImproperlyConfigured(problems)
-    return built.settings, problems, built
+    judged = verdict(built)
+    if built.settings is None or not judged.ok:
+        raise ImproperlyConfigured(judged.problems)
+    return built.settings, judged.problems, built

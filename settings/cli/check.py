@@ -18,7 +18,6 @@ import dataclasses
 from typing import Any
 
 from settings.build import deployment_rules_apply, verdict
-from settings.checks import check_settings
 from settings.cli.context import Context
 from settings.cli.loading import build_for
 from settings.cli.render import counts, problem_data, report, report_by_environment, to_json
@@ -92,11 +91,8 @@ def checked(context: Context, *, deploy: bool | None) -> tuple[list[Problem], in
         built = build_for(context)
     except ImproperlyConfigured as exc:
         return exc.problems, 0
-    silenced = 0
-    if built.settings is not None:
-        rules = deployment_rules_apply(built.sources.environment) if deploy is None else deploy
-        silenced = len(check_settings(built.settings, deploy=rules).silenced)
-    return verdict(built, deploy=deploy), silenced
+    judged = verdict(built, deploy=deploy)
+    return judged.problems, judged.silenced
 
 
 def _result(
