@@ -20,7 +20,7 @@ from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_engine
 from sqlalchemy.pool import QueuePool
 
-from app.redaction import describe_error, driver_error
+from app.redaction import describe_error, driver_error, redact
 from settings import DatabaseConfig
 
 logger = logging.getLogger("app.db")
@@ -87,8 +87,9 @@ class DatabaseManager:
 
     @property
     def target(self) -> str:
-        """The database URL with its password masked, for logs."""
-        return self.config.url.render_as_string(hide_password=True)
+        """The database URL with its password masked, and any copy of it (a username a token
+        copied from the password), for logs."""
+        return redact(self.config.url.render_as_string(hide_password=True), self._secrets)
 
     async def initialize(self) -> None:
         """Create the engine. Connects to nothing: a database that is down does not stop us."""

@@ -21,6 +21,7 @@ from app.db import DatabaseManager
 from app.errors import ErrorMiddleware, install_exception_handlers
 from app.logging import configure_logging, log_startup
 from app.middleware import RequestIdMiddleware, SettingsMiddleware
+from app.redaction import redact, secrets_of
 from settings import Settings
 from settings.fastapi import StartupGuard, start_settings
 
@@ -30,7 +31,9 @@ def _lifespan(given: Settings | None) -> Callable[[FastAPI], AbstractAsyncContex
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         settings, warnings = start_settings(given, model=AppSettings)
         configure_logging(settings)
-        log_startup(settings, settings.database.url.render_as_string(hide_password=True), warnings)
+        target = redact(settings.database.url.render_as_string(hide_password=True),
+                        secrets_of(settings))
+        log_startup(settings, target, warnings)
         database = DatabaseManager(settings.database)
         await database.initialize()
         app.state.settings, app.state.database = settings, database

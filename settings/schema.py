@@ -9,6 +9,7 @@ a JSON array or comma-separated text.
 from __future__ import annotations
 
 from collections.abc import Iterator
+from contextvars import ContextVar
 from dataclasses import dataclass
 from functools import cached_property
 from typing import TYPE_CHECKING, Annotated, Any, Literal
@@ -37,7 +38,7 @@ from settings.fields import (
     host_pattern,
     strip_blanks,
 )
-from settings.secrets import repr_safe
+from settings.secrets import repr_safe, secret_values
 
 if TYPE_CHECKING:
     from sqlalchemy.engine import URL
@@ -72,8 +73,43 @@ class Section(BaseModel):
         return strip_blanks(cls, data)
 
     def __repr_args__(self) -> Iterator[tuple[str | None, Any]]:
-        for name, value in super().__repr_args__():
-            yield name, repr_safe(value)
+        secrets = _repr_secrets.get()
+        if secrets is None:  # the outermost repr: its secrets mask their copies inside it
+            secrets = frozenset(secret_values(self))
+            token = _repr_secrets.set(secrets)
+        else:
+            token = None
+        try:
+            args = [(name, repr_safe(value, secrets)) for name, value in super().__repr_args__()]
+            args = [(name, _Nested(value)) if isinstance(value, Section) else (name, value)
+                    for name, value in args]
+        finally:
+            if token is not None:
+                _repr_secrets.reset(token)
+        yield from args
+
+
+#: The secrets of the object whose ``repr()`` is being written, for the sections inside it.
+_repr_secrets: ContextVar[frozenset[str] | None] = ContextVar("repr_secrets", default=None)
+
+
+class _Nested:
+    """A section inside a ``repr()``, written while its parent's secrets are still known."""
+
+    def __init__(self, section: Section) -> None:
+        secrets = _repr_secrets.get()
+        self.text = repr(section) if secrets is None else _repr_within(section, secrets)
+
+    def __repr__(self) -> str:
+        return self.text
+
+
+def _repr_within(section: Section, secrets: frozenset[str]) -> str:
+    token = _repr_secrets.set(secrets | secret_values(section))
+    try:
+        return repr(section)
+    finally:
+        _repr_secrets.reset(token)
 
 
 FrozenModel = Section

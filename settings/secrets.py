@@ -141,19 +141,20 @@ class _Shown:
         return self.text
 
 
-def repr_safe(value: Any) -> Any:
-    """``value`` for a ``repr()``: URLs (typed or in text) with their password masked."""
+def repr_safe(value: Any, secrets: frozenset[str] = frozenset()) -> Any:
+    """``value`` for a ``repr()``: URLs (typed or in text) with their password masked, and text
+    equal to one of ``secrets`` (a copy of a secret) masked."""
     if isinstance(value, URL_TYPES):
         text = str(value)
         hidden = hide_url_password(text)
         return value if hidden == text else _Shown(f"{type(value).__name__}({hidden!r})")
     if isinstance(value, str):
-        hidden = hide_url_password(value)
+        hidden = MASK if value in secrets else hide_url_password(value)
         return value if hidden == value else _Shown(repr(hidden))
     if isinstance(value, list):
-        return [repr_safe(item) for item in value]
+        return [repr_safe(item, secrets) for item in value]
     if isinstance(value, tuple):
-        return tuple(repr_safe(item) for item in value)
+        return tuple(repr_safe(item, secrets) for item in value)
     if isinstance(value, dict):
-        return {key: repr_safe(item) for key, item in value.items()}
+        return {key: repr_safe(item, secrets) for key, item in value.items()}
     return value

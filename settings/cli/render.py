@@ -61,12 +61,14 @@ def _secret(value: Any) -> Any:
 
 
 def shown_url(settings: Settings, secrets: frozenset[str] = frozenset()) -> str:
-    """``database.url`` with its password and any secret option masked."""
+    """``database.url`` with its password, any secret option and any copy of a secret (a
+    username a token copied from the password) masked."""
     database = settings.database
     options = {name: shown(value, secrets) for name, value in database.options.items()}
     url = database.url.set(query=options).render_as_string(hide_password=True)
-    url = url.replace(":***@", f":{MASK}@", 1)
-    return url.replace("%2A" * len(MASK), MASK)
+    url = url.replace(":***@", f":{MASK}@", 1).replace("%2A" * len(MASK), MASK)
+    text: str = shown(url, secrets)
+    return text
 
 
 def masked_tree(settings: Settings) -> dict[str, Any]:
