@@ -3,6 +3,7 @@ its ``EnvVar`` variables and both ``_FILE`` forms, conflicts and typos (SPEC 2 a
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable
 from pathlib import Path
 from urllib.parse import unquote
@@ -12,7 +13,9 @@ import pytest
 from settings import ImproperlyConfigured
 from settings.cli import main
 from settings.fastapi import start_settings
+from settings.testing import app_client
 from tests.application.chat.config import AppSettings
+from tests.application.chat.main import create_app
 from tests.application.conftest import (
     API_KEY,
     CHAT_SETTINGS_TOML,
@@ -169,3 +172,17 @@ def test_an_app_start_is_told_of_the_unknown_variable(chat_process: pytest.Monke
     settings, warnings = start_settings(model=AppSettings)
     assert settings.llm.model == "small-default"
     assert [(w.id, w.origin) for w in warnings] == [("settings.W002", "env APP_LLM__MODLE")]
+
+
+async def test_an_app_on_the_framework_s_lifespan_logs_the_warning(
+    chat_process: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    """SPEC 2: an unknown ``APP_`` variable goes to the log, for an app built on
+    :func:`settings.fastapi.settings_lifespan` alone too."""
+    chat_process.setenv("APP_LLM__MODLE", "big")
+    caplog.set_level(logging.WARNING)
+    async with app_client(create_app()) as client:
+        assert (await client.get("/llm")).json() == {"model": "small-default"}
+    [record] = [r for r in caplog.records if "APP_LLM__MODLE" in r.getMessage()]
+    assert record.levelno == logging.WARNING
+    assert "did you mean APP_LLM__MODEL?" in record.getMessage()
