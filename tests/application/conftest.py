@@ -115,3 +115,11 @@ def write_secret_file(directory: Path, name: str, content: str) -> str:
     path.parent.mkdir(exist_ok=True)
     path.write_text(content + "\n", encoding="utf-8")
     return str(path)
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line(
+        "markers",
+        "slow: slow but required (a wheel built and installed from the package index); "
+        "-m 'not slow' leaves it out of a quick loop",
+    )

@@ -216,7 +216,8 @@ def test_a_real_process_prints_no_secret(chat_dir: Path) -> None:
         assert result.returncode == 0, result.stderr
         outputs[f"{command}: stdout"], outputs[f"{command}: stderr"] = result.stdout, result.stderr
     no_leak(outputs)
-    assert json.loads(outputs["show --env production --format json: stdout"])["llm"]["api_key"] == MASK
+    shown = json.loads(outputs["show --env production --format json: stdout"])
+    assert shown["llm"]["api_key"] == MASK
 
 
 def _clean_environ() -> dict[str, str]:

@@ -1,5 +1,6 @@
-"""Finding the chat project's model: ``model=``, ``--model``, ``SETTINGS_MODEL``, ``[tool.settings]``
-in the ``pyproject.toml`` beside ``settings.toml``, else the base; first match wins (SPEC 9)."""
+"""Finding the chat project's model: ``model=``, ``--model``, ``SETTINGS_MODEL``,
+``[tool.settings]`` in the ``pyproject.toml`` beside ``settings.toml``, else the base; first match
+wins (SPEC 9)."""
 
 from __future__ import annotations
 
@@ -7,6 +8,7 @@ import json
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -108,13 +110,15 @@ def test_a_bad_model_in_pyproject_names_the_table(chat_dir: Path) -> None:
     with pytest.raises(ImproperlyConfigured) as caught:
         load_settings("testing", root=chat_dir, environ={})
     report = str(caught.value)
-    assert "tests.application.chat.config:LlmConfig is not a subclass of settings.Settings" in report
+    named = "tests.application.chat.config:LlmConfig"
+    assert f"{named} is not a subclass of settings.Settings" in report
     assert "pyproject.toml [tool.settings] model" in report
 
 
 def test_a_model_argument_that_is_no_settings_model(chat_dir: Path) -> None:
-    with pytest.raises(ImproperlyConfigured, match="is not a subclass of settings.Settings"):
-        load_settings("testing", root=chat_dir, environ={}, model=dict)  # type: ignore[call-overload]
+    not_a_model: Any = dict
+    with pytest.raises(ImproperlyConfigured, match=r"is not a subclass of settings\.Settings"):
+        load_settings("testing", root=chat_dir, environ={}, model=not_a_model)
 
 
 COMMANDS = [

@@ -1,8 +1,10 @@
-"""``override_settings`` and the ``settings`` fixture with the chat project's model: its fields
-change, validated, typos refused, and a running app's ``SettingsDep`` sees the change (SPEC 5, 9)."""
+"""``override_settings`` and the ``settings`` fixture with the chat project's model: its
+fields change, validated, typos refused, and a running app's ``SettingsDep`` sees the change
+(SPEC 5 and 9)."""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -12,9 +14,8 @@ from settings import ImproperlyConfigured, get_settings, override_settings
 from settings.testing import app_client
 from tests.application.chat.config import AppSettings
 from tests.application.chat.main import create_app
-from tests.application.conftest import API_KEY, redis_url
+from tests.application.conftest import API_KEY, CHAT_CANARIES, redis_url
 from tests.hardening.canaries import assert_no_leak
-from tests.application.conftest import CHAT_CANARIES
 
 BAD_REDIS = redis_url(rest="127.0.0.1:notaport/0")
 
@@ -51,7 +52,7 @@ async def test_as_a_decorator_of_an_async_test(chat_process: pytest.MonkeyPatch)
 def test_a_typo_or_a_bad_value_in_an_override_is_an_error(
     chat_process: pytest.MonkeyPatch, changes: dict[str, object], says: str
 ) -> None:
-    with pytest.raises(ImproperlyConfigured, match=says), override_settings(**changes):
+    with pytest.raises(ImproperlyConfigured, match=re.escape(says)), override_settings(**changes):
         pass
     current = get_settings()
     assert isinstance(current, AppSettings)
@@ -97,9 +98,9 @@ def test_the_fixture_changes_the_app_s_fields(chat_settings: object) -> None:
 
 
 def test_a_typo_through_the_fixture_is_an_error(chat_settings: object) -> None:
-    with pytest.raises(ImproperlyConfigured, match="did you mean llm.model"):
+    with pytest.raises(ImproperlyConfigured, match=re.escape("did you mean llm.model?")):
         chat_settings.override(llm={"modle": "big"})  # type: ignore[attr-defined]
-    with pytest.raises(ImproperlyConfigured, match="did you mean redis_url"):
+    with pytest.raises(ImproperlyConfigured, match=re.escape("did you mean redis_url?")):
         chat_settings.redis_ur = "redis://localhost"  # type: ignore[attr-defined]
 
 

@@ -4,6 +4,7 @@ its ``EnvVar`` variables and both ``_FILE`` forms, conflicts and typos (SPEC 2 a
 from __future__ import annotations
 
 import logging
+import re
 from collections.abc import Callable
 from pathlib import Path
 from urllib.parse import unquote
@@ -148,7 +149,7 @@ def test_a_typo_in_a_section_of_an_inactive_environment(load_chat: Load, chat_di
     (chat_dir / "settings.toml").write_text(
         CHAT_SETTINGS_TOML + "\n[staging.llm]\napi_kye = 'x'\n", encoding="utf-8"
     )
-    with pytest.raises(ImproperlyConfigured, match="did you mean llm.api_key"):
+    with pytest.raises(ImproperlyConfigured, match=re.escape("did you mean llm.api_key?")):
         load_chat("testing")
 
 
@@ -170,6 +171,7 @@ def test_an_unknown_app_variable_is_a_warning_with_a_hint(
 def test_an_app_start_is_told_of_the_unknown_variable(chat_process: pytest.MonkeyPatch) -> None:
     chat_process.setenv("APP_LLM__MODLE", "big")
     settings, warnings = start_settings(model=AppSettings)
+    assert isinstance(settings, AppSettings)
     assert settings.llm.model == "small-default"
     assert [(w.id, w.origin) for w in warnings] == [("settings.W002", "env APP_LLM__MODLE")]
 
