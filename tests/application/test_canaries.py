@@ -16,11 +16,13 @@ import traceback
 from collections.abc import Callable
 from pathlib import Path
 
+import httpx
 import pytest
 
 from settings import ImproperlyConfigured
 from settings.cli import main
 from settings.testing import app_client
+from tests.app.test_uvicorn import clean_environ, wait_until_serving
 from tests.application.chat.config import AppSettings
 from tests.application.chat.main import create_app
 from tests.application.conftest import (
@@ -34,6 +36,7 @@ from tests.application.conftest import (
     write_secret_file,
 )
 from tests.hardening.canaries import assert_no_leak
+from tests.pgcluster import free_port
 
 Load = Callable[..., AppSettings]
 MASK = "**********"
@@ -221,8 +224,6 @@ def test_a_real_process_prints_no_secret(chat_dir: Path) -> None:
 
 
 def _clean_environ() -> dict[str, str]:
-    from tests.app.test_uvicorn import clean_environ
-
     return {k: v for k, v in clean_environ().items() if k not in ("LLM_API_KEY", "REDIS_URL")}
 
 
@@ -265,3 +266,48 @@ async def test_a_start_refused_prints_no_secret(
     assert "redis_url" in str(caught.value)
     no_leak({"stdout": out, "stderr": err, "log": caplog.text,
              **exception_texts(caught.value, "start")})
+
+
+def serve(chat_dir: Path, **environ: str) -> subprocess.Popen[str]:
+    """``uvicorn`` serving the chat app from the chat project's directory, as deployed."""
+    command = [sys.executable, "-m", "uvicorn", "--factory",
+               "tests.application.chat.main:create_app", "--app-dir", str(REPO),
+               "--host", "127.0.0.1", "--port", environ.pop("PORT")]
+    return subprocess.Popen(
+        command, cwd=chat_dir, env={**clean_environ(), **environ}, text=True,
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+    )
+
+
+def test_a_real_server_s_log_and_responses(chat_dir: Path) -> None:
+    port = str(free_port())
+    process = serve(chat_dir, PORT=port, ENV_FOR_DYNACONF="testing", **CANARY_ENVIRON,
+                    APP_LLM__API_KYE=API_KEY.value)
+    outputs: dict[str, str] = {}
+    try:
+        with httpx.Client(base_url=f"http://127.0.0.1:{port}", timeout=5,
+                          trust_env=False) as client:
+            wait_until_serving(process, client, "/llm")
+            for path in ("/llm", "/settings", "/boom"):
+                response = client.get(path)
+                outputs[f"GET {path}"] = (
+                    f"{response.status_code} {response.headers} {response.text}"
+                )
+    finally:
+        process.terminate()
+        out, err = process.communicate(timeout=30)
+    outputs |= {"server stdout": out, "server stderr": err}
+    no_leak(outputs)
+    assert outputs["GET /boom"].startswith("500 ")
+    assert "traceback" in outputs["GET /boom"]  # debug is on in testing: the debug body
+    assert "Unhandled RuntimeError" in err  # the traceback went to the log
+    assert "APP_LLM__API_KYE" in err  # the unknown variable's warning, by name only
+
+
+def test_a_real_server_refusing_to_start(chat_dir: Path) -> None:
+    process = serve(chat_dir, PORT=str(free_port()), ENV_FOR_DYNACONF="testing",
+                    LLM_API_KEY=API_KEY.value, REDIS_URL=BAD_REDIS)
+    out, err = process.communicate(timeout=60)
+    assert process.returncode == 3, err
+    assert "redis_url" in err[err.index("Improperly configured"):]
+    no_leak({"server stdout": out, "server stderr": err})
