@@ -16,6 +16,7 @@ import sys
 from pathlib import Path
 
 _FRAMEWORK = Path(__file__).resolve().parent / "settings" / "__init__.py"
+_CONFIG_FILES = ("pytest.ini", ".pytest.ini", "pyproject.toml", "tox.ini", "setup.cfg")
 
 
 def _shadowing_module() -> str | None:
@@ -31,12 +32,24 @@ def _shadowing_module() -> str | None:
         origin = spec.origin if spec is not None else None
     if origin is None or Path(origin).resolve() != _FRAMEWORK:
         return str(origin) if origin else "a module without a file"
-    for candidate in (Path.cwd() / "settings.py", Path.cwd() / "settings" / "__init__.py"):
+    for directory in _project_directories():
         # Not on sys.path yet, but pytest's rootdir insertion would let the project's tests
         # import it, and find the framework in sys.modules instead.
-        if candidate.is_file() and candidate.resolve() != _FRAMEWORK:
-            return str(candidate)
+        for candidate in (directory / "settings.py", directory / "settings" / "__init__.py"):
+            if candidate.is_file() and candidate.resolve() != _FRAMEWORK:
+                return str(candidate)
     return None
+
+
+def _project_directories() -> list[Path]:
+    """The working directory and its parents up to the project's root (the first holding a
+    pytest configuration file), where the project's own top-level modules are."""
+    directories = []
+    for directory in (Path.cwd(), *Path.cwd().parents):
+        directories.append(directory)
+        if any((directory / name).is_file() for name in _CONFIG_FILES):
+            return directories
+    return directories[:1]
 
 
 _SHADOWED_BY = _shadowing_module()

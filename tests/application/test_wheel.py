@@ -286,16 +286,21 @@ SHADOWING_FILES = {
 }
 
 
-@pytest.mark.parametrize("runner", ["python -m pytest", "pytest"])
+@pytest.mark.parametrize(
+    ("runner", "where"),
+    [("python -m pytest", "."), ("pytest", "."), ("pytest", "sub"), ("python -m pytest", "sub")],
+)
 def test_a_project_shadowing_settings_still_runs_pytest(
-    installed: Installed, tmp_path: Path, runner: str
+    installed: Installed, tmp_path: Path, runner: str, where: str
 ) -> None:
-    """``python -m pytest`` puts the project first on ``sys.path``; the ``pytest`` script does
-    not, but the project's tests must still get their own module, not the framework."""
+    """``python -m pytest`` puts the working directory first on ``sys.path``; the ``pytest``
+    script does not, and from a subdirectory neither finds the project's module there. In
+    every case the project's tests must get their own module, not the framework."""
     project = write_project(tmp_path, SHADOWING_FILES)
+    (project / "sub").mkdir()
     command = ([str(installed.python), "-m", "pytest"] if runner == "python -m pytest"
                else [str(installed.bin / "pytest")])
-    result = run(command, project)
+    result = run([*command, str(project)], project / where)
     assert result.returncode == 0, result.stdout + result.stderr
     assert "1 passed" in result.stdout
     assert "settings fixture: off, the name 'settings' is the project's own module" in (
