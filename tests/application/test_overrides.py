@@ -4,6 +4,7 @@ fields change, validated, typos refused, and a running app's ``SettingsDep`` see
 
 from __future__ import annotations
 
+import os
 import re
 from collections.abc import Iterator
 from pathlib import Path
@@ -129,3 +130,18 @@ async def test_a_running_app_s_settings_dep_sees_override_settings(
         with override_settings(llm={"model": "big"}):
             assert (await client.get("/llm")).json() == {"model": "big"}
         assert (await client.get("/llm")).json() == {"model": "small-default"}
+
+
+async def test_get_settings_is_what_the_app_started_with_wherever_it_starts(
+    chat_dir: Path, process_environment: pytest.MonkeyPatch
+) -> None:
+    """A directory with only settings.toml, no SETTINGS_MODEL: the app names its model itself,
+    and ``get_settings()`` then returns the same object (SPEC 9)."""
+    process_environment.delenv("SETTINGS_MODEL", raising=False)
+    process_environment.chdir(chat_dir)
+    assert sorted(os.listdir(chat_dir)) == ["settings.toml"]
+    app = create_app()
+    async with app_client(app) as client:
+        assert (await client.get("/llm")).json() == {"model": "small-default"}
+        assert get_settings() is app.state.settings
+        assert isinstance(get_settings(), AppSettings)
