@@ -21,6 +21,7 @@ thing the server prints, without a traceback; uvicorn then exits with status 3.
 from __future__ import annotations
 
 import asyncio
+import logging
 import os
 import sys
 from collections.abc import AsyncIterator, Callable
@@ -98,11 +99,14 @@ async def request_settings(connection: HTTPConnection) -> Settings:
 
 SettingsDep = Annotated[Settings, Depends(request_settings)]
 
+logger = logging.getLogger("settings")
+
 
 def settings_lifespan(
     settings: Settings | None = None, *, model: ModelArgument = None
 ) -> Callable[[FastAPI], AbstractAsyncContextManager[None]]:
-    """A lifespan that loads (or checks) the settings at startup into ``app.state.settings``.
+    """A lifespan that loads (or checks) the settings at startup into ``app.state.settings``,
+    and logs their warnings (an unknown ``APP_`` variable ...) on the ``settings`` logger.
 
     Applications with more to start (a database, a cache) call :func:`start_settings` in
     their own lifespan instead.
@@ -110,7 +114,9 @@ def settings_lifespan(
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        app.state.settings, _ = start_settings(settings, model=model)
+        app.state.settings, warnings = start_settings(settings, model=model)
+        for problem in warnings:  # a problem's text holds no secret
+            logger.warning("%s", problem)
         yield
 
     return lifespan
