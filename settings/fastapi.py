@@ -35,6 +35,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from settings.build import judge
 from settings.discovery import ModelArgument, find_model
+from settings.errorpages import ErrorMiddleware, served_settings
 from settings.errors import ImproperlyConfigured, Problem
 from settings.load import checked_load
 from settings.overrides import overridden
@@ -42,10 +43,12 @@ from settings.process import process_settings
 from settings.schema import Settings
 
 __all__ = [
+    "ErrorMiddleware",
     "SettingsDep",
     "StartupGuard",
     "app_settings",
     "request_settings",
+    "served_settings",
     "settings_lifespan",
     "start_settings",
 ]

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-mypy_api = pytest.importorskip("mypy.api", reason="mypy is a dev dependency")
+mypy_api = pytest.importorskip("mypy.api", reason="mypy comes with the test dependencies")
 
 REPO = Path(__file__).resolve().parents[2]
 

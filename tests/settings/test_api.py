@@ -32,8 +32,8 @@ PUBLIC = [
     "shown",
 ]
 FASTAPI_PUBLIC = [
-    "SettingsDep", "StartupGuard", "app_settings", "request_settings", "settings_lifespan",
-    "start_settings",
+    "ErrorMiddleware", "SettingsDep", "StartupGuard", "app_settings", "request_settings",
+    "served_settings", "settings_lifespan", "start_settings",
 ]
 
 

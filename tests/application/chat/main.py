@@ -1,5 +1,4 @@
-"""The chat backend's app, on the framework's FastAPI integration only (plus the reference
-app's model-agnostic error middleware, for the 500 page).
+"""The chat backend's app, on the framework's FastAPI integration only.
 
 ``SettingsDep`` is typed with the chat model, so a type checker sees ``settings.llm.model``.
 """
@@ -12,8 +11,7 @@ from typing import Annotated
 from fastapi import Depends, FastAPI
 from starlette.middleware import Middleware
 
-from app.errors import ErrorMiddleware
-from settings.fastapi import StartupGuard, request_settings, settings_lifespan
+from settings.fastapi import ErrorMiddleware, StartupGuard, request_settings, settings_lifespan
 from tests.application.chat.config import AppSettings
 
 SettingsDep = Annotated[AppSettings, Depends(request_settings)]
