@@ -3,11 +3,13 @@
 The body follows the IETF draft *Health Check Response Format for HTTP APIs*
 (draft-inadarei-api-health-check): a ``status`` of ``pass``, ``warn`` or ``fail`` and one entry
 per measurement under ``checks``, keyed ``component:measurement``. ``warn`` is still ready (200):
-it means the pool is using overflow connections. ``fail`` is 503.
+it means the pool is using overflow connections. ``fail`` is 503. The application's own
+readiness checks (:mod:`app.readiness`: Redis when ``redis_url`` is set) add an entry each.
 """
 
 from __future__ import annotations
 
+import asyncio
 from datetime import UTC, datetime
 from typing import Any, Literal
 
@@ -15,7 +17,8 @@ from fastapi import APIRouter
 from fastapi.responses import JSONResponse
 
 from app.db import HealthCheck, PoolStatus
-from app.deps import DatabaseDep
+from app.deps import DatabaseDep, SettingsDep
+from app.readiness import health_entries, run_readiness_checks
 
 HEALTH_JSON = "application/health+json"
 Status = Literal["pass", "warn", "fail"]
@@ -39,17 +42,32 @@ async def live() -> HealthResponse:
     response_class=HealthResponse,
     responses={503: {"description": "The database did not answer in time."}},
 )
-async def ready(database: DatabaseDep) -> HealthResponse:
-    """200 when the database answers ``SELECT 1`` within ``connect_timeout``, else 503."""
-    check = await database.health_check()
-    body = readiness(check, database.pool_status(), datetime.now(UTC))
+async def ready(database: DatabaseDep, settings: SettingsDep) -> HealthResponse:
+    """200 when the database answers ``SELECT 1`` within ``connect_timeout`` and every readiness
+    check of the application (:mod:`app.readiness`) passes, else 503."""
+    check, others = await asyncio.gather(
+        database.health_check(), run_readiness_checks(settings)
+    )
+    now = datetime.now(UTC)
+    body = readiness(check, database.pool_status(), now, extra=health_entries(others, _time(now)))
     status_code = 503 if body["status"] == "fail" else 200
     return HealthResponse(body, status_code=status_code, headers={"Cache-Control": "no-store"})
 
 
-def readiness(check: HealthCheck, pool: PoolStatus, now: datetime) -> dict[str, Any]:
-    """The health+json body for one database check and the pool's counters."""
-    time = now.isoformat(timespec="milliseconds").replace("+00:00", "Z")
+def _time(now: datetime) -> str:
+    return now.isoformat(timespec="milliseconds").replace("+00:00", "Z")
+
+
+def readiness(
+    check: HealthCheck,
+    pool: PoolStatus,
+    now: datetime,
+    *,
+    extra: dict[str, list[dict[str, Any]]] | None = None,
+) -> dict[str, Any]:
+    """The health+json body for one database check, the pool's counters and the application's
+    own checks (``extra``, each under its own name)."""
+    time = _time(now)
     response_time: dict[str, Any] = {
         "componentType": "datastore",
         "status": "pass" if check.ok else "fail",
@@ -69,11 +87,13 @@ def readiness(check: HealthCheck, pool: PoolStatus, now: datetime) -> dict[str, 
         },
         "time": time,
     }
-    status = max(response_time["status"], connections["status"], key=_SEVERITY.__getitem__)
-    return {
-        "status": status,
-        "checks": {
-            "database:responseTime": [response_time],
-            "database:connections": [connections],
-        },
+    checks: dict[str, list[dict[str, Any]]] = {
+        "database:responseTime": [response_time],
+        "database:connections": [connections],
+        **(extra or {}),
     }
+    status = max(
+        (entry["status"] for entries in checks.values() for entry in entries),
+        key=_SEVERITY.__getitem__,
+    )
+    return {"status": status, "checks": checks}
