@@ -38,7 +38,7 @@ from settings.discovery import ModelArgument, find_model
 from settings.errorpages import ErrorMiddleware, served_settings
 from settings.errors import ImproperlyConfigured, Problem
 from settings.load import checked_load
-from settings.overrides import overridden
+from settings.overrides import as_model, overridden
 from settings.process import process_settings
 from settings.schema import Settings
 
@@ -60,9 +60,12 @@ def start_settings(
     """The settings to start with, and their warnings; raises :class:`ImproperlyConfigured`.
 
     Given ``settings`` are checked as a start checks them (production runs the deployment
-    rules). Otherwise they are loaded from the working directory with ``model`` (see
-    :func:`settings.load_settings`) and become the process's settings.
+    rules); given ones of a base model of ``model`` (a class) are validated again as ``model``,
+    its own fields taking their defaults. Otherwise they are loaded from the working directory
+    with ``model`` (see :func:`settings.load_settings`) and become the process's settings.
     """
+    if settings is not None and isinstance(model, type):
+        settings = as_model(settings, model)
     if settings is None:
         settings = _process_settings_of(model)
     if settings is not None:

@@ -68,6 +68,23 @@ def overridden(base: S) -> S:
     return base
 
 
+def as_model(settings: Settings, model: type[S]) -> S:
+    """``settings`` validated again as ``model`` (a subclass's fields take their defaults),
+    sources kept: for an app of model ``model`` given settings of its base model."""
+    if isinstance(settings, model):
+        return settings
+    converted, problems = validate(flatten(settings.model_dump()), _sources_of(settings), model)
+    if converted is None:
+        raise ImproperlyConfigured(problems)
+    return converted
+
+
+def _sources_of(settings: Settings) -> Sources:
+    return settings.sources or Sources(
+        environment=settings.environment, files=(), variables=(), history={}
+    )
+
+
 def apply_changes(base: S, changes: Mapping[str, Any]) -> S:
     """A new validated settings object of ``base``'s model: ``base`` with ``changes`` (nested
     dicts or ``a__b`` keys)."""
