@@ -28,8 +28,8 @@ from settings.checks import (
     rules_table,
     run_checks,
 )
+from tests.settings.conftest import STRONG_KEY
 
-STRONG_KEY = "Zq8wN3vR5tY7uI9oP1aS2dF4gH6jK8lX0cVbM"
 SAFE: dict[str, Any] = {
     "environment": "production",
     "secret_key": STRONG_KEY,

@@ -30,8 +30,8 @@ from settings.checks import (
     run_checks,
 )
 from settings.keys import schema_keys
+from tests.settings.conftest import STRONG_KEY
 
-STRONG_KEY = "Zq8wN3vR5tY7uI9oP1aS2dF4gH6jK8lX0cVbM"
 SAFE: dict[str, Any] = {
     "environment": "production",
     "debug": False,

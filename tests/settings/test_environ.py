@@ -209,7 +209,9 @@ def test_two_variables_setting_one_field_differently_is_an_error_naming_both(
     ids=["host", "port", "password", "origins-json-and-comma", "port-by-type"],
 )
 def test_the_same_value_twice_is_fine(project, environ) -> None:
-    project.load(environ)
+    settings = project.load(environ)  # no conflict raised
+
+    assert set(environ) <= set(settings.sources.variables)  # both recorded as sources
 
 
 def test_database_url_without_password_plus_db_password_is_fine(project) -> None:

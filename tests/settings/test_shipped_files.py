@@ -12,9 +12,9 @@ from app.config import AppSettings
 from settings import load_settings
 from settings.keys import secret_keys
 from settings.provenance import flatten
+from tests.settings.conftest import STRONG_KEY
 
 REPOSITORY = Path(__file__).resolve().parents[2]
-STRONG_KEY = "Zq8wN3vR5tY7uI9oP1aS2dF4gH6jK8lX0cVbM"
 
 
 @pytest.fixture
