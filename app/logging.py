@@ -43,5 +43,5 @@ def log_startup(settings: Settings, target: str, warnings: Iterable[Problem]) ->
         "Settings loaded: environment %s; files %s; variables %s; database %s",
         settings.environment, files, variables, target,
     )
-    for problem in warnings:
-        logger.warning("%s", problem)
+    for problem in warnings:  # the log level says WARNING already
+        logger.warning("%s", str(problem).removeprefix("WARNING "))

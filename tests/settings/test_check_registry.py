@@ -351,8 +351,9 @@ def test_the_rules_table_lists_an_application_check(app_module: Importer) -> Non
     )
 
 
-def test_docs_checks_md_holds_the_current_rules_table() -> None:
-    docs = Path(__file__).parents[2] / "docs" / "checks.md"
+@pytest.mark.parametrize("page", ["docs/checks.md", "README.md"])
+def test_the_documented_rules_table_is_the_registry_s(page: str) -> None:
+    docs = Path(__file__).parents[2] / page
     built_in = [c for c in registered() if c.function.__module__ == "settings.checks.builtin"]
 
     text = docs.read_text(encoding="utf-8")
@@ -360,7 +361,7 @@ def test_docs_checks_md_holds_the_current_rules_table() -> None:
     end = text.index("<!-- rules table: end -->")
 
     assert text[start:end] == rules_table(built_in), (
-        "docs/checks.md is out of date: paste the output of python -c 'from settings.checks "
+        f"{page} is out of date: paste the output of python -c 'from settings.checks "
         "import rules_table; print(rules_table(), end=\"\")' between its markers"
     )
 
