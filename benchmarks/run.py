@@ -75,7 +75,7 @@ def main(argv: list[str] | None = None) -> int:
         if name == "attribute":
             sections.append(attribute_read.run(plan.rounds, plan.read_seconds, plan.warmup))
         elif name == "cold":
-            sections.append(cold_start.run(plan.rounds, plan.warmup))
+            sections.extend(cold_start.run(plan.rounds, plan.warmup))
         elif not app_start.available():
             skipped.append(f"{name}: app/main.py not found")
         elif name == "request":
