@@ -19,6 +19,7 @@ whatever it does with a table that ``[production]`` also sets.
 from __future__ import annotations
 
 import json
+import sys
 import tomllib
 from pathlib import Path
 from typing import Any
@@ -58,6 +59,12 @@ from pydantic import Field, SecretStr
 def size() -> str:
     """What the generated model adds to the base, in words."""
     return f"{len(SECTIONS) * len(FIELDS)} fields in {len(SECTIONS)} sections over the base"
+
+
+def importable(root: Path) -> None:
+    """Make the package in ``root`` importable in this process (the children run in ``root``)."""
+    if str(root) not in sys.path:
+        sys.path.insert(0, str(root))
 
 
 def write(root: Path) -> None:

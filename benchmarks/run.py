@@ -73,7 +73,7 @@ def main(argv: list[str] | None = None) -> int:
             continue
         print(f"running {name} ...", file=sys.stderr, flush=True)
         if name == "attribute":
-            sections.append(attribute_read.run(plan.rounds, plan.read_seconds, plan.warmup))
+            sections.extend(attribute_read.run(plan.rounds, plan.read_seconds, plan.warmup))
         elif name == "cold":
             sections.extend(cold_start.run(plan.rounds, plan.warmup))
         elif not app_start.available():
