@@ -132,7 +132,7 @@ def run_app_model(rounds: int, warmup: int = 1) -> Section:
         del variants[PYDANTIC_SETTINGS]
     with app_model_dir() as root:
         _measure(section, variants, root, rounds, warmup)
-    section.notes.append(f"model: {big_model.MODEL}, {big_model.size()}")
+    section.notes.append(f"model: {big_model.size()}")
     _order_rows(section)
     _targets(section)
     return section
@@ -156,6 +156,9 @@ def _measure(section: Section, variants: dict[str, list[str]], root: Path, round
         section.notes.append("python -m settings check: not measured (settings/__main__.py absent)")
     environ = child_environ(variables)
     write_flat_toml(root, "production")
+    pyproject = tomllib.loads((root / "pyproject.toml").read_text())
+    model = pyproject.get("tool", {}).get("settings", {}).get("model", "settings:Settings")
+    section.notes.append(f"ours loads {model} (pyproject.toml [tool.settings] model)")
     for name in (OURS, OURS_CLI):
         if name in variants:
             bad, detail = _imports(variants[name], root, environ)

@@ -79,7 +79,7 @@ def main(argv: list[str] | None = None) -> int:
         elif not app_start.available():
             skipped.append(f"{name}: app/main.py not found")
         elif name == "request":
-            sections.append(request_path.run(
+            sections.extend(request_path.run(
                 plan.load_rounds, plan.load_seconds, plan.warmup, plan.asgi_requests, plan.served
             ))
         else:
