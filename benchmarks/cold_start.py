@@ -3,12 +3,22 @@
 Each variant is ``python -c CODE`` run in a directory holding only ``settings.toml``, with the
 ``APP_`` variables production needs. Measured: process start to exit, wall clock (the targets),
 and the child's user + system CPU time, which other work on a shared machine disturbs less.
+
+Three sections, each interleaved on its own:
+
+- the repository's ``settings.toml`` with the reference application's model (found, as the
+  command line finds it, through ``[tool.settings] model`` in the copied ``pyproject.toml``);
+- the same file with one ``@format`` token (:data:`benchmarks.common.TOKEN_LINE`): ours then
+  imports Dynaconf to evaluate it, so its margin over naive Dynaconf is smallest there;
+- a generated application model of 50 more fields in 5 sections (:mod:`benchmarks.big_model`),
+  against references of the same shape.
 """
 
 from __future__ import annotations
 
 import importlib.util
 import json
+import os
 import resource
 import subprocess
 import sys
@@ -17,11 +27,25 @@ import tomllib
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
+from unittest import mock
 
-from benchmarks.common import PRODUCTION_ENVIRON, REPO, child_environ, settings_dir
+from benchmarks import big_model
+from benchmarks.common import (
+    PRODUCTION_ENVIRON,
+    REPO,
+    TOKEN_ENVIRON,
+    TOKEN_LINE,
+    TOKEN_VALUE,
+    app_model_dir,
+    child_environ,
+    settings_dir,
+    token_settings_dir,
+)
 from benchmarks.measure import Check, Section, Series, Target, interleave
 
 TITLE = "cold start"
+TITLE_TOKEN = "cold start, one @format token"
+TITLE_APP_MODEL = "cold start, 50-field app model"
 OURS = "ours: load_settings('production')"
 OURS_CLI = "ours: python -m settings check"
 DYNACONF = "Dynaconf + Pydantic, naive"
@@ -59,32 +83,96 @@ def cli_available() -> bool:
     return (REPO / "settings" / "__main__.py").is_file()
 
 
-def run(rounds: int, warmup: int = 1) -> Section:
+def run(rounds: int, warmup: int = 1) -> list[Section]:
+    """The base run, then the same with one ``@format`` token, then with a 50-field model."""
+    return [run_base(rounds, warmup), run_token(rounds, warmup), run_app_model(rounds, warmup)]
+
+
+def run_base(rounds: int, warmup: int = 1) -> Section:
     section = Section(TITLE)
     variants = dict(VARIANTS)
-    if importlib.util.find_spec("pydantic_settings") is None:
+    if not _has_pydantic_settings(section):
         del variants[PYDANTIC_SETTINGS]
-        section.notes.append("pydantic-settings: not measured (pip install -e '.[bench]')")
+    with settings_dir() as root:
+        _measure(section, variants, root, rounds, warmup)
+    _order_rows(section)
+    _targets(section)
+    return section
+
+
+def run_token(rounds: int, warmup: int = 1) -> Section:
+    """Ours and naive Dynaconf read a ``settings.toml`` holding one ``@format`` token (ours
+    then imports Dynaconf to evaluate it). pydantic-settings has no tokens: not measured."""
+    section = Section(TITLE_TOKEN)
+    variants = {OURS: VARIANTS[OURS], DYNACONF: VARIANTS[DYNACONF]}
+    with token_settings_dir() as root:
+        section.checks.append(Check(f"the token gives {TOKEN_VALUE!r} in ours and in Dynaconf",
+                                    _token_evaluated(root)))
+        _measure(section, variants, root, rounds, warmup, TOKEN_ENVIRON)
+    section.notes.append(f"the token, in [production.database]: {TOKEN_LINE}")
+    _order_rows(section)
+    _targets(section)
+    return section
+
+
+def run_app_model(rounds: int, warmup: int = 1) -> Section:
+    """Ours with the generated 50-field application model, against references of its shape."""
+    section = Section(TITLE_APP_MODEL)
+    variants = {
+        OURS: VARIANTS[OURS],
+        DYNACONF: ["-c", "from benchmarks.naive import load_dynaconf; from benchapp.naive import "
+                   "NaiveBench; load_dynaconf('production', model=NaiveBench)"],
+        PYDANTIC_SETTINGS: ["-c", "from benchmarks.naive_pydantic_settings import load; "
+                            "from benchapp.naive_ps import PydanticBench; load(PydanticBench)"],
+        "tomllib + Pydantic alone": [
+            "-c", "from benchmarks.naive import load_tomllib; from benchapp.naive import "
+            "NaiveBench; load_tomllib('production', model=NaiveBench)"],
+    }
+    if not _has_pydantic_settings(section):
+        del variants[PYDANTIC_SETTINGS]
+    with app_model_dir() as root:
+        _measure(section, variants, root, rounds, warmup)
+    section.notes.append(f"model: {big_model.size()}")
+    _order_rows(section)
+    _targets(section)
+    return section
+
+
+def _has_pydantic_settings(section: Section) -> bool:
+    if importlib.util.find_spec("pydantic_settings") is not None:
+        return True
+    section.notes.append("pydantic-settings: not measured (pip install -e '.[bench]')")
+    return False
+
+
+def _measure(section: Section, variants: dict[str, list[str]], root: Path, rounds: int,
+             warmup: int, variables: dict[str, str] = PRODUCTION_ENVIRON) -> None:
+    """Ours (and our CLI, when present) and ``variants``, interleaved, in ``root``, with
+    ``variables`` in the children's environment."""
+    variants = dict(variants)
     if cli_available():
         variants[OURS_CLI] = ["-m", "settings", "check", "--env", "production"]
     else:
         section.notes.append("python -m settings check: not measured (settings/__main__.py absent)")
-    with settings_dir() as root:
-        environ = child_environ(PRODUCTION_ENVIRON)
-        write_flat_toml(root, "production")
-        for name in (OURS, OURS_CLI):
-            if name in variants:
-                bad, detail = _imports(variants[name], root, environ)
-                label = f"{name} imports no web stack, SQLAlchemy engine or DB driver"
-                section.checks.append(Check(label, not bad))
-                section.notes.append(f"{name}: {detail}")
-        timed: list[tuple[list[Series], Callable[[], tuple[float, float]]]] = [
-            ([section.add(name, "ms"), section.add(CPU + name, "ms")],
-             _timer(argv, root, environ))
-            for name, argv in variants.items()
-        ]
-        interleave(timed, rounds, warmup)
-    _order_rows(section)
+    environ = child_environ(variables)
+    write_flat_toml(root, "production")
+    pyproject = tomllib.loads((root / "pyproject.toml").read_text())
+    model = pyproject.get("tool", {}).get("settings", {}).get("model", "settings:Settings")
+    section.notes.append(f"ours loads {model} (pyproject.toml [tool.settings] model)")
+    for name in (OURS, OURS_CLI):
+        if name in variants:
+            bad, detail = _imports(variants[name], root, environ)
+            label = f"{name} imports no web stack, SQLAlchemy engine or DB driver"
+            section.checks.append(Check(label, not bad))
+            section.notes.append(f"{name}: {detail}")
+    timed: list[tuple[list[Series], Callable[[], tuple[float, float]]]] = [
+        ([section.add(name, "ms"), section.add(CPU + name, "ms")], _timer(argv, root, environ))
+        for name, argv in variants.items()
+    ]
+    interleave(timed, rounds, warmup)
+
+
+def _targets(section: Section) -> None:
     for reference, limit in ((DYNACONF, 1.0), (PYDANTIC_SETTINGS, 1.1)):
         for ours in (OURS, OURS_CLI):
             if ours in section.series and reference in section.series:
@@ -92,7 +180,17 @@ def run(rounds: int, warmup: int = 1) -> Section:
                 section.targets.append(Target(label, ours, reference, "<=", limit))
                 section.targets.append(Target(f"{label}, CPU time", CPU + ours, CPU + reference,
                                               None))
-    return section
+
+
+def _token_evaluated(root: Path) -> bool:
+    """Whether ours and naive Dynaconf both evaluate the token, to the same value."""
+    from benchmarks.naive import load_dynaconf
+    from settings import load_settings
+
+    ours = load_settings("production", root=root, environ=TOKEN_ENVIRON)
+    with mock.patch.dict(os.environ, TOKEN_ENVIRON):
+        naive = load_dynaconf("production", root)
+    return ours.database.username == naive.database.username == TOKEN_VALUE
 
 
 def _order_rows(section: Section) -> None:
@@ -143,7 +241,8 @@ def _imports(argv: list[str], root: Path, environ: dict[str, str]) -> tuple[bool
         return True, f"could not inspect sys.modules (exit {completed.returncode})"
     _, bad, dynaconf = line.split()
     verdict = "none imported" if bad == "-" else f"IMPORTED {bad}"
-    loaded = "imported" if dynaconf != "-" else "not imported (no @tokens in the files)"
+    loaded = ("imported (to evaluate the files' @tokens)" if dynaconf != "-"
+              else "not imported (no @tokens in the files)")
     return bad != "-", f"web stack / SQLAlchemy engine / DB drivers: {verdict}; Dynaconf {loaded}"
 
 

@@ -44,6 +44,37 @@ def settings_dir() -> Iterator[Path]:
         yield Path(name)
 
 
+#: The one Dynaconf token of the "@format token" variants, in ``[production.database]``, and
+#: the variable it reads (set for those variants only): the role is ``orders-reader``.
+TOKEN_LINE = 'username = "@format {env[SERVICE_NAME]}-reader"'
+TOKEN_ENVIRON = {**PRODUCTION_ENVIRON, "SERVICE_NAME": "orders"}
+TOKEN_VALUE = "orders-reader"
+
+
+@contextmanager
+def token_settings_dir() -> Iterator[Path]:
+    """:func:`settings_dir`, its ``settings.toml`` holding one ``@format`` token."""
+    with settings_dir() as root:
+        path = root / "settings.toml"
+        text = path.read_text()
+        table = "[production.database]\n"
+        if table not in text:
+            raise RuntimeError(f"settings.toml has no {table.strip()} for the token")
+        path.write_text(text.replace(table, table + TOKEN_LINE + "\n", 1))
+        yield root
+
+
+@contextmanager
+def app_model_dir() -> Iterator[Path]:
+    """A temporary directory holding the generated 50-field application model, its
+    ``pyproject.toml`` and ``settings.toml`` (:mod:`benchmarks.big_model`)."""
+    from benchmarks import big_model
+
+    with tempfile.TemporaryDirectory(prefix="bench-app-model-") as name:
+        big_model.write(Path(name))
+        yield Path(name)
+
+
 def child_environ(extra: dict[str, str] | None = None) -> dict[str, str]:
     """``os.environ`` without configuration variables, plus ``extra`` and the repo on the path."""
     environ = {

@@ -1,8 +1,12 @@
 """The references: what a user would write with the same libraries and none of our work.
 
-A plain frozen Pydantic schema mirroring the shape of :class:`settings.Settings` (same fields,
-types and bounds, no custom validators, no provenance, no deployment rules), and two naive
-loaders: Dynaconf then Pydantic, and ``tomllib`` then Pydantic.
+A plain frozen Pydantic schema mirroring the shape of what ours loads, the reference
+application's :class:`app.config.AppSettings` (same fields, types and bounds, no custom
+validators, no provenance, no deployment rules): :class:`NaiveBase` is the framework's base
+:class:`settings.Settings`, :class:`NaiveSettings` adds the application's own ``features`` and
+``redis_url``. Two naive loaders: Dynaconf then Pydantic, and ``tomllib`` then Pydantic; both
+take the model, so a generated application model (:mod:`benchmarks.big_model`) is loaded the same
+way.
 """
 
 from __future__ import annotations
@@ -14,7 +18,7 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, SecretStr
+from pydantic import BaseModel, ConfigDict, Field, RedisDsn, SecretStr
 
 
 class Frozen(BaseModel):
@@ -40,16 +44,35 @@ class Database(Frozen):
     connect_timeout: float = Field(5.0, gt=0)
     command_timeout: float = Field(30.0, gt=0)
     pool: Pool = Field(default_factory=Pool)
+    pgbouncer: bool = False
 
 
 class Cors(Frozen):
     origins: list[str] = Field(default_factory=list)
     allow_credentials: bool = False
-    allow_methods: list[str] = Field(default_factory=lambda: ["GET", "POST"])
-    allow_headers: list[str] = Field(default_factory=lambda: ["Authorization"])
+    allow_methods: list[str] = Field(default_factory=lambda: ["GET", "POST", "PUT", "PATCH"])
+    allow_headers: list[str] = Field(default_factory=lambda: ["Authorization", "Content-Type"])
 
 
-class NaiveSettings(Frozen):
+class Server(Frozen):
+    workers: int = Field(1, ge=1, le=1024)
+    replicas: int = Field(1, ge=1, le=100_000)
+
+
+class Metrics(Frozen):
+    enabled: bool = True
+
+
+class Features(Frozen):
+    """The reference application's own section (``app.config.FeatureFlags``)."""
+
+    orders_v2: bool = False
+    read_replica: bool = False
+
+
+class NaiveBase(Frozen):
+    """The shape of the framework's base :class:`settings.Settings`."""
+
     environment: str = "development"
     debug: bool = False
     secret_key: SecretStr
@@ -57,9 +80,21 @@ class NaiveSettings(Frozen):
     log_level: Literal["debug", "info", "warning", "error"] = "info"
     cors: Cors = Field(default_factory=Cors)
     database: Database = Field(default_factory=Database)
+    server: Server = Field(default_factory=Server)
+    metrics: Metrics = Field(default_factory=Metrics)
+    silenced_checks: list[str] = Field(default_factory=list)
 
 
-def load_dynaconf(env: str, root: str | os.PathLike[str] = ".") -> NaiveSettings:
+class NaiveSettings(NaiveBase):
+    """The shape of the reference application's :class:`app.config.AppSettings`."""
+
+    features: Features = Field(default_factory=Features)
+    redis_url: RedisDsn | None = None
+
+
+def load_dynaconf(
+    env: str, root: str | os.PathLike[str] = ".", model: type[NaiveBase] = NaiveSettings
+) -> NaiveBase:
     """Dynaconf reads the file and ``APP_`` variables; Pydantic validates ``as_dict()``.
 
     Dynaconf's defaults, as documented: an environment's table replaces ``[default]``'s table
@@ -73,12 +108,15 @@ def load_dynaconf(env: str, root: str | os.PathLike[str] = ".") -> NaiveSettings
         env=env,
         envvar_prefix="APP",
     )
-    return NaiveSettings.model_validate({**_lower(loaded.as_dict()), "environment": env})
+    return model.model_validate({**_lower(loaded.as_dict()), "environment": env})
 
 
 def load_tomllib(
-    env: str, root: str | os.PathLike[str] = ".", environ: Mapping[str, str] | None = None
-) -> NaiveSettings:
+    env: str,
+    root: str | os.PathLike[str] = ".",
+    environ: Mapping[str, str] | None = None,
+    model: type[NaiveBase] = NaiveSettings,
+) -> NaiveBase:
     """``tomllib`` reads the file; a dict merge applies the table, then ``APP_`` variables."""
     with open(Path(root) / "settings.toml", "rb") as handle:
         document = tomllib.load(handle)
@@ -92,7 +130,7 @@ def load_tomllib(
             for part in parents:
                 table = table.setdefault(part, {})
             table[leaf] = json.loads(text) if text.startswith("[") else text
-    return NaiveSettings.model_validate({**values, "environment": env})
+    return model.model_validate({**values, "environment": env})
 
 
 def _lower(table: Mapping[str, Any]) -> dict[str, Any]:

@@ -1,5 +1,8 @@
 """The pydantic-settings reference: one TOML file plus ``APP_`` variables, its documented way.
 
+Same shape as :class:`benchmarks.naive.NaiveSettings` (the reference application's model);
+:class:`PydanticBase` is the framework's base shape, for generated application models.
+
 pydantic-settings has no environment tables, so the benchmark writes ``production.toml`` next
 to ``settings.toml``: its ``[default]`` merged with ``[production]`` (see
 :func:`benchmarks.cold_start.write_flat_toml`).
@@ -7,7 +10,7 @@ to ``settings.toml``: its ``[default]`` merged with ``[production]`` (see
 
 from __future__ import annotations
 
-from pydantic import SecretStr
+from pydantic import RedisDsn, SecretStr
 from pydantic_settings import (
     BaseSettings,
     PydanticBaseSettingsSource,
@@ -15,12 +18,12 @@ from pydantic_settings import (
     TomlConfigSettingsSource,
 )
 
-from benchmarks.naive import Cors, Database
+from benchmarks.naive import Cors, Database, Features, Metrics, Server
 
 TOML_FILE = "production.toml"  # in the working directory
 
 
-class PydanticSettings(BaseSettings):
+class PydanticBase(BaseSettings):
     model_config = SettingsConfigDict(
         frozen=True, env_prefix="APP_", env_nested_delimiter="__", toml_file=TOML_FILE
     )
@@ -32,6 +35,9 @@ class PydanticSettings(BaseSettings):
     log_level: str = "info"
     cors: Cors = Cors()
     database: Database = Database()
+    server: Server = Server()
+    metrics: Metrics = Metrics()
+    silenced_checks: list[str] = []
 
     @classmethod
     def settings_customise_sources(
@@ -45,5 +51,10 @@ class PydanticSettings(BaseSettings):
         return init_settings, env_settings, TomlConfigSettingsSource(settings_cls)
 
 
-def load() -> PydanticSettings:
-    return PydanticSettings()
+class PydanticSettings(PydanticBase):
+    features: Features = Features()
+    redis_url: RedisDsn | None = None
+
+
+def load(model: type[PydanticBase] = PydanticSettings) -> PydanticBase:
+    return model()

@@ -10,6 +10,9 @@ Three measurements, each interleaved round by round:
 - **in-process ASGI**: the same apps called directly, no server and no sockets: what the
   application itself spends per request.
 
+A second section serves the generated 50-field application model (:mod:`benchmarks.big_model`):
+the constant handler and ours only.
+
 Ratios are "constant / variant" for times, "variant / constant" for rates: in both, 0.90 means
 the variant serves 90 % of what the constant handler serves.
 """
@@ -22,15 +25,16 @@ from collections.abc import Callable
 from contextlib import AsyncExitStack
 from pathlib import Path
 
-from benchmarks import asgi
+from benchmarks import asgi, big_model
 from benchmarks.app_start import ENVIRON
 from benchmarks.common import BENCH_HOST as HOST
-from benchmarks.common import child_environ, settings_dir
+from benchmarks.common import app_model_dir, child_environ, settings_dir
 from benchmarks.loadgen import cpu_seconds, measure
 from benchmarks.measure import Section, Series, Target, interleave
 from benchmarks.servers import Server, start, stop, wait_until_live
 
 TITLE = "request path"
+TITLE_APP_MODEL = "request path, 50-field app model"
 CONSTANT = "handler returns a module constant"
 OURS = "ours: SettingsDep"
 VARIANTS = {
@@ -45,21 +49,35 @@ ASGI = "in-process ASGI: "
 
 
 def run(rounds: int, seconds: float, warmup: int = 1, asgi_requests: int = 2000,
-        served: int = len(VARIANTS)) -> Section:
-    """``served``: how many variants (in :data:`VARIANTS` order) to measure under uvicorn."""
-    section = Section(TITLE)
+        served: int = len(VARIANTS)) -> list[Section]:
+    """The reference application's model, then the generated 50-field one (constant and ours).
+
+    ``served``: how many variants (in :data:`VARIANTS` order) to measure under uvicorn.
+    """
     with settings_dir() as root:
-        environ = {**ENVIRON, "APP_DATABASE__HOST": HOST, "BENCH_SETTINGS_ROOT": str(root)}
-        names = list(VARIANTS)[:served]
-        _under_uvicorn(section, names, rounds, seconds, warmup, child_environ(environ))
-        _in_process(section, rounds, warmup, asgi_requests, environ)
+        base = _run(TITLE, root, list(VARIANTS), rounds, seconds, warmup, asgi_requests, served)
+    with app_model_dir() as root:
+        app_model = _run(TITLE_APP_MODEL, root, [CONSTANT, OURS], rounds, seconds, warmup,
+                         asgi_requests, min(served, 2))
+    app_model.notes.append(f"model: {big_model.size()}; the handlers are the same "
+                           "(database.host)")
+    return [base, app_model]
+
+
+def _run(title: str, root: Path, variants: list[str], rounds: int, seconds: float, warmup: int,
+         asgi_requests: int, served: int) -> Section:
+    section = Section(title)
+    environ = {**ENVIRON, "APP_DATABASE__HOST": HOST, "BENCH_SETTINGS_ROOT": str(root)}
+    names = variants[:served]
+    _under_uvicorn(section, names, rounds, seconds, warmup, child_environ(environ))
+    _in_process(section, variants, rounds, warmup, asgi_requests, environ)
     for name in names:
         if name == CONSTANT:
             continue
         op, limit = (">=", 0.90) if name == OURS else (None, 0.0)
         section.targets.append(Target(f"{name} / constant, req/s", name, CONSTANT, op, limit))
     for prefix in (CPU, ASGI):
-        for name in VARIANTS:
+        for name in variants:
             if name != CONSTANT and prefix + name in section.series:
                 label = f"{name}, {prefix.split(':')[0]} (constant / variant)"
                 section.targets.append(Target(label, prefix + CONSTANT, prefix + name, None))
@@ -111,13 +129,16 @@ def _sampler(port: int, seconds: float,
     return sample
 
 
-def _in_process(section: Section, rounds: int, warmup: int, requests: int,
+def _in_process(section: Section, names: list[str], rounds: int, warmup: int, requests: int,
                 environ: dict[str, str]) -> None:
     from benchmarks import request_apps
     from settings import load_settings
 
     settings = load_settings(root=_root(environ), environ=environ)
-    apps = {name: getattr(request_apps, factory)(settings) for name, factory in VARIANTS.items()}
+    model = type(settings)
+    section.notes.append(f"settings model (found through pyproject.toml): "
+                         f"{model.__module__}:{model.__name__}")
+    apps = {name: getattr(request_apps, VARIANTS[name])(settings) for name in names}
     loop = asyncio.new_event_loop()
     stack = AsyncExitStack()
     try:

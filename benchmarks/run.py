@@ -74,15 +74,15 @@ def main(argv: list[str] | None = None) -> int:
             continue
         print(f"running {name} ...", file=sys.stderr, flush=True)
         if name == "attribute":
-            sections.append(attribute_read.run(plan.rounds, plan.read_seconds, plan.warmup))
+            sections.extend(attribute_read.run(plan.rounds, plan.read_seconds, plan.warmup))
         elif name == "cold":
-            sections.append(cold_start.run(plan.rounds, plan.warmup))
+            sections.extend(cold_start.run(plan.rounds, plan.warmup))
         elif name == "merge":
             sections.append(merge_cost.run(plan.rounds, plan.warmup))
         elif not app_start.available():
             skipped.append(f"{name}: app/main.py not found")
         elif name == "request":
-            sections.append(request_path.run(
+            sections.extend(request_path.run(
                 plan.load_rounds, plan.load_seconds, plan.warmup, plan.asgi_requests, plan.served
             ))
         else:

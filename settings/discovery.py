@@ -82,7 +82,8 @@ def _import(module_name: str, root: Path) -> object:
     except ModuleNotFoundError as exc:
         top = module_name.partition(".")[0]
         directory = str(root.resolve())
-        if exc.name != top or directory in sys.path or not (root / top).exists():
+        beside = (root / top).is_dir() or (root / f"{top}.py").is_file()
+        if exc.name != top or directory in sys.path or not beside:
             raise
         sys.path.insert(0, directory)
         return importlib.import_module(module_name)

@@ -64,7 +64,7 @@ def start_settings(
     its own fields taking their defaults. Otherwise they are loaded from the working directory
     with ``model`` (see :func:`settings.load_settings`) and become the process's settings.
     """
-    if settings is not None and isinstance(model, type):
+    if settings is not None and isinstance(model, type) and issubclass(model, type(settings)):
         settings = as_model(settings, model)
     if settings is None:
         settings = _process_settings_of(model)

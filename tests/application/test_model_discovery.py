@@ -174,3 +174,22 @@ def test_a_bad_model_on_the_command_line_exits_1_naming_it(chat_dir: Path) -> No
     assert f"{named} is not a subclass of settings.Settings" in result.stderr
     assert "--model" in result.stderr
     assert result.stdout == ""
+
+
+def test_a_single_file_model_beside_settings_toml_is_found_from_elsewhere(tmp_path, monkeypatch):
+    """``model = "mymodel:MySettings"`` names mymodel.py beside settings.toml; the load works
+    from any working directory, as for a package."""
+    root = tmp_path / "project"
+    root.mkdir()
+    (root / "settings.toml").write_text('[default]\nsecret_key = "k"\n[development]\n')
+    (root / "pyproject.toml").write_text('[tool.settings]\nmodel = "mymodel_b7:MySettings"\n')
+    (root / "mymodel_b7.py").write_text(
+        "from settings import Settings\n\nclass MySettings(Settings):\n    flag: bool = True\n"
+    )
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setattr(sys, "path", list(sys.path))  # undone after the test
+
+    settings = load_settings(root=root, environ={})
+
+    assert type(settings).__name__ == "MySettings"
+    assert settings.flag is True  # type: ignore[attr-defined]
