@@ -18,9 +18,10 @@ from settings.discovery import ModelArgument, find_model
 from settings.errors import Problem
 from settings.fields import SQLITE
 from settings.loader import Loaded, load_layers
-from settings.provenance import Assignment, Sources, merge
-from settings.report import validate
+from settings.merge import merge
+from settings.provenance import Assignment, Sources
 from settings.schema import Settings
+from settings.validate import validate
 
 PRODUCTION = "production"
 

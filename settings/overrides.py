@@ -28,10 +28,11 @@ from pydantic import BaseModel
 
 from settings.errors import ImproperlyConfigured, Problem
 from settings.keys import unknown_key
+from settings.merge import flatten
 from settings.process import process_settings
-from settings.provenance import Assignment, Sources, flatten
-from settings.report import validate
+from settings.provenance import Assignment, Sources
 from settings.schema import Settings
+from settings.validate import validate
 
 F = TypeVar("F", bound=Callable[..., Any])
 S = TypeVar("S", bound=Settings)
@@ -89,7 +90,7 @@ def apply_changes(base: S, changes: Mapping[str, Any]) -> S:
     """A new validated settings object of ``base``'s model: ``base`` with ``changes`` (nested
     dicts or ``a__b`` keys)."""
     model = type(base)
-    flat_changes = _dotted(_plain(changes))
+    flat_changes = _dotted(_as_tables(changes))
     problems = [
         Problem(key, reason, ORIGIN)
         for key in flat_changes
@@ -131,12 +132,12 @@ def _dotted(changes: Mapping[str, Any], prefix: str = "") -> dict[str, Any]:
     return flat
 
 
-def _plain(value: Any) -> Any:
+def _as_tables(value: Any) -> Any:
     """Sections given as models (``database=DatabaseConfig(...)``) become plain tables."""
     if isinstance(value, BaseModel):
         value = value.model_dump()
     if isinstance(value, dict):
-        return {key: _plain(item) for key, item in value.items()}
+        return {key: _as_tables(item) for key, item in value.items()}
     return value
 
 

@@ -10,13 +10,13 @@ from collections.abc import Mapping
 from typing import Any
 
 from settings.cli.context import Context
-from settings.cli.loading import REQUIRED, leaf_defaults, load_unchecked
-from settings.cli.render import leaves, literal, load_secrets, mask, report, to_json
+from settings.cli.loading import leaf_defaults, load_unchecked
+from settings.cli.render import dotted_values, literal, load_secrets, mask, report, to_json
 from settings.errors import ImproperlyConfigured
+from settings.missing import MISSING
 from settings.schema import Settings
 
 DEFAULTS = "schema defaults"
-_ABSENT: Any = object()
 _MAX_WIDTH = 56
 
 
@@ -46,12 +46,12 @@ def differences(
     model: type[Settings], a: Mapping[str, Any], b: Mapping[str, Any], secrets: frozenset[str]
 ) -> list[tuple[str, Any, Any]]:
     """``(key, a's value, b's value)`` for each key that differs, sorted, values masked."""
-    keys = sorted(k for k in a.keys() | b.keys() if a.get(k, _ABSENT) != b.get(k, _ABSENT))
+    keys = sorted(k for k in a.keys() | b.keys() if a.get(k, MISSING) != b.get(k, MISSING))
 
     def shown(key: str, value: Any) -> Any:
-        return None if value is _ABSENT or value is REQUIRED else mask(model, key, value, secrets)
+        return None if value is MISSING else mask(model, key, value, secrets)
 
-    return [(k, shown(k, a.get(k, _ABSENT)), shown(k, b.get(k, _ABSENT))) for k in keys]
+    return [(k, shown(k, a.get(k, MISSING)), shown(k, b.get(k, MISSING))) for k in keys]
 
 
 def _load(envs: list[str], context: Context) -> list[Settings] | None:
@@ -68,7 +68,7 @@ def _load(envs: list[str], context: Context) -> list[Settings] | None:
 def _values(
     model: type[Settings], tree: Mapping[str, Any], *, flat: bool = False
 ) -> dict[str, Any]:
-    values = dict(tree) if flat else leaves(model, tree)
+    values = dict(tree) if flat else dotted_values(model, tree)
     values.pop("environment", None)  # differs by definition
     return values
 

@@ -10,11 +10,20 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from settings.cli.context import Context, UsageError
-from settings.cli.loading import REQUIRED, Built, build_for, leaf_defaults
-from settings.cli.render import leaves, literal, load_secrets, mask, problem_data, report, to_json
+from settings.cli.loading import Built, build_for, leaf_defaults
+from settings.cli.render import (
+    dotted_values,
+    literal,
+    load_secrets,
+    mask,
+    problem_data,
+    report,
+    to_json,
+)
 from settings.discovery import find_model
 from settings.errors import Problem
 from settings.keys import schema_keys, unknown_key
+from settings.missing import MISSING
 from settings.schema import Settings
 from settings.secrets import hide_url_password
 
@@ -78,7 +87,7 @@ def explain(built: Built, key: str) -> Explanation:
     layers = _layers(built, key, secrets)
     problems = [problem for problem in built.problems if _about(problem.key, key)]
     if built.settings is not None and built.ok:
-        value = leaves(built.model, built.settings.model_dump()).get(key)
+        value = dotted_values(built.model, built.settings.model_dump()).get(key)
         shown = mask(built.model, key, value, secrets)
         return Explanation(key, environment, layers, "valid", shown)
     status = "invalid" if any(problem.is_error for problem in problems) else "unchecked"
@@ -91,7 +100,7 @@ def _layers(built: Built, key: str, secrets: frozenset[str]) -> list[tuple[str, 
     defaults = leaf_defaults(model)
     if key in defaults:
         default = defaults[key]
-        shown = default if default is REQUIRED else mask(model, key, default, secrets)
+        shown = default if default is MISSING else mask(model, key, default, secrets)
         rows.append((SCHEMA_DEFAULT, shown))
     if schema_keys(model).get(key) == "mapping":  # its entries are set one by one: by layer
         prefix = key + "."
@@ -121,7 +130,7 @@ def _text(explanation: Explanation) -> list[str]:
     lines = [f"{explanation.key} (environment {explanation.environment})"]
     width = max(len(origin) for origin, _ in explanation.layers or [("", None)])
     for index, (origin, value) in enumerate(explanation.layers, 1):
-        shown = "(none: required)" if value is REQUIRED else literal(value)
+        shown = "(none: required)" if value is MISSING else literal(value)
         wins = "  <- wins" if index - 1 == explanation.winner else ""
         lines.append(f"  {index}. {origin:<{width}}  {shown}{wins}")
     if not explanation.layers:
@@ -148,7 +157,7 @@ def _data(explanation: Explanation) -> dict[str, Any]:
         "key": explanation.key,
         "environment": explanation.environment,
         "layers": [
-            {"origin": origin, "value": None if value is REQUIRED else value, "wins": i == winner}
+            {"origin": origin, "value": None if value is MISSING else value, "wins": i == winner}
             for i, (origin, value) in enumerate(explanation.layers)
         ],
         "winner": None if winner is None else explanation.layers[winner][0],

@@ -15,19 +15,10 @@ from settings import keys
 from settings.build import Built, build
 from settings.cli.context import Context
 from settings.errors import ImproperlyConfigured
+from settings.missing import MISSING
 from settings.schema import Settings
 
-__all__ = ["REQUIRED", "Built", "build_for", "leaf_defaults", "load_unchecked"]
-
-
-class _Required:
-    """The schema default of a field that has none."""
-
-    def __repr__(self) -> str:
-        return "REQUIRED"
-
-
-REQUIRED: Any = _Required()
+__all__ = ["Built", "build_for", "leaf_defaults", "load_unchecked"]
 
 
 def build_for(context: Context, env: str | None = None) -> Built:
@@ -45,7 +36,7 @@ def load_unchecked(context: Context, env: str | None = None) -> Settings:
 
 
 def leaf_defaults(model: type[BaseModel]) -> dict[str, Any]:
-    """:func:`settings.keys.schema_defaults` for every settable key; :data:`REQUIRED` where the
+    """:func:`settings.keys.schema_defaults` for every settable key; ``MISSING`` where the
     schema gives none."""
     defaults = keys.schema_defaults(model)
-    return {key: defaults.get(key, REQUIRED) for key in keys.settable_keys(model)}
+    return {key: defaults.get(key, MISSING) for key in keys.settable_keys(model)}

@@ -79,14 +79,16 @@ def masked_tree(settings: Settings) -> dict[str, Any]:
     return tree
 
 
-def leaves(model: type[BaseModel], tree: Mapping[str, Any], prefix: str = "") -> dict[str, Any]:
+def dotted_values(
+    model: type[BaseModel], tree: Mapping[str, Any], prefix: str = ""
+) -> dict[str, Any]:
     """Dotted keys to values; a free-form mapping such as ``database.options`` is one value."""
     kinds = schema_keys(model)
     flat: dict[str, Any] = {}
     for name, value in tree.items():
         key = prefix + name
         if isinstance(value, Mapping) and kinds.get(key) != "mapping":
-            flat.update(leaves(model, value, key + "."))
+            flat.update(dotted_values(model, value, key + "."))
         else:
             flat[key] = value
     return flat

@@ -7,7 +7,7 @@ from typing import Any
 
 from settings.cli.context import Context
 from settings.cli.loading import load_unchecked
-from settings.cli.render import leaves, literal, masked_tree, to_json, toml_key
+from settings.cli.render import dotted_values, literal, masked_tree, to_json, toml_key
 from settings.keys import schema_keys
 from settings.schema import Settings
 
@@ -34,7 +34,8 @@ def _text(settings: Settings, tree: Mapping[str, Any]) -> list[str]:
     files = ", ".join(sources.files) if sources else ""
     variables = ", ".join(sources.variables) if sources and sources.variables else "none"
     lines = [f"# environment {settings.environment}; files: {files}; variables: {variables}"]
-    flat = {key: f"{key} = {literal(value)}" for key, value in leaves(type(settings), tree).items()}
+    values = dotted_values(type(settings), tree)
+    flat = {key: f"{key} = {literal(value)}" for key, value in values.items()}
     # Origins line up after the longest line up to ALIGNED characters; a longer one (a list of
     # 6,000 hosts) is not followed by padding on every other line.
     width = max((len(line) for line in flat.values() if len(line) <= ALIGNED), default=0)

@@ -16,7 +16,7 @@ The files are read here (:mod:`.files`), not by Dynaconf, because the contract w
 merged key by key and lists replaced, with a record of where each value came from. In the files,
 which are reviewed code, Dynaconf's tokens work as Dynaconf documents them: the ones that change
 merging (``@del``, ``@merge``, ``@insert``, ``@reset`` ..., and the ``dynaconf_merge`` marks of
-:mod:`.marks`) become markers that :func:`settings.provenance.merge` applies; Dynaconf evaluates
+:mod:`.dynaconf_merge`) become markers that :func:`settings.merge.merge` applies; Dynaconf evaluates
 the others (:mod:`.tokens`, the one module importing it, and only when a file uses a token).
 Environment variables (:mod:`settings.environ`) never pass through Dynaconf: they stay literal.
 """
@@ -34,6 +34,7 @@ from pydantic import BaseModel
 from settings.environ import read_environment
 from settings.errors import Problem
 from settings.keys import is_secret, schema_defaults
+from settings.loader.dynaconf_merge import Mode, check_markers, file_mode, table_values
 from settings.loader.environments import DEFAULT_ENV, ENV_VARIABLE, select_environment
 from settings.loader.files import (
     LOCAL_FILE,
@@ -46,7 +47,6 @@ from settings.loader.files import (
     read_files,
     unknown_keys,
 )
-from settings.loader.marks import Mode, check_markers, file_mode, table_values
 from settings.loader.tokens import evaluate_tokens, merge_tokens
 from settings.provenance import Layer
 

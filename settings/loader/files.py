@@ -16,8 +16,8 @@ from pydantic import BaseModel
 
 from settings.errors import ImproperlyConfigured, Problem
 from settings.keys import schema_keys, unknown_key
-from settings.loader.marks import MERGE_KEYS, UNIQUE_KEY
-from settings.markers import Replace, Unset
+from settings.loader.dynaconf_merge import MERGE_KEYS, UNIQUE_KEY
+from settings.merge_markers import Replace, Unset
 from settings.readfile import MissingFileError, read_regular_file
 
 SETTINGS_FILE = "settings.toml"

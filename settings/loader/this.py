@@ -7,7 +7,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-_ABSENT = object()
+from settings.missing import MISSING
 
 
 class This:
@@ -51,13 +51,13 @@ class This:
         return node if cast is None else self._cast(cast, node)
 
     def __contains__(self, key: object) -> bool:
-        return isinstance(key, str) and self.get(key, default=_ABSENT) is not _ABSENT
+        return isinstance(key, str) and self.get(key, default=MISSING) is not MISSING
 
     def __getattr__(self, name: str) -> Any:
-        value = self.get(name, default=_ABSENT) if not name.startswith("__") else _ABSENT
-        if value is _ABSENT and name == "current_env" and self._current_env is not None:
+        value = self.get(name, default=MISSING) if not name.startswith("__") else MISSING
+        if value is MISSING and name == "current_env" and self._current_env is not None:
             return self._current_env
-        if value is _ABSENT:
+        if value is MISSING:
             raise AttributeError(name)
         if isinstance(value, dict):
             prefix = f"{self._prefix}{name.lower()}."

@@ -4,7 +4,7 @@ This is the only module that imports Dynaconf, and only when a file uses a token
 two passes, because the second needs the first's result:
 
 1. :func:`merge_tokens`, per table: the tokens that say how a value combines with the lower
-   layers become markers (:mod:`settings.markers`) that the merge applies: ``@del``,
+   layers become markers (:mod:`settings.merge_markers`) that the merge applies: ``@del``,
    ``@empty``, ``@merge``, ``@merge_unique``, ``@insert``, ``@reset``.
 2. :func:`evaluate_tokens`, on the active layers: every other token (``@format``, ``@jinja``,
    ``@int``, ``@json``, ``@get``, ``@read_file`` ...), list items and markers' values included.
@@ -25,10 +25,11 @@ from collections.abc import Callable, Mapping
 from typing import Any
 
 from settings.errors import Problem
-from settings.loader.marks import Defaults, extend, merged_table, schema_default
+from settings.loader.dynaconf_merge import Defaults, extend, merged_table, schema_default
 from settings.loader.this import This
-from settings.markers import Extend, Insert, Replace, Unset, Verbatim, leaves, map_leaves
-from settings.provenance import Layer, flatten, merge, unflatten
+from settings.merge import flatten, merge, unflatten
+from settings.merge_markers import Extend, Insert, Replace, Unset, Verbatim, leaf_values, map_leaves
+from settings.provenance import Layer
 from settings.secrets import hide_url_password
 
 #: The tokens that say how a value combines with what the lower layers set.
@@ -75,7 +76,7 @@ def _marker(key: str, text: str, defaults: Defaults) -> dict[str, Any]:
     with warnings.catch_warnings():  # @reset's deprecation warning quotes the value
         warnings.simplefilter("ignore")
         parsed = parse_conf_data(text, tomlfy=False, box_settings=_BOX)
-    value = _plain(parsed.value)
+    value = _unboxed(parsed.value)
     if isinstance(parsed, InsertToken):
         return {key: Insert(parsed.index, value, schema_default(key, defaults), token)}
     # Dynaconf keeps the tokens inside an @merge value as text: so do we (Verbatim).
@@ -127,7 +128,7 @@ def evaluate_tokens(
             try:
                 values[key] = map_leaves(value, lambda leaf: _evaluate(leaf, environ, this))
             except Exception as exc:  # Dynaconf raises many types; all mean a bad token
-                token = next(_name(leaf) for leaf in leaves(value) if _pending(leaf))
+                token = next(_name(leaf) for leaf in leaf_values(value) if _pending(leaf))
                 failure = _failure(token, exc, secret=is_secret(key))
                 problems.append(Problem(key, failure, layer.origin))
         layers[index] = Layer(layer.origin, values)
@@ -156,7 +157,7 @@ def _evaluate(value: Any, environ: Mapping[str, str], this: This) -> Any:
                 parsed = lazy.formatter(inner, env=environ, this=this)
         if lazy.casting is not None:
             parsed = lazy.casting(parsed)
-    return _plain(parsed)
+    return _unboxed(parsed)
 
 
 def _render_jinja(template: str, **context: Any) -> str:
@@ -198,7 +199,7 @@ def _cast(converter: str, value: Any) -> Any:
 
 def _pending(value: Any) -> bool:
     """Whether ``value`` holds a token still to evaluate."""
-    return any(_token(leaf) is not None or _is_lazy(leaf) for leaf in leaves(value))
+    return any(_token(leaf) is not None or _is_lazy(leaf) for leaf in leaf_values(value))
 
 
 def _token(value: Any) -> str | None:
@@ -223,12 +224,12 @@ def _failure(token: str | None, exc: Exception, *, secret: bool) -> str:
     return f"cannot evaluate {token}{detail}"
 
 
-def _plain(value: Any) -> Any:
+def _unboxed(value: Any) -> Any:
     """Dynaconf's boxes as plain dicts (their ``to_dict()`` warns that it is deprecated)."""
     if isinstance(value, dict):
-        return {key: _plain(item) for key, item in value.items()}
+        return {key: _unboxed(item) for key, item in value.items()}
     if isinstance(value, list):
-        return [_plain(item) for item in value]
+        return [_unboxed(item) for item in value]
     return value
 
 

@@ -11,7 +11,7 @@ import pytest
 from app.config import AppSettings
 from settings import load_settings
 from settings.keys import secret_keys
-from settings.provenance import flatten
+from settings.merge import flatten
 from tests.settings.conftest import STRONG_KEY
 
 REPOSITORY = Path(__file__).resolve().parents[2]

@@ -14,7 +14,8 @@ from pydantic import SecretBytes, SecretStr, ValidationError
 
 from settings.errors import Problem
 from settings.keys import is_secret
-from settings.provenance import Sources, unflatten
+from settings.merge import unflatten
+from settings.provenance import Sources
 from settings.schema import Settings
 from settings.secrets import hide_url_password, redact, secret_forms
 

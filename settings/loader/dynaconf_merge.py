@@ -25,8 +25,10 @@ from collections.abc import Iterable, Mapping
 from typing import Any, Literal
 
 from settings.errors import Problem
-from settings.markers import MISSING, Extend, Insert, Replace
-from settings.provenance import Layer, Merged
+from settings.merge import Merged
+from settings.merge_markers import Extend, Insert, Replace
+from settings.missing import MISSING
+from settings.provenance import Layer
 
 MERGE_KEYS = ("dynaconf_merge", "dynaconf_merge_unique")
 

@@ -3,7 +3,7 @@
 The loader turns the files' ``@del``/``@empty`` into :class:`Unset`, ``@merge``/``@merge_unique``
 and ``dynaconf_merge`` lists into :class:`Extend`, ``@insert`` into :class:`Insert`, and
 ``@reset {table}``/``dynaconf_merge = false`` into :class:`Replace`;
-:func:`settings.provenance.merge` applies them. Without a marker, tables merge key by key and
+:func:`settings.merge.merge` applies them. Without a marker, tables merge key by key and
 lists replace. A marker's ``str()`` is its token, never its value: the value may be a secret.
 :func:`map_leaves` reaches the values inside markers, for the tokens still to evaluate there,
 except inside :class:`Verbatim` and a verbatim :class:`Extend` (an ``@merge`` value, whose tokens
@@ -15,16 +15,9 @@ from __future__ import annotations
 import dataclasses
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from typing import Any, Final
+from typing import Any
 
-
-class _Missing:
-    def __repr__(self) -> str:
-        return "MISSING"
-
-
-#: What a marker finds below it when no lower layer set the key and the schema has no default.
-MISSING: Final[Any] = _Missing()
+from settings.missing import MISSING
 
 
 @dataclass(frozen=True)
@@ -140,7 +133,7 @@ def map_leaves(value: Any, function: Callable[[Any], Any]) -> Any:
     return function(value)
 
 
-def leaves(value: Any) -> list[Any]:
+def leaf_values(value: Any) -> list[Any]:
     """Every leaf :func:`map_leaves` visits in ``value``."""
     found: list[Any] = []
     map_leaves(value, found.append)

@@ -13,8 +13,10 @@ from typing import Any
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from settings.markers import MISSING, Extend, Insert, Replace, Unset, Verbatim
-from settings.provenance import Assignment, Layer, Merged, merge
+from settings.merge import Merged, merge
+from settings.merge_markers import Extend, Insert, Replace, Unset, Verbatim
+from settings.missing import MISSING
+from settings.provenance import Assignment, Layer
 
 
 def reference_merge(layers: list[Layer]) -> tuple[dict[str, Any], dict[str, list[Assignment]]]:
