@@ -63,7 +63,9 @@ class Section(BaseModel):
     string) is masked here, so ``repr()`` and ``str()`` of any section show no secret.
     """
 
-    model_config = ConfigDict(frozen=True, extra="forbid", validate_default=True)
+    model_config = ConfigDict(
+        frozen=True, extra="forbid", validate_default=True, defer_build=True
+    )
 
     @model_validator(mode="before")
     @classmethod
