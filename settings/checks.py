@@ -69,6 +69,11 @@ W002 = Problem(
     "settings", "unknown APP_ variable", id="settings.W002", severity="warning",
     hint="fix its spelling (APP_<KEY>, nested with __) or unset it",
 )
+W004 = Problem(
+    "settings", ".env is loaded; it is meant for local development", origin=".env",
+    id="settings.W004", severity="warning",
+    hint="set the deployment's variables in its environment, and leave .env out of it",
+)
 
 INSECURE_SECRET_KEYS = frozenset({
     "changeme", "change-me", "change_me", "secret", "secret-key", "secretkey", "secret_key",
@@ -138,6 +143,11 @@ def check_local_file(settings: Settings) -> list[Problem]:
     return [W001] if sources and "settings.local.toml" in sources.files else []
 
 
+def check_dotenv(settings: Settings) -> list[Problem]:
+    sources = settings.sources
+    return [W004] if sources and ".env" in sources.files else []
+
+
 def check_unknown_variables(settings: Settings) -> list[Problem]:
     sources = settings.sources
     names = sources.unknown_variables if sources else ()
@@ -172,6 +182,7 @@ DEPLOYMENT: tuple[Check, ...] = (
     check_cors,
     check_allowed_hosts,
     check_local_file,
+    check_dotenv,
 )
 
 
