@@ -1,7 +1,7 @@
 """``python -m settings``: inspect, explain, check and compare the settings.
 
-Commands: ``show``, ``explain KEY``, ``check [--deploy] [--all-envs]``, ``diff ENV_A [ENV_B]``,
-``schema``.
+Commands: ``show``, ``explain KEY``, ``check [--deploy] [--all-envs]``, ``diff ENV_A [ENV_B]``
+(or ``diff --against saved.json``), ``schema``, ``reference``.
 Each reads the files in the working directory (``--root DIR`` elsewhere), the process
 environment, and the environment named by ``--env`` (else ``ENV_FOR_DYNACONF``, else
 development). Results go to stdout, problems to stderr. Secrets are never printed.
@@ -28,6 +28,7 @@ from pathlib import Path
 
 from settings.cli import check, diff, explain, show
 from settings.cli.context import Context, UsageError
+from settings.cli.reference import reference
 from settings.cli.render import to_json
 from settings.cli.toml_schema import settings_toml_schema
 from settings.discovery import find_model
@@ -122,6 +123,9 @@ def build_parser() -> argparse.ArgumentParser:
     sub.add_argument("env_b", metavar="ENV_B", nargs="?")
     command("schema", _schema, "JSON Schema of settings.toml, for editors (the same for every "
             "environment: --env is accepted and changes nothing)")
+    command("reference", _reference, "every setting of the model as Markdown: key, type, "
+            "default, variables, secret or not, description (--env is accepted and changes "
+            "nothing)")
     return parser
 
 
@@ -152,4 +156,10 @@ def _diff(args: argparse.Namespace, context: Context) -> int:
 def _schema(args: argparse.Namespace, context: Context) -> int:
     model = find_model(context.model, context.environ, context.root)
     context.print(to_json(settings_toml_schema(model)))
+    return 0
+
+
+def _reference(args: argparse.Namespace, context: Context) -> int:
+    model = find_model(context.model, context.environ, context.root)
+    context.print(reference(model, f"{model.__module__}:{model.__qualname__}").rstrip("\n"))
     return 0
