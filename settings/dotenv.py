@@ -49,7 +49,7 @@ def read_dotenv(root: Path) -> dict[str, str] | None:
     """
     path = root / DOTENV_FILE
     try:
-        raw = _read_regular_file(path)
+        raw = read_regular_file(path, limit=MAX_DOTENV_BYTES)
     except FileNotFoundError:
         return None
     except ValueError as exc:
@@ -66,10 +66,12 @@ def read_dotenv(root: Path) -> dict[str, str] | None:
     return {name: value for name, value in values.items() if value is not None}
 
 
-def _read_regular_file(path: Path) -> bytes:
-    """At most :data:`MAX_DOTENV_BYTES` of the regular file at ``path`` (links followed).
+def read_regular_file(path: Path, *, limit: int) -> bytes:
+    """The regular file at ``path`` (links followed), at most ``limit`` bytes.
 
-    Raises ``FileNotFoundError`` when nothing is there, ``ValueError`` for anything else.
+    Opened without blocking (a FIFO with no writer returns at once) and checked on the opened
+    descriptor. Raises ``FileNotFoundError`` when nothing is there, ``ValueError`` naming the
+    path for anything else: not a regular file, too large, denied.
     """
     try:
         fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | os.O_CLOEXEC)
@@ -84,8 +86,8 @@ def _read_regular_file(path: Path) -> bytes:
             raise ValueError(f"cannot read {path}: it is {kind}, not a regular file")
         chunks: list[bytes] = []
         size = 0
-        while size <= MAX_DOTENV_BYTES:
-            chunk = os.read(fd, MAX_DOTENV_BYTES + 1 - size)
+        while size <= limit:
+            chunk = os.read(fd, limit + 1 - size)
             if not chunk:
                 break
             chunks.append(chunk)
@@ -94,8 +96,8 @@ def _read_regular_file(path: Path) -> bytes:
         raise ValueError(f"cannot read {path}: {exc.strerror or exc}") from None
     finally:
         os.close(fd)
-    if size > MAX_DOTENV_BYTES:
-        raise ValueError(f"cannot read {path}: it is larger than {MAX_DOTENV_BYTES} bytes")
+    if size > limit:
+        raise ValueError(f"cannot read {path}: it is larger than {limit} bytes")
     return b"".join(chunks)
 
 

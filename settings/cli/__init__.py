@@ -121,6 +121,10 @@ def build_parser() -> argparse.ArgumentParser:
                   "then ENV_A and ENV_B; with none, the current one.", "text", "json")
     sub.add_argument("env_a", metavar="ENV_A", nargs="?")
     sub.add_argument("env_b", metavar="ENV_B", nargs="?")
+    sub.add_argument("--against", metavar="SAVED.json", type=Path,
+                     help="compare the current settings (--env, else the active environment) "
+                     "with a file saved by 'show --format json'; secrets masked in it that are "
+                     "set on both sides are listed as unknown")
     command("schema", _schema, "JSON Schema of settings.toml, for editors (the same for every "
             "environment: --env is accepted and changes nothing)")
     command("reference", _reference, "every setting of the model as Markdown: key, type, "
@@ -146,6 +150,11 @@ def _check(args: argparse.Namespace, context: Context) -> int:
 
 
 def _diff(args: argparse.Namespace, context: Context) -> int:
+    if args.against is not None:
+        if args.env_a is not None or args.env_b is not None:
+            raise UsageError("--against compares the current settings; name the environment "
+                             "with --env, not ENV_A")
+        return diff.run_against(context, args.against)
     named = [name for name in (args.env, args.env_a, args.env_b) if name is not None]
     if len(named) > 2:
         raise UsageError("compare at most two environments (--env counts as one)")
