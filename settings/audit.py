@@ -1,8 +1,8 @@
 """The audit trail of the settings: one line at startup and after every reload, refused or not.
 
-    Settings audit: reload; fingerprint 3f2a9c0d1b7e -> 88c1d2e3f4a5; 2 changed:
-    database.pool.size 2 -> 7 (settings.toml [production]), secret_key changed (.secrets.toml
-    [default])
+    Audit: settings reload; environment production; fingerprint 3f2a9c0d1b7e -> 88c1d2e3f4a5; 2
+    changed: database.pool.size 2 -> 7 (settings.toml [production]), secret_key changed
+    (.secrets.toml [default])
 
 The line names the fingerprint before and after, and each changed key with its new value and
 the origin of that value. A secret's value never appears, neither old nor new: a changed secret
@@ -106,7 +106,7 @@ def audit_line(event: str, old: Settings | None, new: Settings, *, refused: int 
     """
     before = fingerprint_of(old) if old is not None else "none"
     after = fingerprint_of(new)
-    head = f"Settings audit: {event}; environment {new.environment}; "
+    head = f"Audit: settings {event}; environment {new.environment}; "
     head += f"fingerprint {before} -> {after}"
     if refused:
         noun = "error" if refused == 1 else "errors"

@@ -23,7 +23,7 @@ def test_startup_line_names_the_fingerprint(project) -> None:
 
     line = audit_line("startup", None, settings)
 
-    assert line == (f"Settings audit: startup; environment development; "
+    assert line == (f"Audit: settings startup; environment development; "
                     f"fingerprint none -> {fingerprint_of(settings)}")
 
 
