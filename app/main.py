@@ -23,7 +23,7 @@ from app.db import DatabaseManager
 from app.errors import ErrorMiddleware, install_exception_handlers
 from app.logging import audit_logger, configure_logging, log_audit, log_startup
 from app.middleware import RequestIdMiddleware, SettingsMiddleware
-from app.reload import AppReload
+from app.reload import AppReload, InFlightMiddleware
 from settings import Settings
 from settings.fastapi import StartupGuard, start_settings
 from settings.reload import SettingsReloader
@@ -39,7 +39,7 @@ def _lifespan(given: Settings | None) -> Callable[[FastAPI], AbstractAsyncContex
         database = DatabaseManager(settings.database)
         await database.initialize()
         app.state.settings, app.state.database = settings, database
-        swap = AppReload(app)
+        app.state.reload = swap = AppReload(app)
         reloader = SettingsReloader(app, logger=audit_logger, swap=swap)
         if given is None:  # settings given to create_app are the caller's, not the files'
             reloader.install()
@@ -61,6 +61,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         middleware=[
             Middleware(StartupGuard),
             Middleware(RequestIdMiddleware),
+            Middleware(InFlightMiddleware),
             Middleware(SettingsMiddleware),
             Middleware(ErrorMiddleware),
         ],

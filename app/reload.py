@@ -3,9 +3,10 @@
 :class:`settings.reload.SettingsReloader` loads and checks; :class:`AppReload` is its ``swap``:
 
 - a changed ``database`` section gets a new :class:`app.db.DatabaseManager` (its engine made
-  before anything switches); the old one is retired: disposed once the requests in flight have
-  returned its connections, waiting at most ``pool.timeout`` before closing the idle ones, then
-  closing each late one as it comes back;
+  before anything switches); the old one is retired: disposed once every request that began
+  before the switch (and so may use it) has ended, which returns its connections. After
+  ``pool.timeout`` its idle connections are closed anyway, and the rest as those requests end.
+  :class:`InFlightMiddleware` counts the requests by the manager current when each began;
 - the log level is set again;
 - ``app.state.settings`` and ``app.state.database`` switch together, with no ``await`` between
   them, so a new request sees the new settings and their engine, while the middleware (hosts,
@@ -16,11 +17,12 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from collections.abc import Iterator
+from contextlib import contextmanager
 
 from fastapi import FastAPI
-from sqlalchemy import event
-from sqlalchemy.pool import Pool, QueuePool
 from sqlalchemy.util import greenlet_spawn
+from starlette.types import ASGIApp, Receive, Scope, Send
 
 from app.db import DatabaseManager
 from app.logging import configure_logging
@@ -34,6 +36,7 @@ class AppReload:
 
     def __init__(self, app: FastAPI) -> None:
         self.app = app
+        self.in_flight = RequestsInFlight()
         self._retiring: set[asyncio.Task[None]] = set()
 
     async def __call__(self, old: Settings, new: Settings) -> None:
@@ -54,21 +57,22 @@ class AppReload:
             task.add_done_callback(self._retiring.discard)
 
     async def _retire(self, database: DatabaseManager) -> None:
-        """Dispose ``database`` once its connections are back (idle ones closed after at most
-        ``pool.timeout``), then close every late one as it is returned."""
+        """Dispose ``database`` once the requests that may use it have ended; after
+        ``pool.timeout``, close its idle connections while waiting for the rest."""
         pool = database.engine.pool
         try:
             try:
                 async with asyncio.timeout(database.config.pool.timeout):
-                    await _all_returned(pool)
+                    await self.in_flight.ended(database)
             except TimeoutError:
-                logger.warning("%d connection(s) to %s still in use by requests in flight; "
-                               "each closes when returned", _checked_out(pool), database.target)
-            await database.dispose()
-            await _all_returned(pool)
+                logger.warning("Requests begun before the reload still use %s; its idle "
+                               "connections are closed now, the others when they end",
+                               database.target)
+                await database.engine.dispose()  # the manager stays usable for them
+                await self.in_flight.ended(database)
         finally:  # also when shutdown cancels the wait
             await database.dispose()
-            await greenlet_spawn(pool.dispose)  # those returned since, idle in the old pool
+            await greenlet_spawn(pool.dispose)  # returned to the first pool after a dispose
 
     async def close(self) -> None:
         """At shutdown: retire the old managers now, whatever is still in use."""
@@ -77,23 +81,45 @@ class AppReload:
         await asyncio.gather(*self._retiring, return_exceptions=True)
 
 
-async def _all_returned(pool: Pool) -> None:
-    """Wait until no connection of ``pool`` is checked out."""
-    returned = asyncio.Event()
+class RequestsInFlight:
+    """How many requests are in flight, by the database manager current when each began."""
 
-    def on_checkin(*_: object) -> None:
-        returned.set()
+    def __init__(self) -> None:
+        self._counts: dict[int, int] = {}
+        self._waiters: dict[int, asyncio.Event] = {}
 
-    event.listen(pool, "checkin", on_checkin)
-    try:
-        while True:
-            returned.clear()
-            if not _checked_out(pool):
-                return
-            await returned.wait()
-    finally:
-        event.remove(pool, "checkin", on_checkin)
+    @contextmanager
+    def began(self, database: object) -> Iterator[None]:
+        key = id(database)
+        self._counts[key] = self._counts.get(key, 0) + 1
+        try:
+            yield
+        finally:
+            self._counts[key] -= 1
+            if not self._counts[key]:
+                del self._counts[key]
+                if key in self._waiters:
+                    self._waiters.pop(key).set()
+
+    async def ended(self, database: object) -> None:
+        """Wait until no request that began with ``database`` is in flight."""
+        key = id(database)
+        if self._counts.get(key):
+            await self._waiters.setdefault(key, asyncio.Event()).wait()
 
 
-def _checked_out(pool: Pool) -> int:
-    return pool.checkedout() if isinstance(pool, QueuePool) else 0
+class InFlightMiddleware:
+    """Pure ASGI: counts each HTTP request under the database manager current when it began,
+    so that a reload retires an old manager only once nothing can still use it."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        state = scope["app"].state
+        reload = getattr(state, "reload", None) if scope["type"] == "http" else None
+        if not isinstance(reload, AppReload):
+            await self.app(scope, receive, send)
+            return
+        with reload.in_flight.began(state.database):
+            await self.app(scope, receive, send)

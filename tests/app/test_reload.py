@@ -1,0 +1,271 @@
+"""Reload on SIGHUP, against a real ``uvicorn`` process: valid and invalid changes, a rotated
+secret, a burst of requests, and a move to another PostgreSQL server.
+
+Each server runs in a project directory of its own; a test changes the files there, sends
+SIGHUP, and waits for the audit line that ends every reload (applied or refused).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import re
+import signal
+import threading
+import time
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+import httpx
+import pytest
+from sqlalchemy.engine import make_url
+
+from tests.conftest import Login
+from tests.hardening.servers import Server, uvicorn
+from tests.pgcluster import PgCluster, eventually_zero
+
+APP = "tests.app.reload_app:create_reload_app"
+CANARY = "rotated-canary-key-must-never-be-printed-0123456789"
+
+SETTINGS_TOML = """\
+[default]
+secret_key = "reload-tests-key-0123456789-abcdefghijklmnop"
+allowed_hosts = ["127.0.0.1", "localhost"]
+log_level = "info"
+
+[default.database]
+driver = "sqlite+aiosqlite"
+database = "app.sqlite3"
+
+[default.database.pool]
+size = {size}
+max_overflow = 1
+timeout = 5.0
+
+[default.features]
+orders_v2 = {orders_v2}
+
+[development]
+"""
+
+
+def write_settings(directory: Path, size: int = 2, orders_v2: bool = False) -> None:
+    text = SETTINGS_TOML.format(size=size, orders_v2=str(orders_v2).lower())
+    (directory / "settings.toml").write_text(text)
+
+
+def serve(directory: Path, environ: dict[str, str] | None = None, **options: object):
+    return uvicorn(directory, environ or {}, app=APP, options=("--factory",), **options)
+
+
+def audit_lines(server: Server, event: str = "reload") -> list[str]:
+    return [line for line in server.stderr.splitlines() if f"Audit: settings {event};" in line]
+
+
+def wait_for(condition: Callable[[], bool], server: Server, what: str) -> None:
+    """Poll ``condition`` until it holds; fail with the server's output after a minute."""
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        if condition():
+            return
+        assert server.process.poll() is None, f"the server exited:\n{server.output}"
+        time.sleep(0.05)
+    raise AssertionError(f"{what} did not happen:\n{server.output}")
+
+
+def reload(server: Server, count: int = 1) -> str:
+    """Send SIGHUP ``count`` times (once each after the previous reload ended); the last
+    reload's audit line."""
+    for _ in range(count):
+        before = len(audit_lines(server))
+        server.process.send_signal(signal.SIGHUP)
+        wait_for(lambda: len(audit_lines(server)) > before, server, "a reload's audit line")  # noqa: B023
+    return audit_lines(server)[-1]
+
+
+def startup_fingerprint(server: Server) -> str:
+    [line] = audit_lines(server, "startup")
+    found = re.search(r"fingerprint none -> ([0-9a-f]+)$", line)
+    assert found, line
+    return found.group(1)
+
+
+def pool_size(client: httpx.Client) -> int:
+    response = client.get("/health/ready")
+    assert response.status_code == 200, response.text
+    return int(response.json()["checks"]["database:connections"][0]["observedValue"]["size"])
+
+
+def test_a_valid_change_reaches_the_pool_and_the_handlers(tmp_path: Path) -> None:
+    write_settings(tmp_path, size=2, orders_v2=False)
+    with serve(tmp_path) as server:
+        server.wait_serving()
+        with httpx.Client(base_url=server.url, timeout=10, trust_env=False) as client:
+            before = (pool_size(client), client.get("/features").json()["orders_v2"])
+            old = startup_fingerprint(server)
+            write_settings(tmp_path, size=7, orders_v2=True)
+
+            line = reload(server)
+
+            after = (pool_size(client), client.get("/features").json()["orders_v2"])
+
+    assert before == (2, False)
+    assert after == (7, True)
+    new = re.search(rf"fingerprint {old} -> ([0-9a-f]+);", line)
+    assert new and new.group(1) != old, line
+    assert "database.pool.size 2 -> 7 (settings.toml [default])" in line
+    assert "features.orders_v2 false -> true (settings.toml [default])" in line
+
+
+def test_invalid_toml_keeps_the_old_settings_and_logs_the_report(tmp_path: Path) -> None:
+    write_settings(tmp_path, size=3)
+    with serve(tmp_path) as server:
+        server.wait_serving()
+        old = startup_fingerprint(server)
+        with (tmp_path / "settings.toml").open("a") as toml:
+            toml.write("\n[testing\nbroken = \n")
+
+        line = reload(server)
+
+        with httpx.Client(base_url=server.url, timeout=10, trust_env=False) as client:
+            ready = client.get("/health/ready")
+            size = pool_size(client)
+        alive = server.process.poll() is None
+        output = server.stderr
+
+    assert alive
+    assert ready.status_code == 200
+    assert size == 3
+    assert f"fingerprint {old} -> {old}; refused (1 error, reported above)" in line
+    assert "Settings reload refused; the settings in use stay." in output
+    assert "settings.toml: invalid TOML" in output and "line 20" in output
+
+
+def test_an_invalid_value_is_refused_with_the_key_named(tmp_path: Path) -> None:
+    write_settings(tmp_path, size=3)
+    with serve(tmp_path) as server:
+        server.wait_serving()
+        write_settings(tmp_path, size=0)
+
+        line = reload(server)
+
+        with httpx.Client(base_url=server.url, timeout=10, trust_env=False) as client:
+            size = pool_size(client)
+        output = server.stderr
+
+    assert "refused" in line
+    assert size == 3
+    assert "database.pool.size" in output and "settings.toml [default]" in output
+
+
+def test_a_rotated_secret_is_named_and_never_shown(tmp_path: Path) -> None:
+    write_settings(tmp_path)
+    with serve(tmp_path) as server:
+        server.wait_serving()
+        old = startup_fingerprint(server)
+        (tmp_path / ".secrets.toml").write_text(f'[default]\nsecret_key = "{CANARY}"\n')
+
+        line = reload(server)
+
+        with httpx.Client(base_url=server.url, timeout=10, trust_env=False) as client:
+            ready = client.get("/health/ready")
+        output = server.output
+
+    assert ready.status_code == 200
+    assert line.endswith("1 changed: secret_key changed (.secrets.toml [default])")
+    assert f"fingerprint {old} -> " in line and f"fingerprint {old} -> {old}" not in line
+    assert CANARY not in output
+
+
+def test_reloads_during_a_burst_of_requests_give_no_server_error(tmp_path: Path) -> None:
+    write_settings(tmp_path, size=2)
+    with serve(tmp_path) as server:
+        server.wait_serving()
+        statuses: list[int] = []
+        done = threading.Event()
+
+        def hammer(path: str) -> None:
+            with httpx.Client(base_url=server.url, timeout=30, trust_env=False) as client:
+                while not done.is_set():
+                    statuses.append(client.get(path).status_code)
+
+        with ThreadPoolExecutor(4) as pool:
+            workers = [pool.submit(hammer, path) for path in ("/features", "/health/ready") * 2]
+            wait_for(lambda: len(statuses) > 20, server, "the first requests")
+            for size in (3, 4, 5, 6):  # each a new pool, the old one retired under load
+                write_settings(tmp_path, size=size, orders_v2=size % 2 == 0)
+                reload(server)
+            done.set()
+            for worker in workers:
+                worker.result()
+        lines = audit_lines(server)
+
+    assert [line for line in lines if "refused" in line] == []
+    assert len(lines) == 4
+    assert statuses and all(status == 200 for status in statuses), sorted(set(statuses))
+
+
+# --- another PostgreSQL server ------------------------------------------------------------
+
+
+@pytest.mark.postgres
+def test_moving_to_another_server_retires_the_old_pool_once_requests_return(
+    tmp_path: Path, running_cluster: PgCluster, cluster_login: Login, postgres_url: str
+) -> None:
+    second = make_url(postgres_url)
+    (tmp_path / "settings.toml").write_text(
+        SETTINGS_TOML.format(size=2, orders_v2="false").replace(
+            'driver = "sqlite+aiosqlite"\ndatabase = "app.sqlite3"',
+            f'host = "{cluster_login.host}"\nport = {cluster_login.port}\n'
+            f'username = "{cluster_login.username}"\ndatabase = "{cluster_login.database}"',
+        )
+    )
+    (tmp_path / ".secrets.toml").write_text(
+        f"[default.database]\npassword = '{cluster_login.password}'\n"
+    )
+    first_sessions = lambda: asyncio.run(running_cluster.sessions_of(cluster_login.username))  # noqa: E731
+
+    with serve(tmp_path) as server:
+        server.wait_serving()
+        with httpx.Client(base_url=server.url, timeout=30, trust_env=False) as client:
+            assert client.get("/where").json()["port"] == cluster_login.port
+            with ThreadPoolExecutor(1) as pool:
+                in_flight = pool.submit(client.get, "/sleep", params={"seconds": 2})
+                wait_for(lambda: asyncio.run(_sleeping(running_cluster)) > 0, server,
+                         "the request in flight")
+                (tmp_path / "settings.toml").write_text(
+                    (tmp_path / "settings.toml").read_text()
+                    .replace(f'host = "{cluster_login.host}"', 'host = "localhost"')
+                    .replace(f"port = {cluster_login.port}", f"port = {second.port}")
+                    .replace(f'username = "{cluster_login.username}"',
+                             f'username = "{second.username}"')
+                    .replace(f'database = "{cluster_login.database}"',
+                             f'database = "{second.database}"')
+                )
+
+                line = reload(server)
+                new_request = client.get("/where")
+                still_open = first_sessions()
+                finished = in_flight.result()
+            left = asyncio.run(eventually_zero(
+                lambda: running_cluster.sessions_of(cluster_login.username)))
+            output = server.stderr
+
+    assert "database.host \"127.0.0.1\" -> \"localhost\"" in line
+    assert new_request.json()["port"] == second.port
+    assert still_open >= 1  # the request in flight kept its connection to the first server
+    assert finished.status_code == 200 and finished.json()["port"] == cluster_login.port
+    assert left == 0  # once returned, no connection to the first server is left
+    assert "closes once its connections are returned" in output
+    assert cluster_login.password not in output
+
+
+async def _sleeping(cluster: PgCluster) -> int:
+    connection = await cluster.admin()
+    try:
+        return int(await connection.fetchval(
+            "SELECT count(*) FROM pg_stat_activity WHERE state = 'active' "
+            "AND query LIKE 'SELECT pg_sleep%'"
+        ))
+    finally:
+        await connection.close()
