@@ -54,8 +54,9 @@ def write_settings(directory: Path, size: int = 2, orders_v2: bool = False) -> N
     (directory / "settings.toml").write_text(text)
 
 
-def serve(directory: Path, environ: dict[str, str] | None = None, **options: object):
-    return uvicorn(directory, environ or {}, app=APP, options=("--factory",), **options)
+def serve(directory: Path, *options: str):
+    """The reload app served from ``directory``, with uvicorn's ``options``."""
+    return uvicorn(directory, {}, app=APP, options=("--factory", *options))
 
 
 def audit_lines(server: Server, event: str = "reload") -> list[str]:
@@ -143,6 +144,7 @@ def test_invalid_toml_keeps_the_old_settings_and_logs_the_report(tmp_path: Path)
 
 def test_an_invalid_value_is_refused_with_the_key_named(tmp_path: Path) -> None:
     write_settings(tmp_path, size=3)
+    (tmp_path / ".env").write_text("APP_FEATURES__READ_REPLICA=true\n")
     with serve(tmp_path) as server:
         server.wait_serving()
         write_settings(tmp_path, size=0)
@@ -151,11 +153,14 @@ def test_an_invalid_value_is_refused_with_the_key_named(tmp_path: Path) -> None:
 
         with httpx.Client(base_url=server.url, timeout=10, trust_env=False) as client:
             size = pool_size(client)
+            flags = client.get("/features").json()
         output = server.stderr
 
     assert "refused" in line
     assert size == 3
+    assert flags["read_replica"] is True
     assert "database.pool.size" in output and "settings.toml [default]" in output
+    assert "files settings.toml, .env; variables APP_FEATURES__READ_REPLICA" in output
 
 
 def test_a_rotated_secret_is_named_and_never_shown(tmp_path: Path) -> None:
@@ -269,3 +274,69 @@ async def _sleeping(cluster: PgCluster) -> int:
         ))
     finally:
         await connection.close()
+
+
+# --- uvicorn --workers: the supervisor's own SIGHUP -----------------------------------------
+
+WORKERS = ("--workers", "2", "--timeout-worker-healthcheck", "60")
+
+
+def restarted(server: Server) -> bool:
+    """Whether the supervisor has finished replacing its workers after SIGHUP: two retired,
+    or a replacement refused."""
+    stderr = server.stderr.partition("Received SIGHUP, restarting processes.")[2]
+    return stderr.count("Terminated child process") >= 2 or "aborting the restart" in stderr
+
+
+def features_seen(server: Server, count: int = 12) -> set[bool]:
+    """``orders_v2`` as each of ``count`` new connections sees it (spread over the workers)."""
+    seen = set()
+    for _ in range(count):
+        with httpx.Client(base_url=server.url, timeout=10, trust_env=False) as client:
+            response = client.get("/features", headers={"Connection": "close"})
+            assert response.status_code == 200, response.text
+            seen.add(response.json()["orders_v2"])
+    return seen
+
+
+def test_workers_sighup_replaces_each_worker_with_one_that_loads_the_new_settings(
+    tmp_path: Path,
+) -> None:
+    write_settings(tmp_path, orders_v2=False)
+    with serve(tmp_path, *WORKERS) as server:
+        server.wait_serving()
+        wait_for(lambda: len(audit_lines(server, "startup")) == 2, server, "two workers")
+        before = features_seen(server)
+        write_settings(tmp_path, orders_v2=True)
+
+        server.process.send_signal(signal.SIGHUP)
+        wait_for(lambda: restarted(server), server, "the rolling restart")
+
+        after = features_seen(server)
+        startups = audit_lines(server, "startup")
+        reloads = audit_lines(server)
+
+    assert (before, after) == ({False}, {True})
+    assert len(startups) == 4  # two workers, then their two replacements, each loading
+    assert reloads == []  # the supervisor restarts workers; none reloads in process
+
+
+def test_workers_sighup_with_invalid_settings_keeps_the_old_workers(tmp_path: Path) -> None:
+    write_settings(tmp_path, orders_v2=False)
+    with serve(tmp_path, *WORKERS) as server:
+        server.wait_serving()
+        wait_for(lambda: len(audit_lines(server, "startup")) == 2, server, "two workers")
+        with (tmp_path / "settings.toml").open("a") as toml:
+            toml.write("\n[testing\n")
+
+        server.process.send_signal(signal.SIGHUP)
+        wait_for(lambda: restarted(server), server, "the refused restart")
+
+        seen = features_seen(server)
+        alive = server.process.poll() is None
+        output = server.stderr
+
+    assert alive
+    assert seen == {False}
+    assert "settings.toml: invalid TOML" in output  # the replacement's report
+    assert "keeping worker" in output and "aborting the restart" in output
