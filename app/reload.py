@@ -9,8 +9,9 @@
   :class:`InFlightMiddleware` counts the requests by the manager current when each began;
 - the log level is set again;
 - ``app.state.settings`` and ``app.state.database`` switch together, with no ``await`` between
-  them, so a new request sees the new settings and their engine, while the middleware (hosts,
-  CORS) rebuilds itself on the first request that sees the new object.
+  them, so a new request sees the new settings and their engine, and the middleware (hosts,
+  CORS) rebuilds itself on the first request that sees the new object. A request in flight
+  keeps the settings it began with (:func:`settings.reload.pin`), middleware and handlers alike.
 """
 
 from __future__ import annotations
@@ -27,6 +28,7 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 from app.db import DatabaseManager
 from app.logging import configure_logging
 from settings import Settings
+from settings.reload import pin
 
 logger = logging.getLogger("app.reload")
 
@@ -109,8 +111,10 @@ class RequestsInFlight:
 
 
 class InFlightMiddleware:
-    """Pure ASGI: counts each HTTP request under the database manager current when it began,
-    so that a reload retires an old manager only once nothing can still use it."""
+    """Pure ASGI: pins the settings each HTTP request began with (its handlers' ``SettingsDep``
+    returns them even if a reload swaps the app's meanwhile), and counts the request under the
+    database manager current when it began, so that a reload retires an old manager only once
+    nothing can still use it."""
 
     def __init__(self, app: ASGIApp) -> None:
         self.app = app
@@ -121,5 +125,6 @@ class InFlightMiddleware:
         if not isinstance(reload, AppReload):
             await self.app(scope, receive, send)
             return
+        pin(scope, state.settings)  # what SettingsMiddleware reads next, with no await between
         with reload.in_flight.began(state.database):
             await self.app(scope, receive, send)

@@ -38,6 +38,7 @@ from settings.errors import ImproperlyConfigured, Problem
 from settings.load import checked_load
 from settings.overrides import overridden
 from settings.process import process_settings
+from settings.reload import pinned
 from settings.schema import Settings
 
 __all__ = [
@@ -92,8 +93,11 @@ def app_settings(app: Any) -> Settings:
 
 async def request_settings(connection: HTTPConnection) -> Settings:
     """The dependency behind :data:`SettingsDep`. ``async`` on purpose: FastAPI runs a sync
-    dependency in a thread pool, which costs more than the lookup itself."""
-    return app_settings(connection.app)
+    dependency in a thread pool, which costs more than the lookup itself. A request whose
+    settings were pinned when it began (:func:`settings.reload.pin`) keeps them across a
+    reload."""
+    base = pinned(connection.scope)
+    return app_settings(connection.app) if base is None else overridden(base)
 
 
 SettingsDep = Annotated[Settings, Depends(request_settings)]

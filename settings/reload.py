@@ -26,7 +26,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import signal
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Mapping, MutableMapping
 from typing import Any
 
 from settings.audit import audit_line
@@ -36,11 +36,26 @@ from settings.process import process_settings
 from settings.schema import Settings
 from settings.secrets import hide_url_password
 
-__all__ = ["SettingsReloader", "Swap"]
+__all__ = ["SettingsReloader", "Swap", "pin", "pinned"]
+
+#: Where a request keeps the settings it began with, in its ASGI scope's ``state``.
+_PIN = "settings.pinned"
 
 #: Makes what depends on the settings ready for ``new``, then installs ``new``; may raise to
 #: refuse it (the old settings stay).
 Swap = Callable[[Settings, Settings], Awaitable[None]]
+
+
+def pin(scope: MutableMapping[str, Any], settings: Settings) -> None:
+    """Make ``settings`` the ones this request is served with, whatever a reload does while
+    it is in flight (:func:`settings.fastapi.request_settings` reads them)."""
+    scope.setdefault("state", {})[_PIN] = settings
+
+
+def pinned(scope: Mapping[str, Any]) -> Settings | None:
+    """The settings pinned to this request, if any."""
+    state = scope.get("state")
+    return state.get(_PIN) if state is not None else None
 
 
 class SettingsReloader:

@@ -2,18 +2,21 @@
 ``uvicorn --factory tests.app.reload_app:create_reload_app``.
 
 ``/where`` says which server and pool size a new request gets; ``/sleep`` holds a pooled
-connection for a while, as a request in flight during a reload.
+connection for a while, as a request in flight during a reload; ``/held`` waits until
+``/release`` is called, then reads its settings (``/held/started``: whether it is waiting).
 """
 
 from __future__ import annotations
 
+import asyncio
 from typing import Any
 
-from fastapi import FastAPI
+from fastapi import FastAPI, Request
 from sqlalchemy import text
 
 from app.deps import SessionDep, SettingsDep
 from app.main import create_app
+from settings.fastapi import request_settings
 
 
 def create_reload_app() -> FastAPI:
@@ -29,5 +32,22 @@ def create_reload_app() -> FastAPI:
         await session.execute(text("SELECT pg_sleep(:seconds)"), {"seconds": seconds})
         port = (await session.execute(text("SELECT inet_server_port()"))).scalar_one()
         return {"port": port}
+
+    started, released = asyncio.Event(), asyncio.Event()
+
+    @app.get("/held")
+    async def held(request: Request) -> dict[str, Any]:
+        started.set()  # its settings were pinned when it began
+        await released.wait()
+        settings = await request_settings(request)
+        return {"orders_v2": settings.features.orders_v2}  # type: ignore[attr-defined]
+
+    @app.get("/held/started")
+    async def held_started() -> bool:
+        return started.is_set()
+
+    @app.get("/release")
+    async def release() -> None:
+        released.set()
 
     return app

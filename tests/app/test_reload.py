@@ -118,6 +118,26 @@ def test_a_valid_change_reaches_the_pool_and_the_handlers(tmp_path: Path) -> Non
     assert "features.orders_v2 false -> true (settings.toml [default])" in line
 
 
+def test_a_request_in_flight_finishes_with_the_settings_it_began_with(tmp_path: Path) -> None:
+    write_settings(tmp_path, orders_v2=False)
+    with serve(tmp_path) as server:
+        server.wait_serving()
+        with httpx.Client(base_url=server.url, timeout=60, trust_env=False) as client, \
+                ThreadPoolExecutor(1) as pool:
+            in_flight = pool.submit(client.get, "/held")
+            wait_for(lambda: client.get("/held/started").json() is True, server,
+                     "the request in flight")
+            write_settings(tmp_path, orders_v2=True)
+            reload(server)
+            with httpx.Client(base_url=server.url, timeout=10, trust_env=False) as other:
+                new_request = other.get("/features").json()["orders_v2"]
+            client.get("/release")
+            finished = in_flight.result()
+
+    assert new_request is True
+    assert finished.status_code == 200 and finished.json() == {"orders_v2": False}
+
+
 def test_invalid_toml_keeps_the_old_settings_and_logs_the_report(tmp_path: Path) -> None:
     write_settings(tmp_path, size=3)
     with serve(tmp_path) as server:
