@@ -49,8 +49,12 @@ orders_v2 = {orders_v2}
 """
 
 
-def write_settings(directory: Path, size: int = 2, orders_v2: bool = False) -> None:
+def write_settings(
+    directory: Path, size: int = 2, orders_v2: bool = False, hosts: str = ""
+) -> None:
     text = SETTINGS_TOML.format(size=size, orders_v2=str(orders_v2).lower())
+    if hosts:
+        text = text.replace('"localhost"]', f'"localhost", "{hosts}"]')
     (directory / "settings.toml").write_text(text)
 
 
@@ -102,16 +106,19 @@ def test_a_valid_change_reaches_the_pool_and_the_handlers(tmp_path: Path) -> Non
     with serve(tmp_path) as server:
         server.wait_serving()
         with httpx.Client(base_url=server.url, timeout=10, trust_env=False) as client:
-            before = (pool_size(client), client.get("/features").json()["orders_v2"])
+            host = {"Host": "api.example.com"}
+            before = (pool_size(client), client.get("/features").json()["orders_v2"],
+                      client.get("/features", headers=host).status_code)
             old = startup_fingerprint(server)
-            write_settings(tmp_path, size=7, orders_v2=True)
+            write_settings(tmp_path, size=7, orders_v2=True, hosts="api.example.com")
 
             line = reload(server)
 
-            after = (pool_size(client), client.get("/features").json()["orders_v2"])
+            after = (pool_size(client), client.get("/features").json()["orders_v2"],
+                     client.get("/features", headers=host).status_code)
 
-    assert before == (2, False)
-    assert after == (7, True)
+    assert before == (2, False, 400)
+    assert after == (7, True, 200)  # the pool, a handler and the allowed hosts, together
     new = re.search(rf"fingerprint {old} -> ([0-9a-f]+);", line)
     assert new and new.group(1) != old, line
     assert "database.pool.size 2 -> 7 (settings.toml [default])" in line
