@@ -38,7 +38,7 @@ from settings.errors import ImproperlyConfigured, Problem
 from settings.load import checked_load
 from settings.overrides import overridden
 from settings.process import process_settings
-from settings.reload import pinned
+from settings.reload import SettingsReloader, pinned
 from settings.schema import Settings
 
 __all__ = [
@@ -106,7 +106,8 @@ SettingsDep = Annotated[Settings, Depends(request_settings)]
 def settings_lifespan(
     settings: Settings | None = None, *, model: ModelArgument = None
 ) -> Callable[[FastAPI], AbstractAsyncContextManager[None]]:
-    """A lifespan that loads (or checks) the settings at startup into ``app.state.settings``.
+    """A lifespan that loads (or checks) the settings at startup into ``app.state.settings``,
+    and reloads settings it loaded itself on SIGHUP (:mod:`settings.reload`).
 
     Applications with more to start (a database, a cache) call :func:`start_settings` in
     their own lifespan instead.
@@ -115,7 +116,13 @@ def settings_lifespan(
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         app.state.settings, _ = start_settings(settings, model=model)
-        yield
+        reloader = app.state.settings_reloader = SettingsReloader(app)
+        if settings is None:  # given settings are the caller's, not the files'
+            reloader.install()
+        try:
+            yield
+        finally:
+            await reloader.uninstall()
 
     return lifespan
 

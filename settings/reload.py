@@ -71,12 +71,17 @@ class SettingsReloader:
         self._tasks: set[asyncio.Task[bool]] = set()
         self._installed = False
 
-    def install(self) -> None:
-        """Handle SIGHUP in the running event loop (not on Windows, which has no SIGHUP)."""
+    def install(self) -> bool:
+        """Handle SIGHUP in the running event loop; whether it could. It cannot on Windows
+        (no SIGHUP) nor in a loop outside the main thread (a test client's)."""
         if not hasattr(signal, "SIGHUP"):
-            return
-        asyncio.get_running_loop().add_signal_handler(signal.SIGHUP, self._requested)
+            return False
+        try:
+            asyncio.get_running_loop().add_signal_handler(signal.SIGHUP, self._requested)
+        except (ValueError, RuntimeError, NotImplementedError):
+            return False
         self._installed = True
+        return True
 
     async def uninstall(self) -> None:
         """Stop handling SIGHUP and wait for a reload under way."""
