@@ -309,10 +309,10 @@ WORKERS = ("--workers", "2", "--timeout-worker-healthcheck", "60")
 
 
 def restarted(server: Server) -> bool:
-    """Whether the supervisor has finished replacing its workers after SIGHUP: two retired,
-    or a replacement refused."""
+    """Whether the supervisor has finished replacing its workers after SIGHUP: two old ones
+    gone (not only signalled: one still draining might answer), or a replacement refused."""
     stderr = server.stderr.partition("Received SIGHUP, restarting processes.")[2]
-    return stderr.count("Terminated child process") >= 2 or "aborting the restart" in stderr
+    return stderr.count("Finished server process") >= 2 or "aborting the restart" in stderr
 
 
 def features_seen(server: Server, count: int = 12) -> set[bool]:
