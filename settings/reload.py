@@ -100,7 +100,7 @@ class SettingsReloader:
         """Load and check again; install the result if valid. Whether it was installed."""
         async with self._lock:
             old: Settings = self.app.state.settings
-            self.logger.info("Settings reload requested (SIGHUP)")
+            self.logger.info("Settings reload requested")
             try:
                 new, warnings, _ = await asyncio.to_thread(checked_load, model=type(old))
             except ImproperlyConfigured as exc:
