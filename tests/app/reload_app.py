@@ -1,9 +1,10 @@
 """The real app plus two routes for the reload tests, served by
 ``uvicorn --factory tests.app.reload_app:create_reload_app``.
 
-``/where`` says which server and pool size a new request gets; ``/sleep`` holds a pooled
-connection for a while, as a request in flight during a reload; ``/held`` waits until
-``/release`` is called, then reads its settings (``/held/started``: whether it is waiting).
+``/where`` says which server and pool size a new request gets. ``/held`` and ``/held-db``
+are requests in flight during a reload: each waits until ``/release`` is called (``/started``
+says whether one is waiting); ``/held`` then reads its settings, ``/held-db`` holds a pooled
+connection meanwhile and says which server it was on.
 """
 
 from __future__ import annotations
@@ -27,12 +28,6 @@ def create_reload_app() -> FastAPI:
         port = (await session.execute(text("SELECT inet_server_port()"))).scalar_one()
         return {"port": port, "pool_size": settings.database.pool.size}
 
-    @app.get("/sleep")
-    async def sleep(session: SessionDep, seconds: float) -> dict[str, Any]:
-        await session.execute(text("SELECT pg_sleep(:seconds)"), {"seconds": seconds})
-        port = (await session.execute(text("SELECT inet_server_port()"))).scalar_one()
-        return {"port": port}
-
     started, released = asyncio.Event(), asyncio.Event()
 
     @app.get("/held")
@@ -42,7 +37,14 @@ def create_reload_app() -> FastAPI:
         settings = await request_settings(request)
         return {"orders_v2": settings.features.orders_v2}  # type: ignore[attr-defined]
 
-    @app.get("/held/started")
+    @app.get("/held-db")
+    async def held_db(session: SessionDep) -> dict[str, Any]:
+        port = (await session.execute(text("SELECT inet_server_port()"))).scalar_one()
+        started.set()
+        await released.wait()
+        return {"port": port}
+
+    @app.get("/started")
     async def held_started() -> bool:
         return started.is_set()
 

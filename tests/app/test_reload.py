@@ -132,7 +132,7 @@ def test_a_request_in_flight_finishes_with_the_settings_it_began_with(tmp_path: 
         with httpx.Client(base_url=server.url, timeout=60, trust_env=False) as client, \
                 ThreadPoolExecutor(1) as pool:
             in_flight = pool.submit(client.get, "/held")
-            wait_for(lambda: client.get("/held/started").json() is True, server,
+            wait_for(lambda: client.get("/started").json() is True, server,
                      "the request in flight")
             write_settings(tmp_path, orders_v2=True)
             reload(server)
@@ -240,51 +240,60 @@ def test_reloads_during_a_burst_of_requests_give_no_server_error(tmp_path: Path)
 # --- another PostgreSQL server ------------------------------------------------------------
 
 
+def on_first_cluster(directory: Path, login: Login, pool_timeout: float = 5.0) -> None:
+    """The project's database: the throwaway cluster, its password in .secrets.toml."""
+    (directory / "settings.toml").write_text(
+        SETTINGS_TOML.format(size=2, orders_v2="false")
+        .replace('driver = "sqlite+aiosqlite"\ndatabase = "app.sqlite3"',
+                 f'host = "{login.host}"\nport = {login.port}\n'
+                 f'username = "{login.username}"\ndatabase = "{login.database}"')
+        .replace("timeout = 5.0", f"timeout = {pool_timeout}")
+    )
+    (directory / ".secrets.toml").write_text(f"[default.database]\npassword = '{login.password}'\n")
+
+
+def move_to(directory: Path, login: Login, postgres_url: str) -> None:
+    """Point the project at the shared server instead (host, port, role and database)."""
+    second = make_url(postgres_url)
+    (directory / "settings.toml").write_text(
+        (directory / "settings.toml").read_text()
+        .replace(f'host = "{login.host}"', 'host = "localhost"')
+        .replace(f"port = {login.port}", f"port = {second.port}")
+        .replace(f'username = "{login.username}"', f'username = "{second.username}"')
+        .replace(f'database = "{login.database}"', f'database = "{second.database}"')
+    )
+
+
+def sessions_on(cluster: PgCluster, login: Login) -> int:
+    return asyncio.run(cluster.sessions_of(login.username))
+
+
 @pytest.mark.postgres
 def test_moving_to_another_server_retires_the_old_pool_once_requests_return(
     tmp_path: Path, running_cluster: PgCluster, cluster_login: Login, postgres_url: str
 ) -> None:
-    second = make_url(postgres_url)
-    (tmp_path / "settings.toml").write_text(
-        SETTINGS_TOML.format(size=2, orders_v2="false").replace(
-            'driver = "sqlite+aiosqlite"\ndatabase = "app.sqlite3"',
-            f'host = "{cluster_login.host}"\nport = {cluster_login.port}\n'
-            f'username = "{cluster_login.username}"\ndatabase = "{cluster_login.database}"',
-        )
-    )
-    (tmp_path / ".secrets.toml").write_text(
-        f"[default.database]\npassword = '{cluster_login.password}'\n"
-    )
-    first_sessions = lambda: asyncio.run(running_cluster.sessions_of(cluster_login.username))  # noqa: E731
-
+    on_first_cluster(tmp_path, cluster_login)
     with serve(tmp_path) as server:
         server.wait_serving()
-        with httpx.Client(base_url=server.url, timeout=30, trust_env=False) as client:
+        with httpx.Client(base_url=server.url, timeout=60, trust_env=False) as client, \
+                ThreadPoolExecutor(1) as pool:
             assert client.get("/where").json()["port"] == cluster_login.port
-            with ThreadPoolExecutor(1) as pool:
-                in_flight = pool.submit(client.get, "/sleep", params={"seconds": 2})
-                wait_for(lambda: asyncio.run(_sleeping(running_cluster)) > 0, server,
-                         "the request in flight")
-                (tmp_path / "settings.toml").write_text(
-                    (tmp_path / "settings.toml").read_text()
-                    .replace(f'host = "{cluster_login.host}"', 'host = "localhost"')
-                    .replace(f"port = {cluster_login.port}", f"port = {second.port}")
-                    .replace(f'username = "{cluster_login.username}"',
-                             f'username = "{second.username}"')
-                    .replace(f'database = "{cluster_login.database}"',
-                             f'database = "{second.database}"')
-                )
+            in_flight = pool.submit(client.get, "/held-db")
+            wait_for(lambda: client.get("/started").json() is True, server, "a request in flight")
+            move_to(tmp_path, cluster_login, postgres_url)
 
-                line = reload(server)
-                new_request = client.get("/where")
-                still_open = first_sessions()
-                finished = in_flight.result()
+            line = reload(server)
+
+            new_request = client.get("/where")
+            still_open = sessions_on(running_cluster, cluster_login)
+            client.get("/release")
+            finished = in_flight.result()
             left = asyncio.run(eventually_zero(
                 lambda: running_cluster.sessions_of(cluster_login.username)))
-            output = server.stderr
+        output = server.stderr
 
-    assert "database.host \"127.0.0.1\" -> \"localhost\"" in line
-    assert new_request.json()["port"] == second.port
+    assert 'database.host "127.0.0.1" -> "localhost"' in line
+    assert new_request.json()["port"] == make_url(postgres_url).port
     assert still_open >= 1  # the request in flight kept its connection to the first server
     assert finished.status_code == 200 and finished.json()["port"] == cluster_login.port
     assert left == 0  # once returned, no connection to the first server is left
@@ -292,15 +301,33 @@ def test_moving_to_another_server_retires_the_old_pool_once_requests_return(
     assert cluster_login.password not in output
 
 
-async def _sleeping(cluster: PgCluster) -> int:
-    connection = await cluster.admin()
-    try:
-        return int(await connection.fetchval(
-            "SELECT count(*) FROM pg_stat_activity WHERE state = 'active' "
-            "AND query LIKE 'SELECT pg_sleep%'"
-        ))
-    finally:
-        await connection.close()
+@pytest.mark.postgres
+def test_after_pool_timeout_idle_connections_close_and_the_held_one_when_returned(
+    tmp_path: Path, running_cluster: PgCluster, cluster_login: Login, postgres_url: str
+) -> None:
+    on_first_cluster(tmp_path, cluster_login, pool_timeout=1.0)
+    with serve(tmp_path) as server:
+        server.wait_serving()
+        with httpx.Client(base_url=server.url, timeout=60, trust_env=False) as client, \
+                ThreadPoolExecutor(1) as pool:
+            in_flight = pool.submit(client.get, "/held-db")
+            wait_for(lambda: client.get("/started").json() is True, server, "a request in flight")
+            client.get("/where")  # a second pooled connection, returned: idle
+            before = sessions_on(running_cluster, cluster_login)
+            move_to(tmp_path, cluster_login, postgres_url)
+
+            reload(server)
+            wait_for(lambda: "still use" in server.stderr, server, "pool.timeout to pass")
+            wait_for(lambda: sessions_on(running_cluster, cluster_login) == 1, server,
+                     "the idle connection to close")
+            client.get("/release")
+            finished = in_flight.result()
+            left = asyncio.run(eventually_zero(
+                lambda: running_cluster.sessions_of(cluster_login.username)))
+
+    assert before == 2
+    assert finished.status_code == 200 and finished.json()["port"] == cluster_login.port
+    assert left == 0
 
 
 # --- uvicorn --workers: the supervisor's own SIGHUP -----------------------------------------
