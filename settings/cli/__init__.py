@@ -118,7 +118,8 @@ def build_parser() -> argparse.ArgumentParser:
                      "'check --env E' there.")
     sub = command("diff", _diff, "keys whose values differ between two environments, or "
                   "between one and the schema defaults. The environments are --env, if given, "
-                  "then ENV_A and ENV_B; with none, the current one.", "text", "json")
+                  "then ENV_A and ENV_B; with none, the current one. With --against, the current "
+                  "settings and a file saved by show --format json.", "text", "json")
     sub.add_argument("env_a", metavar="ENV_A", nargs="?")
     sub.add_argument("env_b", metavar="ENV_B", nargs="?")
     sub.add_argument("--against", metavar="SAVED.json", type=Path,
