@@ -109,20 +109,25 @@ class SettingsReloader:
                                   exc.report())
                 self.logger.warning("%s", audit_line("reload", old, old, refused=errors))
                 return False
+            except Exception as exc:  # a bug, not a configuration: log it, keep serving
+                return self._refused(old, "loading them failed", exc)
             try:
                 await self._swap(old, new)
             except Exception as exc:  # the application's swap: log it, keep serving
-                reason = hide_url_password(f"{type(exc).__name__}: {exc}")
-                self.logger.error("Settings reload refused; the settings in use stay: "
-                                  "applying them failed: %s", reason)
-                self.logger.warning("%s", audit_line("reload", old, old, refused=1))
-                return False
+                return self._refused(old, "applying them failed", exc)
             if process_settings.peek() is old:
                 process_settings.install(new)
             for problem in warnings:
                 self.logger.warning("%s", problem)
             self.logger.info("%s", audit_line("reload", old, new))
             return True
+
+    def _refused(self, old: Settings, what: str, exc: Exception) -> bool:
+        reason = hide_url_password(f"{type(exc).__name__}: {exc}")
+        self.logger.error("Settings reload refused; the settings in use stay: %s: %s",
+                          what, reason)
+        self.logger.warning("%s", audit_line("reload", old, old, refused=1))
+        return False
 
     async def _replace(self, old: Settings, new: Settings) -> None:
         self.app.state.settings = new

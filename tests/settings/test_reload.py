@@ -15,6 +15,7 @@ from pathlib import Path
 import httpx
 import pytest
 from fastapi import FastAPI
+from pydantic import field_validator
 from starlette.requests import Request
 
 from settings import Settings, get_settings
@@ -25,8 +26,21 @@ REPO = Path(__file__).resolve().parents[2]
 CANARY = "reload-canary-password-never-shown"
 
 
-def level_app() -> FastAPI:
-    app = FastAPI(lifespan=settings_lifespan(model=Settings))
+class BuggyModel(Settings):
+    """A model whose validator has a bug: it raises something other than a ValueError."""
+
+    flag: str = "fine"
+
+    @field_validator("flag")
+    @classmethod
+    def _buggy(cls, value: str) -> str:
+        if value == "boom":
+            raise RuntimeError(f"bug near postgresql://app:{CANARY}@db.example/app")
+        return value
+
+
+def level_app(model: type[Settings] = Settings) -> FastAPI:
+    app = FastAPI(lifespan=settings_lifespan(model=model))
 
     @app.get("/level")
     async def level(settings: SettingsDep) -> str:
@@ -103,6 +117,25 @@ async def test_a_failing_swap_refuses_the_reload_without_showing_secrets(
 
     assert applied is False and app.state.settings is kept
     assert "applying them failed: ConnectionError" in caplog.text
+    assert CANARY not in caplog.text
+
+
+async def test_a_bug_while_loading_refuses_the_reload_and_keeps_serving(
+    process_settings: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    app = level_app(BuggyModel)
+    async with started(app) as client:
+        kept = app.state.settings
+        toml = (process_settings / "settings.toml").read_text()
+        (process_settings / "settings.toml").write_text(
+            toml.replace("[default]\n", '[default]\nflag = "boom"\n', 1))
+
+        applied = await app.state.settings_reloader.reload()
+
+        level = (await client.get("/level")).status_code
+
+    assert applied is False and app.state.settings is kept and level == 200
+    assert "loading them failed: RuntimeError" in caplog.text
     assert CANARY not in caplog.text
 
 
