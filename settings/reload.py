@@ -118,7 +118,7 @@ class SettingsReloader:
             if process_settings.peek() is old:
                 process_settings.install(new)
             for problem in warnings:
-                self.logger.warning("%s", problem)
+                self.logger.warning("%s", str(problem).removeprefix("WARNING "))
             self.logger.info("%s", audit_line("reload", old, new))
             return True
 
