@@ -1,6 +1,9 @@
-"""The app's log: its level from the settings, and the startup line saying where they came from.
+"""The app's log: its level from the settings, the startup line saying where they came from,
+and the audit line of each start and reload.
 
-Only names are logged (environment, files, variables), never values.
+Only names are logged (environment, files, variables), never values of secrets. The audit lines
+go to ``app.audit``, which logs at INFO whatever ``log_level`` says: an audit trail that a
+quieter log level switched off would not be one.
 """
 
 from __future__ import annotations
@@ -9,8 +12,11 @@ import logging
 from collections.abc import Iterable
 
 from settings import Problem, Settings
+from settings.audit import audit_line
 
 logger = logging.getLogger("app")
+audit_logger = logging.getLogger("app.audit")
+audit_logger.setLevel(logging.INFO)
 
 
 #: uvicorn's own format, so the app's lines and the server's read as one log:
@@ -45,3 +51,8 @@ def log_startup(settings: Settings, target: str, warnings: Iterable[Problem]) ->
     )
     for problem in warnings:  # the log level says WARNING already
         logger.warning("%s", str(problem).removeprefix("WARNING "))
+
+
+def log_audit(old: Settings | None, new: Settings) -> None:
+    """The audit line of a start (``old`` is ``None``) or of a reload that was applied."""
+    audit_logger.info("%s", audit_line("startup" if old is None else "reload", old, new))

@@ -5,6 +5,8 @@ the settings once with the application's own model (:class:`app.config.AppSettin
 app is started from), or checks those given to :func:`create_app`; it creates the connection
 manager and disposes it at shutdown. Invalid settings stop the start: the report is the last
 thing printed on stderr, without a traceback, and uvicorn exits with status 3.
+
+Settings it loaded itself are reloaded on SIGHUP (:mod:`settings.reload`, :mod:`app.reload`).
 """
 
 from __future__ import annotations
@@ -19,11 +21,13 @@ from app import features, health
 from app.config import AppSettings
 from app.db import DatabaseManager
 from app.errors import ErrorMiddleware, install_exception_handlers
-from app.logging import configure_logging, log_startup
+from app.logging import audit_logger, configure_logging, log_audit, log_startup
 from app.middleware import RequestIdMiddleware, SettingsMiddleware
 from app.redaction import redact, secrets_of
+from app.reload import AppReload, InFlightMiddleware
 from settings import Settings
 from settings.fastapi import StartupGuard, start_settings
+from settings.reload import SettingsReloader
 
 
 def _lifespan(given: Settings | None) -> Callable[[FastAPI], AbstractAsyncContextManager[None]]:
@@ -34,13 +38,20 @@ def _lifespan(given: Settings | None) -> Callable[[FastAPI], AbstractAsyncContex
         target = redact(settings.database.url.render_as_string(hide_password=True),
                         secrets_of(settings))
         log_startup(settings, target, warnings)
+        log_audit(None, settings)
         database = DatabaseManager(settings.database)
         await database.initialize()
         app.state.settings, app.state.database = settings, database
+        app.state.reload = swap = AppReload(app)
+        reloader = SettingsReloader(app, logger=audit_logger, swap=swap)
+        if given is None:  # settings given to create_app are the caller's, not the files'
+            reloader.install()
         try:
             yield
         finally:
-            await database.dispose()
+            await reloader.uninstall()
+            await swap.close()
+            await app.state.database.dispose()
 
     return lifespan
 
@@ -53,6 +64,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         middleware=[
             Middleware(StartupGuard),
             Middleware(RequestIdMiddleware),
+            Middleware(InFlightMiddleware),
             Middleware(SettingsMiddleware),
             Middleware(ErrorMiddleware),
         ],

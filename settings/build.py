@@ -154,7 +154,7 @@ def _variable_names(history: Mapping[str, tuple[Assignment, ...]]) -> tuple[str,
     names = set()
     for assignments in history.values():
         for assignment in assignments:
-            for prefix in ("env ", "file named by "):
+            for prefix in ("env ", ".env ", "file named by "):
                 if assignment.origin.startswith(prefix):
                     names.update(assignment.origin.removeprefix(prefix).split(", "))
     return tuple(sorted(names))

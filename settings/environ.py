@@ -7,6 +7,11 @@ Which variables exist follows the model: ``APP_<KEY>`` for every key at any dept
 file holding the value. Names match in ASCII only: a look-alike letter (the Kelvin sign for
 ``K``) is another name.
 
+Variables from ``.env`` (:mod:`settings.dotenv`) join the real ones before anything is read,
+each real variable shadowing the ``.env`` line of the same name; each value keeps its origin
+(``env DB_HOST`` or ``.env DB_HOST``), and conflicts are judged on the merged variables, the same
+as between real ones.
+
 Values stay literal text: no Dynaconf token, TOML or JSON guessing is applied here; the schema
 converts each value by its field's type. Two variables that set one field to different values
 are an error naming both; there is never a silent winner.
@@ -14,7 +19,7 @@ are an error naming both; there is never a silent winner.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -31,6 +36,7 @@ NESTING = "__"
 FILE_SUFFIX = "_FILE"
 DATABASE_URL = "DATABASE_URL"
 MAX_FILE_BYTES = 64 * 1024
+DOTENV_ORIGIN = ".env"
 
 
 @dataclass
@@ -50,10 +56,38 @@ def deployment_variables(model: type[BaseModel]) -> dict[str, str]:
     return {DATABASE_URL: "database", **declared_variables(model)}
 
 
-def read_environment(environ: Mapping[str, str], model: type[BaseModel]) -> EnvironmentSource:
+class Variables(Mapping[str, str]):
+    """The real variables over those of ``.env``, each name knowing where it came from."""
+
+    def __init__(self, environ: Mapping[str, str], dotenv: Mapping[str, str] | None) -> None:
+        self._real = environ
+        self._values = {**(dotenv or {}), **environ}
+
+    def __getitem__(self, name: str) -> str:
+        return self._values[name]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._values)
+
+    def __len__(self) -> int:
+        return len(self._values)
+
+    def origin(self, name: str) -> str:
+        """``env NAME`` for a real variable, ``.env NAME`` for one of ``.env``."""
+        return f"env {name}" if name in self._real else f"{DOTENV_ORIGIN} {name}"
+
+
+def read_environment(
+    environ: Mapping[str, str],
+    model: type[BaseModel],
+    dotenv: Mapping[str, str] | None = None,
+) -> EnvironmentSource:
+    """The layers the variables give: the real ones of ``environ``, and those of ``.env``
+    (``dotenv``) below them, name by name."""
+    variables = Variables(environ, dotenv)
     source = EnvironmentSource()
     for name, key in deployment_variables(model).items():
-        found = _value(name, key, environ, source)
+        found = _value(name, key, variables, source)
         if found is None:
             continue
         origin, values = found
@@ -64,24 +98,25 @@ def read_environment(environ: Mapping[str, str], model: type[BaseModel]) -> Envi
             source.layers.append(Layer(origin, parse_database_url(values[key])))
         except ValueError as exc:
             source.errors.append(Problem("database", f"{name} {exc}", origin))
-    for name in sorted(environ):
+    for name in sorted(variables):
         if name.startswith(PREFIX):
-            _prefixed(name, environ, source, model)
+            _prefixed(name, variables, source, model)
     source.errors += _conflicts(source.layers, model)
     return source
 
 
 def _value(
-    name: str, key: str, environ: Mapping[str, str], source: EnvironmentSource
+    name: str, key: str, environ: Variables, source: EnvironmentSource
 ) -> tuple[str, dict[str, str]] | None:
     """``(origin, {key: text})``: variable ``name``, or the file ``<NAME>_FILE`` names."""
     file_variable = f"{name}{FILE_SUFFIX}"
     if name in environ and file_variable in environ:
         message = f"both {name} and {file_variable} are set; set only one"
-        source.errors.append(Problem(key, message, f"env {name}, env {file_variable}"))
+        origins = f"{environ.origin(name)}, {environ.origin(file_variable)}"
+        source.errors.append(Problem(key, message, origins))
         return None
     if name in environ:
-        return f"env {name}", {key: environ[name]}
+        return environ.origin(name), {key: environ[name]}
     if file_variable in environ:
         origin = f"file named by {file_variable}"
         try:
@@ -108,7 +143,7 @@ def read_secret_file(path: str) -> str:
 
 
 def _prefixed(
-    name: str, environ: Mapping[str, str], source: EnvironmentSource, model: type[BaseModel]
+    name: str, environ: Variables, source: EnvironmentSource, model: type[BaseModel]
 ) -> None:
     """One ``APP_`` variable: a key's value, or (``APP_<KEY>_FILE``) the file holding it."""
     if not name.isascii():  # str.lower() would turn a look-alike letter into an ASCII one
@@ -128,11 +163,11 @@ def _prefixed(
     if schema_keys(model).get(dotted) == "mapping":  # text can never be a table of options
         reason = f"is a table; set its keys ({name}{NESTING}<KEY>) instead"
     if reason is None:
-        source.layers.append(Layer(f"env {name}", {dotted: environ[name]}))
+        source.layers.append(Layer(environ.origin(name), {dotted: environ[name]}))
     elif reason.startswith("unknown key"):
         source.unknown.append(name)
     else:
-        source.errors.append(Problem(dotted, reason, f"env {name}"))
+        source.errors.append(Problem(dotted, reason, environ.origin(name)))
 
 
 def _comparable(model: type[BaseModel], key: str, value: Any) -> Any:

@@ -40,6 +40,7 @@ from settings.errors import ImproperlyConfigured, Problem
 from settings.load import checked_load
 from settings.overrides import as_model, overridden
 from settings.process import process_settings
+from settings.reload import SettingsReloader, pinned
 from settings.schema import Settings
 
 __all__ = [
@@ -99,8 +100,11 @@ def app_settings(app: Any) -> Settings:
 
 async def request_settings(connection: HTTPConnection) -> Settings:
     """The dependency behind :data:`SettingsDep`. ``async`` on purpose: FastAPI runs a sync
-    dependency in a thread pool, which costs more than the lookup itself."""
-    return app_settings(connection.app)
+    dependency in a thread pool, which costs more than the lookup itself. A request whose
+    settings were pinned when it began (:func:`settings.reload.pin`) keeps them across a
+    reload."""
+    base = pinned(connection.scope)
+    return app_settings(connection.app) if base is None else overridden(base)
 
 
 SettingsDep = Annotated[Settings, Depends(request_settings)]
@@ -112,7 +116,8 @@ def settings_lifespan(
     settings: Settings | None = None, *, model: ModelArgument = None
 ) -> Callable[[FastAPI], AbstractAsyncContextManager[None]]:
     """A lifespan that loads (or checks) the settings at startup into ``app.state.settings``,
-    and logs their warnings (an unknown ``APP_`` variable ...) on the ``settings`` logger.
+    logs their warnings (an unknown ``APP_`` variable ...) on the ``settings`` logger, and
+    reloads settings it loaded itself on SIGHUP (:mod:`settings.reload`).
 
     Applications with more to start (a database, a cache) call :func:`start_settings` in
     their own lifespan instead.
@@ -123,7 +128,13 @@ def settings_lifespan(
         app.state.settings, warnings = start_settings(settings, model=model)
         for problem in warnings:  # a problem's text holds no secret
             logger.warning("%s", problem)
-        yield
+        reloader = app.state.settings_reloader = SettingsReloader(app)
+        if settings is None:  # given settings are the caller's, not the files'
+            reloader.install()
+        try:
+            yield
+        finally:
+            await reloader.uninstall()
 
     return lifespan
 

@@ -48,6 +48,7 @@ from settings.checks.builtin import (
     W001,
     W002,
     W003,
+    W004,
 )
 from settings.checks.registry import (
     Check,
@@ -76,6 +77,7 @@ __all__ = [
     "W001",
     "W002",
     "W003",
+    "W004",
     "Check",
     "CheckFunction",
     "CheckResult",

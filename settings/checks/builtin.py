@@ -75,6 +75,11 @@ W003 = Warning(
     "silenced_checks", "names an id that no check reports", id="settings.W003",
     hint="fix the id's spelling (security.E006), or remove it",
 )
+W004 = Warning(
+    "settings", ".env is loaded; it is meant for local development", origin=".env",
+    id="settings.W004",
+    hint="set the deployment's variables in its environment, and leave .env out of it",
+)
 
 INSECURE_SECRET_KEYS = frozenset({
     "changeme", "change-me", "change_me", "secret", "secret-key", "secretkey", "secret_key",
@@ -153,6 +158,12 @@ def check_allowed_hosts(settings: Settings) -> list[Problem]:
 def check_local_file(settings: Settings) -> list[Problem]:
     sources = settings.sources
     return [W001] if sources and "settings.local.toml" in sources.files else []
+
+
+@register(deploy=True)
+def check_dotenv(settings: Settings) -> list[Problem]:
+    sources = settings.sources
+    return [W004] if sources and ".env" in sources.files else []
 
 
 @register

@@ -1,7 +1,7 @@
 """``python -m settings``: inspect, explain, check and compare the settings.
 
-Commands: ``show``, ``explain KEY``, ``check [--deploy] [--all-envs]``, ``diff ENV_A [ENV_B]``,
-``schema``.
+Commands: ``show``, ``explain KEY``, ``check [--deploy] [--all-envs]``, ``diff ENV_A [ENV_B]``
+(or ``diff --against saved.json``), ``schema``, ``reference``.
 Each reads the files in the working directory (``--root DIR`` elsewhere), the process
 environment, and the environment named by ``--env`` (else ``ENV_FOR_DYNACONF``, else
 development). Results go to stdout, problems to stderr. Secrets are never printed.
@@ -28,6 +28,7 @@ from pathlib import Path
 
 from settings.cli import check, diff, explain, show
 from settings.cli.context import Context, UsageError
+from settings.cli.reference import reference
 from settings.cli.render import to_json
 from settings.cli.toml_schema import settings_toml_schema
 from settings.discovery import find_model
@@ -117,11 +118,19 @@ def build_parser() -> argparse.ArgumentParser:
                      "'check --env E' there.")
     sub = command("diff", _diff, "keys whose values differ between two environments, or "
                   "between one and the schema defaults. The environments are --env, if given, "
-                  "then ENV_A and ENV_B; with none, the current one.", "text", "json")
+                  "then ENV_A and ENV_B; with none, the current one. With --against, the current "
+                  "settings and a file saved by show --format json.", "text", "json")
     sub.add_argument("env_a", metavar="ENV_A", nargs="?")
     sub.add_argument("env_b", metavar="ENV_B", nargs="?")
+    sub.add_argument("--against", metavar="SAVED.json", type=Path,
+                     help="compare the current settings (--env, else the active environment) "
+                     "with a file saved by 'show --format json'; secrets masked in it that are "
+                     "set on both sides are listed as unknown")
     command("schema", _schema, "JSON Schema of settings.toml, for editors (the same for every "
             "environment: --env is accepted and changes nothing)")
+    command("reference", _reference, "every setting of the model as Markdown: key, type, "
+            "default, variables, secret or not, description (--env is accepted and changes "
+            "nothing)")
     return parser
 
 
@@ -142,6 +151,11 @@ def _check(args: argparse.Namespace, context: Context) -> int:
 
 
 def _diff(args: argparse.Namespace, context: Context) -> int:
+    if args.against is not None:
+        if args.env_a is not None or args.env_b is not None:
+            raise UsageError("--against compares the current settings; name the environment "
+                             "with --env, not ENV_A")
+        return diff.run_against(context, args.against)
     named = [name for name in (args.env, args.env_a, args.env_b) if name is not None]
     if len(named) > 2:
         raise UsageError("compare at most two environments (--env counts as one)")
@@ -152,4 +166,10 @@ def _diff(args: argparse.Namespace, context: Context) -> int:
 def _schema(args: argparse.Namespace, context: Context) -> int:
     model = find_model(context.model, context.environ, context.root)
     context.print(to_json(settings_toml_schema(model)))
+    return 0
+
+
+def _reference(args: argparse.Namespace, context: Context) -> int:
+    model = find_model(context.model, context.environ, context.root)
+    context.print(reference(model, f"{model.__module__}:{model.__qualname__}").rstrip("\n"))
     return 0

@@ -8,7 +8,9 @@ Precedence, lowest first (the README says the same):
 4. ``.secrets.toml`` ``[default]``, then ``[<environment>]`` (optional)
 5. ``settings.local.toml`` ``[default]``, then ``[<environment>]`` (optional, git-ignored)
 6. environment variables: ``APP_<KEY>`` and the deployment variables (``DATABASE_URL``,
-   ``DB_*``, ``SECRET_KEY``, ``CORS_ORIGINS``, each also as ``<NAME>_FILE``)
+   ``DB_*``, ``SECRET_KEY``, ``CORS_ORIGINS``, each also as ``<NAME>_FILE``); those of the
+   optional ``.env`` beside ``settings.toml`` (:mod:`settings.dotenv`) count as variables, each
+   below a real variable of the same name
 
 A file's ``[global]`` table, if any, applies after its environment table, as in Dynaconf.
 
@@ -31,7 +33,8 @@ from typing import Any
 
 from pydantic import BaseModel
 
-from settings.environ import read_environment
+from settings.dotenv import DOTENV_FILE, read_dotenv
+from settings.environ import Variables, read_environment
 from settings.errors import Problem
 from settings.keys import is_secret, schema_defaults
 from settings.loader.dynaconf_merge import Mode, check_markers, file_mode, table_values
@@ -81,6 +84,8 @@ def load_layers(
     """All layers of ``model``'s settings for ``env`` (default: ``ENV_FOR_DYNACONF``, else
     development)."""
     documents = read_files(root)
+    dotenv = read_dotenv(root)
+    real, environ = environ, Variables(environ, dotenv)
     environments = environment_names(documents[SETTINGS_FILE])
     environment, env_origin = select_environment(env, environ, environments)
     loaded = Loaded(environment)
@@ -94,7 +99,9 @@ def load_layers(
             layers[table], problems = _layer(name, table, values, file_mode(document), model)
             loaded.errors += problems
         loaded.layers += [layers[t] for t in ("default", environment, "global") if t in layers]
-    variables = read_environment(environ, model)
+    if dotenv is not None:
+        loaded.files.append(DOTENV_FILE)
+    variables = read_environment(real, model, dotenv)
     loaded.errors += evaluate_tokens(
         loaded.layers, environ, variables.layers, partial(is_secret, model), environment
     )

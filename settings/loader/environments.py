@@ -20,7 +20,8 @@ def select_environment(
     if env is not None:
         chosen, origin = env, "the env argument (--env)"
     elif ENV_VARIABLE in environ:
-        chosen, origin = environ[ENV_VARIABLE], f"env {ENV_VARIABLE}"
+        origin_of = getattr(environ, "origin", lambda name: f"env {name}")  # .env or real
+        chosen, origin = environ[ENV_VARIABLE], origin_of(ENV_VARIABLE)
     else:
         chosen, origin = DEFAULT_ENV, "default environment"
     name = chosen.strip().lower()

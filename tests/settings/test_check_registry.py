@@ -370,7 +370,7 @@ def test_the_public_names_of_settings_checks() -> None:
     import settings.checks
 
     assert sorted(settings.checks.__all__) == sorted([
-        *(f"E{n:03}" for n in range(1, 12)), "W001", "W002", "W003",
+        *(f"E{n:03}" for n in range(1, 12)), "W001", "W002", "W003", "W004",
         "Check", "CheckFunction", "CheckResult", "Error", "Problem", "Warning", "builtin",
         "check_settings", "register", "registered", "rules_table", "run_checks",
     ])
