@@ -240,6 +240,14 @@ class Settings(FrozenModel):
     def _lower(cls, value: Any) -> Any:
         return value.strip().lower() if isinstance(value, str) else value
 
+    @cached_property
+    def fingerprint(self) -> str:
+        """A short hex digest of every effective value; secrets enter only through
+        HMAC-SHA256 keyed by ``secret_key`` (:mod:`settings.fingerprint`)."""
+        from settings.fingerprint import fingerprint
+
+        return fingerprint(self)
+
     @property
     def sources(self) -> Sources | None:
         """Where the values came from, when loaded by :func:`settings.load_settings`."""

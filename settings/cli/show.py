@@ -30,7 +30,10 @@ def _text(settings: Settings, tree: Mapping[str, Any]) -> list[str]:
     sources = settings.sources
     files = ", ".join(sources.files) if sources else ""
     variables = ", ".join(sources.variables) if sources and sources.variables else "none"
-    lines = [f"# environment {settings.environment}; files: {files}; variables: {variables}"]
+    lines = [
+        f"# environment {settings.environment}; files: {files}; variables: {variables}; "
+        f"fingerprint {settings.fingerprint}"
+    ]
     flat = {key: literal(value) for key, value in leaves(tree).items()}
     width = max(len(key) + len(value) for key, value in flat.items()) + 3
     for key, value in flat.items():
