@@ -3,7 +3,9 @@
 The body follows the IETF draft *Health Check Response Format for HTTP APIs*
 (draft-inadarei-api-health-check): a ``status`` of ``pass``, ``warn`` or ``fail`` and one entry
 per measurement under ``checks``, keyed ``component:measurement``. ``warn`` is still ready (200):
-it means the pool is using overflow connections. ``fail`` is 503.
+it means the pool is using overflow connections, or (``database:budget``) that the app's
+connection ceiling is above what the server allows. ``fail`` is 503. ``settings:fingerprint``
+names the settings served, so replicas running different settings can be told apart.
 """
 
 from __future__ import annotations
@@ -15,7 +17,8 @@ from fastapi import APIRouter
 from fastapi.responses import JSONResponse
 
 from app.db import HealthCheck, PoolStatus
-from app.deps import DatabaseDep
+from app.deps import DatabaseDep, SettingsDep
+from settings.budget import Budget
 
 HEALTH_JSON = "application/health+json"
 Status = Literal["pass", "warn", "fail"]
@@ -39,16 +42,27 @@ async def live() -> HealthResponse:
     response_class=HealthResponse,
     responses={503: {"description": "The database did not answer in time."}},
 )
-async def ready(database: DatabaseDep) -> HealthResponse:
+async def ready(database: DatabaseDep, settings: SettingsDep) -> HealthResponse:
     """200 when the database answers ``SELECT 1`` within ``connect_timeout``, else 503."""
     check = await database.health_check()
-    body = readiness(check, database.pool_status(), datetime.now(UTC))
+    body = readiness(
+        check, database.pool_status(), datetime.now(UTC),
+        budget=database.budget, fingerprint=settings.fingerprint,
+    )
     status_code = 503 if body["status"] == "fail" else 200
     return HealthResponse(body, status_code=status_code, headers={"Cache-Control": "no-store"})
 
 
-def readiness(check: HealthCheck, pool: PoolStatus, now: datetime) -> dict[str, Any]:
-    """The health+json body for one database check and the pool's counters."""
+def readiness(
+    check: HealthCheck,
+    pool: PoolStatus,
+    now: datetime,
+    *,
+    budget: Budget | None = None,
+    fingerprint: str | None = None,
+) -> dict[str, Any]:
+    """The health+json body for one database check, the pool's counters, the connection
+    budget (when measured at startup) and the settings' fingerprint."""
     time = now.isoformat(timespec="milliseconds").replace("+00:00", "Z")
     response_time: dict[str, Any] = {
         "componentType": "datastore",
@@ -69,11 +83,27 @@ def readiness(check: HealthCheck, pool: PoolStatus, now: datetime) -> dict[str, 
         },
         "time": time,
     }
-    status = max(response_time["status"], connections["status"], key=_SEVERITY.__getitem__)
-    return {
-        "status": status,
-        "checks": {
-            "database:responseTime": [response_time],
-            "database:connections": [connections],
-        },
+    checks: dict[str, list[dict[str, Any]]] = {
+        "database:responseTime": [response_time],
+        "database:connections": [connections],
     }
+    if budget is not None:
+        entry: dict[str, Any] = {
+            "componentType": "datastore",
+            "status": "warn" if budget.exceeded else "pass",
+            "observedValue": {"ceiling": budget.ceiling, "allowed": budget.allowance.allowed},
+            "observedUnit": "connections",
+            "time": time,
+        }
+        if budget.exceeded:
+            entry["output"] = "the app may open more connections than the server allows"
+        checks["database:budget"] = [entry]
+    if fingerprint is not None:
+        checks["settings:fingerprint"] = [
+            {"componentType": "system", "status": "pass", "observedValue": fingerprint}
+        ]
+    status = max(
+        (entry["status"] for entries in checks.values() for entry in entries),
+        key=_SEVERITY.__getitem__,
+    )
+    return {"status": status, "checks": checks}

@@ -15,7 +15,7 @@ from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from fastapi import FastAPI
 from starlette.middleware import Middleware
 
-from app import health
+from app import health, metrics
 from app.db import DatabaseManager
 from app.errors import ErrorMiddleware, install_exception_handlers
 from app.logging import configure_logging, log_startup
@@ -49,13 +49,16 @@ def _lifespan(given: Settings | None) -> Callable[[FastAPI], AbstractAsyncContex
         except ImproperlyConfigured as exc:
             print(exc, file=sys.stderr, flush=True)  # the report holds no secret, by contract
             raise StartupError("invalid settings; the report is above") from None
-        database = DatabaseManager(settings.database)
+        database = DatabaseManager.for_settings(settings)
         await database.initialize()
+        await database.check_budget()
+        metrics.record_settings(settings)
         app.state.settings, app.state.database = settings, database
         try:
             yield
         finally:
             await database.dispose()
+            metrics.forget_process()
 
     return lifespan
 
@@ -67,12 +70,14 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         lifespan=_lifespan(settings),
         middleware=[
             Middleware(RequestIdMiddleware),
+            Middleware(metrics.MetricsMiddleware),
             Middleware(SettingsMiddleware),
             Middleware(ErrorMiddleware),
         ],
     )
     install_exception_handlers(app)
     app.include_router(health.router)
+    app.include_router(metrics.router)
     return app
 
 

@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from settings.checks import run_checks
+from settings.environ import secret_files
 from settings.errors import Problem
 from settings.fields import SQLITE
 from settings.loader import Loaded, load_layers
@@ -57,6 +58,7 @@ def build(env: str | None, root: Path, environ: Mapping[str, str]) -> Built:
         history=history,
         unknown_variables=tuple(loaded.unknown_variables),
         development_secrets=frozenset(loaded.development_secrets),
+        secret_files=secret_files(history, environ),
     )
     reported = {problem.key for problem in loaded.errors}
     settings, problems = validate({k: v for k, v in values.items() if k not in reported}, sources)

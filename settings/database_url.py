@@ -142,6 +142,8 @@ def _given_twice(key: str, first: str, second: str) -> ValueError:
 
 
 def _split_host_port(netloc: str, url: str) -> tuple[str, str]:
+    if "," in netloc:  # libpq's multi-host list (a:5432,b:5433): the host field keeps it whole
+        return netloc, ""
     if netloc.startswith("["):
         host, bracket, after = netloc[1:].partition("]")
         if not bracket or (after and not after.startswith(":")):

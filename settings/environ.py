@@ -16,7 +16,7 @@ from pydantic import SecretStr, ValidationError
 from settings.database_url import parse_database_url
 from settings.errors import Problem
 from settings.keys import field_adapter, schema_keys, unknown_key
-from settings.provenance import Layer
+from settings.provenance import Assignment, Layer
 
 PREFIX = "APP_"
 NESTING = "__"
@@ -77,12 +77,29 @@ def _deployment_value(
     if name in environ:
         return f"env {name}", environ[name]
     if file_variable in environ:
-        origin = f"file named by {file_variable}"
+        origin = f"{FILE_ORIGIN}{file_variable}"
         try:
             return origin, read_secret_file(environ[file_variable])
         except ValueError as exc:
             source.errors.append(Problem(key, str(exc), origin))
     return None
+
+
+FILE_ORIGIN = "file named by "
+
+
+def secret_files(
+    history: Mapping[str, tuple[Assignment, ...]], environ: Mapping[str, str]
+) -> dict[str, str]:
+    """Dotted key -> path, for each winning value read from a file named by a ``_FILE``
+    variable (its origin is ``file named by X_FILE``)."""
+    files = {}
+    for key, assignments in history.items():
+        origin = assignments[-1].origin if assignments else ""
+        variable = origin.removeprefix(FILE_ORIGIN)
+        if origin.startswith(FILE_ORIGIN) and variable in environ:
+            files[key] = environ[variable]
+    return files
 
 
 def read_secret_file(path: str) -> str:
