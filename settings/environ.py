@@ -32,6 +32,8 @@ DEPLOYMENT_VARIABLES = {
     "DB_DATABASE": "database.database",
     "SECRET_KEY": "secret_key",
     "CORS_ORIGINS": "cors.origins",
+    # uvicorn's and gunicorn's convention; declared by EnvVar("WEB_CONCURRENCY") on main.
+    "WEB_CONCURRENCY": "server.workers",
 }
 
 

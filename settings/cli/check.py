@@ -13,19 +13,23 @@ the deployment rules apply only with ``--deploy`` (then to every environment).
 
 from __future__ import annotations
 
+import asyncio
 import dataclasses
 from typing import Any
 
+from settings import budget
 from settings.build import PRODUCTION, build, verdict
 from settings.cli.context import Context
 from settings.cli.render import counts, problem_data, report, report_by_environment, to_json
 from settings.errors import ImproperlyConfigured, Problem
 from settings.loader.files import SETTINGS_FILE, environment_names, read_files
+from settings.schema import Settings
 
 
-def run(context: Context, *, deploy: bool) -> int:
-    """Print the findings; exit 1 if any is an error."""
-    problems = findings(context, deploy=deploy or None)
+def run(context: Context, *, deploy: bool, connect: bool = False) -> int:
+    """Print the findings; exit 1 if any is an error. ``connect``: also ask the server about
+    the connection budget (:mod:`settings.budget`)."""
+    problems = findings(context, deploy=deploy or None, connect=connect)
     rules = deploy or context.environment == PRODUCTION
     if problems:
         context.complain(report(problems))
@@ -75,14 +79,40 @@ def known_environments(context: Context) -> list[str]:
     return names
 
 
-def findings(context: Context, *, deploy: bool | None) -> list[Problem]:
+def findings(
+    context: Context, *, deploy: bool | None, connect: bool = False
+) -> list[Problem]:
     """The problems and warnings of one environment; ``deploy=None``: what a start reports
     (production runs the deployment rules)."""
     try:
         built = build(context.env, context.root, context.environ)
     except ImproperlyConfigured as exc:
         return exc.problems
-    return verdict(built, deploy=deploy)
+    problems = verdict(built, deploy=deploy)
+    if connect and built.settings is not None:
+        problems += connection_problems(built.settings)
+    return sorted(problems, key=lambda problem: not problem.is_error)
+
+
+def connection_problems(settings: Settings) -> list[Problem]:
+    """``--connect``: the connection budget against the server (PostgreSQL, not PgBouncer)."""
+    if not budget.applies(settings):
+        return []
+    try:
+        found = asyncio.run(budget.measure(settings))
+    except Exception as exc:
+        error = driver_error_name(exc)
+        message = f"cannot ask the server about the connection budget ({error})"
+        return [Problem("database", message, id="database.E002")]
+    problem = budget.problem(found)
+    return [problem] if problem is not None else []
+
+
+def driver_error_name(exc: BaseException) -> str:
+    """The class name of the innermost cause: never its text, which may quote a secret."""
+    while exc.__cause__ is not None:
+        exc = exc.__cause__
+    return type(exc).__name__
 
 
 def _result(environment: str, rules: bool, problems: list[Problem]) -> dict[str, Any]:

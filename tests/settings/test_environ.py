@@ -24,6 +24,7 @@ DEPLOYMENT_CASES = [
     ("DB_DATABASE", "2024", "database.database", "2024"),
     ("SECRET_KEY", "k", "secret_key", "k"),
     ("CORS_ORIGINS", "https://a.example, https://b.example", "cors.origins", None),
+    ("WEB_CONCURRENCY", "3", "server.workers", 3),
 ]
 CASE_IDS = [case[0] for case in DEPLOYMENT_CASES]
 
