@@ -41,6 +41,10 @@ def create_work_app(settings: Settings | None = None) -> FastAPI:
     statements, the shape that breaks prepared statements behind PgBouncer."""
     app = create_app(settings)
 
+    @app.get("/pid")
+    async def pid() -> int:
+        return os.getpid()
+
     @app.get("/work")
     async def work(session: SessionDep) -> int:
         first = (await session.execute(text("SELECT CAST(:n AS int) + 1"), {"n": 41})).scalar_one()
