@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from settings.checks import run_checks
+from settings.database_url import inherited_database
 from settings.environ import secret_files
 from settings.errors import Problem
 from settings.fields import SQLITE
@@ -60,6 +61,9 @@ def build(env: str | None, root: Path, environ: Mapping[str, str]) -> Built:
         development_secrets=frozenset(loaded.development_secrets),
         secret_files=secret_files(history, environ),
     )
+    foreign = inherited_database(history, values)  # issue 11: no SQLite file as a PG name
+    if foreign is not None:
+        loaded.errors.append(foreign)
     reported = {problem.key for problem in loaded.errors}
     settings, problems = validate({k: v for k, v in values.items() if k not in reported}, sources)
     problems = loaded.errors + [p for p in problems if p.key not in reported]

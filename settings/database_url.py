@@ -18,9 +18,15 @@ unless both give the same value.
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
+from typing import TYPE_CHECKING, Any
 from urllib.parse import unquote
 
+from settings.errors import Problem
 from settings.fields import POSTGRES, SQLITE
+
+if TYPE_CHECKING:
+    from settings.provenance import Assignment
 
 SCHEMES = {
     "postgresql": POSTGRES,
@@ -161,3 +167,24 @@ def _sqlite(rest: str, url: str) -> dict[str, str]:
     if path.startswith("/"):
         path = path[1:]  # sqlite:///relative.db, sqlite:////absolute.db
     return {"database.driver": SQLITE, "database.database": path or ":memory:"}
+
+
+def inherited_database(
+    history: Mapping[str, tuple[Assignment, ...]], values: Mapping[str, Any]
+) -> Problem | None:
+    """A database name is its driver's: when a layer (``DATABASE_URL`` without a database)
+    switches the driver, the name a lower layer gave for the other driver (SQLite's
+    ``development.sqlite3``) is not inherited. The problem says what to add."""
+    drivers, names = history.get("database.driver", ()), history.get("database.database", ())
+    if not drivers or not names or drivers[-1].origin == names[-1].origin:
+        return None
+    driver, named_by = values.get("database.driver"), names[-1].origin
+    beside = [a for a in drivers if a.origin == named_by and not a.removed]
+    if not beside or beside[-1].value == driver:
+        return None
+    message = (
+        f"{drivers[-1].origin.removeprefix('env ')} sets the driver {driver} but names no "
+        f"database; {names[-1].value!r} ({named_by}) is a {beside[-1].value} database. Add "
+        "/NAME to the URL or set DB_DATABASE"
+    )
+    return Problem("database.database", message, drivers[-1].origin)

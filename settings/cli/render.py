@@ -12,6 +12,7 @@ import json
 import re
 from collections.abc import Mapping, Sequence
 from typing import Any
+from urllib.parse import quote, quote_plus
 
 from pydantic import SecretStr
 
@@ -39,12 +40,18 @@ def mask(key: str, value: Any) -> Any:
 
 
 def shown_url(settings: Settings) -> str:
-    """``database.url`` with its password and any secret-named option masked."""
+    """``database.url`` with its password and any secret-named option masked; a socket
+    directory (``?host=/run/postgresql``) stays, written as libpq reads it."""
     database = settings.database
     options = {name: mask(f"database.options.{name}", v) for name, v in database.options.items()}
-    url = database.url.set(query=options).render_as_string(hide_password=True)
+    query = {**database.url.query, **options}
+    url = database.url.set(query=query).render_as_string(hide_password=True)
     url = url.replace(":***@", f":{MASK}@", 1)
-    return url.replace("%2A" * len(MASK), MASK)
+    url = url.replace("%2A" * len(MASK), MASK)
+    socket = query.get("host")
+    if isinstance(socket, str) and socket.startswith("/"):
+        url = url.replace(f"host={quote_plus(socket)}", f"host={quote(socket)}", 1)
+    return url
 
 
 def masked_tree(settings: Settings) -> dict[str, Any]:
