@@ -61,10 +61,11 @@ def build(env: str | None, root: Path, environ: Mapping[str, str]) -> Built:
         development_secrets=frozenset(loaded.development_secrets),
         secret_files=secret_files(history, environ),
     )
-    foreign = inherited_database(history, values)  # issue 11: no SQLite file as a PG name
-    if foreign is not None:
-        loaded.errors.append(foreign)
     reported = {problem.key for problem in loaded.errors}
+    foreign = inherited_database(history, values)  # issue 11: no SQLite file as a PG name
+    if foreign is not None and not reported & {"database", "database.driver"}:
+        loaded.errors.append(foreign)
+        reported.add(foreign.key)
     settings, problems = validate({k: v for k, v in values.items() if k not in reported}, sources)
     problems = loaded.errors + [p for p in problems if p.key not in reported]
     return Built(loaded, values, history, sources, settings, problems)
