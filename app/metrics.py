@@ -20,7 +20,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from functools import cache
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from fastapi import APIRouter, HTTPException
 from prometheus_client import (
@@ -42,6 +42,11 @@ if TYPE_CHECKING:
 MULTIPROC_VARIABLE = "PROMETHEUS_MULTIPROC_DIR"
 #: Seconds; OpenTelemetry's advice for HTTP server durations.
 DURATION_BUCKETS = (0.005, 0.01, 0.025, 0.05, 0.075, 0.1, 0.25, 0.5, 0.75, 1, 2.5, 5, 7.5, 10)
+
+#: OpenTelemetry's rule: any other method is recorded as ``_OTHER``, so clients cannot make series.
+KNOWN_METHODS = frozenset(
+    {"CONNECT", "DELETE", "GET", "HEAD", "OPTIONS", "PATCH", "POST", "PUT", "TRACE"}
+)
 
 router = APIRouter(tags=["metrics"])
 
@@ -133,8 +138,9 @@ async def metrics(request: Request) -> Response:
 class MetricsMiddleware:
     """Times each HTTP request, labelled by method, route template and status.
 
-    Requests that match no route are labelled with an empty route, so that probing random
-    paths cannot make new series. Nothing is recorded while ``metrics.enabled`` is off.
+    Requests that match no route are labelled with an empty route, and unknown methods as
+    ``_OTHER``, so that probing random paths or methods cannot make new series. Nothing is
+    recorded while ``metrics.enabled`` is off.
     """
 
     def __init__(self, app: ASGIApp, clock: Callable[[], float] = time.perf_counter) -> None:
@@ -143,6 +149,8 @@ class MetricsMiddleware:
         self.app = app
         self.clock = clock
         self.settings_of = settings_or_none
+        # One histogram child per (method, route, status): labels() costs more than a dict.
+        self._series: dict[tuple[str, str, int], Any] = {}
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -164,8 +172,13 @@ class MetricsMiddleware:
         try:
             await self.app(scope, receive, send_status)
         finally:
+            elapsed = self.clock() - started
             route = scope.get("route")
-            template = getattr(route, "path", "") if route is not None else ""
-            instruments().request_duration.labels(
-                scope["method"], template, str(status)
-            ).observe(self.clock() - started)
+            method = scope["method"] if scope["method"] in KNOWN_METHODS else "_OTHER"
+            key = (method, getattr(route, "path", "") if route is not None else "", status)
+            series = self._series.get(key)
+            if series is None:
+                series = instruments().request_duration.labels(key[0], key[1], str(status))
+                if len(self._series) < 10_000:  # methods x templates x statuses stay few
+                    self._series[key] = series
+            series.observe(elapsed)
