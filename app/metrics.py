@@ -15,6 +15,7 @@ first use, never at import.
 
 from __future__ import annotations
 
+import logging
 import os
 import time
 from collections.abc import Callable
@@ -40,6 +41,7 @@ if TYPE_CHECKING:
     from settings import Settings
 
 MULTIPROC_VARIABLE = "PROMETHEUS_MULTIPROC_DIR"
+logger = logging.getLogger("app.metrics")
 #: Seconds; OpenTelemetry's advice for HTTP server durations.
 DURATION_BUCKETS = (0.005, 0.01, 0.025, 0.05, 0.075, 0.1, 0.25, 0.5, 0.75, 1, 2.5, 5, 7.5, 10)
 
@@ -104,8 +106,17 @@ def instruments() -> Instruments:
 
 
 def record_settings(settings: Settings) -> None:
-    """``app_settings_info{environment,fingerprint} 1`` for the settings this process serves."""
+    """``app_settings_info{environment,fingerprint} 1`` for the settings this process serves;
+    a warning when several workers are expected but their figures cannot be added up."""
     instruments().settings_info.labels(settings.environment, settings.fingerprint).set(1)
+    if settings.metrics.enabled and settings.server.workers > 1 and not os.environ.get(
+        MULTIPROC_VARIABLE
+    ):
+        logger.warning(
+            "server.workers is %d but %s is not set: /metrics shows only the worker that "
+            "answers; set it to an empty directory shared by the workers",
+            settings.server.workers, MULTIPROC_VARIABLE,
+        )
 
 
 def forget_process() -> None:
