@@ -99,6 +99,7 @@ class DatabaseManager:
         self._engine: AsyncEngine | None = None
         self._last_failure: str | None = None
         self._passwords = {config.password.get_secret_value()}
+        self._latest_password: str | None = None
         self._open: dict[int, Any] = {}  # id of the DBAPI connection: the driver's connection
         self._used = 0
 
@@ -158,20 +159,24 @@ class DatabaseManager:
             self._used = max(0, self._used - 1)
             _publish()
 
-        if self.password_file is not None:
+        if self.password_file is not None and not self.config.is_sqlite:
             @event.listens_for(target, "do_connect")
             def fresh_password(dialect: Any, record: Any, args: Any, params: Any) -> None:
-                params["password"] = self._current_password(params.get("password"))
+                password = self._current_password()
+                if password is not None:
+                    params["password"] = password
 
-    def _current_password(self, loaded: str | None) -> str | None:
-        """The file's content now; the last one read if it cannot be read (logged)."""
+    def _current_password(self) -> str | None:
+        """The file's content now; if it cannot be read (logged), the last content read, or
+        ``None`` for the password loaded at startup."""
         assert self.password_file is not None
         try:
             password = read_secret_file(self.password_file)
         except ValueError as exc:
-            logger.warning("Kept the previous database password: %s", exc)
-            return loaded
+            logger.warning("Kept the last database password read: %s", exc)
+            return self._latest_password
         self._passwords.add(password)
+        self._latest_password = password
         return password
 
     async def check_budget(self) -> connection_budget.Budget | None:
