@@ -132,6 +132,7 @@ class DatabaseManager:
         self._engine = create_async_engine(url, **engine_options(self.config))
         self._watch(self._engine)
         _MANAGERS.add(self)
+        _publish()  # every worker counts its pool's maximum from the start
 
     def _watch(self, engine: AsyncEngine) -> None:
         """Count connections for the metrics, keep the driver's connections for a bounded

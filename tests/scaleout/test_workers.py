@@ -95,3 +95,4 @@ def test_metrics_add_up_every_worker(pg_cluster: PgCluster, tmp_path: Path) -> N
         method="GET", route="/pid", status="200",
     )
     assert counted == asked + 40
+    assert sample(metrics, "db_client_connection_max") == 2 * (2 + 2)  # two pools of 2 + 2
