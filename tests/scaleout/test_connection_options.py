@@ -179,3 +179,18 @@ async def test_verify_ca_does_not_check_the_name(
     url = tls_url(tls_cluster, certificates, host="localhost", mode="verify-ca")
 
     assert await ask(make_settings(DATABASE_URL=url), "SELECT 1") == 1
+
+
+def test_an_unreadable_certificate_file_is_named_in_the_error(
+    make_settings: Callable[..., Settings], tmp_path: Path
+) -> None:
+    from settings.driver import connect_args
+
+    missing = tmp_path / "missing-ca.pem"
+    settings = make_settings(
+        DATABASE_URL=f"postgresql://u@db.example/app?sslmode=verify-full&sslrootcert={missing}"
+    )
+
+    with pytest.raises(ValueError, match=r"database.options: cannot use the certificate files "
+                       r"\(sslrootcert\): No such file or directory"):
+        connect_args(settings.database)

@@ -80,3 +80,42 @@ def test_without_a_file_the_old_password_stays_and_fails_until_a_restart(
 
     assert (before.status_code, after.status_code) == (200, 503)
     assert OLD not in server.output and NEW not in server.output
+
+
+async def test_a_password_file_gone_for_a_moment_keeps_the_last_password(
+    pg_cluster: PgCluster, tmp_path: Path, caplog
+) -> None:
+    from sqlalchemy import text
+
+    from app.db import DatabaseManager
+    from settings import load_settings
+
+    if not pg_cluster.is_running():
+        pg_cluster.start()
+    await pg_cluster.create_role("blinking", OLD)
+    secret = tmp_path / "db_password"
+    secret.write_text(OLD + "\n", encoding="utf-8")
+    root = project(tmp_path / "app", postgres_toml())
+    settings = load_settings("testing", root=root, environ={
+        "DATABASE_URL": f"postgresql://blinking@{pg_cluster.host}:{pg_cluster.port}/blinking",
+        "DB_PASSWORD_FILE": str(secret),
+    })
+    database = DatabaseManager.for_settings(settings)
+    await database.initialize()
+    try:
+        await admin_execute(pg_cluster, f"ALTER ROLE blinking PASSWORD '{NEW}'")
+        secret.write_text(NEW + "\n", encoding="utf-8")
+        first = await database.connect()  # reads NEW
+        secret.unlink()  # the secret is being replaced, say
+        with caplog.at_level("WARNING", logger="app.db"):
+            second = await database.connect()  # a new connection: the file is gone
+            found = (await second.execute(text("SELECT current_user"))).scalar_one()
+        await first.close()
+        await second.close()
+    finally:
+        await database.dispose()
+
+    assert found == "blinking"
+    assert "Kept the last database password read" in caplog.text
+    assert str(secret) in caplog.text
+    assert OLD not in caplog.text and NEW not in caplog.text
