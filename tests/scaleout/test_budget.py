@@ -14,6 +14,7 @@ from pathlib import Path
 import pytest
 
 from settings import load_settings
+from settings.budget import Allowance
 from tests.app.client import running
 from tests.conftest import Login
 from tests.hardening.servers import clean_environ
@@ -87,8 +88,13 @@ def test_check_deploy_connect_reports_it_as_an_error(
     assert login.password not in result.stderr + result.stdout
 
 
-def test_a_role_limit_counts_too(
-    small_server: tuple[OptionsCluster, Login], tmp_path: Path
+@pytest.mark.parametrize(
+    ("statement", "shown"),
+    [("ALTER ROLE budget CONNECTION LIMIT {}", "rolconnlimit"),
+     ("ALTER DATABASE budget CONNECTION LIMIT {}", "datconnlimit")],
+)
+def test_a_role_or_database_limit_counts_too(
+    small_server: tuple[OptionsCluster, Login], tmp_path: Path, statement: str, shown: str
 ) -> None:
     cluster, login = small_server
     root = project(tmp_path, postgres_toml(pool=SMALL))
@@ -96,7 +102,7 @@ def test_a_role_limit_counts_too(
     async def limit(value: int) -> None:
         admin = await cluster.admin()
         try:
-            await admin.execute(f"ALTER ROLE budget CONNECTION LIMIT {value}")
+            await admin.execute(statement.format(value))
         finally:
             await admin.close()
 
@@ -107,8 +113,15 @@ def test_a_role_limit_counts_too(
         asyncio.run(limit(-1))
 
     assert result.returncode == 1
-    assert "the server allows 3 to role budget" in result.stderr
-    assert "rolconnlimit 3" in result.stderr
+    assert "= 4 connections; the server allows 3 to role budget" in result.stderr
+    assert f"{shown} 3" in result.stderr
+
+
+def test_a_superuser_is_held_to_max_connections_only() -> None:
+    allowance = Allowance(20, 3, 2, 1, superuser=True, role="postgres", database="app")
+
+    assert allowance.allowed == 20
+    assert allowance.explain() == "max_connections 20"
 
 
 async def test_a_ceiling_within_the_allowance_is_quiet(
