@@ -2,8 +2,14 @@
 
 ``initialize`` builds the engine from :class:`settings.DatabaseConfig` (for SQLite it also creates
 the file's directory); ``health_check`` makes a real ``SELECT 1`` round trip bounded by
-``connect_timeout``; ``pool_status`` reads the pool's counters; ``dispose`` closes every pooled
-connection at shutdown.
+``connect_timeout``; ``pool_status`` reads the pool's counters; ``check_budget`` compares the
+connection budget with what the server allows; ``dispose`` closes every pooled connection at
+shutdown, within ``connect_timeout``.
+
+Behind PgBouncer (``database.pgbouncer``) the engine follows SQLAlchemy's advice for transaction
+pooling: no pool of its own (``NullPool``), no statement caches, unique statement names
+(:mod:`settings.driver`). A password given by a file (``DB_PASSWORD_FILE``) is read again for
+each new connection, so a rotated secret is used without a restart.
 """
 
 from __future__ import annotations
@@ -11,22 +17,27 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
+import weakref
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from sqlalchemy import event, text
 from sqlalchemy import exc as sa_exc
-from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_engine
-from sqlalchemy.pool import QueuePool
+from sqlalchemy.pool import NullPool, QueuePool
 
+from app import metrics
 from app.redaction import describe_error, driver_error, redact
-from settings import DatabaseConfig
+from settings import DatabaseConfig, Settings
+from settings import budget as connection_budget
+from settings.driver import APPLICATION_NAME as APPLICATION_NAME
+from settings.driver import connect_args, driver_url, read_secret_file
 
 logger = logging.getLogger("app.db")
 
-#: How the app's connections show up in ``pg_stat_activity``.
-APPLICATION_NAME = "fastapi-layered-settings"
+#: The managers alive in this process, whose pools the metrics add up.
+_MANAGERS: weakref.WeakSet[DatabaseManager] = weakref.WeakSet()
 
 
 class DatabaseUnavailableError(Exception):
@@ -52,32 +63,52 @@ class HealthCheck:
 
 
 def engine_options(config: DatabaseConfig) -> dict[str, Any]:
-    """Keyword arguments for ``create_async_engine``: pool and driver timeouts."""
+    """Keyword arguments for ``create_async_engine``: pool, driver options and timeouts."""
     options: dict[str, Any] = {"pool_pre_ping": config.pool.pre_ping}
     if config.is_sqlite and config.database == ":memory:":
         return options  # SQLAlchemy picks a StaticPool, which takes no sizing arguments
-    options.update(
-        pool_size=config.pool.size,
-        max_overflow=config.pool.max_overflow,
-        pool_timeout=config.pool.timeout,
-        pool_recycle=config.pool.recycle,
-    )
+    if config.pgbouncer:
+        options["poolclass"] = NullPool  # PgBouncer pools; SQLAlchemy's advice for it
+    else:
+        options.update(
+            pool_size=config.pool.size,
+            max_overflow=config.pool.max_overflow,
+            pool_timeout=config.pool.timeout,
+            pool_recycle=config.pool.recycle,
+        )
     if not config.is_sqlite:
-        options["connect_args"] = {
-            "timeout": config.connect_timeout,
-            "command_timeout": config.command_timeout,
-            "server_settings": {"application_name": APPLICATION_NAME},
-        }
+        options["connect_args"] = connect_args(config)
     return options
 
 
 class DatabaseManager:
     """Owns the app's engine between ``initialize()`` and ``dispose()``."""
 
-    def __init__(self, config: DatabaseConfig) -> None:
+    def __init__(
+        self,
+        config: DatabaseConfig,
+        *,
+        password_file: str | None = None,
+        settings: Settings | None = None,
+    ) -> None:
         self.config = config
+        self.password_file = password_file
+        self.settings = settings
+        self.budget: connection_budget.Budget | None = None
         self._engine: AsyncEngine | None = None
         self._last_failure: str | None = None
+        self._passwords = {config.password.get_secret_value()}
+        self._latest_password: str | None = None
+        self._open: dict[int, Any] = {}  # id of the DBAPI connection: the driver's connection
+        self._used = 0
+
+    @classmethod
+    def for_settings(cls, settings: Settings) -> DatabaseManager:
+        """The manager of ``settings.database``, re-reading a password given by a file."""
+        sources = settings.sources
+        files = getattr(sources, "secret_files", None) or {}
+        return cls(settings.database, password_file=files.get("database.password"),
+                   settings=settings)
 
     @property
     def engine(self) -> AsyncEngine:
@@ -97,33 +128,137 @@ class DatabaseManager:
             return
         if self.config.is_sqlite and self.config.database != ":memory:":
             Path(self.config.database).parent.mkdir(parents=True, exist_ok=True)
-        self._engine = create_async_engine(self.config.url, **engine_options(self.config))
+        url = self.config.url if self.config.is_sqlite else driver_url(self.config)
+        self._engine = create_async_engine(url, **engine_options(self.config))
+        self._watch(self._engine)
+        _MANAGERS.add(self)
+        _publish()  # every worker counts its pool's maximum from the start
+
+    def _watch(self, engine: AsyncEngine) -> None:
+        """Count connections for the metrics, keep the driver's connections for a bounded
+        shutdown, and read the password file again for each new connection."""
+        target = engine.sync_engine
+
+        @event.listens_for(target, "connect")
+        def connected(dbapi_connection: Any, record: Any) -> None:
+            self._open[id(dbapi_connection)] = record.driver_connection
+            _publish()
+
+        @event.listens_for(target, "close")
+        @event.listens_for(target, "close_detached")
+        def closed(dbapi_connection: Any, *record: Any) -> None:
+            self._open.pop(id(dbapi_connection), None)
+            _publish()
+
+        @event.listens_for(target, "checkout")
+        def checked_out(*_: Any) -> None:
+            self._used += 1
+            _publish()
+
+        @event.listens_for(target, "checkin")
+        def checked_in(*_: Any) -> None:
+            self._used = max(0, self._used - 1)
+            _publish()
+
+        if self.password_file is not None and not self.config.is_sqlite:
+            @event.listens_for(target, "do_connect")
+            def fresh_password(dialect: Any, record: Any, args: Any, params: Any) -> None:
+                password = self._current_password()
+                if password is not None:
+                    params["password"] = password
+
+    def _current_password(self) -> str | None:
+        """The file's content now; if it cannot be read (logged), the last content read, or
+        ``None`` for the password loaded at startup."""
+        assert self.password_file is not None
+        try:
+            password = read_secret_file(self.password_file)
+        except ValueError as exc:
+            logger.warning("Kept the last database password read: %s", exc)
+            return self._latest_password
+        self._passwords.add(password)
+        self._latest_password = password
+        return password
+
+    async def check_budget(self) -> connection_budget.Budget | None:
+        """Compare the connection budget with what the server allows (PostgreSQL, not through
+        PgBouncer); log a warning with the numbers when it is higher. Never raises: a server
+        that cannot be asked is logged at debug level and the check is left out."""
+        settings = self.settings
+        if settings is None or not connection_budget.applies(settings):
+            return None
+        try:
+            found = await connection_budget.measure(settings)
+        except Exception as exc:
+            logger.debug("Connection budget not checked: %s", describe_error(exc, self._secrets))
+            return None
+        self.budget = found
+        if found.exceeded:
+            logger.warning("Connection budget exceeded: %s", found.describe())
+        return found
 
     async def dispose(self) -> None:
-        """Close every pooled connection; the manager can be initialized again."""
-        if self._engine is not None:
-            engine, self._engine = self._engine, None
-            await engine.dispose()
+        """Close every pooled connection, within ``connect_timeout`` whatever the server does;
+        the manager can be initialized again.
+
+        Each connection is closed gracefully in parallel; one whose server does not answer in
+        time is terminated (its socket closed), and one line says so.
+        """
+        if self._engine is None:
+            return
+        engine, self._engine = self._engine, None
+        drivers = [driver for driver in self._open.values() if hasattr(driver, "terminate")]
+        if drivers:
+            limit = self.config.connect_timeout
+            closed = await asyncio.gather(*(_close(driver, limit) for driver in drivers))
+            if not all(closed):
+                logger.warning(
+                    "Shutdown: %d of %d database connections closed; the server did not answer "
+                    "within %g s, so the other %d were terminated",
+                    sum(closed), len(closed), limit, len(closed) - sum(closed),
+                )
+        await engine.dispose()
+        _MANAGERS.discard(self)
+        self._open.clear()
+        self._used = 0
+        _publish()
 
     async def connect(self) -> AsyncConnection:
         """A pooled connection, waiting at most ``pool.timeout`` for a free one.
 
         Raises :class:`DatabaseUnavailableError` when none can be had, with the cause logged.
         """
+        instruments = metrics.instruments()
+        instruments.pending.inc()
+        started = time.perf_counter()
         try:
             return await self.engine.connect()
         except Exception as exc:
+            if isinstance(exc, sa_exc.TimeoutError):
+                instruments.timeouts.inc()
             failure = self._failure(exc)
             detail = describe_error(exc, self._secrets)
             logger.warning("No connection to %s: %s (%s)", self.target, failure, detail)
             raise DatabaseUnavailableError(failure) from exc
+        finally:
+            instruments.pending.dec()
+            instruments.wait_time.observe(time.perf_counter() - started)
 
     def pool_status(self) -> PoolStatus:
         pool = self.engine.pool
         if isinstance(pool, QueuePool):
             # overflow() counts down from -size while the pool is still filling up.
             return PoolStatus(pool.size(), pool.checkedout(), max(0, pool.overflow()))
+        if isinstance(pool, NullPool):  # behind PgBouncer: a connection per checkout
+            return PoolStatus(size=0, checked_out=self._used, overflow=0)
         return PoolStatus(size=1, checked_out=0, overflow=0)
+
+    @property
+    def connection_limit(self) -> int | None:
+        """The most connections the pool may open; ``None`` without a pool of its own."""
+        if self._engine is None or not isinstance(self._engine.pool, QueuePool):
+            return None
+        return self.config.pool.size + self.config.pool.max_overflow
 
     async def health_check(self) -> HealthCheck:
         """``SELECT 1`` through the pool, all of it within ``connect_timeout``."""
@@ -155,7 +290,7 @@ class DatabaseManager:
 
     @property
     def _secrets(self) -> list[str]:
-        return [self.config.password.get_secret_value()]
+        return sorted(self._passwords)
 
     def _log_transition(self, failure: str | None, detail: str | None) -> None:
         """Log a failure when it starts or changes, and the recovery; not every probe."""
@@ -164,3 +299,28 @@ class DatabaseManager:
         elif failure is None and self._last_failure is not None:
             logger.info("Database %s answers again", self.target)
         self._last_failure = detail if failure is not None else None
+
+
+async def _close(driver: Any, limit: float) -> bool:
+    """Close one driver connection gracefully within ``limit`` seconds, else terminate it."""
+    if driver.is_closed():
+        return True
+    try:
+        await driver.close(timeout=limit)
+    except Exception:  # asyncpg aborts the connection itself when the close fails
+        driver.terminate()
+        return False
+    return True
+
+
+def _publish() -> None:
+    """This process's pool figures, added over its live managers, for ``/metrics``."""
+    managers = list(_MANAGERS)
+    used = sum(manager._used for manager in managers)
+    opened = sum(len(manager._open) for manager in managers)
+    instruments = metrics.instruments()
+    instruments.connections.labels("used").set(used)
+    instruments.connections.labels("idle").set(max(0, opened - used))
+    instruments.connections_max.set(
+        sum(limit for manager in managers if (limit := manager.connection_limit) is not None)
+    )

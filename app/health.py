@@ -3,8 +3,11 @@
 The body follows the IETF draft *Health Check Response Format for HTTP APIs*
 (draft-inadarei-api-health-check): a ``status`` of ``pass``, ``warn`` or ``fail`` and one entry
 per measurement under ``checks``, keyed ``component:measurement``. ``warn`` is still ready (200):
-it means the pool is using overflow connections. ``fail`` is 503. The application's own
-readiness checks (:mod:`app.readiness`: Redis when ``redis_url`` is set) add an entry each.
+it means the pool is using overflow connections, or (``database:budget``) that the app's
+connection ceiling is above what the server allows. ``fail`` is 503. ``settings:fingerprint``
+names the settings served, so replicas running different settings can be told apart. The
+application's own readiness checks (:mod:`app.readiness`: Redis when ``redis_url`` is set) add
+an entry each.
 """
 
 from __future__ import annotations
@@ -19,6 +22,7 @@ from fastapi.responses import JSONResponse
 from app.db import HealthCheck, PoolStatus
 from app.deps import DatabaseDep, SettingsDep
 from app.readiness import health_entries, run_readiness_checks
+from settings.budget import Budget
 
 HEALTH_JSON = "application/health+json"
 Status = Literal["pass", "warn", "fail"]
@@ -49,7 +53,10 @@ async def ready(database: DatabaseDep, settings: SettingsDep) -> HealthResponse:
         database.health_check(), run_readiness_checks(settings)
     )
     now = datetime.now(UTC)
-    body = readiness(check, database.pool_status(), now, extra=health_entries(others, _time(now)))
+    body = readiness(
+        check, database.pool_status(), now, budget=database.budget,
+        fingerprint=settings.fingerprint, extra=health_entries(others, _time(now)),
+    )
     status_code = 503 if body["status"] == "fail" else 200
     return HealthResponse(body, status_code=status_code, headers={"Cache-Control": "no-store"})
 
@@ -63,10 +70,13 @@ def readiness(
     pool: PoolStatus,
     now: datetime,
     *,
+    budget: Budget | None = None,
+    fingerprint: str | None = None,
     extra: dict[str, list[dict[str, Any]]] | None = None,
 ) -> dict[str, Any]:
-    """The health+json body for one database check, the pool's counters and the application's
-    own checks (``extra``, each under its own name)."""
+    """The health+json body for one database check, the pool's counters, the connection
+    budget (when measured at startup), the settings' fingerprint and the application's own
+    checks (``extra``, each under its own name)."""
     time = _time(now)
     response_time: dict[str, Any] = {
         "componentType": "datastore",
@@ -90,8 +100,23 @@ def readiness(
     checks: dict[str, list[dict[str, Any]]] = {
         "database:responseTime": [response_time],
         "database:connections": [connections],
-        **(extra or {}),
     }
+    if budget is not None:
+        entry: dict[str, Any] = {
+            "componentType": "datastore",
+            "status": "warn" if budget.exceeded else "pass",
+            "observedValue": {"ceiling": budget.ceiling, "allowed": budget.allowance.allowed},
+            "observedUnit": "connections",
+            "time": time,
+        }
+        if budget.exceeded:
+            entry["output"] = "the app may open more connections than the server allows"
+        checks["database:budget"] = [entry]
+    if fingerprint is not None:
+        checks["settings:fingerprint"] = [
+            {"componentType": "system", "status": "pass", "observedValue": fingerprint}
+        ]
+    checks.update(extra or {})
     status = max(
         (entry["status"] for entries in checks.values() for entry in entries),
         key=_SEVERITY.__getitem__,

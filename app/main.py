@@ -17,7 +17,7 @@ from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from fastapi import FastAPI
 from starlette.middleware import Middleware
 
-from app import features, health
+from app import features, health, metrics
 from app.config import AppSettings
 from app.db import DatabaseManager
 from app.errors import ErrorMiddleware, install_exception_handlers
@@ -39,8 +39,10 @@ def _lifespan(given: Settings | None) -> Callable[[FastAPI], AbstractAsyncContex
                         secrets_of(settings))
         log_startup(settings, target, warnings)
         log_audit(None, settings)
-        database = DatabaseManager(settings.database)
+        database = DatabaseManager.for_settings(settings)
         await database.initialize()
+        await database.check_budget()
+        metrics.record_settings(settings)
         app.state.settings, app.state.database = settings, database
         app.state.reload = swap = AppReload(app)
         reloader = SettingsReloader(app, logger=audit_logger, swap=swap)
@@ -52,6 +54,7 @@ def _lifespan(given: Settings | None) -> Callable[[FastAPI], AbstractAsyncContex
             await reloader.uninstall()
             await swap.close()
             await app.state.database.dispose()
+            metrics.forget_process()
 
     return lifespan
 
@@ -64,6 +67,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         middleware=[
             Middleware(StartupGuard),
             Middleware(RequestIdMiddleware),
+            Middleware(metrics.MetricsMiddleware),
             Middleware(InFlightMiddleware),
             Middleware(SettingsMiddleware),
             Middleware(ErrorMiddleware),
@@ -72,6 +76,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     install_exception_handlers(app)
     app.include_router(health.router)
     app.include_router(features.router)
+    app.include_router(metrics.router)
     return app
 
 

@@ -25,6 +25,7 @@ from fastapi import FastAPI
 from sqlalchemy.util import greenlet_spawn
 from starlette.types import ASGIApp, Receive, Scope, Send
 
+from app import metrics
 from app.db import DatabaseManager
 from app.logging import configure_logging
 from settings import Settings
@@ -45,9 +46,11 @@ class AppReload:
         database: DatabaseManager = self.app.state.database
         replacement = database
         if old.database.model_dump() != new.database.model_dump():
-            replacement = DatabaseManager(new.database)
+            replacement = DatabaseManager.for_settings(new)
             await replacement.initialize()
+            await replacement.check_budget()
         configure_logging(new)
+        metrics.record_settings(new)
         # One step, no await: what every new request reads.
         self.app.state.settings, self.app.state.database = new, replacement
         if replacement is not database:

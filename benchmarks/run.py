@@ -5,6 +5,7 @@
     python -m benchmarks --smoke         # one tiny round of each: proves it runs, times nothing
     python -m benchmarks --only cold,attribute --markdown benchmarks/results.md
     python -m benchmarks --only merge --markdown benchmarks/results-merge.md
+    python -m benchmarks --only metrics --markdown benchmarks/results-metrics.md
 """
 
 from __future__ import annotations
@@ -22,7 +23,14 @@ from pathlib import Path
 if __package__ in (None, ""):  # python benchmarks/run.py
     sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from benchmarks import app_start, attribute_read, cold_start, merge_cost, request_path
+from benchmarks import (
+    app_start,
+    attribute_read,
+    cold_start,
+    merge_cost,
+    metrics_cost,
+    request_path,
+)
 from benchmarks.common import REPO
 from benchmarks.measure import Section, render, verdicts
 
@@ -48,7 +56,7 @@ PLANS = {
 }
 ANALYSIS = "\n## Analysis"
 DESCRIPTION = "Benchmarks of the settings framework; prints a table of ratios and targets."
-BENCHMARKS = ("attribute", "cold", "request", "start", "merge")
+BENCHMARKS = ("attribute", "cold", "request", "start", "merge", "metrics")
 PACKAGES = ("pydantic", "pydantic-core", "dynaconf", "pydantic-settings", "fastapi", "starlette",
             "uvicorn", "httptools", "uvloop", "sqlalchemy", "asyncpg")
 
@@ -85,6 +93,8 @@ def main(argv: list[str] | None = None) -> int:
             sections.extend(request_path.run(
                 plan.load_rounds, plan.load_seconds, plan.warmup, plan.asgi_requests, plan.served
             ))
+        elif name == "metrics":
+            sections.append(metrics_cost.run(plan.load_rounds, plan.load_seconds, plan.warmup))
         else:
             sections.append(app_start.run(plan.rounds, plan.warmup))
 

@@ -5,9 +5,11 @@
     settings.database.url
 
 The public interface is what this module exports (``__all__``, pinned by a test), and the
-modules :mod:`settings.fastapi` (the FastAPI integration), :mod:`settings.testing` (pytest
-helpers) and :mod:`settings.checks` (deployment rules). Every other module is internal: its
-names may change in any release.
+``__all__`` of the modules :mod:`settings.fastapi` (the FastAPI integration),
+:mod:`settings.testing` (pytest helpers), :mod:`settings.checks` (checks and deployment
+rules), :mod:`settings.reload` (reload on SIGHUP), :mod:`settings.audit` (the audit line),
+:mod:`settings.driver` (asyncpg's arguments) and :mod:`settings.budget` (the connection budget).
+Every other module is internal: its names may change in any release.
 """
 
 from settings.api import get_settings, load_settings

@@ -11,22 +11,16 @@ says ``changed``, and so does a URL whose only change is its password.
 
 from __future__ import annotations
 
-import hashlib
-import hmac
-import json
-from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any
-
-from pydantic import BaseModel, SecretBytes, SecretStr
 
 from settings.display import dotted_values, literal, load_secrets, mask
 from settings.keys import is_secret
 from settings.missing import MISSING
 from settings.schema import Settings
-from settings.secrets import hide_url_password
 
 #: Hex digits of the private fingerprint (the shared ``settings.fingerprint`` replaces it).
+__all__ = ["Change", "audit_line", "changes"]
+
 _LENGTH = 12
 
 
@@ -39,40 +33,6 @@ class Change:
     old: str | None
     new: str | None
     origin: str
-
-
-def fingerprint_of(settings: Settings) -> str:
-    """``settings.fingerprint`` where the model has it, else this module's own digest."""
-    shared = getattr(settings, "fingerprint", None)
-    return shared if isinstance(shared, str) else _fingerprint(settings)
-
-
-def _fingerprint(settings: Settings) -> str:
-    """SHA-256 over every effective value; secrets enter only as HMAC-SHA256 keyed by
-    ``secret_key``, so the digest reveals nothing about them but changes when one does."""
-    key = settings.secret_key.get_secret_value().encode("utf-8")
-
-    def plain(value: Any) -> Any:
-        if isinstance(value, SecretStr | SecretBytes):
-            raw = value.get_secret_value()
-            secret = raw.encode("utf-8") if isinstance(raw, str) else raw
-            return "hmac:" + hmac.new(key, secret, hashlib.sha256).hexdigest()
-        if isinstance(value, BaseModel):
-            return {name: plain(getattr(value, name)) for name in type(value).model_fields}
-        if isinstance(value, Mapping):
-            return {str(name): plain(item) for name, item in value.items()}
-        if isinstance(value, list | tuple):
-            return [plain(item) for item in value]
-        if value is None or isinstance(value, bool | int | float):
-            return value
-        text = str(value)
-        masked = hide_url_password(text)
-        if masked == text:
-            return text
-        return [masked, "hmac:" + hmac.new(key, text.encode(), hashlib.sha256).hexdigest()]
-
-    canonical = json.dumps(plain(settings), sort_keys=True, ensure_ascii=True)
-    return hashlib.sha256(canonical.encode("ascii")).hexdigest()[:_LENGTH]
 
 
 def changes(old: Settings, new: Settings) -> list[Change]:
@@ -104,8 +64,8 @@ def audit_line(event: str, old: Settings | None, new: Settings, *, refused: int 
     ``refused`` counts the errors of a reload that was refused: ``new`` is then the settings
     kept, and nothing changed.
     """
-    before = fingerprint_of(old) if old is not None else "none"
-    after = fingerprint_of(new)
+    before = old.fingerprint if old is not None else "none"
+    after = new.fingerprint
     head = f"Audit: settings {event}; environment {new.environment}; "
     head += f"fingerprint {before} -> {after}"
     if refused:

@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from settings.checks import CheckResult, check_settings
+from settings.database_url import inherited_database
 from settings.discovery import ModelArgument, find_model
 from settings.errors import Problem
 from settings.fields import SQLITE
@@ -67,6 +68,10 @@ def build(
         secret_files=dict(loaded.secret_files),
     )
     reported = {problem.key for problem in loaded.errors}
+    foreign = inherited_database(history, values)  # a PostgreSQL URL beside a SQLite file name
+    if foreign is not None and not reported & {"database", "database.driver"}:
+        loaded.errors.append(foreign)
+        reported.add(foreign.key)
     valid = {k: v for k, v in values.items() if k not in reported}
     settings, problems = validate(valid, sources, found)
     problems = loaded.errors + [p for p in problems if p.key not in reported]

@@ -18,9 +18,15 @@ unless both give the same value.
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
+from typing import TYPE_CHECKING, Any
 from urllib.parse import unquote
 
+from settings.errors import Problem
 from settings.fields import POSTGRES, SQLITE
+
+if TYPE_CHECKING:
+    from settings.provenance import Assignment
 
 SCHEMES = {
     "postgresql": POSTGRES,
@@ -142,6 +148,8 @@ def _given_twice(key: str, first: str, second: str) -> ValueError:
 
 
 def _split_host_port(netloc: str, url: str) -> tuple[str, str]:
+    if "," in netloc:  # libpq's multi-host list (a:5432,b:5433): the host field keeps it whole
+        return netloc, ""
     if netloc.startswith("["):
         host, bracket, after = netloc[1:].partition("]")
         if not bracket or (after and not after.startswith(":")):
@@ -159,3 +167,29 @@ def _sqlite(rest: str, url: str) -> dict[str, str]:
     if path.startswith("/"):
         path = path[1:]  # sqlite:///relative.db, sqlite:////absolute.db
     return {"database.driver": SQLITE, "database.database": path or ":memory:"}
+
+
+def inherited_database(
+    history: Mapping[str, tuple[Assignment, ...]], values: Mapping[str, Any]
+) -> Problem | None:
+    """A database name is its driver's: when a layer (``DATABASE_URL`` without a database)
+    switches the driver, the name a lower layer gave for the other driver (SQLite's
+    ``development.sqlite3``) is not inherited. The problem says what to add."""
+    drivers, names = history.get("database.driver", ()), history.get("database.database", ())
+    if not drivers or not names or drivers[-1].origin == names[-1].origin:
+        return None
+    driver, named_by = values.get("database.driver"), names[-1].origin
+    beside = [a for a in drivers if a.origin == named_by and not a.removed]
+    if not beside or beside[-1].value == driver:
+        return None
+    switched_by = drivers[-1].origin
+    fix = (
+        "add /NAME to the URL or set DB_DATABASE" if "DATABASE_URL" in switched_by
+        else "set database in the same table" if not switched_by.startswith(("env ", "file "))
+        else "set DB_DATABASE"
+    )
+    message = (
+        f"{switched_by.removeprefix('env ')} sets the driver {driver} but names no "
+        f"database; {names[-1].value!r} ({named_by}) is a {beside[-1].value} database: {fix}"
+    )
+    return Problem("database.database", message, drivers[-1].origin)

@@ -12,6 +12,7 @@ import json
 import re
 from collections.abc import Mapping
 from typing import Any
+from urllib.parse import quote, quote_plus
 
 from pydantic import BaseModel, SecretBytes, SecretStr
 
@@ -64,8 +65,12 @@ def shown_url(settings: Settings, secrets: frozenset[str] = frozenset()) -> str:
     username a token copied from the password) masked."""
     database = settings.database
     options = {name: shown(value, secrets) for name, value in database.options.items()}
-    url = database.url.set(query=options).render_as_string(hide_password=True)
+    query = {**database.url.query, **options}  # a socket directory: ?host=/run/postgresql
+    url = database.url.set(query=query).render_as_string(hide_password=True)
     url = url.replace(":***@", f":{MASK}@", 1).replace("%2A" * len(MASK), MASK)
+    socket = query.get("host")
+    if isinstance(socket, str) and socket.startswith("/"):  # written as libpq reads it
+        url = url.replace(f"host={quote_plus(socket)}", f"host={quote(socket)}", 1)
     text: str = shown(url, secrets)
     return text
 

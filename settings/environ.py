@@ -118,7 +118,7 @@ def _value(
     if name in environ:
         return environ.origin(name), {key: environ[name]}
     if file_variable in environ:
-        origin = f"file named by {file_variable}"
+        origin = f"{FILE_ORIGIN}{file_variable}"
         try:
             text = read_secret_file(environ[file_variable])
         except ValueError as exc:
@@ -127,6 +127,9 @@ def _value(
         source.secret_files[key] = environ[file_variable]
         return origin, {key: text}
     return None
+
+
+FILE_ORIGIN = "file named by "
 
 
 def read_secret_file(path: str) -> str:

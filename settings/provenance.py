@@ -52,7 +52,8 @@ class Sources:
     history: Mapping[str, tuple[Assignment, ...]] = field(repr=False)
     unknown_variables: tuple[str, ...] = ()
     development_secrets: frozenset[str] = field(default=frozenset(), repr=False)
-    #: The file each value read through a ``_FILE`` variable came from, by dotted key.
+    #: Dotted key -> path, for each value read from a file named by an ``X_FILE`` variable,
+    #: so that a rotated secret can be read again (the database password, per connection).
     secret_files: Mapping[str, str] = field(default_factory=dict)
 
     def origin(self, key: str) -> str | None:

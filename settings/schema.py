@@ -28,7 +28,10 @@ from settings.fields import (
     DRIVER_OPTIONS,
     POSTGRES,
     SQLITE,
+    SSL_FILE_OPTIONS,
     SSL_MODES,
+    SSL_REQUIRED,
+    TARGET_SESSION_ATTRS,
     PlainText,
     StrList,
     WholeNumber,
@@ -36,6 +39,8 @@ from settings.fields import (
     check_hostname,
     check_origin,
     host_pattern,
+    parse_server_options,
+    split_hosts,
     strip_blanks,
 )
 from settings.secrets import repr_safe, secret_values
@@ -179,6 +184,11 @@ class DatabaseConfig(FrozenModel):
         if host.startswith("/"):
             check_host_text(host)
             return host  # a Unix socket directory
+        if "," in host:  # libpq's multi-host list: a,b or a:5432,b:5433
+            check_host_text(host)
+            for name, _ in split_hosts(host):
+                check_hostname(name)
+            return host
         return check_hostname(host)
 
     @field_validator("options")
@@ -198,6 +208,21 @@ class DatabaseConfig(FrozenModel):
             options["ssl"] = mode
         if "ssl" in options and options["ssl"] not in SSL_MODES:
             raise ValueError(f"ssl must be one of {', '.join(SSL_MODES)}")
+        files = [name for name in SSL_FILE_OPTIONS if options.get(name)]
+        if files and options.get("ssl") not in SSL_REQUIRED:
+            raise ValueError(
+                f"{', '.join(files)} need sslmode {', '.join(SSL_REQUIRED)}, which make TLS "
+                "mandatory"
+            )
+        if bool(options.get("sslcert")) != bool(options.get("sslkey")):
+            raise ValueError("sslcert and sslkey go together: give both or neither")
+        attrs = options.get("target_session_attrs")
+        if attrs is not None and attrs not in TARGET_SESSION_ATTRS:
+            raise ValueError(
+                f"target_session_attrs must be one of {', '.join(TARGET_SESSION_ATTRS)}"
+            )
+        if "options" in options:
+            parse_server_options(options["options"])
         return options
 
     @property
@@ -211,18 +236,25 @@ class DatabaseConfig(FrozenModel):
 
         if self.is_sqlite:
             return URL.create(SQLITE, database=self.database)
-        host, query = self.host, self.options
+        host, port, query = self.host, self.port, dict[str, str | tuple[str, ...]](self.options)
         if host is not None and host.startswith("/"):
             # libpq's ?host= form: as the URL's host, a socket directory renders as a path
             # (postgresql+asyncpg:///run/postgresql/app) that no parser reads back.
-            query = {**query, "host": host}
+            query["host"] = host
             host = None
+        elif host is not None and "," in host:
+            # SQLAlchemy's multi-host form: ?host=a:5432&host=b:5433, a port for each.
+            query["host"] = tuple(
+                f"[{name}]:{p or port or 5432}" if ":" in name else f"{name}:{p or port or 5432}"
+                for name, p in split_hosts(host)
+            )
+            host, port = None, None
         return URL.create(
             POSTGRES,
             username=self.username,
             password=self.password.get_secret_value() or None,
             host=host,
-            port=self.port,
+            port=port,
             database=self.database,
             query=query,
         )
@@ -318,6 +350,14 @@ class Settings(FrozenModel):
     @classmethod
     def _lower(cls, value: Any) -> Any:
         return value.strip().lower() if isinstance(value, str) else value
+
+    @cached_property
+    def fingerprint(self) -> str:
+        """A short hex digest of every effective value; secrets enter only through
+        HMAC-SHA256 keyed by ``secret_key`` (:mod:`settings.fingerprint`)."""
+        from settings.fingerprint import fingerprint
+
+        return fingerprint(self)
 
     @property
     def sources(self) -> Sources | None:

@@ -109,6 +109,10 @@ def build_parser() -> argparse.ArgumentParser:
     sub.add_argument("--deploy", action="store_true",
                      help="also apply the deployment rules (always on in production; with "
                      "--all-envs, to every environment)")
+    sub.add_argument("--connect", action="store_true",
+                     help="also connect to the database and compare the connection budget "
+                     "(server.replicas x server.workers x (pool.size + pool.max_overflow)) with "
+                     "what the server allows; too high is an error")
     sub.add_argument("--all-envs", action="store_true",
                      help="check every environment settings.toml defines, each problem "
                      "reported once with the environments it affects; the check for CI. The "
@@ -144,7 +148,9 @@ def _explain(args: argparse.Namespace, context: Context) -> int:
 
 def _check(args: argparse.Namespace, context: Context) -> int:
     if not args.all_envs:
-        return check.run(context, deploy=args.deploy)
+        return check.run(context, deploy=args.deploy, connect=args.connect)
+    if args.connect:
+        raise UsageError("--connect checks one deployment's server; leave out --all-envs")
     if args.env is not None:
         raise UsageError("--all-envs checks every environment; leave out --env")
     return check.run_all(context, deploy=args.deploy)

@@ -14,20 +14,24 @@ the deployment rules apply only with ``--deploy`` (then to every environment).
 
 from __future__ import annotations
 
+import asyncio
 import dataclasses
 from typing import Any
 
+from settings import budget
 from settings.build import deployment_rules_apply, verdict
 from settings.cli.context import Context
 from settings.cli.loading import build_for
 from settings.cli.render import counts, problem_data, report, report_by_environment, to_json
 from settings.errors import ImproperlyConfigured, Problem
 from settings.loader.files import SETTINGS_FILE, environment_names, read_files
+from settings.schema import Settings
 
 
-def run(context: Context, *, deploy: bool) -> int:
-    """Print the findings; exit 1 if any is an error."""
-    problems, silenced = checked(context, deploy=deploy or None)
+def run(context: Context, *, deploy: bool, connect: bool = False) -> int:
+    """Print the findings; exit 1 if any is an error. ``connect``: also ask the server about
+    the connection budget (:mod:`settings.budget`)."""
+    problems, silenced = checked(context, deploy=deploy or None, connect=connect)
     rules = deploy or deployment_rules_apply(context.environment)
     if problems:
         context.complain(report(problems))
@@ -79,20 +83,49 @@ def known_environments(context: Context) -> list[str]:
     return names
 
 
-def findings(context: Context, *, deploy: bool | None) -> list[Problem]:
+def findings(
+    context: Context, *, deploy: bool | None, connect: bool = False
+) -> list[Problem]:
     """The problems and warnings of one environment; ``deploy=None``: what a start reports
     (production runs the deployment rules)."""
-    return checked(context, deploy=deploy)[0]
+    return checked(context, deploy=deploy, connect=connect)[0]
 
 
-def checked(context: Context, *, deploy: bool | None) -> tuple[list[Problem], int]:
+def checked(
+    context: Context, *, deploy: bool | None, connect: bool = False
+) -> tuple[list[Problem], int]:
     """:func:`findings`, and how many findings ``silenced_checks`` silenced."""
     try:
         built = build_for(context)
     except ImproperlyConfigured as exc:
         return exc.problems, 0
     judged = verdict(built, deploy=deploy)
-    return judged.problems, judged.silenced
+    problems = judged.problems
+    if connect and built.settings is not None:
+        problems = problems + connection_problems(built.settings)
+        problems.sort(key=lambda problem: not problem.is_error)
+    return problems, judged.silenced
+
+
+def connection_problems(settings: Settings) -> list[Problem]:
+    """``--connect``: the connection budget against the server (PostgreSQL, not PgBouncer)."""
+    if not budget.applies(settings):
+        return []
+    try:
+        found = asyncio.run(budget.measure(settings))
+    except Exception as exc:
+        error = driver_error_name(exc)
+        message = f"cannot ask the server about the connection budget ({error})"
+        return [Problem("database", message, id="database.E002")]
+    problem = budget.problem(found)
+    return [problem] if problem is not None else []
+
+
+def driver_error_name(exc: BaseException) -> str:
+    """The class name of the innermost cause: never its text, which may quote a secret."""
+    while exc.__cause__ is not None:
+        exc = exc.__cause__
+    return type(exc).__name__
 
 
 def _result(

@@ -33,7 +33,10 @@ def _text(settings: Settings, tree: Mapping[str, Any]) -> list[str]:
     sources = settings.sources
     files = ", ".join(sources.files) if sources else ""
     variables = ", ".join(sources.variables) if sources and sources.variables else "none"
-    lines = [f"# environment {settings.environment}; files: {files}; variables: {variables}"]
+    lines = [
+        f"# environment {settings.environment}; files: {files}; variables: {variables}; "
+        f"fingerprint {settings.fingerprint}"
+    ]
     values = dotted_values(type(settings), tree)
     flat = {key: f"{key} = {literal(value)}" for key, value in values.items()}
     # Origins line up after the longest line up to ALIGNED characters; a longer one (a list of

@@ -49,6 +49,7 @@ allowed_hosts = ["chat.example.com"]
 [production.database]
 driver = "postgresql+asyncpg"
 host = "db.internal"
+database = "chat"
 
 [production.llm]
 model = "large"

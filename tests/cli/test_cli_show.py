@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import tomllib
 from pathlib import Path
 
@@ -14,9 +15,11 @@ def test_text_names_each_value_s_origin(cli: Run, project: Path) -> None:
     assert result.code == 0
     assert result.err == ""
     lines = result.out.splitlines()
-    assert lines[0] == (
+    header, _, fingerprint = lines[0].rpartition("; fingerprint ")
+    assert header == (
         "# environment development; files: settings.toml; variables: APP_DATABASE__POOL__SIZE"
     )
+    assert re.fullmatch(r"[0-9a-f]{12}", fingerprint)
     assert _line(lines, "debug") == ("debug = true", "settings.toml [development]")
     assert _line(lines, "database.pool.size") == (
         "database.pool.size = 7", "env APP_DATABASE__POOL__SIZE"

@@ -253,6 +253,7 @@ def test_blanks_around_values_that_are_not_text_are_ignored_for_every_type(root:
         "APP_METRICS__ENABLED": " false\n",
         "APP_DATABASE__CONNECT_TIMEOUT": "\t2.5 ",
         "APP_DATABASE__DRIVER": " postgresql+asyncpg ",
+        "APP_DATABASE__DATABASE": "app",  # the base table names a SQLite file
         "APP_LOG_LEVEL": " warning ",
     })
 

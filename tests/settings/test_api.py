@@ -47,6 +47,33 @@ def test_the_public_names_are_exactly_these() -> None:
     assert settings.testing.__all__ == ["app_client"]
 
 
+@pytest.mark.parametrize(("module", "names"), [
+    ("settings.reload", ["SettingsReloader", "Swap", "pin", "pinned"]),
+    ("settings.audit", ["Change", "audit_line", "changes"]),
+    ("settings.driver", ["APPLICATION_NAME", "connect_args", "driver_url", "read_secret_file"]),
+    ("settings.budget", ["Allowance", "Budget", "applies", "budget", "measure", "problem"]),
+])
+def test_the_public_modules_export_exactly_these(module: str, names: list[str]) -> None:
+    import importlib
+
+    assert importlib.import_module(module).__all__ == names
+
+
+def test_the_reference_application_imports_only_public_names() -> None:
+    import ast
+    from pathlib import Path
+
+    public = {"settings", "settings.fastapi", "settings.testing", "settings.checks",
+              "settings.reload", "settings.audit", "settings.driver", "settings.budget"}
+    app = Path(__file__).resolve().parents[2] / "app"
+    found = set()
+    for path in app.glob("*.py"):
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.ImportFrom) and (node.module or "").startswith("settings"):
+                found.add(node.module)
+    assert found <= public, found - public
+
+
 def test_load_settings_signature() -> None:
     parameters = inspect.signature(load_settings).parameters
 

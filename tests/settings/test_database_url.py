@@ -42,7 +42,7 @@ def test_every_part_of_a_postgresql_url_sets_its_field(project) -> None:
     assert database.connect_timeout == 7
 
 
-@pytest.mark.parametrize("option", ["application_name=x", "target_session_attrs=any", "sslcert=c"])
+@pytest.mark.parametrize("option", ["gssencmode=disable", "krbsrvname=x", "passfile=p"])
 def test_an_option_asyncpg_would_refuse_is_an_error_at_load_not_at_connect(project, option) -> None:
     [problem] = project.error({"DATABASE_URL": f"postgresql://db/app?{option}"}).problems
 
@@ -296,3 +296,58 @@ def test_a_part_given_twice_with_the_same_value_is_fine(project) -> None:
 
     assert (database.port, database.options) == (5433, {"ssl": "require"})
     assert database.password.get_secret_value() == "pw"
+
+
+# Issue 11, item 11: the socket directory is part of the target ``show`` prints.
+def test_show_prints_the_socket_directory_the_app_connects_to(project) -> None:
+    from settings.cli.render import shown_url
+
+    url = "postgresql://app:pw@/appdb?host=/run/postgresql&sslmode=disable"
+    settings = project.load({"DATABASE_URL": url})
+
+    shown = shown_url(settings)
+
+    assert shown == (
+        "postgresql+asyncpg://app:**********@:5432/appdb?host=/run/postgresql&ssl=disable"
+    )
+    assert make_url(shown).query["host"] == "/run/postgresql"
+
+
+# Issue 11, item 12: a SQLite file name is no PostgreSQL database name.
+SQLITE_DEVELOPMENT = """
+[default]
+secret_key = "development-key-not-for-production"
+
+[development.database]
+driver = "sqlite+aiosqlite"
+database = "development.sqlite3"
+
+[testing]
+"""
+
+
+@pytest.mark.parametrize("url", ["postgresql://u:pw@db.example/", "postgresql://u:pw@db.example"])
+def test_a_url_without_a_database_does_not_inherit_another_drivers_file(project, url) -> None:
+    project.write("settings.toml", SQLITE_DEVELOPMENT)
+
+    [problem] = project.error({"DATABASE_URL": url}, env="development").problems
+
+    assert (problem.key, problem.origin) == ("database.database", "env DATABASE_URL")
+    assert "names no database" in problem.message
+    assert "'development.sqlite3' (settings.toml [development]) is a sqlite+aiosqlite" in (
+        problem.message
+    )
+    assert "pw" not in str(problem)
+
+
+def test_a_url_without_a_database_takes_it_from_db_database_or_a_postgresql_layer(
+    project,
+) -> None:
+    project.write("settings.toml", SQLITE_DEVELOPMENT)
+    url = "postgresql://u:pw@db.example"
+
+    from_variable = project.load({"DATABASE_URL": url, "DB_DATABASE": "orders"}, "development")
+    from_default = project.load({"DATABASE_URL": url}, env="testing")  # no driver of its own
+
+    assert from_variable.database.database == "orders"
+    assert from_default.database.database == "app"  # the schema default, for PostgreSQL
