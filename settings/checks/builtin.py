@@ -13,6 +13,7 @@ import dataclasses
 import difflib
 
 from settings.checks.registry import Error, Warning, register, registered
+from settings.driver import ssl_argument
 from settings.errors import Problem
 from settings.keys import settable_keys
 from settings.schema import Settings
@@ -164,6 +165,27 @@ def check_local_file(settings: Settings) -> list[Problem]:
 def check_dotenv(settings: Settings) -> list[Problem]:
     sources = settings.sources
     return [W004] if sources and ".env" in sources.files else []
+
+
+DATABASE_E003 = Error(
+    "database.options", "names certificate files the driver cannot use", id="database.E003",
+    hint="point sslrootcert, sslcert and sslkey at readable PEM files (sslkey unencrypted)",
+)
+
+
+@register
+def check_certificate_files(settings: Settings) -> list[Problem]:
+    """The files of ``sslrootcert``/``sslcert``/``sslkey`` load now, not at the first
+    connection (where the start would end in a traceback)."""
+    database = settings.database
+    if database.is_sqlite or "ssl" not in database.options:
+        return []
+    try:
+        ssl_argument(database.options)
+    except ValueError as exc:
+        message = str(exc).removeprefix("database.options: ")
+        return [dataclasses.replace(DATABASE_E003, message=message)]
+    return []
 
 
 @register

@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 
-from settings import Settings
+from settings import ImproperlyConfigured, Settings, load_settings
 from settings.checks import (
     E001,
     E002,
@@ -245,7 +245,7 @@ def test_without_deploy_only_the_rules_of_every_environment_run(project) -> None
 def test_ids_follow_the_pattern() -> None:
     problems = [value for value in vars(builtin).values() if isinstance(value, type(E001))]
 
-    assert all(re.fullmatch(r"(security|settings)\.[EW]\d{3}", p.id) for p in problems)
+    assert all(re.fullmatch(r"(security|settings|database)\.[EW]\d{3}", p.id) for p in problems)
 
 
 def test_the_example_secrets_file_copied_unchanged_does_not_pass_production(project) -> None:
@@ -255,3 +255,21 @@ def test_the_example_secrets_file_copied_unchanged_does_not_pass_production(proj
     error = project.error({"ENV_FOR_DYNACONF": "production"})
 
     assert {E004.id, E011.id} <= {problem.id for problem in error.problems}
+
+
+def test_certificate_files_that_cannot_be_used_stop_the_load_not_the_first_connection(
+    tmp_path: Path,
+) -> None:
+    (tmp_path / "settings.toml").write_text(
+        '[default]\nsecret_key = "k"\n[default.database]\ndatabase = "app"\n[development]\n'
+    )
+    missing = tmp_path / "no-such-ca.pem"
+    environ = {"DATABASE_URL": f"postgresql://u@db.example/app?sslmode=verify-full"
+                               f"&sslrootcert={missing}"}
+
+    with pytest.raises(ImproperlyConfigured) as raised:
+        load_settings(root=tmp_path, environ=environ)
+
+    [problem] = [p for p in raised.value.problems if p.id == "database.E003"]
+    assert problem.key == "database.options"
+    assert "sslrootcert" in problem.message and problem.origin == "env DATABASE_URL"
