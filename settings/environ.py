@@ -46,7 +46,7 @@ class EnvironmentSource:
 
     layers: list[Layer] = field(default_factory=list)
     errors: list[Problem] = field(default_factory=list)
-    unknown: list[str] = field(default_factory=list)
+    unknown: list[str] = field(default_factory=list)  # origins: "env APP_X", ".env APP_X"
     secret_files: dict[str, str] = field(default_factory=dict)
 
 
@@ -150,7 +150,7 @@ def _prefixed(
 ) -> None:
     """One ``APP_`` variable: a key's value, or (``APP_<KEY>_FILE``) the file holding it."""
     if not name.isascii():  # str.lower() would turn a look-alike letter into an ASCII one
-        source.unknown.append(name)
+        source.unknown.append(environ.origin(name))
         return
     dotted = name[len(PREFIX) :].lower().replace(NESTING, ".")
     if dotted.endswith("_file") and unknown_key(model, dotted) is not None:
@@ -168,7 +168,7 @@ def _prefixed(
     if reason is None:
         source.layers.append(Layer(environ.origin(name), {dotted: environ[name]}))
     elif reason.startswith("unknown key"):
-        source.unknown.append(name)
+        source.unknown.append(environ.origin(name))
     else:
         source.errors.append(Problem(dotted, reason, environ.origin(name)))
 

@@ -50,6 +50,7 @@ class Sources:
     files: tuple[str, ...]
     variables: tuple[str, ...]
     history: Mapping[str, tuple[Assignment, ...]] = field(repr=False)
+    #: Where each unknown ``APP_`` variable was set: ``env APP_X`` or ``.env APP_X``.
     unknown_variables: tuple[str, ...] = ()
     development_secrets: frozenset[str] = field(default=frozenset(), repr=False)
     #: Dotted key -> path, for each value read from a file named by an ``X_FILE`` variable,

@@ -191,11 +191,12 @@ def check_certificate_files(settings: Settings) -> list[Problem]:
 @register
 def check_unknown_variables(settings: Settings) -> list[Problem]:
     sources = settings.sources
-    names = sources.unknown_variables if sources else ()
+    origins = sources.unknown_variables if sources else ()  # "env APP_X" or ".env APP_X"
     return [
-        dataclasses.replace(W002, origin=f"env {ascii(name)[1:-1]}",
-                            hint=_spelling_hint(type(settings), name) or W002.hint)
-        for name in names
+        dataclasses.replace(W002, origin=ascii(origin)[1:-1],
+                            hint=_spelling_hint(type(settings), origin.partition(" ")[2])
+                            or W002.hint)
+        for origin in origins
     ]
 
 

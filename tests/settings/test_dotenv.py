@@ -111,7 +111,10 @@ def test_unknown_app_variable_in_dotenv_is_a_warning(project) -> None:
 
     settings = project.load({})
 
-    assert settings.sources.unknown_variables == ("APP_DATABSE__HOST",)
+    assert settings.sources.unknown_variables == (".env APP_DATABSE__HOST",)
+    [warning] = [p for p in run_checks(settings, deploy=False) if p.id == "settings.W002"]
+    assert warning.origin == ".env APP_DATABSE__HOST"  # the warning says where it was set
+    assert warning.hint == "did you mean APP_DATABASE__HOST?"
 
 
 def test_dotenv_is_listed_among_the_sources(project) -> None:

@@ -386,7 +386,7 @@ def test_an_unknown_app_variable_is_a_warning_not_an_error(project, caplog) -> N
 
     assert python_warnings == []
     assert settings.debug is False
-    assert settings.sources.unknown_variables == ("APP_DATABSE__HOST",)
+    assert settings.sources.unknown_variables == ("env APP_DATABSE__HOST",)
     assert run_checks(settings, deploy=False) == [
         replace(W002, origin="env APP_DATABSE__HOST", hint="did you mean APP_DATABASE__HOST?")
     ]
@@ -396,7 +396,7 @@ def test_an_unknown_app_variable_is_a_warning_not_an_error(project, caplog) -> N
 def test_an_unknown_app_variable_does_not_stop_production(project, production) -> None:
     settings = project.load({**production, "APP_UNRELATED_TOOL": "1"})
 
-    assert settings.sources.unknown_variables == ("APP_UNRELATED_TOOL",)
+    assert settings.sources.unknown_variables == ("env APP_UNRELATED_TOOL",)
 
 
 @pytest.mark.parametrize(
