@@ -98,7 +98,7 @@ async def test_a_running_app_serves_the_change(settings):
 '''
 
 @pytest.fixture
-def project(
+def user_project(
     pytester: pytest.Pytester, process_environment: pytest.MonkeyPatch
 ) -> pytest.Pytester:
     """A user's project: its settings.toml, pytest configuration and tests; a clean environ."""
@@ -113,16 +113,16 @@ def project(
     return pytester
 
 
-def test_a_user_s_tests_pass_and_every_change_is_undone(project: pytest.Pytester) -> None:
-    result = project.runpytest_subprocess("-p", "no:cacheprovider", "-v")
+def test_a_user_s_tests_pass_and_every_change_is_undone(user_project: pytest.Pytester) -> None:
+    result = user_project.runpytest_subprocess("-p", "no:cacheprovider", "-v")
     result.assert_outcomes(passed=8, failed=1)
     result.stdout.fnmatch_lines(["*test_a_failing_test_is_undone_too FAILED*"])
     result.stdout.fnmatch_lines(["*test_after_the_failure_the_original_again PASSED*"])
     assert "ERROR" not in result.stdout.str()  # no teardown error: the undo itself never fails
 
 
-def test_the_fixture_comes_from_the_package_s_entry_point(project: pytest.Pytester) -> None:
-    result = project.runpytest_subprocess(
+def test_the_fixture_comes_from_the_package_s_entry_point(user_project: pytest.Pytester) -> None:
+    result = user_project.runpytest_subprocess(
         "-p", "no:cacheprovider", "-p", "no:settings", "-k", "reads_the_current"
     )
     result.assert_outcomes(errors=1)

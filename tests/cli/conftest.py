@@ -1,4 +1,4 @@
-"""Fixtures for the command line: a project directory and an in-process runner."""
+"""Fixtures for the command line: a settings directory and an in-process runner."""
 
 from __future__ import annotations
 
@@ -12,18 +12,18 @@ from tests.cli.cli_support import SETTINGS_TOML, Result, Run
 
 
 @pytest.fixture
-def project(tmp_path: Path) -> Path:
+def settings_dir(tmp_path: Path) -> Path:
     """A directory with a settings.toml: development on SQLite, testing, production."""
     (tmp_path / "settings.toml").write_text(SETTINGS_TOML)
     return tmp_path
 
 
 @pytest.fixture
-def cli(project: Path, capsys: pytest.CaptureFixture[str]) -> Run:
-    """Run ``python -m settings ARGV`` in-process against ``project`` with the given environ."""
+def cli(settings_dir: Path, capsys: pytest.CaptureFixture[str]) -> Run:
+    """Run ``python -m settings ARGV`` in-process in ``settings_dir``, with the given environ."""
 
     def run(
-        *argv: str, environ: Mapping[str, str] | None = None, root: Path | None = project
+        *argv: str, environ: Mapping[str, str] | None = None, root: Path | None = settings_dir
     ) -> Result:
         args = [*argv, "--root", str(root)] if root is not None else list(argv)
         code = main(args, environ=dict(environ or {}))

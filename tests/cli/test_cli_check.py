@@ -66,8 +66,8 @@ def test_json_lists_every_finding(cli: Run) -> None:
     assert "security.E001" in result.err  # the human report still goes to stderr
 
 
-def test_schema_errors_exit_1_with_every_problem(cli: Run, project: Path) -> None:
-    (project / "settings.local.toml").write_text("[default]\ndebugg = true\n")
+def test_schema_errors_exit_1_with_every_problem(cli: Run, settings_dir: Path) -> None:
+    (settings_dir / "settings.local.toml").write_text("[default]\ndebugg = true\n")
     result = cli("check", environ={"APP_DATABASE__PORT": "0", "APP_LOG_LEVEL": "loud"})
     assert result.code == 1
     assert result.out.startswith("FAILED: development: 3 errors")
@@ -93,10 +93,10 @@ def test_the_warnings_are_not_logged_twice(cli: Run, caplog: pytest.LogCaptureFi
     ],
 )
 def test_the_verdict_is_the_one_load_settings_gives(
-    cli: Run, project: Path, environ: dict[str, str]
+    cli: Run, settings_dir: Path, environ: dict[str, str]
 ) -> None:
     try:
-        load_settings(root=project, environ=environ)
+        load_settings(root=settings_dir, environ=environ)
     except ImproperlyConfigured:
         expected = 1
     else:

@@ -26,9 +26,9 @@ allowed_hosts = ["*"]
 DEPLOYED = {"SECRET_KEY": "k3y-with-enough-entropy-0123456789abcdef", "DB_PASSWORD": "pw"}
 
 
-def edit(project: Path, text: str) -> None:
-    """Append ``text`` to the project's settings.toml."""
-    path = project / "settings.toml"
+def edit(settings_dir: Path, text: str) -> None:
+    """Append ``text`` to the settings directory's settings.toml."""
+    path = settings_dir / "settings.toml"
     path.write_text(path.read_text() + text)
 
 
@@ -41,9 +41,9 @@ def test_every_environment_valid_exits_0_with_one_line_each(cli: Run) -> None:
 
 @pytest.mark.parametrize("environ", [{}, {"ENV_FOR_DYNACONF": "testing"}])
 def test_an_invalid_value_in_production_is_caught_from_any_environment(
-    cli: Run, project: Path, environ: dict[str, str]
+    cli: Run, settings_dir: Path, environ: dict[str, str]
 ) -> None:
-    edit(project, "debug = 'maybe'\n")  # the last table of the file: [production]
+    edit(settings_dir, "debug = 'maybe'\n")  # the last table of the file: [production]
     assert cli("check", environ=environ).code == 0  # the active environment alone passes
     result = cli("check", "--all-envs", environ=environ)
     assert result.code == 1
@@ -70,9 +70,9 @@ def test_the_deployment_rules_apply_only_with_deploy(cli: Run) -> None:
 
 
 def test_a_deployment_error_is_reported_for_its_environment_only(
-    cli: Run, project: Path
+    cli: Run, settings_dir: Path
 ) -> None:
-    (project / "settings.toml").write_text(DEPLOYABLE_TOML)
+    (settings_dir / "settings.toml").write_text(DEPLOYABLE_TOML)
     assert cli("check", "--all-envs", environ=DEPLOYED).code == 0
     result = cli("check", "--all-envs", "--deploy", environ=DEPLOYED)
     assert result.code == 1
@@ -89,9 +89,10 @@ def test_a_deployment_error_is_reported_for_its_environment_only(
     ]
 
 
-def test_a_problem_shared_by_environments_is_reported_once(cli: Run, project: Path) -> None:
-    text = (project / "settings.toml").read_text()
-    (project / "settings.toml").write_text(text.replace('log_level = "info"', 'log_level = "loud"'))
+def test_a_problem_shared_by_environments_is_reported_once(cli: Run, settings_dir: Path) -> None:
+    text = (settings_dir / "settings.toml").read_text()
+    loud = text.replace('log_level = "info"', 'log_level = "loud"')
+    (settings_dir / "settings.toml").write_text(loud)
     result = cli("check", "--all-envs", environ={"APP_DATABSE__HOST": "x"})
     assert result.code == 1
     assert result.out.splitlines() == [
@@ -109,10 +110,10 @@ def test_a_problem_shared_by_environments_is_reported_once(cli: Run, project: Pa
     ]
 
 
-def test_the_same_mistake_from_two_tables_is_two_problems(cli: Run, project: Path) -> None:
-    edit(project, "\n[testing]\ndebug = 'maybe'\n")
-    text = (project / "settings.toml").read_text()
-    (project / "settings.toml").write_text(text.replace("debug = true", "debug = 'maybe'"))
+def test_the_same_mistake_from_two_tables_is_two_problems(cli: Run, settings_dir: Path) -> None:
+    edit(settings_dir, "\n[testing]\ndebug = 'maybe'\n")
+    text = (settings_dir / "settings.toml").read_text()
+    (settings_dir / "settings.toml").write_text(text.replace("debug = true", "debug = 'maybe'"))
     lines = cli("check", "--all-envs").err.splitlines()
     assert lines[0] == "Improperly configured: 2 errors"
     assert lines[1].startswith("  [development] ERROR debug:")
@@ -120,8 +121,8 @@ def test_the_same_mistake_from_two_tables_is_two_problems(cli: Run, project: Pat
     assert lines[2].startswith("  [testing] ERROR debug:")
 
 
-def test_errors_come_before_warnings(cli: Run, project: Path) -> None:
-    edit(project, "debug = 'maybe'\n")
+def test_errors_come_before_warnings(cli: Run, settings_dir: Path) -> None:
+    edit(settings_dir, "debug = 'maybe'\n")
     lines = cli("check", "--all-envs", environ={"APP_X": "1"}).err.splitlines()
     assert lines[1].startswith("  [production] ERROR debug")
     assert lines[2].startswith("  [development, production, testing] WARNING settings.W002")
@@ -129,9 +130,9 @@ def test_errors_come_before_warnings(cli: Run, project: Path) -> None:
 
 @pytest.mark.parametrize("deploy", [[], ["--deploy"]])
 def test_json_holds_each_environment_as_its_own_check(
-    cli: Run, project: Path, deploy: list[str]
+    cli: Run, settings_dir: Path, deploy: list[str]
 ) -> None:
-    edit(project, "debug = 'maybe'\n")
+    edit(settings_dir, "debug = 'maybe'\n")
     result = cli("check", "--all-envs", "--format", "json", *deploy)
     data = json.loads(result.out)
     assert set(data) == {"environments", "ok"}
@@ -176,8 +177,8 @@ def test_no_settings_toml_exits_1(cli: Run, tmp_path: Path) -> None:
     assert "settings.toml is required" in result.err
 
 
-def test_a_settings_toml_without_environments_exits_1(cli: Run, project: Path) -> None:
-    (project / "settings.toml").write_text("[default]\ndebug = false\n")
+def test_a_settings_toml_without_environments_exits_1(cli: Run, settings_dir: Path) -> None:
+    (settings_dir / "settings.toml").write_text("[default]\ndebug = false\n")
     result = cli("check", "--all-envs")
     assert result.code == 1
     assert result.err.splitlines() == [
@@ -190,9 +191,9 @@ def test_a_settings_toml_without_environments_exits_1(cli: Run, project: Path) -
 @pytest.mark.parametrize("argv", [[], ["--deploy"], ["--format", "json"],
                                   ["--deploy", "--format", "json"]])
 def test_a_secret_only_production_loads_is_never_printed(
-    cli: Run, project: Path, argv: list[str]
+    cli: Run, settings_dir: Path, argv: list[str]
 ) -> None:
-    (project / ".secrets.toml").write_text(
+    (settings_dir / ".secrets.toml").write_text(
         f'[production]\nsecret_key = "{CANARY}"\n\n'
         f'[production.database]\npassword = "{CANARY}"\nport = 0\n'
     )

@@ -10,11 +10,11 @@ import pytest
 from tests.cli.cli_support import Run
 
 
-def test_two_environments(cli: Run, project: Path) -> None:
+def test_two_environments(cli: Run, settings_dir: Path) -> None:
     result = cli("diff", "development", "production")
     assert result.code == 0
     assert result.err == ""
-    sqlite = f'"{project.resolve() / "dev.sqlite3"}"'
+    sqlite = f'"{settings_dir.resolve() / "dev.sqlite3"}"'
     rows = [line.split() for line in result.out.splitlines()]
     assert rows == [
         ["key", "development", "production"],
@@ -39,8 +39,8 @@ def test_one_environment_against_the_schema_defaults(cli: Run) -> None:
     ]
 
 
-def test_secrets_are_compared_by_value_and_printed_masked(cli: Run, project: Path) -> None:
-    (project / ".secrets.toml").write_text(
+def test_secrets_are_compared_by_value_and_printed_masked(cli: Run, settings_dir: Path) -> None:
+    (settings_dir / ".secrets.toml").write_text(
         "[production]\nsecret_key = 'the-production-key'\n"
         "[testing]\nsecret_key = 'development-only-key-do-not-use-in-production'\n"
     )

@@ -9,16 +9,16 @@ from pathlib import Path
 from tests.cli.cli_support import PRODUCTION
 
 
-def save(cli, project: Path, environ: dict[str, str]) -> Path:
+def save(cli, settings_dir: Path, environ: dict[str, str]) -> Path:
     result = cli("show", "--format", "json", environ=environ)
     assert result.code == 0, result.err
-    path = project / "saved.json"
+    path = settings_dir / "saved.json"
     path.write_text(result.out)
     return path
 
 
-def test_nothing_changed_except_secrets_that_cannot_be_compared(cli, project) -> None:
-    saved = save(cli, project, PRODUCTION)
+def test_nothing_changed_except_secrets_that_cannot_be_compared(cli, settings_dir) -> None:
+    saved = save(cli, settings_dir, PRODUCTION)
 
     result = cli("diff", "--against", str(saved), environ=PRODUCTION)
 
@@ -29,8 +29,8 @@ def test_nothing_changed_except_secrets_that_cannot_be_compared(cli, project) ->
     assert PRODUCTION["SECRET_KEY"] not in result.out + result.err
 
 
-def test_a_changed_value_is_shown_with_both_sides(cli, project) -> None:
-    saved = save(cli, project, PRODUCTION)
+def test_a_changed_value_is_shown_with_both_sides(cli, settings_dir) -> None:
+    saved = save(cli, settings_dir, PRODUCTION)
 
     result = cli("diff", "--against", str(saved), "--format", "json",
                  environ={**PRODUCTION, "APP_DATABASE__POOL__SIZE": "7"})
@@ -41,8 +41,8 @@ def test_a_changed_value_is_shown_with_both_sides(cli, project) -> None:
     assert set(data["unknown"]) == {"database.password", "secret_key"}
 
 
-def test_a_secret_set_on_one_side_only_is_a_known_difference(cli, project) -> None:
-    saved = save(cli, project, {k: v for k, v in PRODUCTION.items() if k != "DB_PASSWORD"})
+def test_a_secret_set_on_one_side_only_is_a_known_difference(cli, settings_dir) -> None:
+    saved = save(cli, settings_dir, {k: v for k, v in PRODUCTION.items() if k != "DB_PASSWORD"})
 
     result = cli("diff", "--against", str(saved), "--format", "json", environ=PRODUCTION)
 
@@ -52,8 +52,8 @@ def test_a_secret_set_on_one_side_only_is_a_known_difference(cli, project) -> No
     assert "pw" not in json.dumps(data["differences"])
 
 
-def test_another_environment_compares_every_key_that_differs(cli, project) -> None:
-    saved = save(cli, project, {})  # development
+def test_another_environment_compares_every_key_that_differs(cli, settings_dir) -> None:
+    saved = save(cli, settings_dir, {})  # development
 
     result = cli("diff", "--against", str(saved), "--env", "testing")
 
@@ -64,8 +64,8 @@ def test_another_environment_compares_every_key_that_differs(cli, project) -> No
     assert {"environment", "debug", "database.driver", "database.database"} <= keys
 
 
-def test_env_a_with_against_is_wrong_usage(cli, project) -> None:
-    saved = save(cli, project, {})
+def test_env_a_with_against_is_wrong_usage(cli, settings_dir) -> None:
+    saved = save(cli, settings_dir, {})
 
     result = cli("diff", "testing", "--against", str(saved))
 
@@ -73,26 +73,26 @@ def test_env_a_with_against_is_wrong_usage(cli, project) -> None:
     assert "--env" in result.err
 
 
-def test_a_missing_saved_file_is_wrong_usage_naming_it(cli, project) -> None:
-    result = cli("diff", "--against", str(project / "nope.json"))
+def test_a_missing_saved_file_is_wrong_usage_naming_it(cli, settings_dir) -> None:
+    result = cli("diff", "--against", str(settings_dir / "nope.json"))
 
     assert result.code == 2
     assert "nope.json not found" in result.err
 
 
-def test_a_saved_file_that_is_not_json_is_wrong_usage(cli, project) -> None:
-    (project / "bad.json").write_text("[1, 2")
+def test_a_saved_file_that_is_not_json_is_wrong_usage(cli, settings_dir) -> None:
+    (settings_dir / "bad.json").write_text("[1, 2")
 
-    result = cli("diff", "--against", str(project / "bad.json"))
+    result = cli("diff", "--against", str(settings_dir / "bad.json"))
 
     assert result.code == 2
     assert "not JSON" in result.err
 
 
-def test_a_saved_fifo_is_an_error_not_a_hang(cli, project) -> None:
-    os.mkfifo(project / "pipe.json")
+def test_a_saved_fifo_is_an_error_not_a_hang(cli, settings_dir) -> None:
+    os.mkfifo(settings_dir / "pipe.json")
 
-    result = cli("diff", "--against", str(project / "pipe.json"))
+    result = cli("diff", "--against", str(settings_dir / "pipe.json"))
 
     assert result.code == 2
     assert "FIFO" in result.err

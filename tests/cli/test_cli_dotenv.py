@@ -10,8 +10,8 @@ from tests.cli.cli_support import PRODUCTION
 ROOT = Path(__file__).resolve().parents[2]
 
 
-def test_show_lists_dotenv_among_the_files_and_as_origin(cli, project) -> None:
-    (project / ".env").write_text("DB_PORT=6543\n")
+def test_show_lists_dotenv_among_the_files_and_as_origin(cli, settings_dir) -> None:
+    (settings_dir / ".env").write_text("DB_PORT=6543\n")
 
     result = cli("show")
 
@@ -23,8 +23,8 @@ def test_show_lists_dotenv_among_the_files_and_as_origin(cli, project) -> None:
                for line in result.out.splitlines())
 
 
-def test_explain_shows_the_dotenv_layer_below_the_real_variable(cli, project) -> None:
-    (project / ".env").write_text("DB_PORT=6543\n")
+def test_explain_shows_the_dotenv_layer_below_the_real_variable(cli, settings_dir) -> None:
+    (settings_dir / ".env").write_text("DB_PORT=6543\n")
 
     result = cli("explain", "database.port", environ={"DB_PORT": "7000"})
 
@@ -33,16 +33,16 @@ def test_explain_shows_the_dotenv_layer_below_the_real_variable(cli, project) ->
     assert not any(".env DB_PORT" in line for line in lines)  # shadowed name by name
 
 
-def test_explain_names_dotenv_when_it_wins(cli, project) -> None:
-    (project / ".env").write_text("DB_PORT=6543\n")
+def test_explain_names_dotenv_when_it_wins(cli, settings_dir) -> None:
+    (settings_dir / ".env").write_text("DB_PORT=6543\n")
 
     result = cli("explain", "database.port")
 
     assert ".env DB_PORT" in result.out and "<- wins" in result.out
 
 
-def test_check_in_production_warns_about_dotenv(cli, project) -> None:
-    (project / ".env").write_text("DB_HOST=db.example\n")
+def test_check_in_production_warns_about_dotenv(cli, settings_dir) -> None:
+    (settings_dir / ".env").write_text("DB_HOST=db.example\n")
 
     result = cli("check", environ=PRODUCTION)
 

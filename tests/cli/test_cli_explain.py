@@ -10,9 +10,9 @@ import pytest
 from tests.cli.cli_support import Run
 
 
-def test_every_layer_in_precedence_order_and_the_winner(cli: Run, project: Path) -> None:
-    (project / ".secrets.toml").write_text("[development.database]\nport = 6000\n")
-    (project / "settings.local.toml").write_text("[default.database]\nport = 6001\n")
+def test_every_layer_in_precedence_order_and_the_winner(cli: Run, settings_dir: Path) -> None:
+    (settings_dir / ".secrets.toml").write_text("[development.database]\nport = 6000\n")
+    (settings_dir / "settings.local.toml").write_text("[default.database]\nport = 6001\n")
     result = cli("explain", "database.port", environ={"APP_DATABASE__PORT": "6002"})
     assert result.code == 0
     assert result.err == ""
@@ -65,10 +65,10 @@ def test_the_selected_environment_and_where_it_came_from(cli: Run) -> None:
     assert '  value: "testing"' in result.out
 
 
-def test_the_sqlite_path_is_shown_resolved(cli: Run, project: Path) -> None:
+def test_the_sqlite_path_is_shown_resolved(cli: Run, settings_dir: Path) -> None:
     result = cli("explain", "database.database")
     assert '"dev.sqlite3"  <- wins' in result.out
-    assert f'  value: "{project.resolve() / "dev.sqlite3"}"' in result.out
+    assert f'  value: "{settings_dir.resolve() / "dev.sqlite3"}"' in result.out
 
 
 @pytest.mark.parametrize("spelling", ["DATABASE__PORT", "Database.Port", " database.port "])
@@ -106,8 +106,10 @@ def test_a_valid_key_in_an_invalid_configuration_is_not_validated(cli: Run) -> N
     assert "env APP_DEBUG" in result.err
 
 
-def test_an_unknown_file_key_is_reported_and_the_rest_explained(cli: Run, project: Path) -> None:
-    (project / "settings.local.toml").write_text("[default.database]\nhots = 'x'\nport = 1\n")
+def test_an_unknown_file_key_is_reported_and_the_rest_explained(
+    cli: Run, settings_dir: Path
+) -> None:
+    (settings_dir / "settings.local.toml").write_text("[default.database]\nhots = 'x'\nport = 1\n")
     result = cli("explain", "database.port")
     assert result.code == 1
     assert "settings.local.toml [default]  1  <- wins" in result.out

@@ -86,28 +86,28 @@ def _python_m_settings(*argv: str, cwd: Path) -> subprocess.CompletedProcess[str
 
 
 def test_python_m_settings_reads_the_working_directory_and_exits_with_main_s_status(
-    project: Path,
+    settings_dir: Path,
 ) -> None:
-    ok = _python_m_settings("show", cwd=project)
+    ok = _python_m_settings("show", cwd=settings_dir)
     assert ok.returncode == 0, ok.stderr
     assert 'secret_key = "**********"' in ok.stdout
     assert "Zx9" not in ok.stdout + ok.stderr
-    failed = _python_m_settings("check", "--env", "production", cwd=project)
+    failed = _python_m_settings("check", "--env", "production", cwd=settings_dir)
     assert failed.returncode == 1
     assert "security.E006" in failed.stderr
-    usage = _python_m_settings("explain", "databse.port", cwd=project)
+    usage = _python_m_settings("explain", "databse.port", cwd=settings_dir)
     assert usage.returncode == 2
     assert "did you mean database.port?" in usage.stderr
 
 
-def test_a_reader_that_went_away_gets_no_traceback(project: Path) -> None:
+def test_a_reader_that_went_away_gets_no_traceback(settings_dir: Path) -> None:
     """``python -m settings schema | head -1``: the pipe closes before the output is written."""
     read_end, write_end = os.pipe()
     os.close(read_end)
     try:
         result = subprocess.run(
             [sys.executable, "-m", "settings", "schema"],
-            cwd=project, stdout=write_end, stderr=subprocess.PIPE, timeout=60, check=False,
+            cwd=settings_dir, stdout=write_end, stderr=subprocess.PIPE, timeout=60, check=False,
         )
     finally:
         os.close(write_end)

@@ -88,8 +88,8 @@ def test_types_defaults_and_url_passwords(cli) -> None:
     assert table["environment"][3] == "`ENV_FOR_DYNACONF`"
 
 
-def test_the_model_comes_from_discovery_without_model_option(cli, project) -> None:
-    (project / "pyproject.toml").write_text(f'[tool.settings]\nmodel = "{MODEL}"\n')
+def test_the_model_comes_from_discovery_without_model_option(cli, settings_dir) -> None:
+    (settings_dir / "pyproject.toml").write_text(f'[tool.settings]\nmodel = "{MODEL}"\n')
 
     result = cli("reference")
 

@@ -33,8 +33,8 @@ def test_the_committed_schema_is_current(cli: Run) -> None:
     )
 
 
-def test_the_schema_does_not_depend_on_the_configuration(cli: Run, project: Path) -> None:
-    (project / "settings.toml").write_text("[default]\nbroken = ")
+def test_the_schema_does_not_depend_on_the_configuration(cli: Run, settings_dir: Path) -> None:
+    (settings_dir / "settings.toml").write_text("[default]\nbroken = ")
     result = cli("schema", "--env", "anything", "--model", "app.config:AppSettings")
     assert (result.code, result.err) == (0, "")
     assert result.out == COMMITTED.read_text()

@@ -63,13 +63,13 @@ SCENARIOS: dict[str, tuple[dict[str, str], str | None]] = {
 
 
 @pytest.mark.parametrize("scenario", SCENARIOS)
-def test_no_command_prints_the_canary(cli: Run, project: Path, scenario: str) -> None:
+def test_no_command_prints_the_canary(cli: Run, settings_dir: Path, scenario: str) -> None:
     environ, secrets = SCENARIOS[scenario]
-    canary_file = project / "canary.txt"
+    canary_file = settings_dir / "canary.txt"
     canary_file.write_text(CANARY + "\n")
     environ = {name: value.format(canary_file=canary_file) for name, value in environ.items()}
     if secrets is not None:
-        (project / ".secrets.toml").write_text(secrets)
+        (settings_dir / ".secrets.toml").write_text(secrets)
     codes = set()
     for command in COMMANDS:
         result = cli(*command.split(), environ=environ)

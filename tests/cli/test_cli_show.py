@@ -10,7 +10,7 @@ from pathlib import Path
 from tests.cli.cli_support import PRODUCTION, Run
 
 
-def test_text_names_each_value_s_origin(cli: Run, project: Path) -> None:
+def test_text_names_each_value_s_origin(cli: Run, settings_dir: Path) -> None:
     result = cli("show", environ={"APP_DATABASE__POOL__SIZE": "7"})
     assert result.code == 0
     assert result.err == ""
@@ -27,7 +27,7 @@ def test_text_names_each_value_s_origin(cli: Run, project: Path) -> None:
     assert _line(lines, "log_level") == ('log_level = "info"', "settings.toml [default]")
     assert _line(lines, "cors.origins") == ("cors.origins = []", "schema default")
     assert _line(lines, "secret_key") == ('secret_key = "**********"', "settings.toml [default]")
-    sqlite = project.resolve() / "dev.sqlite3"
+    sqlite = settings_dir.resolve() / "dev.sqlite3"
     assert _line(lines, "database.url") == (
         f'database.url = "sqlite+aiosqlite:///{sqlite}"', "composed from database.*"
     )

@@ -23,7 +23,7 @@ from tests.pgcluster import PgCluster, eventually_zero
 CONNECT_TIMEOUT = 1.0
 
 
-def project(directory: Path, toml: str = BASE_SETTINGS_TOML) -> Path:
+def project_dir(directory: Path, toml: str = BASE_SETTINGS_TOML) -> Path:
     directory.mkdir(parents=True, exist_ok=True)
     (directory / "settings.toml").write_text(toml, encoding="utf-8")
     return directory
@@ -99,7 +99,7 @@ async def test_postgres_stopped_and_restarted_under_load(
     outcomes: list[Outcome] = []
     stop_load = False
 
-    with servers.uvicorn(project(tmp_path), environ, app="app.main:app",
+    with servers.uvicorn(project_dir(tmp_path), environ, app="app.main:app",
                          options=("--no-access-log",)) as server:
         await asyncio.to_thread(server.wait_serving)
         load = asyncio.create_task(hammer(
@@ -196,7 +196,7 @@ def delete(path: Path) -> str:
 async def test_an_unreadable_password_file_stops_the_next_start(
     tmp_path: Path, breakage: Callable[[Path], str]
 ) -> None:
-    directory = project(tmp_path)
+    directory = project_dir(tmp_path)
     secret = directory / "run-secrets" / "db_password"
     secret.parent.mkdir()
     secret.write_text(PASSWORD.value + "\n", encoding="utf-8")
@@ -224,7 +224,7 @@ async def test_an_unreadable_password_file_stops_the_next_start(
 
 
 async def test_settings_toml_edited_to_invalid_toml_stops_the_next_start(tmp_path: Path) -> None:
-    directory = project(tmp_path)
+    directory = project_dir(tmp_path)
     environ = {"ENV_FOR_DYNACONF": "testing", "APP_ALLOWED_HOSTS": "127.0.0.1"}
     lines = BASE_SETTINGS_TOML.splitlines()
     broken_line = lines.index("[default.database]") + 2  # the line after it, counted from 1
@@ -252,7 +252,7 @@ def test_the_cluster_log_names_a_connection_that_was_cut_off(
     environ = {**watched_login.environ(), "ENV_FOR_DYNACONF": "testing",
                "APP_ALLOWED_HOSTS": "127.0.0.1"}
 
-    with servers.uvicorn(project(tmp_path), environ, app="app.main:app") as server:
+    with servers.uvicorn(project_dir(tmp_path), environ, app="app.main:app") as server:
         server.wait_serving()
         assert httpx.get(server.url + "/health/ready", trust_env=False).status_code == 200
         before = log_size(running_cluster)
