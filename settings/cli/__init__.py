@@ -26,12 +26,7 @@ import sys
 from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 
-from settings.cli import check, diff, explain, show
 from settings.cli.context import Context, UsageError
-from settings.cli.reference import reference
-from settings.cli.render import to_json
-from settings.cli.toml_schema import settings_toml_schema
-from settings.discovery import find_model
 from settings.errors import ImproperlyConfigured
 
 __all__ = ["main"]
@@ -138,15 +133,24 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+# Each command imports its module when it runs: a cold ``check`` pays for check alone.
+
+
 def _show(args: argparse.Namespace, context: Context) -> int:
+    from settings.cli import show
+
     return show.run(context)
 
 
 def _explain(args: argparse.Namespace, context: Context) -> int:
+    from settings.cli import explain
+
     return explain.run(context, args.key)
 
 
 def _check(args: argparse.Namespace, context: Context) -> int:
+    from settings.cli import check
+
     if not args.all_envs:
         return check.run(context, deploy=args.deploy, connect=args.connect)
     if args.connect:
@@ -157,6 +161,8 @@ def _check(args: argparse.Namespace, context: Context) -> int:
 
 
 def _diff(args: argparse.Namespace, context: Context) -> int:
+    from settings.cli import diff
+
     if args.against is not None:
         if args.env_a is not None or args.env_b is not None:
             raise UsageError("--against compares the current settings; name the environment "
@@ -170,12 +176,19 @@ def _diff(args: argparse.Namespace, context: Context) -> int:
 
 
 def _schema(args: argparse.Namespace, context: Context) -> int:
+    from settings.cli.render import to_json
+    from settings.cli.toml_schema import settings_toml_schema
+    from settings.discovery import find_model
+
     model = find_model(context.model, context.environ, context.root)
     context.print(to_json(settings_toml_schema(model)))
     return 0
 
 
 def _reference(args: argparse.Namespace, context: Context) -> int:
+    from settings.cli.reference import reference
+    from settings.discovery import find_model
+
     model = find_model(context.model, context.environ, context.root)
     context.print(reference(model, f"{model.__module__}:{model.__qualname__}").rstrip("\n"))
     return 0
