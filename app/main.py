@@ -22,11 +22,11 @@ from app.config import AppSettings
 from app.db import DatabaseManager
 from app.errors import ErrorMiddleware, install_exception_handlers
 from app.logging import audit_logger, configure_logging, log_audit, log_startup
-from app.middleware import RequestIdMiddleware, SettingsMiddleware
+from app.middleware import RequestIdMiddleware
 from app.redaction import redact, secrets_of
 from app.reload import AppReload, InFlightMiddleware
 from settings import Settings
-from settings.fastapi import StartupGuard, start_settings
+from settings.fastapi import SettingsMiddleware, StartupGuard, start_settings
 from settings.reload import SettingsReloader
 
 

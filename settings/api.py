@@ -1,4 +1,5 @@
-"""The Python entry points: ``load_settings`` (one load) and ``get_settings`` (the process's)."""
+"""``get_settings``: the process's settings, overrides applied (and ``load_settings``,
+re-exported beside it from :mod:`settings.load`)."""
 
 from __future__ import annotations
 

@@ -18,10 +18,7 @@ from settings.keys import is_secret
 from settings.missing import MISSING
 from settings.schema import Settings
 
-#: Hex digits of the private fingerprint (the shared ``settings.fingerprint`` replaces it).
 __all__ = ["Change", "audit_line", "changes"]
-
-_LENGTH = 12
 
 
 @dataclass(frozen=True)

@@ -27,16 +27,19 @@ import sys
 from collections.abc import AsyncIterator, Callable
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated
 
 from fastapi import Depends, FastAPI
+from starlette.middleware import Middleware
 from starlette.requests import HTTPConnection
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from settings.audit import audit_line
 from settings.build import judge
 from settings.discovery import ModelArgument, find_model
 from settings.errorpages import ErrorMiddleware, served_settings
 from settings.errors import ImproperlyConfigured, Problem
+from settings.guard import REQUEST_ID_HEADER, SettingsMiddleware, app_settings
 from settings.load import checked_load
 from settings.overrides import as_model, overridden
 from settings.process import process_settings
@@ -44,13 +47,16 @@ from settings.reload import SettingsReloader, pinned
 from settings.schema import Settings
 
 __all__ = [
+    "REQUEST_ID_HEADER",
     "ErrorMiddleware",
     "SettingsDep",
+    "SettingsMiddleware",
     "StartupGuard",
     "app_settings",
     "request_settings",
     "served_settings",
     "settings_lifespan",
+    "settings_middleware",
     "start_settings",
 ]
 
@@ -89,15 +95,6 @@ def _process_settings_of(model: ModelArgument) -> Settings | None:
     return current if type(current) is wanted else None
 
 
-def app_settings(app: Any) -> Settings:
-    """The settings ``app`` serves with: those its start loaded, any override applied."""
-    try:
-        settings: Settings = app.state.settings
-    except AttributeError:
-        raise RuntimeError("settings are not loaded: the app's lifespan has not run") from None
-    return overridden(settings)
-
-
 async def request_settings(connection: HTTPConnection) -> Settings:
     """The dependency behind :data:`SettingsDep`. ``async`` on purpose: FastAPI runs a sync
     dependency in a thread pool, which costs more than the lookup itself. A request whose
@@ -116,8 +113,10 @@ def settings_lifespan(
     settings: Settings | None = None, *, model: ModelArgument = None
 ) -> Callable[[FastAPI], AbstractAsyncContextManager[None]]:
     """A lifespan that loads (or checks) the settings at startup into ``app.state.settings``,
-    logs their warnings (an unknown ``APP_`` variable ...) on the ``settings`` logger, and
-    reloads settings it loaded itself on SIGHUP (:mod:`settings.reload`).
+    logs their warnings (an unknown ``APP_`` variable ...) and the startup audit line on the
+    ``settings`` logger, and reloads settings it loaded itself on SIGHUP
+    (:mod:`settings.reload`, whose lines go to ``settings.reload``). Configure those loggers
+    (``logging.basicConfig(level="INFO")``, uvicorn's ``--log-config``) to see the INFO lines.
 
     Applications with more to start (a database, a cache) call :func:`start_settings` in
     their own lifespan instead.
@@ -128,6 +127,7 @@ def settings_lifespan(
         app.state.settings, warnings = start_settings(settings, model=model)
         for problem in warnings:  # a problem's text holds no secret
             logger.warning("%s", problem)
+        logger.info("%s", audit_line("startup", None, app.state.settings))
         reloader = app.state.settings_reloader = SettingsReloader(app)
         if settings is None:  # given settings are the caller's, not the files'
             reloader.install()
@@ -137,6 +137,17 @@ def settings_lifespan(
             await reloader.uninstall()
 
     return lifespan
+
+
+def settings_middleware() -> list[Middleware]:
+    """What an application built on the framework installs, outermost first: a clean report
+    when its start is refused (:class:`StartupGuard`), the host check and CORS from its settings
+    (:class:`SettingsMiddleware`), and a 500 without secrets (:class:`ErrorMiddleware`)::
+
+        app = FastAPI(lifespan=settings_lifespan(model=MySettings),
+                      middleware=settings_middleware())
+    """
+    return [Middleware(StartupGuard), Middleware(SettingsMiddleware), Middleware(ErrorMiddleware)]
 
 
 class StartupGuard:

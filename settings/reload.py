@@ -34,7 +34,7 @@ from settings.errors import ImproperlyConfigured
 from settings.load import checked_load
 from settings.process import process_settings
 from settings.schema import Settings
-from settings.secrets import hide_url_password
+from settings.secrets import redact, secret_values
 
 __all__ = ["SettingsReloader", "Swap", "pin", "pinned"]
 
@@ -123,7 +123,7 @@ class SettingsReloader:
             return True
 
     def _refused(self, old: Settings, what: str, exc: Exception) -> bool:
-        reason = hide_url_password(f"{type(exc).__name__}: {exc}")
+        reason = redact(f"{type(exc).__name__}: {exc}", secret_values(old))
         self.logger.error("Settings reload refused; the settings in use stay: %s: %s",
                           what, reason)
         self.logger.warning("%s", audit_line("reload", old, old, refused=1))

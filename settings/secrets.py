@@ -149,7 +149,7 @@ def repr_safe(value: Any, secrets: frozenset[str] = frozenset()) -> Any:
         hidden = hide_url_password(text)
         return value if hidden == text else _Shown(f"{type(value).__name__}({hidden!r})")
     if isinstance(value, str):
-        hidden = MASK if value in secrets else hide_url_password(value)
+        hidden = _shown(value, secrets)  # as printed elsewhere: copies inside text too
         return value if hidden == value else _Shown(repr(hidden))
     if isinstance(value, list):
         return [repr_safe(item, secrets) for item in value]

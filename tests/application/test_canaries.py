@@ -285,8 +285,8 @@ def test_a_real_server_s_log_and_responses(chat_dir: Path) -> None:
                     APP_LLM__API_KYE=API_KEY.value)
     outputs: dict[str, str] = {}
     try:
-        with httpx.Client(base_url=f"http://127.0.0.1:{port}", timeout=5,
-                          trust_env=False) as client:
+        with httpx.Client(base_url=f"http://127.0.0.1:{port}", timeout=5, trust_env=False,
+                          headers={"Host": "localhost"}) as client:  # an allowed host
             wait_until_serving(process, client, "/llm")
             for path in ("/llm", "/settings", "/boom"):
                 response = client.get(path)

@@ -145,3 +145,16 @@ async def test_get_settings_is_what_the_app_started_with_wherever_it_starts(
         assert (await client.get("/llm")).json() == {"model": "small-default"}
         assert get_settings() is app.state.settings
         assert isinstance(get_settings(), AppSettings)
+
+
+async def test_the_framework_s_middleware_applies_the_app_s_hosts_and_cors(
+    chat_process: pytest.MonkeyPatch,
+) -> None:
+    """An app built on the framework alone (``settings_middleware()``) answers only the hosts
+    ``allowed_hosts`` lists, and overriding the list changes that at once."""
+    async with app_client(create_app()) as client:
+        assert (await client.get("/llm")).status_code == 200  # testserver is listed
+        refused = await client.get("/llm", headers={"Host": "evil.example"})
+        assert (refused.status_code, refused.text) == (400, "Invalid host header")
+        with override_settings(allowed_hosts=["evil.example"]):
+            assert (await client.get("/llm", headers={"Host": "evil.example"})).status_code == 200

@@ -184,13 +184,16 @@ async def test_verify_ca_does_not_check_the_name(
 def test_an_unreadable_certificate_file_is_named_in_the_error(
     make_settings: Callable[..., Settings], tmp_path: Path
 ) -> None:
-    from settings.driver import connect_args
-
+    """At load (database.E003), not at the first connection."""
     missing = tmp_path / "missing-ca.pem"
-    settings = make_settings(
-        DATABASE_URL=f"postgresql://u@db.example/app?sslmode=verify-full&sslrootcert={missing}"
-    )
 
-    with pytest.raises(ValueError, match=r"database.options: cannot use the certificate files "
-                       r"\(sslrootcert\): No such file or directory"):
-        connect_args(settings.database)
+    with pytest.raises(ImproperlyConfigured) as raised:
+        make_settings(
+            DATABASE_URL=f"postgresql://u@db.example/app?sslmode=verify-full"
+                         f"&sslrootcert={missing}"
+        )
+
+    [problem] = [p for p in raised.value.problems if p.id == "database.E003"]
+    assert problem.message == (
+        "cannot use the certificate files (sslrootcert): No such file or directory"
+    )

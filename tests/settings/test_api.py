@@ -32,8 +32,9 @@ PUBLIC = [
     "shown",
 ]
 FASTAPI_PUBLIC = [
-    "ErrorMiddleware", "SettingsDep", "StartupGuard", "app_settings", "request_settings",
-    "served_settings", "settings_lifespan", "start_settings",
+    "REQUEST_ID_HEADER", "ErrorMiddleware", "SettingsDep", "SettingsMiddleware", "StartupGuard",
+    "app_settings", "request_settings", "served_settings", "settings_lifespan",
+    "settings_middleware", "start_settings",
 ]
 
 

@@ -9,9 +9,8 @@ import logging
 from typing import Annotated
 
 from fastapi import Depends, FastAPI
-from starlette.middleware import Middleware
 
-from settings.fastapi import ErrorMiddleware, StartupGuard, request_settings, settings_lifespan
+from settings.fastapi import request_settings, settings_lifespan, settings_middleware
 from tests.application.chat.config import AppSettings
 
 SettingsDep = Annotated[AppSettings, Depends(request_settings)]
@@ -22,7 +21,7 @@ logger = logging.getLogger("chat")
 def create_app() -> FastAPI:
     app = FastAPI(
         lifespan=settings_lifespan(model=AppSettings),
-        middleware=[Middleware(StartupGuard), Middleware(ErrorMiddleware)],
+        middleware=settings_middleware(),
     )
 
     @app.get("/llm")
