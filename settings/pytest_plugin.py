@@ -17,6 +17,7 @@ with the project's model, from the working directory; for the test it is the pro
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Iterator
 from functools import cache
 from pathlib import Path
@@ -25,6 +26,7 @@ from typing import Any
 import pytest
 
 from settings.api import get_settings
+from settings.errors import ImproperlyConfigured
 from settings.load import load_settings
 from settings.overrides import override_settings
 from settings.process import process_settings
@@ -44,8 +46,21 @@ def pytest_addoption(parser: pytest.Parser) -> None:
 
 @cache
 def _environment_settings(env: str, root: Path) -> Settings:
-    """One load per environment and directory for the whole session: settings are frozen."""
-    return load_settings(env, root=root)
+    """One load per environment and directory for the whole session: settings are frozen.
+    An environment settings.toml does not define is reported as the ini option's."""
+    try:
+        return load_settings(env, root=root)
+    except ImproperlyConfigured as exc:
+        problems = [
+            dataclasses.replace(
+                problem, origin=f"the {SETTINGS_ENV_OPTION} ini option of pytest",
+                hint=f"add a [{env}] table to settings.toml, or set {SETTINGS_ENV_OPTION} "
+                "to one it has",
+            )
+            if problem.key == "environment" else problem
+            for problem in exc.problems
+        ]
+        raise ImproperlyConfigured(problems) from None
 
 
 class SettingsFixture:

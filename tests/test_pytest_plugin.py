@@ -127,3 +127,20 @@ def test_the_fixture_comes_from_the_package_s_entry_point(user_project: pytest.P
     )
     result.assert_outcomes(errors=1)
     result.stdout.fnmatch_lines(["*fixture 'settings' not found*"])
+
+
+def test_an_environment_settings_toml_lacks_is_reported_as_the_ini_option_s(
+    user_project: pytest.Pytester,
+) -> None:
+    user_project.makeini(
+        "[pytest]\nasyncio_mode = auto\nasyncio_default_fixture_loop_scope = function\n"
+        "settings_env = staging\n"
+    )
+    result = user_project.runpytest_subprocess(
+        "-p", "no:cacheprovider", "-k", "reads_the_current"
+    )
+    result.assert_outcomes(errors=1)
+    result.stdout.fnmatch_lines([
+        "*unknown environment 'staging'*(from the settings_env ini option of pytest)*",
+        "*fix: add a [[]staging] table to settings.toml, or set settings_env to one it has*",
+    ])

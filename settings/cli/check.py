@@ -145,4 +145,5 @@ def _summary(environment: str, rules: bool, problems: list[Problem], silenced: i
     status = "FAILED" if any(problem.is_error for problem in problems) else "OK"
     scope = " with deployment rules" if rules else ""
     quiet = f", {silenced} silenced" if silenced else ""
-    return f"{status}: {environment}{scope}: {counts(problems)}{quiet}"
+    named = environment or "(no environment named)"  # ENV_FOR_DYNACONF set but empty
+    return f"{status}: {named}{scope}: {counts(problems)}{quiet}"

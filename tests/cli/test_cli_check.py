@@ -122,3 +122,11 @@ def test_an_unknown_silenced_id_is_a_warning_of_check(cli: Run) -> None:
     assert result.out == "OK: production with deployment rules: 0 errors, 1 warning\n"
     assert "WARNING settings.W003 silenced_checks: 'security.W001' names an id" in result.err
     assert "did you mean settings.W001?" in result.err
+
+
+def test_an_empty_env_for_dynaconf_is_named_so_in_the_summary(cli: Run) -> None:
+    result = cli("check", environ={"ENV_FOR_DYNACONF": ""})
+
+    assert result.code == 1
+    assert result.out.strip() == "FAILED: (no environment named): 1 error, 0 warnings"
+    assert "unknown environment ''" in result.err
