@@ -10,7 +10,6 @@ compare, and SQLite has no server.
 
 from __future__ import annotations
 
-import asyncio
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -124,6 +123,8 @@ async def measure(settings: Settings) -> Budget:
 
     Raises ``OSError``, ``TimeoutError`` or the driver's error when the server cannot be asked.
     """
+    from asyncio import timeout
+
     from sqlalchemy import text
     from sqlalchemy.ext.asyncio import create_async_engine
     from sqlalchemy.pool import NullPool
@@ -135,7 +136,7 @@ async def measure(settings: Settings) -> Budget:
         driver_url(config), poolclass=NullPool, connect_args=connect_args(config)
     )
     try:
-        async with asyncio.timeout(config.connect_timeout):
+        async with timeout(config.connect_timeout):
             async with engine.connect() as connection:
                 row = (await connection.execute(text(ALLOWANCE_QUERY))).one()
     finally:

@@ -23,9 +23,6 @@ from __future__ import annotations
 import io
 from pathlib import Path
 
-from dotenv import dotenv_values
-from dotenv.parser import parse_stream
-
 from settings.errors import ImproperlyConfigured, Problem
 from settings.readfile import MissingFileError, read_regular_file
 
@@ -48,6 +45,9 @@ def read_dotenv(root: Path) -> dict[str, str] | None:
         text = raw.decode("utf-8").removeprefix("\ufeff")
     except UnicodeDecodeError as exc:
         raise _error(f"{path} is not UTF-8 (byte {exc.start})") from None
+    from dotenv import dotenv_values  # only where a .env exists: most loads have none
+    from dotenv.parser import parse_stream
+
     bad = [binding.original.line for binding in parse_stream(io.StringIO(text)) if binding.error]
     if bad:
         lines = ", ".join(str(line) for line in bad)

@@ -9,7 +9,6 @@ any depth, inside lists and dicts too). No list of names is kept by hand.
 
 from __future__ import annotations
 
-import difflib
 from functools import cache
 from typing import Annotated, Any, get_args, get_origin
 
@@ -82,6 +81,7 @@ def unknown_key(model: type[BaseModel], dotted: str) -> str | None:
         if keys.get(parent) == "leaf":
             return f"{parent} is a value, not a table"
         parent = parent.rpartition(".")[0]
+    import difflib  # only for a misspelling: a clean load never needs it
     close = difflib.get_close_matches(dotted, [k for k in keys if k not in RESERVED], n=1)
     hint = f"; did you mean {close[0]}?" if close else ""
     return f"unknown key{hint}"

@@ -10,10 +10,8 @@ docs/checks.md lists them all (``settings.checks.rules_table()``).
 from __future__ import annotations
 
 import dataclasses
-import difflib
 
 from settings.checks.registry import Error, Warning, register, registered
-from settings.driver import ssl_argument
 from settings.errors import Problem
 from settings.keys import settable_keys
 from settings.schema import Settings
@@ -180,6 +178,8 @@ def check_certificate_files(settings: Settings) -> list[Problem]:
     database = settings.database
     if database.is_sqlite or "ssl" not in database.options:
         return []
+    from settings.driver import ssl_argument  # ssl is imported only where TLS is configured
+
     try:
         ssl_argument(database.options)
     except ValueError as exc:
@@ -204,6 +204,7 @@ def _spelling_hint(model: type[Settings], name: str) -> str | None:
     """``did you mean APP_DATABASE__HOST?`` for ``APP_DATABSE__HOST``, if a key is close."""
     dotted = name.removeprefix("APP_").lower().replace("__", ".")
     known = settable_keys(model)
+    import difflib  # only for a misspelling: a clean load never needs it
     close = difflib.get_close_matches(dotted, known, n=1)
     return f"did you mean APP_{close[0].upper().replace('.', '__')}?" if close else None
 
@@ -223,6 +224,8 @@ def check_silenced_ids(settings: Settings) -> list[Problem]:
 def _id_hint(name: str, known: set[str]) -> str | None:
     """The closest known id; one with the same number first (``security.W001`` was renamed
     ``settings.W001``)."""
+    import difflib  # only for a misspelling: a clean load never needs it
+
     number = name.rpartition(".")[2]
     same = sorted(other for other in known if other.rpartition(".")[2] == number)
     close = difflib.get_close_matches(name, same, n=1, cutoff=0) if same else []

@@ -14,11 +14,9 @@ the deployment rules apply only with ``--deploy`` (then to every environment).
 
 from __future__ import annotations
 
-import asyncio
 import dataclasses
 from typing import Any
 
-from settings import budget
 from settings.build import deployment_rules_apply, verdict
 from settings.cli.context import Context
 from settings.cli.loading import build_for
@@ -109,6 +107,10 @@ def checked(
 
 def connection_problems(settings: Settings) -> list[Problem]:
     """``--connect``: the connection budget against the server (PostgreSQL, not PgBouncer)."""
+    import asyncio  # only for --connect: a plain check starts faster without the event loop
+
+    from settings import budget
+
     if not budget.applies(settings):
         return []
     try:
