@@ -1,9 +1,12 @@
 """The FastAPI integration any application needs: settings loaded once at startup, handed to
 handlers as the frozen object, with ``override_settings`` visible.
 
-    from settings.fastapi import SettingsDep, settings_lifespan
+    from settings.fastapi import request_settings, settings_lifespan, settings_middleware
 
-    app = FastAPI(lifespan=settings_lifespan(model=AppSettings))
+    SettingsDep = Annotated[AppSettings, Depends(request_settings)]  # typed with the model
+
+    app = FastAPI(lifespan=settings_lifespan(model=AppSettings),
+                  middleware=settings_middleware())
 
     @app.get("/flags")
     async def flags(settings: SettingsDep) -> dict[str, bool]:
@@ -11,8 +14,8 @@ handlers as the frozen object, with ``override_settings`` visible.
 
 :func:`start_settings` loads the settings with the application's model (or checks the ones
 given), and installs them as the process's, so :func:`settings.get_settings` returns the same
-object wherever the app was started from. An application types its own dependency with its
-model: ``Annotated[AppSettings, Depends(request_settings)]``.
+object wherever the app was started from. :data:`SettingsDep` is the same dependency typed with
+the base :class:`Settings`.
 
 Invalid settings stop the start: :class:`StartupGuard` prints the report on stderr as the last
 thing the server prints, without a traceback; uvicorn then exits with status 3.
