@@ -174,14 +174,20 @@ def _prefixed(
 
 
 def _comparable(model: type[BaseModel], key: str, value: Any) -> Any:
-    """``value`` converted by the field's type (``05432`` is ``5432``), else as it is."""
+    """``value`` converted by the field's type (``05432`` is ``5432``, ``"true "`` is ``True``
+    as the whitespace rule reads it), else as it is."""
     adapter = field_adapter(model, key)
     if adapter is None:
         return value
     try:
         converted = adapter.validate_python(value)
     except ValidationError:
-        return value
+        if not isinstance(value, str) or value == value.strip():
+            return value
+        try:  # text would have validated: blanks around a number or a boolean mean nothing
+            converted = adapter.validate_python(value.strip())
+        except ValidationError:
+            return value
     if isinstance(converted, SecretStr | SecretBytes):
         return converted.get_secret_value()
     return converted

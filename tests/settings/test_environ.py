@@ -6,12 +6,13 @@ import os
 import warnings
 from dataclasses import replace
 from operator import attrgetter
+from typing import Annotated
 from urllib.parse import quote
 
 import pytest
 from sqlalchemy.engine import make_url
 
-from settings import Settings
+from settings import EnvVar, Settings, load_settings
 from settings.checks import W002, run_checks
 from settings.environ import deployment_variables
 
@@ -459,3 +460,17 @@ def test_a_look_alike_of_a_set_variable_is_never_a_second_value_for_it(project) 
     assert settings.debug is False
     [warning] = [p for p in run_checks(settings, deploy=False) if p.id == W002.id]
     assert warning.origin == "env APP_D\\u0415BUG"
+
+
+class FlagModel(Settings):
+    """A boolean with a deployment variable of its own, beside its APP_ form."""
+
+    maintenance: Annotated[bool, EnvVar("MAINTENANCE")] = False
+
+
+def test_blanks_around_a_boolean_do_not_make_two_variables_conflict(project) -> None:
+    environ = {"MAINTENANCE": "true ", "APP_MAINTENANCE": "true"}
+
+    settings = load_settings(root=project.root, environ=environ, model=FlagModel)
+
+    assert settings.maintenance is True  # one value, read by the whitespace rule: no conflict
