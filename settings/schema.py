@@ -162,7 +162,7 @@ class DatabaseConfig(FrozenModel):
         description="Database name; for SQLite the file's path, relative to settings.toml.",
     )
     options: dict[PlainText, PlainText] = Field(
-        default_factory=dict,
+        default={},
         description="Driver options from the URL query (sslmode is translated for asyncpg).",
     )
     connect_timeout: float = Field(
@@ -264,15 +264,15 @@ class CorsConfig(FrozenModel):
     """Cross-origin requests the browser may make."""
 
     origins: Annotated[StrList, EnvVar("CORS_ORIGINS")] = Field(
-        default_factory=list, description="Allowed origins, or '*'."
+        default=[], description="Allowed origins, or '*'."
     )
     allow_credentials: bool = Field(False, description="Allow cookies and Authorization.")
     allow_methods: StrList = Field(
-        default_factory=lambda: ["GET", "POST", "PUT", "PATCH", "DELETE"],
+        default=["GET", "POST", "PUT", "PATCH", "DELETE"],
         description="Allowed methods.",
     )
     allow_headers: StrList = Field(
-        default_factory=lambda: ["Authorization", "Content-Type", "X-Request-ID"],
+        default=["Authorization", "Content-Type", "X-Request-ID"],
         description="Allowed request headers.",
     )
 
@@ -316,7 +316,7 @@ class Settings(FrozenModel):
         description="Signing key; 32+ characters in production."
     )
     allowed_hosts: StrList = Field(
-        default_factory=lambda: ["localhost", "127.0.0.1"],
+        default=["localhost", "127.0.0.1"],
         description="Host headers the app answers; others get 400.",
     )
     log_level: Literal["debug", "info", "warning", "error"] = Field(
@@ -327,7 +327,7 @@ class Settings(FrozenModel):
     server: ServerConfig = Field(default_factory=ServerConfig)
     metrics: MetricsConfig = Field(default_factory=MetricsConfig)
     silenced_checks: StrList = Field(
-        default_factory=list, description="Ids of checks to silence (security.E006 ...)."
+        default=[], description="Ids of checks to silence (security.E006 ...)."
     )
 
     _sources: Sources | None = PrivateAttr(default=None)

@@ -20,15 +20,8 @@ from typing import Any
 
 from settings.cli.context import Context, UsageError
 from settings.cli.loading import leaf_defaults, load_unchecked
-from settings.cli.render import (
-    dotted_values,
-    literal,
-    load_secrets,
-    mask,
-    masked_tree,
-    report,
-    to_json,
-)
+from settings.cli.render import report, to_json
+from settings.display import dotted_values, literal, load_secrets, mask, masked_tree
 from settings.errors import ImproperlyConfigured
 from settings.missing import MISSING
 from settings.readfile import MissingFileError, read_regular_file

@@ -11,16 +11,9 @@ from typing import Any
 
 from settings.cli.context import Context, UsageError
 from settings.cli.loading import Built, build_for, leaf_defaults
-from settings.cli.render import (
-    dotted_values,
-    literal,
-    load_secrets,
-    mask,
-    problem_data,
-    report,
-    to_json,
-)
+from settings.cli.render import problem_data, report, to_json
 from settings.discovery import find_model
+from settings.display import dotted_values, literal, load_secrets, mask
 from settings.errors import Problem
 from settings.keys import schema_keys, unknown_key
 from settings.missing import MISSING

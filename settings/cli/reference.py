@@ -17,8 +17,8 @@ import annotated_types
 from pydantic import BaseModel
 from pydantic.fields import FieldInfo
 
-from settings.cli.render import literal, mask
 from settings.database_url import parse_database_url
+from settings.display import literal, mask
 from settings.environ import DATABASE_URL, FILE_SUFFIX, NESTING, PREFIX, deployment_variables
 from settings.keys import RESERVED, is_secret, model_of, schema_defaults, schema_keys
 from settings.loader.environments import ENV_VARIABLE

@@ -1,5 +1,5 @@
-"""How the commands show problems: as a report, and as JSON. Values are shown as
-:mod:`settings.display` shows them (re-exported here for the commands)."""
+"""How the commands show problems: as a report, and as JSON. (Values are shown as
+:mod:`settings.display` shows them.)"""
 
 from __future__ import annotations
 
@@ -8,21 +8,9 @@ import json
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from settings.display import (
-    dotted_values,
-    literal,
-    load_secrets,
-    mask,
-    masked_tree,
-    shown_url,
-    toml_key,
-)
 from settings.errors import ImproperlyConfigured, Problem
 
-__all__ = [
-    "counts", "dotted_values", "literal", "load_secrets", "mask", "masked_tree", "problem_data",
-    "report", "report_by_environment", "shown_url", "to_json", "toml_key",
-]
+__all__ = ["counts", "problem_data", "report", "report_by_environment", "to_json"]
 
 
 def to_json(data: Any) -> str:

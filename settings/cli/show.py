@@ -7,7 +7,8 @@ from typing import Any
 
 from settings.cli.context import Context
 from settings.cli.loading import load_unchecked
-from settings.cli.render import dotted_values, literal, masked_tree, to_json, toml_key
+from settings.cli.render import to_json
+from settings.display import dotted_values, literal, masked_tree, toml_key
 from settings.keys import schema_keys
 from settings.schema import Settings
 

@@ -8,7 +8,7 @@ import pytest
 from pydantic import SecretStr
 
 from settings import Settings
-from settings.cli.render import literal, mask
+from settings.display import literal, mask
 from settings.keys import is_secret
 from settings.secrets import MASK, hide_url_password
 
