@@ -95,6 +95,7 @@ class DatabaseManager:
         self.password_file = password_file
         self.settings = settings
         self.budget: connection_budget.Budget | None = None
+        self._budget_task: asyncio.Task[connection_budget.Budget | None] | None = None
         self._engine: AsyncEngine | None = None
         self._last_failure: str | None = None
         self._passwords = {config.password.get_secret_value()}
@@ -180,6 +181,19 @@ class DatabaseManager:
         self._latest_password = password
         return password
 
+    def start_budget_check(self) -> None:
+        """Ask the server about the connection budget in the background: the start does not
+        wait for the answer; :meth:`budget_known` (readiness) does, bounded by
+        ``connect_timeout``."""
+        self._budget_task = asyncio.get_running_loop().create_task(self.check_budget())
+
+    async def budget_known(self) -> connection_budget.Budget | None:
+        """The budget, once the startup's question is answered (or has failed)."""
+        task = self._budget_task
+        if task is not None and not task.done():
+            await asyncio.shield(task)  # a cancelled request does not cancel the question
+        return self.budget
+
     async def check_budget(self) -> connection_budget.Budget | None:
         """Compare the connection budget with what the server allows (PostgreSQL, not through
         PgBouncer); log a warning with the numbers when it is higher. Never raises: a server
@@ -204,6 +218,8 @@ class DatabaseManager:
         Each connection is closed gracefully in parallel; one whose server does not answer in
         time is terminated (its socket closed), and one line says so.
         """
+        if self._budget_task is not None and not self._budget_task.done():
+            self._budget_task.cancel()
         if self._engine is None:
             return
         engine, self._engine = self._engine, None

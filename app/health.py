@@ -49,12 +49,12 @@ async def live() -> HealthResponse:
 async def ready(database: DatabaseDep, settings: SettingsDep) -> HealthResponse:
     """200 when the database answers ``SELECT 1`` within ``connect_timeout`` and every readiness
     check of the application (:mod:`app.readiness`) passes, else 503."""
-    check, others = await asyncio.gather(
-        database.health_check(), run_readiness_checks(settings)
+    check, others, budget = await asyncio.gather(
+        database.health_check(), run_readiness_checks(settings), database.budget_known()
     )
     now = datetime.now(UTC)
     body = readiness(
-        check, database.pool_status(), now, budget=database.budget,
+        check, database.pool_status(), now, budget=budget,
         fingerprint=settings.fingerprint, extra=health_entries(others, _time(now)),
     )
     status_code = 503 if body["status"] == "fail" else 200
