@@ -41,7 +41,7 @@ def _lifespan(given: Settings | None) -> Callable[[FastAPI], AbstractAsyncContex
         log_audit(None, settings)
         database = DatabaseManager.for_settings(settings)
         await database.initialize()
-        database.start_budget_check()  # answered in the background; readiness waits for it
+        database.start_budget_check()  # asked after the start; readiness waits for the answer
         metrics.record_settings(settings)
         app.state.settings, app.state.database = settings, database
         app.state.reload = swap = AppReload(app)
