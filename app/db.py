@@ -28,7 +28,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_en
 from sqlalchemy.pool import NullPool, QueuePool
 
 from app import metrics
-from app.redaction import describe_error, driver_error, redact
+from app.redaction import describe_error, driver_error, redact, secrets_of
 from settings import DatabaseConfig, Settings
 from settings import budget as connection_budget
 from settings.driver import APPLICATION_NAME as APPLICATION_NAME
@@ -95,11 +95,11 @@ class DatabaseManager:
         self.password_file = password_file
         self.settings = settings
         self.budget: connection_budget.Budget | None = None
-        self._budget_task: asyncio.Task[connection_budget.Budget | None] | None = None
-        self._budget_timer: asyncio.TimerHandle | None = None
         self._engine: AsyncEngine | None = None
         self._last_failure: str | None = None
-        self._passwords = {config.password.get_secret_value()}
+        # Every secret of the settings (a copy of one may sit in the URL), and each password
+        # read again from its file.
+        self._passwords = {config.password.get_secret_value(), *secrets_of(settings)}
         self._latest_password: str | None = None
         self._open: dict[int, Any] = {}  # id of the DBAPI connection: the driver's connection
         self._used = 0
@@ -182,31 +182,6 @@ class DatabaseManager:
         self._latest_password = password
         return password
 
-    #: Seconds after the start at which the server is asked about the connection budget, if no
-    #: readiness probe asked first: the start itself does not wait for a round trip.
-    BUDGET_DELAY = 1.0
-
-    def start_budget_check(self) -> None:
-        """Ask the server about the connection budget shortly after the start (or at the first
-        readiness probe, which waits for the answer, bounded by ``connect_timeout``)."""
-        loop = asyncio.get_running_loop()
-        self._budget_timer = loop.call_later(self.BUDGET_DELAY, self._ask_budget)
-
-    def _ask_budget(self) -> asyncio.Task[connection_budget.Budget | None]:
-        if self._budget_task is None:
-            self._budget_task = asyncio.get_running_loop().create_task(self.check_budget())
-        return self._budget_task
-
-    async def budget_known(self) -> connection_budget.Budget | None:
-        """The budget, once the startup's question is answered (or has failed)."""
-        if self._budget_timer is None:  # not started with start_budget_check
-            return self.budget
-        self._budget_timer.cancel()
-        task = self._ask_budget()
-        if not task.done():
-            await asyncio.shield(task)  # a cancelled request does not cancel the question
-        return self.budget
-
     async def check_budget(self) -> connection_budget.Budget | None:
         """Compare the connection budget with what the server allows (PostgreSQL, not through
         PgBouncer); log a warning with the numbers when it is higher. Never raises: a server
@@ -231,10 +206,6 @@ class DatabaseManager:
         Each connection is closed gracefully in parallel; one whose server does not answer in
         time is terminated (its socket closed), and one line says so.
         """
-        if self._budget_timer is not None:
-            self._budget_timer.cancel()
-        if self._budget_task is not None and not self._budget_task.done():
-            self._budget_task.cancel()
         if self._engine is None:
             return
         engine, self._engine = self._engine, None

@@ -13,6 +13,7 @@ an entry each.
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Mapping
 from datetime import UTC, datetime
 from typing import Any, Literal
 
@@ -21,7 +22,7 @@ from fastapi.responses import JSONResponse
 
 from app.db import HealthCheck, PoolStatus
 from app.deps import DatabaseDep, SettingsDep
-from app.readiness import health_entries, run_readiness_checks
+from app.readiness import run_readiness_checks
 from settings.budget import Budget
 
 HEALTH_JSON = "application/health+json"
@@ -49,20 +50,16 @@ async def live() -> HealthResponse:
 async def ready(database: DatabaseDep, settings: SettingsDep) -> HealthResponse:
     """200 when the database answers ``SELECT 1`` within ``connect_timeout`` and every readiness
     check of the application (:mod:`app.readiness`) passes, else 503."""
-    check, others, budget = await asyncio.gather(
-        database.health_check(), run_readiness_checks(settings), database.budget_known()
+    check, others = await asyncio.gather(
+        database.health_check(), run_readiness_checks(settings)
     )
     now = datetime.now(UTC)
     body = readiness(
-        check, database.pool_status(), now, budget=budget,
-        fingerprint=settings.fingerprint, extra=health_entries(others, _time(now)),
+        check, database.pool_status(), now, budget=database.budget,
+        fingerprint=settings.fingerprint, others=others,
     )
     status_code = 503 if body["status"] == "fail" else 200
     return HealthResponse(body, status_code=status_code, headers={"Cache-Control": "no-store"})
-
-
-def _time(now: datetime) -> str:
-    return now.isoformat(timespec="milliseconds").replace("+00:00", "Z")
 
 
 def readiness(
@@ -72,21 +69,12 @@ def readiness(
     *,
     budget: Budget | None = None,
     fingerprint: str | None = None,
-    extra: dict[str, list[dict[str, Any]]] | None = None,
+    others: Mapping[str, HealthCheck] | None = None,
 ) -> dict[str, Any]:
     """The health+json body for one database check, the pool's counters, the connection
     budget (when measured at startup), the settings' fingerprint and the application's own
-    checks (``extra``, each under its own name)."""
-    time = _time(now)
-    response_time: dict[str, Any] = {
-        "componentType": "datastore",
-        "status": "pass" if check.ok else "fail",
-        "observedValue": check.latency_ms,
-        "observedUnit": "ms",
-        "time": time,
-    }
-    if check.failure:
-        response_time["output"] = check.failure
+    checks (``others``, each under its own name)."""
+    time = now.isoformat(timespec="milliseconds").replace("+00:00", "Z")
     connections = {
         "componentType": "datastore",
         "status": "warn" if pool.overflow else "pass",
@@ -98,7 +86,7 @@ def readiness(
         "time": time,
     }
     checks: dict[str, list[dict[str, Any]]] = {
-        "database:responseTime": [response_time],
+        "database:responseTime": [_response_time(check, "datastore", time)],
         "database:connections": [connections],
     }
     if budget is not None:
@@ -116,9 +104,24 @@ def readiness(
         checks["settings:fingerprint"] = [
             {"componentType": "system", "status": "pass", "observedValue": fingerprint}
         ]
-    checks.update(extra or {})
+    for name, other in (others or {}).items():
+        checks[f"{name}:responseTime"] = [_response_time(other, "component", time)]
     status = max(
         (entry["status"] for entries in checks.values() for entry in entries),
         key=_SEVERITY.__getitem__,
     )
     return {"status": status, "checks": checks}
+
+
+def _response_time(check: HealthCheck, component_type: str, time: str) -> dict[str, Any]:
+    """One round trip as a health+json entry; ``output`` says what failed."""
+    entry: dict[str, Any] = {
+        "componentType": component_type,
+        "status": "pass" if check.ok else "fail",
+        "observedValue": check.latency_ms,
+        "observedUnit": "ms",
+        "time": time,
+    }
+    if check.failure:
+        entry["output"] = check.failure
+    return entry

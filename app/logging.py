@@ -16,7 +16,6 @@ from settings.audit import audit_line
 
 logger = logging.getLogger("app")
 audit_logger = logging.getLogger("app.audit")
-audit_logger.setLevel(logging.INFO)
 
 
 #: uvicorn's own format, so the app's lines and the server's read as one log:
@@ -25,8 +24,10 @@ LOG_FORMAT = "%(levelprefix)s %(message)s"
 
 
 def configure_logging(settings: Settings) -> None:
-    """Set the ``app`` logger's level; give it a handler only if nobody configured logging."""
+    """Set the ``app`` logger's level (``app.audit``'s stays INFO); give it a handler only if
+    nobody configured logging. At startup, not at import: importing configures nothing."""
     logger.setLevel(settings.log_level.upper())
+    audit_logger.setLevel(logging.INFO)
     if not logger.handlers and not logging.getLogger().handlers:
         # Under plain ``uvicorn`` only uvicorn's own loggers have handlers: write as they do
         # (uvicorn's formatter: the level padded to 9 columns, coloured on a terminal).

@@ -23,7 +23,6 @@ from app.db import DatabaseManager
 from app.errors import ErrorMiddleware, install_exception_handlers
 from app.logging import audit_logger, configure_logging, log_audit, log_startup
 from app.middleware import RequestIdMiddleware
-from app.redaction import redact, secrets_of
 from app.reload import AppReload, InFlightMiddleware
 from settings import Settings
 from settings.fastapi import SettingsMiddleware, StartupGuard, start_settings
@@ -35,13 +34,11 @@ def _lifespan(given: Settings | None) -> Callable[[FastAPI], AbstractAsyncContex
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         settings, warnings = start_settings(given, model=AppSettings)
         configure_logging(settings)
-        target = redact(settings.database.url.render_as_string(hide_password=True),
-                        secrets_of(settings))
-        log_startup(settings, target, warnings)
+        database = DatabaseManager.for_settings(settings)  # connects to nothing yet
+        log_startup(settings, database.target, warnings)
         log_audit(None, settings)
-        database = DatabaseManager.for_settings(settings)
         await database.initialize()
-        database.start_budget_check()  # asked after the start; readiness waits for the answer
+        await database.check_budget()  # before serving: its connection is not one of the pool's
         metrics.record_settings(settings)
         app.state.settings, app.state.database = settings, database
         app.state.reload = swap = AppReload(app)

@@ -19,9 +19,9 @@ import ssl
 import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
-from typing import Any
 
 from app.config import AppSettings
+from app.db import HealthCheck
 from app.redaction import driver_error
 
 #: ``(settings) -> None`` (not configured: skipped) or ``True``; raises when not ready.
@@ -33,16 +33,6 @@ class ReadinessCheck:
     name: str
     function: CheckFunction
     timeout: float
-
-
-@dataclass(frozen=True)
-class ReadinessResult:
-    """One check's outcome, in words safe for a public health body (no host, no message)."""
-
-    name: str
-    ok: bool
-    latency_ms: float
-    failure: str | None = None
 
 
 _checks: dict[str, ReadinessCheck] = {}
@@ -59,13 +49,16 @@ def readiness_check(name: str, *, timeout: float) -> Callable[[CheckFunction], C
     return register
 
 
-async def run_readiness_checks(settings: AppSettings) -> list[ReadinessResult]:
-    """Every registered check that applies to ``settings``, run concurrently."""
+async def run_readiness_checks(settings: AppSettings) -> dict[str, HealthCheck]:
+    """Every registered check that applies to ``settings``, run concurrently, by name. Each
+    outcome is a :class:`app.db.HealthCheck`, as the database's is: words safe for a public
+    health body (no host, no message)."""
     results = await asyncio.gather(*(_run(check, settings) for check in _checks.values()))
-    return [result for result in results if result is not None]
+    return {check.name: result for check, result in zip(_checks.values(), results, strict=True)
+            if result is not None}
 
 
-async def _run(check: ReadinessCheck, settings: AppSettings) -> ReadinessResult | None:
+async def _run(check: ReadinessCheck, settings: AppSettings) -> HealthCheck | None:
     started = time.perf_counter()
     try:
         async with asyncio.timeout(check.timeout):
@@ -79,24 +72,7 @@ async def _run(check: ReadinessCheck, settings: AppSettings) -> ReadinessResult 
             return None
         failure = None
     latency_ms = round((time.perf_counter() - started) * 1000, 3)
-    return ReadinessResult(check.name, failure is None, latency_ms, failure)
-
-
-def health_entries(results: list[ReadinessResult], now: str) -> dict[str, list[dict[str, Any]]]:
-    """The results as health+json checks: ``<name>:responseTime``."""
-    entries: dict[str, list[dict[str, Any]]] = {}
-    for result in results:
-        entry: dict[str, Any] = {
-            "componentType": "component",
-            "status": "pass" if result.ok else "fail",
-            "observedValue": result.latency_ms,
-            "observedUnit": "ms",
-            "time": now,
-        }
-        if result.failure:
-            entry["output"] = result.failure
-        entries[f"{result.name}:responseTime"] = [entry]
-    return entries
+    return HealthCheck(failure is None, latency_ms, failure)
 
 
 class RedisError(Exception):

@@ -48,7 +48,7 @@ class AppReload:
         if old.database.model_dump() != new.database.model_dump():
             replacement = DatabaseManager.for_settings(new)
             await replacement.initialize()
-            replacement.start_budget_check()
+            await replacement.check_budget()
         configure_logging(new)
         metrics.record_settings(new)
         # One step, no await: what every new request reads.

@@ -51,6 +51,8 @@ def load_secrets(model: type[BaseModel], sources: Sources | None, *objects: Any)
 
 def _secret(value: Any) -> Any:
     """A raw value given to a secret key, as the secret it becomes."""
+    if isinstance(value, bytes):
+        value = value.decode("utf-8", "replace")
     if isinstance(value, str):
         return SecretStr(value)
     if isinstance(value, list | tuple):

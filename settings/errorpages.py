@@ -17,7 +17,7 @@ from typing import Any
 from fastapi.responses import JSONResponse
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from settings.overrides import overridden
+from settings.guard import app_settings
 from settings.schema import Settings
 from settings.secrets import redact, secret_values
 
@@ -25,9 +25,11 @@ logger = logging.getLogger("settings.errors")
 
 
 def served_settings(app: Any) -> Settings | None:
-    """The settings ``app`` serves with, or ``None`` before its lifespan ran (error paths)."""
-    settings = getattr(getattr(app, "state", None), "settings", None)
-    return overridden(settings) if isinstance(settings, Settings) else None
+    """:func:`settings.guard.app_settings`, or ``None`` before the lifespan ran (error paths)."""
+    try:
+        return app_settings(app)
+    except RuntimeError:
+        return None
 
 
 class ErrorMiddleware:

@@ -10,8 +10,9 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any, TypeVar
 
-from pydantic import SecretBytes, SecretStr, ValidationError
+from pydantic import ValidationError
 
+from settings.display import load_secrets
 from settings.errors import Problem
 from settings.keys import is_secret
 from settings.merge import unflatten
@@ -31,7 +32,7 @@ def validate(
     try:
         settings = model.model_validate(unflatten(values))
     except ValidationError as exc:
-        secrets = _secrets(sources, model)
+        secrets = set(load_secrets(model, sources))  # every value a layer gave a secret
         errors = exc.errors(include_input=True, include_url=False)
         return None, [_problem(error, sources, model, secrets) for error in errors]
     settings._sources = sources
@@ -70,29 +71,3 @@ def _quotable(model: type[Settings], key: str, value: Any, origin: str, secrets:
     return not any(
         form.casefold() in text for secret in secrets for form in secret_forms(secret)
     )
-
-
-def _secrets(sources: Sources, model: type[Settings]) -> set[str]:
-    """Every value any layer gave a secret key (or a key inside one), winning or not."""
-    values: set[str] = set()
-    for key, assignments in sources.history.items():
-        if not is_secret(model, key):
-            continue
-        for assignment in assignments:
-            _add(assignment.value, values)
-    return values
-
-
-def _add(value: Any, values: set[str]) -> None:
-    if isinstance(value, SecretStr | SecretBytes):
-        value = value.get_secret_value()
-    if isinstance(value, bytes):
-        value = value.decode("utf-8", "replace")
-    if isinstance(value, str) and value:
-        values.add(value)
-    elif isinstance(value, list | tuple):
-        for item in value:
-            _add(item, values)
-    elif isinstance(value, Mapping):
-        for item in value.values():
-            _add(item, values)
