@@ -109,8 +109,9 @@ class DatabaseManager:
         """The manager of ``settings.database``, re-reading a password given by a file."""
         sources = settings.sources
         files = getattr(sources, "secret_files", None) or {}
-        return cls(settings.database, password_file=files.get("database.password"),
-                   settings=settings)
+        return cls(
+            settings.database, password_file=files.get("database.password"), settings=settings
+        )
 
     @property
     def engine(self) -> AsyncEngine:
@@ -163,6 +164,7 @@ class DatabaseManager:
             _publish()
 
         if self.password_file is not None and not self.config.is_sqlite:
+
             @event.listens_for(target, "do_connect")
             def fresh_password(dialect: Any, record: Any, args: Any, params: Any) -> None:
                 password = self._current_password()
@@ -217,7 +219,10 @@ class DatabaseManager:
                 logger.warning(
                     "Shutdown: %d of %d database connections closed; the server did not answer "
                     "within %g s, so the other %d were terminated",
-                    sum(closed), len(closed), limit, len(closed) - sum(closed),
+                    sum(closed),
+                    len(closed),
+                    limit,
+                    len(closed) - sum(closed),
                 )
         await engine.dispose()
         _MANAGERS.discard(self)

@@ -43,7 +43,11 @@ async def _database_unavailable(request: Request, exc: Exception) -> JSONRespons
 
 def install_exception_handlers(app: FastAPI) -> None:
     """Map database unavailability to 503 instead of a 500."""
-    unavailable = (DatabaseUnavailableError, sa_exc.TimeoutError, sa_exc.OperationalError,
-                   sa_exc.InterfaceError)
+    unavailable = (
+        DatabaseUnavailableError,
+        sa_exc.TimeoutError,
+        sa_exc.OperationalError,
+        sa_exc.InterfaceError,
+    )
     for error in unavailable:
         app.add_exception_handler(error, _database_unavailable)

@@ -50,13 +50,15 @@ async def live() -> HealthResponse:
 async def ready(database: DatabaseDep, settings: SettingsDep) -> HealthResponse:
     """200 when the database answers ``SELECT 1`` within ``connect_timeout`` and every readiness
     check of the application (:mod:`app.readiness`) passes, else 503."""
-    check, others = await asyncio.gather(
-        database.health_check(), run_readiness_checks(settings)
-    )
+    check, others = await asyncio.gather(database.health_check(), run_readiness_checks(settings))
     now = datetime.now(UTC)
     body = readiness(
-        check, database.pool_status(), now, budget=database.budget,
-        fingerprint=settings.fingerprint, others=others,
+        check,
+        database.pool_status(),
+        now,
+        budget=database.budget,
+        fingerprint=settings.fingerprint,
+        others=others,
     )
     status_code = 503 if body["status"] == "fail" else 200
     return HealthResponse(body, status_code=status_code, headers={"Cache-Control": "no-store"})

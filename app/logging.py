@@ -48,7 +48,11 @@ def log_startup(settings: Settings, target: str, warnings: Iterable[Problem]) ->
         variables = ", ".join(sources.variables) or "none"
     logger.info(
         "Settings loaded: environment %s; files %s; variables %s; database %s; fingerprint %s",
-        settings.environment, files, variables, target, settings.fingerprint,
+        settings.environment,
+        files,
+        variables,
+        target,
+        settings.fingerprint,
     )
     for problem in warnings:  # the log level says WARNING already
         logger.warning("%s", str(problem).removeprefix("WARNING "))

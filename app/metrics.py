@@ -76,33 +76,48 @@ def instruments() -> Instruments:
     return Instruments(
         registry=registry,
         connections=Gauge(
-            "db_client_connection_count", "Connections in the pool, by state.", ["state"],
-            registry=registry, multiprocess_mode="livesum",
+            "db_client_connection_count",
+            "Connections in the pool, by state.",
+            ["state"],
+            registry=registry,
+            multiprocess_mode="livesum",
         ),
         connections_max=Gauge(
-            "db_client_connection_max", "The most connections the pool may open.",
-            registry=registry, multiprocess_mode="livesum",
+            "db_client_connection_max",
+            "The most connections the pool may open.",
+            registry=registry,
+            multiprocess_mode="livesum",
         ),
         pending=Gauge(
-            "db_client_connection_pending_requests", "Requests waiting for a connection.",
-            registry=registry, multiprocess_mode="livesum",
+            "db_client_connection_pending_requests",
+            "Requests waiting for a connection.",
+            registry=registry,
+            multiprocess_mode="livesum",
         ),
         timeouts=Counter(
             "db_client_connection_timeouts",
-            "Waits for a pooled connection that ended in a timeout.", registry=registry,
+            "Waits for a pooled connection that ended in a timeout.",
+            registry=registry,
         ),
         wait_time=Histogram(
             "db_client_connection_wait_time_seconds",
-            "Time it took to obtain a connection from the pool.", registry=registry,
+            "Time it took to obtain a connection from the pool.",
+            registry=registry,
             buckets=DURATION_BUCKETS,
         ),
         request_duration=Histogram(
-            "http_server_request_duration_seconds", "Duration of HTTP server requests.",
-            ["method", "route", "status"], registry=registry, buckets=DURATION_BUCKETS,
+            "http_server_request_duration_seconds",
+            "Duration of HTTP server requests.",
+            ["method", "route", "status"],
+            registry=registry,
+            buckets=DURATION_BUCKETS,
         ),
         settings_info=Gauge(
-            "app_settings_info", "The settings served: environment and fingerprint.",
-            ["environment", "fingerprint"], registry=registry, multiprocess_mode="livemax",
+            "app_settings_info",
+            "The settings served: environment and fingerprint.",
+            ["environment", "fingerprint"],
+            registry=registry,
+            multiprocess_mode="livemax",
         ),
     )
 
@@ -111,13 +126,16 @@ def record_settings(settings: Settings) -> None:
     """``app_settings_info{environment,fingerprint} 1`` for the settings this process serves;
     a warning when several workers are expected but their figures cannot be added up."""
     instruments().settings_info.labels(settings.environment, settings.fingerprint).set(1)
-    if settings.metrics.enabled and settings.server.workers > 1 and not os.environ.get(
-        MULTIPROC_VARIABLE
+    if (
+        settings.metrics.enabled
+        and settings.server.workers > 1
+        and not os.environ.get(MULTIPROC_VARIABLE)
     ):
         logger.warning(
             "server.workers is %d but %s is not set: /metrics shows only the worker that "
             "answers; set it to an empty directory shared by the workers",
-            settings.server.workers, MULTIPROC_VARIABLE,
+            settings.server.workers,
+            MULTIPROC_VARIABLE,
         )
 
 

@@ -54,8 +54,11 @@ async def run_readiness_checks(settings: AppSettings) -> dict[str, HealthCheck]:
     outcome is a :class:`app.db.HealthCheck`, as the database's is: words safe for a public
     health body (no host, no message)."""
     results = await asyncio.gather(*(_run(check, settings) for check in _checks.values()))
-    return {check.name: result for check, result in zip(_checks.values(), results, strict=True)
-            if result is not None}
+    return {
+        check.name: result
+        for check, result in zip(_checks.values(), results, strict=True)
+        if result is not None
+    }
 
 
 async def _run(check: ReadinessCheck, settings: AppSettings) -> HealthCheck | None:

@@ -54,9 +54,12 @@ class AppReload:
         # One step, no await: what every new request reads.
         self.app.state.settings, self.app.state.database = new, replacement
         if replacement is not database:
-            logger.info("Database settings changed: new connections go to %s; the pool of %s "
-                        "closes once its connections are returned", replacement.target,
-                        database.target)
+            logger.info(
+                "Database settings changed: new connections go to %s; the pool of %s "
+                "closes once its connections are returned",
+                replacement.target,
+                database.target,
+            )
             task = asyncio.get_running_loop().create_task(self._retire(database))
             self._retiring.add(task)
             task.add_done_callback(self._retiring.discard)
@@ -70,9 +73,11 @@ class AppReload:
                 async with asyncio.timeout(database.config.pool.timeout):
                     await self.in_flight.ended(database)
             except TimeoutError:
-                logger.warning("Requests begun before the reload still use %s; its idle "
-                               "connections are closed now, the others when they end",
-                               database.target)
+                logger.warning(
+                    "Requests begun before the reload still use %s; its idle "
+                    "connections are closed now, the others when they end",
+                    database.target,
+                )
                 await database.engine.dispose()  # the manager stays usable for them
                 await self.in_flight.ended(database)
         finally:  # also when shutdown cancels the wait

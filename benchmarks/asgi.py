@@ -13,9 +13,16 @@ from fastapi import FastAPI
 
 def scope(path: str, host: str = "127.0.0.1") -> dict[str, Any]:
     return {
-        "type": "http", "asgi": {"version": "3.0", "spec_version": "2.3"}, "http_version": "1.1",
-        "method": "GET", "scheme": "http", "path": path, "raw_path": path.encode(),
-        "root_path": "", "query_string": b"", "client": ("127.0.0.1", 50000),
+        "type": "http",
+        "asgi": {"version": "3.0", "spec_version": "2.3"},
+        "http_version": "1.1",
+        "method": "GET",
+        "scheme": "http",
+        "path": path,
+        "raw_path": path.encode(),
+        "root_path": "",
+        "query_string": b"",
+        "client": ("127.0.0.1", 50000),
         "server": ("127.0.0.1", 8000),
         "headers": [(b"host", host.encode()), (b"user-agent", b"bench")],
     }
@@ -49,8 +56,9 @@ async def microseconds_per_request(app: FastAPI, path: str, requests: int) -> fl
     return elapsed / requests * 1e6
 
 
-def sampler(loop: asyncio.AbstractEventLoop, app: FastAPI, path: str,
-            requests: int) -> Callable[[], float]:
+def sampler(
+    loop: asyncio.AbstractEventLoop, app: FastAPI, path: str, requests: int
+) -> Callable[[], float]:
     def sample() -> float:
         return loop.run_until_complete(microseconds_per_request(app, path, requests))
 

@@ -42,13 +42,21 @@ def run(rounds: int, sample_seconds: float, warmup: int = 1) -> list[Section]:
         from benchapp.naive import NaiveBench  # type: ignore[import-not-found]  # generated
 
         plain = NaiveBench(secret_key="x" * 40, database=Database(host=BENCH_HOST))
-        sections.append(_run(TITLE_APP_MODEL, root, plain, APP_FIELD, rounds, sample_seconds,
-                             warmup))
+        sections.append(
+            _run(TITLE_APP_MODEL, root, plain, APP_FIELD, rounds, sample_seconds, warmup)
+        )
     return sections
 
 
-def _run(title: str, root: Path, plain: Any, attribute: str, rounds: int,
-         sample_seconds: float, warmup: int) -> Section:
+def _run(
+    title: str,
+    root: Path,
+    plain: Any,
+    attribute: str,
+    rounds: int,
+    sample_seconds: float,
+    warmup: int,
+) -> Section:
     """``attribute`` on ours (loaded from ``root``), on ``plain`` and on Dynaconf."""
     from dynaconf import Dynaconf
 

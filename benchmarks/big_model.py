@@ -101,8 +101,11 @@ def settings_toml() -> str:
 def _emit(table: dict[str, Any], name: str, lines: list[str]) -> None:
     """TOML for plain data: JSON's strings, numbers, booleans and arrays are valid TOML."""
     lines.append(f"[{name}]")
-    lines += [f"{key} = {json.dumps(value)}" for key, value in table.items()
-              if not isinstance(value, dict)]
+    lines += [
+        f"{key} = {json.dumps(value)}"
+        for key, value in table.items()
+        if not isinstance(value, dict)
+    ]
     for key, value in table.items():
         if isinstance(value, dict):
             _emit(value, f"{name}.{key}", lines)
@@ -134,17 +137,23 @@ def _settings_fields() -> str:
 
 
 def _ours() -> str:
-    header = _HEADER.format(what="ours, an application's model",
-                            imports="from settings import Section, Settings")
-    return (f"{header}{_sections('Section')}\n\n\nclass BenchSettings(Settings):\n"
-            f"{_settings_fields()}\n")
+    header = _HEADER.format(
+        what="ours, an application's model", imports="from settings import Section, Settings"
+    )
+    return (
+        f"{header}{_sections('Section')}\n\n\nclass BenchSettings(Settings):\n"
+        f"{_settings_fields()}\n"
+    )
 
 
 def _naive() -> str:
-    header = _HEADER.format(what="the plain Pydantic reference of the same shape",
-                            imports="from benchmarks.naive import Frozen, NaiveBase")
-    return (f"{header}{_sections('Frozen')}\n\n\nclass NaiveBench(NaiveBase):\n"
-            f"{_settings_fields()}\n")
+    header = _HEADER.format(
+        what="the plain Pydantic reference of the same shape",
+        imports="from benchmarks.naive import Frozen, NaiveBase",
+    )
+    return (
+        f"{header}{_sections('Frozen')}\n\n\nclass NaiveBench(NaiveBase):\n{_settings_fields()}\n"
+    )
 
 
 def _naive_pydantic_settings() -> str:
@@ -152,6 +161,6 @@ def _naive_pydantic_settings() -> str:
     header = _HEADER.format(
         what="the pydantic-settings reference of the same shape",
         imports=f"from benchapp.naive import {sections}\n"
-                "from benchmarks.naive_pydantic_settings import PydanticBase",
+        "from benchmarks.naive_pydantic_settings import PydanticBase",
     )
     return f"{header}\n\nclass PydanticBench(PydanticBase):\n{_settings_fields()}\n"

@@ -58,14 +58,25 @@ VARIANTS = {
     DYNACONF: ["-c", "from benchmarks.naive import load_dynaconf; load_dynaconf('production')"],
     PYDANTIC_SETTINGS: ["-c", "from benchmarks.naive_pydantic_settings import load; load()"],
     "tomllib + Pydantic alone": [
-        "-c", "from benchmarks.naive import load_tomllib; load_tomllib('production')"
+        "-c",
+        "from benchmarks.naive import load_tomllib; load_tomllib('production')",
     ],
     "import dynaconf alone": ["-c", "import dynaconf"],
 }
 
 #: Modules that must not load on the settings path: the web stack, the engine, the drivers.
-FORBIDDEN = ("fastapi", "starlette", "uvicorn", "sqlalchemy.engine", "sqlalchemy.ext.asyncio",
-             "asyncpg", "aiosqlite", "psycopg", "psycopg2", "sqlite3")
+FORBIDDEN = (
+    "fastapi",
+    "starlette",
+    "uvicorn",
+    "sqlalchemy.engine",
+    "sqlalchemy.ext.asyncio",
+    "asyncpg",
+    "aiosqlite",
+    "psycopg",
+    "psycopg2",
+    "sqlite3",
+)
 
 _REPORT_MODULES = """
 import atexit, sys
@@ -106,8 +117,11 @@ def run_token(rounds: int, warmup: int = 1) -> Section:
     section = Section(TITLE_TOKEN)
     variants = {OURS: VARIANTS[OURS], DYNACONF: VARIANTS[DYNACONF]}
     with token_settings_dir() as root:
-        section.checks.append(Check(f"the token gives {TOKEN_VALUE!r} in ours and in Dynaconf",
-                                    _token_evaluated(root)))
+        section.checks.append(
+            Check(
+                f"the token gives {TOKEN_VALUE!r} in ours and in Dynaconf", _token_evaluated(root)
+            )
+        )
         _measure(section, variants, root, rounds, warmup, TOKEN_ENVIRON)
     section.notes.append(f"the token, in [production.database]: {TOKEN_LINE}")
     _order_rows(section)
@@ -120,13 +134,21 @@ def run_app_model(rounds: int, warmup: int = 1) -> Section:
     section = Section(TITLE_APP_MODEL)
     variants = {
         OURS: VARIANTS[OURS],
-        DYNACONF: ["-c", "from benchmarks.naive import load_dynaconf; from benchapp.naive import "
-                   "NaiveBench; load_dynaconf('production', model=NaiveBench)"],
-        PYDANTIC_SETTINGS: ["-c", "from benchmarks.naive_pydantic_settings import load; "
-                            "from benchapp.naive_ps import PydanticBench; load(PydanticBench)"],
+        DYNACONF: [
+            "-c",
+            "from benchmarks.naive import load_dynaconf; from benchapp.naive import "
+            "NaiveBench; load_dynaconf('production', model=NaiveBench)",
+        ],
+        PYDANTIC_SETTINGS: [
+            "-c",
+            "from benchmarks.naive_pydantic_settings import load; "
+            "from benchapp.naive_ps import PydanticBench; load(PydanticBench)",
+        ],
         "tomllib + Pydantic alone": [
-            "-c", "from benchmarks.naive import load_tomllib; from benchapp.naive import "
-            "NaiveBench; load_tomllib('production', model=NaiveBench)"],
+            "-c",
+            "from benchmarks.naive import load_tomllib; from benchapp.naive import "
+            "NaiveBench; load_tomllib('production', model=NaiveBench)",
+        ],
     }
     if not _has_pydantic_settings(section):
         del variants[PYDANTIC_SETTINGS]
@@ -145,8 +167,14 @@ def _has_pydantic_settings(section: Section) -> bool:
     return False
 
 
-def _measure(section: Section, variants: dict[str, list[str]], root: Path, rounds: int,
-             warmup: int, variables: dict[str, str] = PRODUCTION_ENVIRON) -> None:
+def _measure(
+    section: Section,
+    variants: dict[str, list[str]],
+    root: Path,
+    rounds: int,
+    warmup: int,
+    variables: dict[str, str] = PRODUCTION_ENVIRON,
+) -> None:
     """Ours (and our CLI, when present) and ``variants``, interleaved, in ``root``, with
     ``variables`` in the children's environment."""
     variants = dict(variants)
@@ -178,8 +206,9 @@ def _targets(section: Section) -> None:
             if ours in section.series and reference in section.series:
                 label = f"{ours} / {reference}"
                 section.targets.append(Target(label, ours, reference, "<=", limit))
-                section.targets.append(Target(f"{label}, CPU time", CPU + ours, CPU + reference,
-                                              None))
+                section.targets.append(
+                    Target(f"{label}, CPU time", CPU + ours, CPU + reference, None)
+                )
 
 
 def _token_evaluated(root: Path) -> bool:
@@ -226,23 +255,31 @@ def _children_cpu() -> float:
 
 def _imports(argv: list[str], root: Path, environ: dict[str, str]) -> tuple[bool, str]:
     """Whether the variant imported any of :data:`FORBIDDEN`, and what it imported."""
-    hook = _REPORT_MODULES.format(roots=tuple({m.split(".")[0] for m in FORBIDDEN}),
-                                  names=FORBIDDEN)
+    hook = _REPORT_MODULES.format(
+        roots=tuple({m.split(".")[0] for m in FORBIDDEN}), names=FORBIDDEN
+    )
     if argv[0] == "-c":
         command = ["-c", hook + argv[1]]
     else:  # -m module args...: run the module under the hook
         module, *args = argv[1:]
-        command = ["-c", hook + f"import runpy; sys.argv = {[module, *args]!r}; "
-                   f"runpy.run_module({module!r}, run_name='__main__', alter_sys=True)"]
-    completed = subprocess.run([sys.executable, *command], cwd=root, env=environ,
-                               capture_output=True, text=True)
+        command = [
+            "-c",
+            hook + f"import runpy; sys.argv = {[module, *args]!r}; "
+            f"runpy.run_module({module!r}, run_name='__main__', alter_sys=True)",
+        ]
+    completed = subprocess.run(
+        [sys.executable, *command], cwd=root, env=environ, capture_output=True, text=True
+    )
     line = next((ln for ln in completed.stderr.splitlines() if ln.startswith("BENCH-MODULES")), "")
     if not line:
         return True, f"could not inspect sys.modules (exit {completed.returncode})"
     _, bad, dynaconf = line.split()
     verdict = "none imported" if bad == "-" else f"IMPORTED {bad}"
-    loaded = ("imported (to evaluate the files' @tokens)" if dynaconf != "-"
-              else "not imported (no @tokens in the files)")
+    loaded = (
+        "imported (to evaluate the files' @tokens)"
+        if dynaconf != "-"
+        else "not imported (no @tokens in the files)"
+    )
     return bad != "-", f"web stack / SQLAlchemy engine / DB drivers: {verdict}; Dynaconf {loaded}"
 
 

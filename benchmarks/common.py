@@ -26,7 +26,11 @@ BENCH_HOST = "db.internal"
 #: Variables that would change what a loader sees; removed from every child's environment.
 _CONFIG_PREFIXES = ("APP_", "DB_", "DYNACONF_", "PYDANTIC_", "UVICORN_")
 _CONFIG_NAMES = {
-    "DATABASE_URL", "SECRET_KEY", "CORS_ORIGINS", "ENV_FOR_DYNACONF", "SETTINGS_FILE_FOR_DYNACONF",
+    "DATABASE_URL",
+    "SECRET_KEY",
+    "CORS_ORIGINS",
+    "ENV_FOR_DYNACONF",
+    "SETTINGS_FILE_FOR_DYNACONF",
 }
 
 
@@ -80,7 +84,8 @@ def child_environ(extra: dict[str, str] | None = None) -> dict[str, str]:
     environ = {
         name: value
         for name, value in os.environ.items()
-        if not name.startswith(_CONFIG_PREFIXES) and name not in _CONFIG_NAMES
+        if not name.startswith(_CONFIG_PREFIXES)
+        and name not in _CONFIG_NAMES
         and not (name.endswith("_FILE") and name.removesuffix("_FILE") in _CONFIG_NAMES)
     }
     environ["PYTHONPATH"] = str(REPO)

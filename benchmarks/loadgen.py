@@ -73,7 +73,11 @@ class _Client(asyncio.Protocol):
 
 
 async def _measure(
-    host: str, port: int, path: str, connections: int, seconds: float,
+    host: str,
+    port: int,
+    path: str,
+    connections: int,
+    seconds: float,
     probe: Callable[[], float] | None,
 ) -> Measurement:
     loop = asyncio.get_running_loop()
@@ -101,8 +105,13 @@ async def _measure(
 
 
 def measure(
-    port: int, path: str, *, connections: int = 16, seconds: float = 2.0,
-    host: str = "127.0.0.1", probe: Callable[[], float] | None = None,
+    port: int,
+    path: str,
+    *,
+    connections: int = 16,
+    seconds: float = 2.0,
+    host: str = "127.0.0.1",
+    probe: Callable[[], float] | None = None,
 ) -> Measurement:
     """Load ``path`` for ``seconds``; raises if any response was not a 200.
 

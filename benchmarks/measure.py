@@ -150,8 +150,11 @@ def render(sections: Sequence[Section]) -> str:
                 f"| {section.title} | {series.name} | {series.unit} | {cells} "
                 f"| {len(series.samples)} |"
             )
-    lines += ["", "| target | ratio (median of per-round ratios) | round range | limit | result |",
-              "|---|---:|---:|---:|---|"]
+    lines += [
+        "",
+        "| target | ratio (median of per-round ratios) | round range | limit | result |",
+        "|---|---:|---:|---:|---|",
+    ]
     for section in sections:
         for outcome in section.outcomes():
             target = outcome.target

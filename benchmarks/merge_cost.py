@@ -84,27 +84,35 @@ def write_files(root: Path, keys: int) -> None:
     default = [f'k{i} = "default-{i}"' for i in range(half)]
     production = [f'k{i} = "production-{i}"' for i in range(half - eighth, half + 2 * eighth)]
     secrets = [f'k{i} = "secret-{i}"' for i in range(0, 2 * keys, 16)][:eighth]
-    (root / "settings.toml").write_text("\n".join([
-        "[default]",
-        'allowed_hosts = ["localhost"]',
-        "[default.database.pool]",
-        "size = 3",
-        "[default.database.options]",
-        *default,
-        "[development]",
-        "[production]",
-        'allowed_hosts = "@merge [\\"api.example.com\\"]"',
-        "[production.database.pool]",
-        "dynaconf_merge = false",
-        "max_overflow = 2",
-        "[production.database.options]",
-        *production,
-        "",
-    ]))
-    (root / ".secrets.toml").write_text("\n".join([
-        "[production]",
-        'allowed_hosts = "@merge [\\"www.example.com\\"]"',
-        "[production.database.options]",
-        *secrets,
-        "",
-    ]))
+    (root / "settings.toml").write_text(
+        "\n".join(
+            [
+                "[default]",
+                'allowed_hosts = ["localhost"]',
+                "[default.database.pool]",
+                "size = 3",
+                "[default.database.options]",
+                *default,
+                "[development]",
+                "[production]",
+                'allowed_hosts = "@merge [\\"api.example.com\\"]"',
+                "[production.database.pool]",
+                "dynaconf_merge = false",
+                "max_overflow = 2",
+                "[production.database.options]",
+                *production,
+                "",
+            ]
+        )
+    )
+    (root / ".secrets.toml").write_text(
+        "\n".join(
+            [
+                "[production]",
+                'allowed_hosts = "@merge [\\"www.example.com\\"]"',
+                "[production.database.options]",
+                *secrets,
+                "",
+            ]
+        )
+    )

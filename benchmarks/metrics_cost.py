@@ -35,15 +35,21 @@ def run(rounds: int, seconds: float, warmup: int = 1) -> Section:
             OFF: {**base, "APP_METRICS__ENABLED": "false"},
             ON: {**base, "APP_METRICS__ENABLED": "true"},
             MULTIPROCESS: {
-                **base, "APP_METRICS__ENABLED": "true", "PROMETHEUS_MULTIPROC_DIR": multiproc,
+                **base,
+                "APP_METRICS__ENABLED": "true",
+                "PROMETHEUS_MULTIPROC_DIR": multiproc,
             },
         }
         servers: dict[str, Server] = {}
         try:
             measured: list[tuple[list[Series], Callable[[], tuple[float, ...]]]] = []
             for name, environ in variants.items():
-                servers[name] = start("benchmarks.request_apps:settings_dep", root,
-                                      child_environ(environ), "--factory")
+                servers[name] = start(
+                    "benchmarks.request_apps:settings_dep",
+                    root,
+                    child_environ(environ),
+                    "--factory",
+                )
             for name, server in servers.items():
                 wait_until_live(server)
                 probe = cpu_seconds(server.process.pid)
@@ -65,8 +71,9 @@ def run(rounds: int, seconds: float, warmup: int = 1) -> Section:
     return section
 
 
-def _sampler(port: int, seconds: float,
-             probe: Callable[[], float] | None) -> Callable[[], tuple[float, ...]]:
+def _sampler(
+    port: int, seconds: float, probe: Callable[[], float] | None
+) -> Callable[[], tuple[float, ...]]:
     def sample() -> tuple[float, ...]:
         result = measure(port, "/bench", connections=CONNECTIONS, seconds=seconds, probe=probe)
         if result.probe_per_request is None:

@@ -48,8 +48,13 @@ CPU = "server CPU/request: "
 ASGI = "in-process ASGI: "
 
 
-def run(rounds: int, seconds: float, warmup: int = 1, asgi_requests: int = 2000,
-        served: int = len(VARIANTS)) -> list[Section]:
+def run(
+    rounds: int,
+    seconds: float,
+    warmup: int = 1,
+    asgi_requests: int = 2000,
+    served: int = len(VARIANTS),
+) -> list[Section]:
     """The reference application's model, then the generated 50-field one (constant and ours).
 
     ``served``: how many variants (in :data:`VARIANTS` order) to measure under uvicorn.
@@ -57,15 +62,30 @@ def run(rounds: int, seconds: float, warmup: int = 1, asgi_requests: int = 2000,
     with settings_dir() as root:
         base = _run(TITLE, root, list(VARIANTS), rounds, seconds, warmup, asgi_requests, served)
     with app_model_dir() as root:
-        app_model = _run(TITLE_APP_MODEL, root, [CONSTANT, OURS], rounds, seconds, warmup,
-                         asgi_requests, min(served, 2))
-    app_model.notes.append(f"model: {big_model.size()}; the handlers are the same "
-                           "(database.host)")
+        app_model = _run(
+            TITLE_APP_MODEL,
+            root,
+            [CONSTANT, OURS],
+            rounds,
+            seconds,
+            warmup,
+            asgi_requests,
+            min(served, 2),
+        )
+    app_model.notes.append(f"model: {big_model.size()}; the handlers are the same (database.host)")
     return [base, app_model]
 
 
-def _run(title: str, root: Path, variants: list[str], rounds: int, seconds: float, warmup: int,
-         asgi_requests: int, served: int) -> Section:
+def _run(
+    title: str,
+    root: Path,
+    variants: list[str],
+    rounds: int,
+    seconds: float,
+    warmup: int,
+    asgi_requests: int,
+    served: int,
+) -> Section:
     section = Section(title)
     environ = {**ENVIRON, "APP_DATABASE__HOST": HOST, "BENCH_SETTINGS_ROOT": str(root)}
     names = variants[:served]
@@ -85,8 +105,14 @@ def _run(title: str, root: Path, variants: list[str], rounds: int, seconds: floa
     return section
 
 
-def _under_uvicorn(section: Section, names: list[str], rounds: int, seconds: float, warmup: int,
-                   environ: dict[str, str]) -> None:
+def _under_uvicorn(
+    section: Section,
+    names: list[str],
+    rounds: int,
+    seconds: float,
+    warmup: int,
+    environ: dict[str, str],
+) -> None:
     servers: dict[str, Server] = {}
     try:
         for name in names:
@@ -118,8 +144,9 @@ def _check_body(port: int) -> None:
         raise RuntimeError(f"unexpected /bench body: {body[:200]!r}")
 
 
-def _sampler(port: int, seconds: float,
-             probe: Callable[[], float] | None) -> Callable[[], tuple[float, ...]]:
+def _sampler(
+    port: int, seconds: float, probe: Callable[[], float] | None
+) -> Callable[[], tuple[float, ...]]:
     def sample() -> tuple[float, ...]:
         result = measure(port, "/bench", connections=CONNECTIONS, seconds=seconds, probe=probe)
         if result.probe_per_request is None:
@@ -129,23 +156,32 @@ def _sampler(port: int, seconds: float,
     return sample
 
 
-def _in_process(section: Section, names: list[str], rounds: int, warmup: int, requests: int,
-                environ: dict[str, str]) -> None:
+def _in_process(
+    section: Section,
+    names: list[str],
+    rounds: int,
+    warmup: int,
+    requests: int,
+    environ: dict[str, str],
+) -> None:
     from benchmarks import request_apps
     from settings import load_settings
 
     settings = load_settings(root=_root(environ), environ=environ)
     model = type(settings)
-    section.notes.append(f"settings model (found through pyproject.toml): "
-                         f"{model.__module__}:{model.__name__}")
+    section.notes.append(
+        f"settings model (found through pyproject.toml): {model.__module__}:{model.__name__}"
+    )
     apps = {name: getattr(request_apps, VARIANTS[name])(settings) for name in names}
     loop = asyncio.new_event_loop()
     stack = AsyncExitStack()
     try:
         for app in apps.values():
             loop.run_until_complete(stack.enter_async_context(asgi.running(app)))
-        variants = [(section.add(ASGI + name, "µs"), asgi.sampler(loop, app, "/bench", requests))
-                    for name, app in apps.items()]
+        variants = [
+            (section.add(ASGI + name, "µs"), asgi.sampler(loop, app, "/bench", requests))
+            for name, app in apps.items()
+        ]
         interleave(variants, rounds, warmup)
     finally:
         loop.run_until_complete(stack.aclose())

@@ -1,11 +1,11 @@
 """``python -m benchmarks``: run every benchmark, print the table, optionally write results.
 
-    python -m benchmarks                 # full run, about 3 minutes on 2 cores
-    python -m benchmarks --quick         # fewer, shorter rounds, under a minute
-    python -m benchmarks --smoke         # one tiny round of each: proves it runs, times nothing
-    python -m benchmarks --only cold,attribute --markdown benchmarks/results.md
-    python -m benchmarks --only merge --markdown benchmarks/results-merge.md
-    python -m benchmarks --only metrics --markdown benchmarks/results-metrics.md
+python -m benchmarks                 # full run, about 3 minutes on 2 cores
+python -m benchmarks --quick         # fewer, shorter rounds, under a minute
+python -m benchmarks --smoke         # one tiny round of each: proves it runs, times nothing
+python -m benchmarks --only cold,attribute --markdown benchmarks/results.md
+python -m benchmarks --only merge --markdown benchmarks/results-merge.md
+python -m benchmarks --only metrics --markdown benchmarks/results-metrics.md
 """
 
 from __future__ import annotations
@@ -51,14 +51,32 @@ class Plan:
 PLANS = {
     "full": Plan(rounds=20, read_seconds=0.1, load_rounds=24, load_seconds=1.0, asgi_requests=3000),
     "quick": Plan(rounds=5, read_seconds=0.03, load_rounds=8, load_seconds=0.5, asgi_requests=1000),
-    "smoke": Plan(rounds=1, read_seconds=0.001, load_rounds=1, load_seconds=0.1, asgi_requests=20,
-                  served=2, warmup=0),
+    "smoke": Plan(
+        rounds=1,
+        read_seconds=0.001,
+        load_rounds=1,
+        load_seconds=0.1,
+        asgi_requests=20,
+        served=2,
+        warmup=0,
+    ),
 }
 ANALYSIS = "\n## Analysis"
 DESCRIPTION = "Benchmarks of the settings framework; prints a table of ratios and targets."
 BENCHMARKS = ("attribute", "cold", "request", "start", "merge", "metrics")
-PACKAGES = ("pydantic", "pydantic-core", "dynaconf", "pydantic-settings", "fastapi", "starlette",
-            "uvicorn", "httptools", "uvloop", "sqlalchemy", "asyncpg")
+PACKAGES = (
+    "pydantic",
+    "pydantic-core",
+    "dynaconf",
+    "pydantic-settings",
+    "fastapi",
+    "starlette",
+    "uvicorn",
+    "httptools",
+    "uvloop",
+    "sqlalchemy",
+    "asyncpg",
+)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -66,8 +84,11 @@ def main(argv: list[str] | None = None) -> int:
     mode = parser.add_mutually_exclusive_group()
     mode.add_argument("--quick", action="store_true", help="fewer, shorter rounds")
     mode.add_argument("--smoke", action="store_true", help="one tiny round of each")
-    parser.add_argument("--only", default=",".join(BENCHMARKS),
-                        help=f"comma-separated subset of {', '.join(BENCHMARKS)}")
+    parser.add_argument(
+        "--only",
+        default=",".join(BENCHMARKS),
+        help=f"comma-separated subset of {', '.join(BENCHMARKS)}",
+    )
     parser.add_argument("--markdown", type=Path, help="also write the results to this file")
     args = parser.parse_args(argv)
     chosen = [name.strip() for name in args.only.split(",") if name.strip()]
@@ -90,9 +111,15 @@ def main(argv: list[str] | None = None) -> int:
         elif not app_start.available():
             skipped.append(f"{name}: app/main.py not found")
         elif name == "request":
-            sections.extend(request_path.run(
-                plan.load_rounds, plan.load_seconds, plan.warmup, plan.asgi_requests, plan.served
-            ))
+            sections.extend(
+                request_path.run(
+                    plan.load_rounds,
+                    plan.load_seconds,
+                    plan.warmup,
+                    plan.asgi_requests,
+                    plan.served,
+                )
+            )
         elif name == "metrics":
             sections.append(metrics_cost.run(plan.load_rounds, plan.load_seconds, plan.warmup))
         else:
@@ -135,14 +162,16 @@ def machine() -> str:
     usable = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
     versions = ", ".join(f"{name} {_version(name)}" for name in PACKAGES)
     load = " ".join(f"{value:.2f}" for value in os.getloadavg())
-    return "\n".join([
-        f"- date: {datetime.datetime.now(datetime.UTC):%Y-%m-%d %H:%M UTC}",
-        f"- machine: {usable} usable CPUs (nproc), {cpu}, {platform.platform()}",
-        f"- load average when the table was printed (1, 5, 15 min): {load}",
-        f"- Python {platform.python_version()} ({platform.python_implementation()})",
-        f"- {versions}",
-        f"- commit: {_commit()}",
-    ])
+    return "\n".join(
+        [
+            f"- date: {datetime.datetime.now(datetime.UTC):%Y-%m-%d %H:%M UTC}",
+            f"- machine: {usable} usable CPUs (nproc), {cpu}, {platform.platform()}",
+            f"- load average when the table was printed (1, 5, 15 min): {load}",
+            f"- Python {platform.python_version()} ({platform.python_implementation()})",
+            f"- {versions}",
+            f"- commit: {_commit()}",
+        ]
+    )
 
 
 def _version(name: str) -> str:
@@ -155,10 +184,20 @@ def _version(name: str) -> str:
 def _commit() -> str:
     """HEAD, and whether the measured code (settings/, app/) differs from it."""
     try:
-        head = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=REPO,
-                              capture_output=True, text=True, check=True).stdout.strip()
-        changed = subprocess.run(["git", "status", "--porcelain", "--", "settings", "app"],
-                                 cwd=REPO, capture_output=True, text=True, check=True).stdout
+        head = subprocess.run(
+            ["git", "rev-parse", "--short", "HEAD"],
+            cwd=REPO,
+            capture_output=True,
+            text=True,
+            check=True,
+        ).stdout.strip()
+        changed = subprocess.run(
+            ["git", "status", "--porcelain", "--", "settings", "app"],
+            cwd=REPO,
+            capture_output=True,
+            text=True,
+            check=True,
+        ).stdout
     except (OSError, subprocess.CalledProcessError):
         return "unknown"
     return f"{head} with uncommitted changes in settings/ or app/" if changed.strip() else head

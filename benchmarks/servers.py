@@ -30,8 +30,22 @@ class Server:
 def start(target: str, root: Path, environ: dict[str, str], *extra: str) -> Server:
     """``python -m uvicorn target`` on a free loopback port: one worker, no access log."""
     port = free_port()
-    command = [sys.executable, "-m", "uvicorn", target, "--host", "127.0.0.1", "--port", str(port),
-               "--workers", "1", "--no-access-log", "--log-level", "warning", *extra]
+    command = [
+        sys.executable,
+        "-m",
+        "uvicorn",
+        target,
+        "--host",
+        "127.0.0.1",
+        "--port",
+        str(port),
+        "--workers",
+        "1",
+        "--no-access-log",
+        "--log-level",
+        "warning",
+        *extra,
+    ]
     log = tempfile.TemporaryFile()  # noqa: SIM115 - closed by stop()
     process = subprocess.Popen(command, cwd=root, env=environ, stdout=log, stderr=log)
     return Server(process, port, log)

@@ -101,7 +101,10 @@ def applies(settings: Settings) -> bool:
 def budget(settings: Settings, allowance: Allowance) -> Budget:
     pool = settings.database.pool
     return Budget(
-        settings.server.replicas, settings.server.workers, pool.size, pool.max_overflow,
+        settings.server.replicas,
+        settings.server.workers,
+        pool.size,
+        pool.max_overflow,
         allowance,
     )
 
@@ -111,7 +114,8 @@ def problem(found: Budget) -> Problem | None:
     if not found.exceeded:
         return None
     return Problem(
-        "database.pool", f"can open more connections than the server allows: {found.describe()}",
+        "database.pool",
+        f"can open more connections than the server allows: {found.describe()}",
         id=CHECK_ID,
         hint="lower pool.size or pool.max_overflow, run fewer workers or replicas, put "
         "PgBouncer in front (database.pgbouncer = true), or raise the server's limits",

@@ -184,8 +184,10 @@ def inherited_database(
         return None
     switched_by = drivers[-1].origin
     fix = (
-        "add /NAME to the URL or set DB_DATABASE" if "DATABASE_URL" in switched_by
-        else "set database in the same table" if not switched_by.startswith(("env ", "file "))
+        "add /NAME to the URL or set DB_DATABASE"
+        if "DATABASE_URL" in switched_by
+        else "set database in the same table"
+        if not switched_by.startswith(("env ", "file "))
         else "set DB_DATABASE"
     )
     message = (

@@ -29,6 +29,7 @@ from settings.readfile import MissingFileError, read_regular_file
 DOTENV_FILE = ".env"
 MAX_DOTENV_BYTES = 256 * 1024
 
+
 def read_dotenv(root: Path) -> dict[str, str] | None:
     """The variables of ``root/.env``, or ``None`` when there is no such file.
 

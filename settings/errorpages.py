@@ -68,7 +68,11 @@ class ErrorMiddleware:
         trace = redact("".join(traceback.format_exception(exc)), secrets, self.mask)
         logger.error(
             "Unhandled %s in %s %s (request %s)\n%s",
-            type(exc).__name__, scope.get("method"), scope.get("path"), request_id, trace,
+            type(exc).__name__,
+            scope.get("method"),
+            scope.get("path"),
+            request_id,
+            trace,
         )
         body: dict[str, Any] = {"detail": "Internal Server Error", "request_id": request_id}
         if settings is not None and settings.debug:

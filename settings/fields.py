@@ -25,14 +25,17 @@ SQLITE = "sqlite+aiosqlite"
 #: and ``options=-c name=value`` become startup parameters (see :mod:`settings.driver`).
 SSL_FILE_OPTIONS = ("sslrootcert", "sslcert", "sslkey")
 DRIVER_OPTIONS = (
-    "sslmode", "ssl", *SSL_FILE_OPTIONS, "application_name", "target_session_attrs", "options"
+    "sslmode",
+    "ssl",
+    *SSL_FILE_OPTIONS,
+    "application_name",
+    "target_session_attrs",
+    "options",
 )
 SSL_MODES = ("disable", "allow", "prefer", "require", "verify-ca", "verify-full")
 #: The modes that make TLS mandatory, the only ones certificate files make sense with.
 SSL_REQUIRED = ("require", "verify-ca", "verify-full")
-TARGET_SESSION_ATTRS = (
-    "any", "primary", "standby", "prefer-standby", "read-write", "read-only"
-)
+TARGET_SESSION_ATTRS = ("any", "primary", "standby", "prefer-standby", "read-write", "read-only")
 _SERVER_OPTION = re.compile(r"(?:-c\s*|--)([A-Za-z_][A-Za-z0-9_.]*)=((?:\\.|\S)*)")
 _HOSTNAME = re.compile(r"^[A-Za-z0-9_](?:[A-Za-z0-9_-]{0,61}[A-Za-z0-9_])?$")
 ORIGIN_PATTERN = re.compile(r"^https?://[^\s/?#]+$")
@@ -187,6 +190,8 @@ def _is_text(annotation: Any) -> bool:
         and issubclass(annotation, _TEXT_TYPES)
         and not issubclass(annotation, enum.Enum)
     )
+
+
 def parse_server_options(options: str) -> dict[str, str]:
     """libpq's ``options`` (``-c search_path=app -c statement_timeout=5s``) as startup
     parameters; a backslash escapes a space in a value. Raises ``ValueError``."""

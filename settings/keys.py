@@ -82,6 +82,7 @@ def unknown_key(model: type[BaseModel], dotted: str) -> str | None:
             return f"{parent} is a value, not a table"
         parent = parent.rpartition(".")[0]
     import difflib  # only for a misspelling: a clean load never needs it
+
     close = difflib.get_close_matches(dotted, [k for k in keys if k not in RESERVED], n=1)
     hint = f"; did you mean {close[0]}?" if close else ""
     return f"unknown key{hint}"

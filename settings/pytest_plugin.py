@@ -53,11 +53,13 @@ def _environment_settings(env: str, root: Path) -> Settings:
     except ImproperlyConfigured as exc:
         problems = [
             dataclasses.replace(
-                problem, origin=f"the {SETTINGS_ENV_OPTION} ini option of pytest",
+                problem,
+                origin=f"the {SETTINGS_ENV_OPTION} ini option of pytest",
                 hint=f"add a [{env}] table to settings.toml, or set {SETTINGS_ENV_OPTION} "
                 "to one it has",
             )
-            if problem.key == "environment" else problem
+            if problem.key == "environment"
+            else problem
             for problem in exc.problems
         ]
         raise ImproperlyConfigured(problems) from None

@@ -105,8 +105,9 @@ class SettingsReloader:
                 new, warnings, _ = await asyncio.to_thread(checked_load, model=type(old))
             except ImproperlyConfigured as exc:
                 errors = sum(problem.is_error for problem in exc.problems) or 1
-                self.logger.error("Settings reload refused; the settings in use stay.\n%s",
-                                  exc.report())
+                self.logger.error(
+                    "Settings reload refused; the settings in use stay.\n%s", exc.report()
+                )
                 self.logger.warning("%s", audit_line("reload", old, old, refused=errors))
                 return False
             except Exception as exc:  # a bug, not a configuration: log it, keep serving
@@ -124,8 +125,7 @@ class SettingsReloader:
 
     def _refused(self, old: Settings, what: str, exc: Exception) -> bool:
         reason = redact(f"{type(exc).__name__}: {exc}", secret_values(old))
-        self.logger.error("Settings reload refused; the settings in use stay: %s: %s",
-                          what, reason)
+        self.logger.error("Settings reload refused; the settings in use stay: %s: %s", what, reason)
         self.logger.warning("%s", audit_line("reload", old, old, refused=1))
         return False
 

@@ -55,7 +55,7 @@ if TYPE_CHECKING:
 class EnvVar:
     """Field metadata declaring a deployment variable without prefix (and ``NAME_FILE``)::
 
-        api_key: Annotated[SecretStr, EnvVar("LLM_API_KEY")] = SecretStr("")
+    api_key: Annotated[SecretStr, EnvVar("LLM_API_KEY")] = SecretStr("")
     """
 
     name: str
@@ -68,9 +68,7 @@ class Section(BaseModel):
     string) is masked here, so ``repr()`` and ``str()`` of any section show no secret.
     """
 
-    model_config = ConfigDict(
-        frozen=True, extra="forbid", validate_default=True, defer_build=True
-    )
+    model_config = ConfigDict(frozen=True, extra="forbid", validate_default=True, defer_build=True)
 
     @model_validator(mode="before")
     @classmethod
@@ -88,8 +86,10 @@ class Section(BaseModel):
             token = None
         try:
             args = [(name, repr_safe(value, secrets)) for name, value in super().__repr_args__()]
-            args = [(name, _Nested(value)) if isinstance(value, Section) else (name, value)
-                    for name, value in args]
+            args = [
+                (name, _Nested(value)) if isinstance(value, Section) else (name, value)
+                for name, value in args
+            ]
         finally:
             if token is not None:
                 _repr_secrets.reset(token)

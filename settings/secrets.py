@@ -27,8 +27,12 @@ MASK = "**********"
 #: Pydantic's URL types: its core's, and (2.10+) the ``AnyUrl`` and DSN classes wrapping them.
 URL_TYPES: tuple[type, ...] = tuple(
     kind
-    for kind in (Url, MultiHostUrl, getattr(networks, "_BaseUrl", None),
-                 getattr(networks, "_BaseMultiHostUrl", None))
+    for kind in (
+        Url,
+        MultiHostUrl,
+        getattr(networks, "_BaseUrl", None),
+        getattr(networks, "_BaseMultiHostUrl", None),
+    )
     if isinstance(kind, type)
 )
 
@@ -47,8 +51,13 @@ def hide_url_password(text: str, mask: str = MASK) -> str:
 def secret_forms(secret: str) -> set[str]:
     """``secret`` as it can appear in text: raw, and percent-encoded the ways URLs spell it."""
     # urllib's quote() keeps '/', SQLAlchemy's URL keeps ' ' and '+'.
-    return {secret, quote(secret, safe=""), quote_plus(secret, safe=""), quote(secret),
-            quote(secret, safe=" +")}
+    return {
+        secret,
+        quote(secret, safe=""),
+        quote_plus(secret, safe=""),
+        quote(secret),
+        quote(secret, safe=" +"),
+    }
 
 
 def redact(text: str, secrets: Iterable[str], mask: str = MASK) -> str:

@@ -39,9 +39,7 @@ def validate(
     return settings, []
 
 
-def _problem(
-    error: Any, sources: Sources, model: type[Settings], secrets: set[str]
-) -> Problem:
+def _problem(error: Any, sources: Sources, model: type[Settings], secrets: set[str]) -> Problem:
     names = [part for part in error["loc"] if isinstance(part, str)]
     key = ".".join(names)
     shown = key + "".join(f"[{part}]" for part in error["loc"] if isinstance(part, int))
@@ -68,6 +66,4 @@ def _quotable(model: type[Settings], key: str, value: Any, origin: str, secrets:
     if not isinstance(value, _QUOTABLE) or len(str(value)) > 80:
         return False
     text = str(value).casefold()  # validators may have changed the case (log_level)
-    return not any(
-        form.casefold() in text for secret in secrets for form in secret_forms(secret)
-    )
+    return not any(form.casefold() in text for secret in secrets for form in secret_forms(secret))

@@ -74,8 +74,10 @@ def postgres_url() -> str:
         asyncio.run(probe())
     except (OSError, asyncpg.PostgresError) as exc:
         shown = make_url(url).render_as_string(hide_password=True)
-        unavailable(f"no PostgreSQL server answers at {shown} ({type(exc).__name__}); "
-                    "start one or point TEST_DATABASE_URL at one")
+        unavailable(
+            f"no PostgreSQL server answers at {shown} ({type(exc).__name__}); "
+            "start one or point TEST_DATABASE_URL at one"
+        )
     return url
 
 

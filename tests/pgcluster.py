@@ -71,8 +71,19 @@ class PgCluster:
             shutil.chown(self.root, SUPERUSER)
             shutil.chown(pwfile, SUPERUSER)
         self._run(
-            "initdb", "-D", str(self.data), "-U", SUPERUSER, "--pwfile", str(pwfile),
-            "--auth", "scram-sha-256", "--encoding", "UTF8", "--no-sync", "--no-instructions",
+            "initdb",
+            "-D",
+            str(self.data),
+            "-U",
+            SUPERUSER,
+            "--pwfile",
+            str(pwfile),
+            "--auth",
+            "scram-sha-256",
+            "--encoding",
+            "UTF8",
+            "--no-sync",
+            "--no-instructions",
         )
 
     def start(self) -> None:
@@ -80,8 +91,19 @@ class PgCluster:
             f"-p {self.port} -c listen_addresses={self.host} -c unix_socket_directories=''"
             " -c fsync=off -c max_connections=30"
         )
-        self._run("pg_ctl", "start", "-w", "-t", "30", "-D", str(self.data), "-o", options,
-                  "-l", str(self.root / "server.log"))
+        self._run(
+            "pg_ctl",
+            "start",
+            "-w",
+            "-t",
+            "30",
+            "-D",
+            str(self.data),
+            "-o",
+            options,
+            "-l",
+            str(self.root / "server.log"),
+        )
 
     def stop(self) -> None:
         self._run("pg_ctl", "stop", "-w", "-m", "fast", "-D", str(self.data))
@@ -97,8 +119,11 @@ class PgCluster:
     async def admin(self) -> asyncpg.Connection:
         """A superuser connection; close it."""
         return await asyncpg.connect(
-            host=self.host, port=self.port, user=SUPERUSER,
-            password=self.superuser_password, database="postgres",
+            host=self.host,
+            port=self.port,
+            user=SUPERUSER,
+            password=self.superuser_password,
+            database="postgres",
         )
 
     async def create_role(self, name: str, password: str) -> None:

@@ -20,7 +20,10 @@ REPO = Path(__file__).resolve().parent.parent
 def test_the_benchmark_command_runs_and_prints_its_table() -> None:
     completed = subprocess.run(
         [sys.executable, "-m", "benchmarks", "--smoke"],
-        cwd=REPO, capture_output=True, text=True, timeout=120,
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        timeout=120,
     )
 
     assert completed.returncode == 0, completed.stderr[-3000:]

@@ -24,7 +24,7 @@ debug = true
 debug = true
 """
 
-USER_TESTS = '''
+USER_TESTS = """
 import pytest
 from fastapi import FastAPI
 
@@ -95,7 +95,8 @@ async def test_a_running_app_serves_the_change(settings):
         assert (await client.get("/level")).json() == "info"
         settings.log_level = "error"
         assert (await client.get("/level")).json() == "error"
-'''
+"""
+
 
 @pytest.fixture
 def user_project(
@@ -136,11 +137,11 @@ def test_an_environment_settings_toml_lacks_is_reported_as_the_ini_option_s(
         "[pytest]\nasyncio_mode = auto\nasyncio_default_fixture_loop_scope = function\n"
         "settings_env = staging\n"
     )
-    result = user_project.runpytest_subprocess(
-        "-p", "no:cacheprovider", "-k", "reads_the_current"
-    )
+    result = user_project.runpytest_subprocess("-p", "no:cacheprovider", "-k", "reads_the_current")
     result.assert_outcomes(errors=1)
-    result.stdout.fnmatch_lines([
-        "*unknown environment 'staging'*(from the settings_env ini option of pytest)*",
-        "*fix: add a [[]staging] table to settings.toml, or set settings_env to one it has*",
-    ])
+    result.stdout.fnmatch_lines(
+        [
+            "*unknown environment 'staging'*(from the settings_env ini option of pytest)*",
+            "*fix: add a [[]staging] table to settings.toml, or set settings_env to one it has*",
+        ]
+    )

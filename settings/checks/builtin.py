@@ -17,74 +17,122 @@ from settings.keys import settable_keys
 from settings.schema import Settings
 
 E001 = Error(
-    "debug", "debug is on; tracebacks would reach clients", id="security.E001",
+    "debug",
+    "debug is on; tracebacks would reach clients",
+    id="security.E001",
     hint="set debug = false in the environment's table of settings.toml, or unset APP_DEBUG",
 )
 E002 = Error(
-    "secret_key", "is shorter than 32 characters", id="security.E002",
+    "secret_key",
+    "is shorter than 32 characters",
+    id="security.E002",
     hint="set SECRET_KEY (or SECRET_KEY_FILE) to 32+ random characters",
 )
 E003 = Error(
-    "secret_key", "has fewer than 5 distinct characters", id="security.E003",
+    "secret_key",
+    "has fewer than 5 distinct characters",
+    id="security.E003",
     hint="generate one: python -c 'import secrets; print(secrets.token_urlsafe(48))'",
 )
 E004 = Error(
-    "secret_key", "is a well-known insecure default or a <placeholder>", id="security.E004",
+    "secret_key",
+    "is a well-known insecure default or a <placeholder>",
+    id="security.E004",
     hint="set SECRET_KEY (or SECRET_KEY_FILE) to a freshly generated value",
 )
 E005 = Error(
-    "secret_key", "is the development value from settings.toml", id="security.E005",
+    "secret_key",
+    "is the development value from settings.toml",
+    id="security.E005",
     hint="set SECRET_KEY (or SECRET_KEY_FILE) in the deployment; never reuse the dev key",
 )
 E006 = Error(
-    "database.password", "is empty", id="security.E006",
+    "database.password",
+    "is empty",
+    id="security.E006",
     hint="set DB_PASSWORD (or DB_PASSWORD_FILE), or the password in DATABASE_URL; with peer "
     "or certificate authentication, add security.E006 to silenced_checks",
 )
 E007 = Error(
-    "database.driver", "is SQLite; production requires PostgreSQL", id="security.E007",
+    "database.driver",
+    "is SQLite; production requires PostgreSQL",
+    id="security.E007",
     hint="set DATABASE_URL=postgresql://... or the DB_* variables",
 )
 E008 = Error(
-    "cors.origins", "allows any origin ('*') together with credentials", id="security.E008",
+    "cors.origins",
+    "allows any origin ('*') together with credentials",
+    id="security.E008",
     hint="list the origins in CORS_ORIGINS, or set cors.allow_credentials = false",
 )
 E009 = Error(
-    "allowed_hosts", "contains '*': any Host header is accepted", id="security.E009",
+    "allowed_hosts",
+    "contains '*': any Host header is accepted",
+    id="security.E009",
     hint="list the served hostnames in APP_ALLOWED_HOSTS or settings.toml [production]",
 )
 E010 = Error(
-    "allowed_hosts", "is empty: every request would be refused", id="security.E010",
+    "allowed_hosts",
+    "is empty: every request would be refused",
+    id="security.E010",
     hint="list the served hostnames in APP_ALLOWED_HOSTS or settings.toml [production]",
 )
 E011 = Error(
-    "database.password", "is a <placeholder> from .secrets.toml.example", id="security.E011",
+    "database.password",
+    "is a <placeholder> from .secrets.toml.example",
+    id="security.E011",
     hint="set DB_PASSWORD (or DB_PASSWORD_FILE) to the real password",
 )
 W001 = Warning(
-    "settings", "settings.local.toml is loaded; it is meant for one developer's machine",
-    origin="settings.local.toml", id="settings.W001",
+    "settings",
+    "settings.local.toml is loaded; it is meant for one developer's machine",
+    origin="settings.local.toml",
+    id="settings.W001",
     hint="remove settings.local.toml from the deployment",
 )
 W002 = Warning(
-    "settings", "unknown APP_ variable", id="settings.W002",
+    "settings",
+    "unknown APP_ variable",
+    id="settings.W002",
     hint="fix its spelling (APP_<KEY>, nested with __) or unset it",
 )
 W003 = Warning(
-    "silenced_checks", "names an id that no check reports", id="settings.W003",
+    "silenced_checks",
+    "names an id that no check reports",
+    id="settings.W003",
     hint="fix the id's spelling (security.E006), or remove it",
 )
 W004 = Warning(
-    "settings", ".env is loaded; it is meant for local development", origin=".env",
+    "settings",
+    ".env is loaded; it is meant for local development",
+    origin=".env",
     id="settings.W004",
     hint="set the deployment's variables in its environment, and leave .env out of it",
 )
 
-INSECURE_SECRET_KEYS = frozenset({
-    "changeme", "change-me", "change_me", "secret", "secret-key", "secretkey", "secret_key",
-    "password", "development", "dev", "insecure", "your-secret-key", "your_secret_key",
-    "supersecret", "super-secret", "notsecret", "xxx", "test", "django-insecure",
-})
+INSECURE_SECRET_KEYS = frozenset(
+    {
+        "changeme",
+        "change-me",
+        "change_me",
+        "secret",
+        "secret-key",
+        "secretkey",
+        "secret_key",
+        "password",
+        "development",
+        "dev",
+        "insecure",
+        "your-secret-key",
+        "your_secret_key",
+        "supersecret",
+        "super-secret",
+        "notsecret",
+        "xxx",
+        "test",
+        "django-insecure",
+    }
+)
 
 
 @register(deploy=True)
@@ -166,7 +214,9 @@ def check_dotenv(settings: Settings) -> list[Problem]:
 
 
 DATABASE_E003 = Error(
-    "database.options", "names certificate files the driver cannot use", id="database.E003",
+    "database.options",
+    "names certificate files the driver cannot use",
+    id="database.E003",
     hint="point sslrootcert, sslcert and sslkey at readable PEM files (sslkey unencrypted)",
 )
 
@@ -193,9 +243,11 @@ def check_unknown_variables(settings: Settings) -> list[Problem]:
     sources = settings.sources
     origins = sources.unknown_variables if sources else ()  # "env APP_X" or ".env APP_X"
     return [
-        dataclasses.replace(W002, origin=ascii(origin)[1:-1],
-                            hint=_spelling_hint(type(settings), origin.partition(" ")[2])
-                            or W002.hint)
+        dataclasses.replace(
+            W002,
+            origin=ascii(origin)[1:-1],
+            hint=_spelling_hint(type(settings), origin.partition(" ")[2]) or W002.hint,
+        )
         for origin in origins
     ]
 
@@ -205,6 +257,7 @@ def _spelling_hint(model: type[Settings], name: str) -> str | None:
     dotted = name.removeprefix("APP_").lower().replace("__", ".")
     known = settable_keys(model)
     import difflib  # only for a misspelling: a clean load never needs it
+
     close = difflib.get_close_matches(dotted, known, n=1)
     return f"did you mean APP_{close[0].upper().replace('.', '__')}?" if close else None
 

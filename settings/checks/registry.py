@@ -24,7 +24,11 @@ CheckFunction = Callable[[Any], list[Problem]]
 
 
 def Error(  # noqa: N802 - Django's name for the same thing
-    key: str, message: str, *, id: str | None = None, hint: str | None = None,
+    key: str,
+    message: str,
+    *,
+    id: str | None = None,
+    hint: str | None = None,
     origin: str | None = None,
 ) -> Problem:
     """An error about dotted ``key``: it stops a start where it is found."""
@@ -32,7 +36,11 @@ def Error(  # noqa: N802 - Django's name for the same thing
 
 
 def Warning(  # noqa: N802 - Django's name for the same thing
-    key: str, message: str, *, id: str | None = None, hint: str | None = None,
+    key: str,
+    message: str,
+    *,
+    id: str | None = None,
+    hint: str | None = None,
     origin: str | None = None,
 ) -> Problem:
     """A warning about dotted ``key``: reported, and the start goes on."""
@@ -135,8 +143,14 @@ def rules_table(checks: Iterable[Check] | None = None) -> str:
     lines = ["| id | severity | key | message | hint | runs |", "|---|---|---|---|---|---|"]
     for name, (problem, check) in sorted(rows.items()):
         runs = "deployment rules" if check.deploy else "every load"
-        cells = [f"`{name}`", problem.severity, f"`{problem.key}`", problem.message,
-                 problem.hint or "", runs]
+        cells = [
+            f"`{name}`",
+            problem.severity,
+            f"`{problem.key}`",
+            problem.message,
+            problem.hint or "",
+            runs,
+        ]
         lines.append("| " + " | ".join(_cell(cell) for cell in cells) + " |")
     return "\n".join(lines) + "\n"
 

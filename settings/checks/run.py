@@ -34,7 +34,8 @@ def check_settings(settings: Settings, *, deploy: bool) -> CheckResult:
         found += _run(check, settings)
     sources = settings.sources
     found = [
-        problem if problem.origin or sources is None
+        problem
+        if problem.origin or sources is None
         else dataclasses.replace(problem, origin=sources.origin(problem.key) or "schema default")
         for problem in found
     ]
@@ -64,6 +65,7 @@ def _run(check: Check, settings: Settings) -> list[Problem]:
 
 def _failed(check: Check, what: str) -> Problem:
     return Error(
-        "settings", f"the check {check.name} {what}",
+        "settings",
+        f"the check {check.name} {what}",
         hint="a check returns a list of problems (settings.checks.Error/Warning); fix the check",
     )

@@ -80,56 +80,96 @@ def build_parser() -> argparse.ArgumentParser:
     )
     commands = parser.add_subparsers(title="commands", metavar="COMMAND", required=True)
     common = argparse.ArgumentParser(add_help=False)
-    common.add_argument("--env", metavar="E", help="environment (default: $ENV_FOR_DYNACONF, "
-                        "else development)")
-    common.add_argument("--root", metavar="DIR", type=Path,
-                        help="directory holding settings.toml (default: the working directory)")
-    common.add_argument("--model", metavar="pkg.mod:Class",
-                        help="the settings model (default: $SETTINGS_MODEL, else [tool.settings] "
-                        "model in pyproject.toml beside settings.toml, else settings.Settings)")
+    common.add_argument(
+        "--env", metavar="E", help="environment (default: $ENV_FOR_DYNACONF, else development)"
+    )
+    common.add_argument(
+        "--root",
+        metavar="DIR",
+        type=Path,
+        help="directory holding settings.toml (default: the working directory)",
+    )
+    common.add_argument(
+        "--model",
+        metavar="pkg.mod:Class",
+        help="the settings model (default: $SETTINGS_MODEL, else [tool.settings] "
+        "model in pyproject.toml beside settings.toml, else settings.Settings)",
+    )
 
     def command(name: str, handler: Handler, help_: str, *formats: str) -> argparse.ArgumentParser:
         sub = commands.add_parser(name, parents=[common], help=help_, description=help_)
         if formats:
-            sub.add_argument("--format", choices=formats, default=formats[0],
-                             help=f"output format (default: {formats[0]})")
+            sub.add_argument(
+                "--format",
+                choices=formats,
+                default=formats[0],
+                help=f"output format (default: {formats[0]})",
+            )
         sub.set_defaults(handler=handler, command_parser=sub)
         return sub
 
     command("show", _show, "the effective settings, secrets masked", "text", "json", "toml")
-    sub = command("explain", _explain, "every layer that set KEY, in order, and which one won",
-                  "text", "json")
+    sub = command(
+        "explain", _explain, "every layer that set KEY, in order, and which one won", "text", "json"
+    )
     sub.add_argument("key", metavar="KEY", help="a dotted key: database.port")
     sub = command("check", _check, "validate; exit 1 on any error", "text", "json")
-    sub.add_argument("--deploy", action="store_true",
-                     help="also apply the deployment rules (always on in production; with "
-                     "--all-envs, to every environment)")
-    sub.add_argument("--connect", action="store_true",
-                     help="also connect to the database and compare the connection budget "
-                     "(server.replicas x server.workers x (pool.size + pool.max_overflow)) with "
-                     "what the server allows; too high is an error")
-    sub.add_argument("--all-envs", action="store_true",
-                     help="check every environment settings.toml defines, each problem "
-                     "reported once with the environments it affects; the check for CI. The "
-                     "deployment rules apply only with --deploy, production included: its "
-                     "secrets are not in the repository. ENV_FOR_DYNACONF is ignored and "
-                     "variables apply to every environment: to check a deployment, run "
-                     "'check --env E' there.")
-    sub = command("diff", _diff, "keys whose values differ between two environments, or "
-                  "between one and the schema defaults. The environments are --env, if given, "
-                  "then ENV_A and ENV_B; with none, the current one. With --against, the current "
-                  "settings and a file saved by show --format json.", "text", "json")
+    sub.add_argument(
+        "--deploy",
+        action="store_true",
+        help="also apply the deployment rules (always on in production; with "
+        "--all-envs, to every environment)",
+    )
+    sub.add_argument(
+        "--connect",
+        action="store_true",
+        help="also connect to the database and compare the connection budget "
+        "(server.replicas x server.workers x (pool.size + pool.max_overflow)) with "
+        "what the server allows; too high is an error",
+    )
+    sub.add_argument(
+        "--all-envs",
+        action="store_true",
+        help="check every environment settings.toml defines, each problem "
+        "reported once with the environments it affects; the check for CI. The "
+        "deployment rules apply only with --deploy, production included: its "
+        "secrets are not in the repository. ENV_FOR_DYNACONF is ignored and "
+        "variables apply to every environment: to check a deployment, run "
+        "'check --env E' there.",
+    )
+    sub = command(
+        "diff",
+        _diff,
+        "keys whose values differ between two environments, or "
+        "between one and the schema defaults. The environments are --env, if given, "
+        "then ENV_A and ENV_B; with none, the current one. With --against, the current "
+        "settings and a file saved by show --format json.",
+        "text",
+        "json",
+    )
     sub.add_argument("env_a", metavar="ENV_A", nargs="?")
     sub.add_argument("env_b", metavar="ENV_B", nargs="?")
-    sub.add_argument("--against", metavar="SAVED.json", type=Path,
-                     help="compare the current settings (--env, else the active environment) "
-                     "with a file saved by 'show --format json'; secrets masked in it that are "
-                     "set on both sides are listed as unknown")
-    command("schema", _schema, "JSON Schema of settings.toml, for editors (the same for every "
-            "environment: --env is accepted and changes nothing)")
-    command("reference", _reference, "every setting of the model as Markdown: key, type, "
-            "default, variables, secret or not, description (--env is accepted and changes "
-            "nothing)")
+    sub.add_argument(
+        "--against",
+        metavar="SAVED.json",
+        type=Path,
+        help="compare the current settings (--env, else the active environment) "
+        "with a file saved by 'show --format json'; secrets masked in it that are "
+        "set on both sides are listed as unknown",
+    )
+    command(
+        "schema",
+        _schema,
+        "JSON Schema of settings.toml, for editors (the same for every "
+        "environment: --env is accepted and changes nothing)",
+    )
+    command(
+        "reference",
+        _reference,
+        "every setting of the model as Markdown: key, type, "
+        "default, variables, secret or not, description (--env is accepted and changes "
+        "nothing)",
+    )
     return parser
 
 
@@ -165,8 +205,10 @@ def _diff(args: argparse.Namespace, context: Context) -> int:
 
     if args.against is not None:
         if args.env_a is not None or args.env_b is not None:
-            raise UsageError("--against compares the current settings; name the environment "
-                             "with --env, not ENV_A")
+            raise UsageError(
+                "--against compares the current settings; name the environment "
+                "with --env, not ENV_A"
+            )
         return diff.run_against(context, args.against)
     named = [name for name in (args.env, args.env_a, args.env_b) if name is not None]
     if len(named) > 2:

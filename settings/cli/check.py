@@ -59,13 +59,17 @@ def run_all(context: Context, *, deploy: bool) -> int:
         errors_first = sorted(affected.items(), key=lambda item: not item[0].is_error)
         context.complain(report_by_environment(dict(errors_first)))
     if context.format == "json":
-        context.print(to_json({
-            "environments": {
-                name: _result(name, deploy, problems, silenced[name])
-                for name, problems in found.items()
-            },
-            "ok": not any(problem.is_error for problem in affected),
-        }))
+        context.print(
+            to_json(
+                {
+                    "environments": {
+                        name: _result(name, deploy, problems, silenced[name])
+                        for name, problems in found.items()
+                    },
+                    "ok": not any(problem.is_error for problem in affected),
+                }
+            )
+        )
     else:
         for name, problems in found.items():
             context.print(_summary(name, deploy, problems, silenced[name]))
@@ -81,9 +85,7 @@ def known_environments(context: Context) -> list[str]:
     return names
 
 
-def findings(
-    context: Context, *, deploy: bool | None, connect: bool = False
-) -> list[Problem]:
+def findings(context: Context, *, deploy: bool | None, connect: bool = False) -> list[Problem]:
     """The problems and warnings of one environment; ``deploy=None``: what a start reports
     (production runs the deployment rules)."""
     return checked(context, deploy=deploy, connect=connect)[0]

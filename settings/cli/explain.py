@@ -98,8 +98,9 @@ def _layers(built: Built, key: str, secrets: frozenset[str]) -> list[tuple[str, 
     if schema_keys(model).get(key) == "mapping":  # its entries are set one by one: by layer
         prefix = key + "."
         for layer in built.loaded.layers:
-            entries = {k.removeprefix(prefix): v for k, v in layer.values.items()
-                       if k.startswith(prefix)}
+            entries = {
+                k.removeprefix(prefix): v for k, v in layer.values.items() if k.startswith(prefix)
+            }
             if entries:
                 rows.append((layer.origin, mask(model, key, entries, secrets)))
         return rows
@@ -113,6 +114,7 @@ def _layers(built: Built, key: str, secrets: frozenset[str]) -> list[tuple[str, 
 
 def _about(problem_key: str, key: str) -> bool:
     """Whether a problem concerns ``key``: the key itself, a part of it, or its table."""
+
     def inside(a: str, b: str) -> bool:
         return a == b or a.startswith((b + ".", b + "["))
 
@@ -138,7 +140,8 @@ def _verdict(explanation: Explanation) -> str:
     if explanation.status == "invalid":
         reasons = "; ".join(
             f"{problem.message} (from {problem.origin})" if problem.origin else problem.message
-            for problem in explanation.problems if problem.is_error
+            for problem in explanation.problems
+            if problem.is_error
         )
         return f"  value: invalid: {reasons}"
     return "  value: not validated: the settings have errors elsewhere (report on stderr)"

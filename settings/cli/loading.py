@@ -23,8 +23,9 @@ __all__ = ["Built", "build_for", "leaf_defaults", "load_unchecked"]
 
 def build_for(context: Context, env: str | None = None) -> Built:
     """One load as the command line asks for it (``--env``, ``--root``, ``--model``)."""
-    return build(env if env is not None else context.env, context.root, context.environ,
-                 context.model)
+    return build(
+        env if env is not None else context.env, context.root, context.environ, context.model
+    )
 
 
 def load_unchecked(context: Context, env: str | None = None) -> Settings:

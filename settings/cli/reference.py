@@ -26,8 +26,10 @@ from settings.loader.environments import ENV_VARIABLE
 COLUMNS = ("key", "type", "default", "variables", "secret", "description")
 _SAMPLE_URL = "postgresql://user:password@host:1/name?sslmode=require"
 _BOUNDS = (
-    (annotated_types.Ge, "ge", ">="), (annotated_types.Gt, "gt", ">"),
-    (annotated_types.Le, "le", "<="), (annotated_types.Lt, "lt", "<"),
+    (annotated_types.Ge, "ge", ">="),
+    (annotated_types.Gt, "gt", ">"),
+    (annotated_types.Le, "le", "<="),
+    (annotated_types.Lt, "lt", "<"),
     (annotated_types.MinLen, "min_length", "length >="),
     (annotated_types.MaxLen, "max_length", "length <="),
 )
@@ -57,8 +59,11 @@ def _sections(
     model: type[BaseModel], prefix: str = ""
 ) -> Iterator[tuple[str, str, list[tuple[str, FieldInfo]]]]:
     """Each table of settings (the top level first), its docstring and its own fields."""
-    own = [(prefix + name, info) for name, info in model.model_fields.items()
-           if model_of(info.annotation) is None]
+    own = [
+        (prefix + name, info)
+        for name, info in model.model_fields.items()
+        if model_of(info.annotation) is None
+    ]
     doc = model.__dict__.get("__doc__") or ""
     if own:
         yield prefix.removesuffix("."), doc, own
@@ -97,8 +102,10 @@ def variables(model: type[BaseModel], key: str) -> list[str]:
 def _url_variables(key: str) -> list[str]:
     """``DATABASE_URL`` (and its ``_FILE``) where the URL sets ``key``: the keys its parser
     gives for a URL holding every part."""
-    parts = {k if not k.startswith("database.options.") else "database.options"
-             for k in parse_database_url(_SAMPLE_URL)}
+    parts = {
+        k if not k.startswith("database.options.") else "database.options"
+        for k in parse_database_url(_SAMPLE_URL)
+    }
     return [DATABASE_URL, DATABASE_URL + FILE_SUFFIX] if key in parts else []
 
 

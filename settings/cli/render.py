@@ -53,4 +53,3 @@ def counts(problems: Sequence[Problem]) -> str:
 
 def _plural(count: int, noun: str) -> str:
     return f"{count} {noun}" if count == 1 else f"{count} {noun}s"
-

@@ -36,7 +36,7 @@ MERGE_KEYS = ("dynaconf_merge", "dynaconf_merge_unique")
 UNIQUE_KEY = (
     "is not a mark of a table in Dynaconf (it merges like dynaconf_merge, repeats kept, or is "
     "read as a setting); write dynaconf_merge = true, or mark the list: "
-    "[\"dynaconf_merge_unique\", ...] or \"@merge_unique [...]\""
+    '["dynaconf_merge_unique", ...] or "@merge_unique [...]"'
 )
 
 #: What a scope's mark says: lists extend ("merge"), extend uniquely, or tables replace.

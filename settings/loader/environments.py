@@ -27,6 +27,7 @@ def select_environment(
     if name not in known:
         listed = ", ".join(known) or "none: settings.toml has no environment table"
         import difflib  # only for a misspelling: a clean load never needs it
+
         close = difflib.get_close_matches(name, known, n=1)
         guess = f"; did you mean {close[0]}?" if close else ""
         message = f"unknown environment {chosen!r}{guess}; known environments: {listed}"

@@ -116,7 +116,10 @@ def evaluate_tokens(
     literal = frozenset(key for layer in variables for key in layer.values)
     merged = unflatten(merge([*layers, *variables])[0])
     this = This(
-        merged, literal, lambda value: _evaluate(value, environ, this), _cast,
+        merged,
+        literal,
+        lambda value: _evaluate(value, environ, this),
+        _cast,
         current_env=environment,
     )
     problems: list[Problem] = []

@@ -42,9 +42,15 @@ async def test_handlers_get_the_frozen_object_loaded_at_startup(
         first = (await client.get("/settings")).json()
         second = (await client.get("/settings")).json()
 
-    assert first == second == {
-        "environment": "testing", "log_level": "info", "loaded_at_startup": True,
-    }
+    assert (
+        first
+        == second
+        == {
+            "environment": "testing",
+            "log_level": "info",
+            "loaded_at_startup": True,
+        }
+    )
 
 
 async def test_create_app_without_settings_loads_them_at_startup(process_settings: Path) -> None:
@@ -102,11 +108,15 @@ async def test_unknown_app_variables_are_logged_as_warnings(
 async def test_production_settings_failing_deployment_rules_stop_the_startup(
     capsys: pytest.CaptureFixture[str],
 ) -> None:
-    settings = Settings.model_validate({
-        "environment": "production", "debug": True, "secret_key": CANARY,
-        "allowed_hosts": ["api.example.com"],
-        "database": {"password": CANARY, "host": "db.example.com"},
-    })
+    settings = Settings.model_validate(
+        {
+            "environment": "production",
+            "debug": True,
+            "secret_key": CANARY,
+            "allowed_hosts": ["api.example.com"],
+            "database": {"password": CANARY, "host": "db.example.com"},
+        }
+    )
 
     with pytest.raises(ImproperlyConfigured) as raised:
         async with running(create_app(settings)):
@@ -118,12 +128,19 @@ async def test_production_settings_failing_deployment_rules_stop_the_startup(
 
 
 def test_importing_the_app_reads_no_file_variable_or_database(tmp_path: Path) -> None:
-    environ = {"ENV_FOR_DYNACONF": "no-such-environment", "DATABASE_URL": "mysql://x:y@z/w",
-               "PYTHONPATH": str(Path(__file__).resolve().parents[2])}
+    environ = {
+        "ENV_FOR_DYNACONF": "no-such-environment",
+        "DATABASE_URL": "mysql://x:y@z/w",
+        "PYTHONPATH": str(Path(__file__).resolve().parents[2]),
+    }
 
     result = subprocess.run(
         [sys.executable, "-c", "import app.main; print(type(app.main.app).__name__)"],
-        cwd=tmp_path, env=environ, capture_output=True, text=True, timeout=60,
+        cwd=tmp_path,
+        env=environ,
+        capture_output=True,
+        text=True,
+        timeout=60,
     )
 
     assert (result.returncode, result.stdout.strip()) == (0, "FastAPI"), result.stderr

@@ -37,7 +37,9 @@ async def test_development_is_ready_on_its_sqlite_file_with_no_server(tmp_path: 
     assert datetime.fromisoformat(database["time"]).tzinfo is not None
     [connections] = body["checks"]["database:connections"]
     assert connections["observedValue"] == {
-        "size": settings.database.pool.size, "checked_out": 0, "overflow": 0,
+        "size": settings.database.pool.size,
+        "checked_out": 0,
+        "overflow": 0,
     }
     assert Path(settings.database.database).is_file()  # noqa: ASYNC240
 

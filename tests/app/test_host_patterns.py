@@ -21,8 +21,7 @@ PREFLIGHT = {"Access-Control-Request-Method": "GET"}
 async def statuses(settings: Settings, *hosts: str) -> list[int]:
     async with running(create_app(settings)) as client:
         return [
-            (await client.get("/health/live", headers={"Host": host})).status_code
-            for host in hosts
+            (await client.get("/health/live", headers={"Host": host})).status_code for host in hosts
         ]
 
 
@@ -33,7 +32,10 @@ async def test_an_ipv6_address_in_allowed_hosts_matches_its_bracketed_host_heade
     settings = make_settings(APP_ALLOWED_HOSTS=f'["{listed}", "localhost"]')
 
     assert await statuses(settings, "[::1]:8000", "[::1]", "[::2]:8000", "localhost") == [
-        200, 200, 400, 200,
+        200,
+        200,
+        400,
+        200,
     ]
 
 
@@ -44,7 +46,9 @@ async def test_a_bracketed_address_first_in_a_list_is_not_read_as_json(
 
     assert settings.allowed_hosts == ["::1", "localhost"]
     assert await statuses(settings, "[::1]:8000", "localhost:8000", "evil.example") == [
-        200, 200, 400,
+        200,
+        200,
+        400,
     ]
 
 
@@ -83,8 +87,14 @@ async def test_a_wildcard_origin_allows_its_subdomains_only(
     )
 
     assert allowed == [
-        "https://a.example.com", "https://a.b.example.com", "http://localhost:3000",
-        None, None, None, None, None,
+        "https://a.example.com",
+        "https://a.b.example.com",
+        "http://localhost:3000",
+        None,
+        None,
+        None,
+        None,
+        None,
     ]
 
 

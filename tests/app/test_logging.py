@@ -20,8 +20,12 @@ def test_the_app_s_lines_and_uvicorn_s_share_one_format(tmp_path: Path) -> None:
     # An unknown APP_ variable: the app logs a warning at startup, next to its info line.
     environ = clean_environ(APP_DATABSE__HOST="db")
     process = subprocess.Popen(
-        uvicorn(port), cwd=cwd, env=environ, text=True,
-        stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+        uvicorn(port),
+        cwd=cwd,
+        env=environ,
+        text=True,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
     )
     try:
         with httpx.Client(base_url=f"http://127.0.0.1:{port}", timeout=5, trust_env=False) as c:

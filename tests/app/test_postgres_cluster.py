@@ -101,4 +101,3 @@ async def test_sslmode_in_database_url_reaches_asyncpg(
     assert response.status_code == status  # the throwaway cluster runs without SSL
     if status == 503:
         assert "rejected SSL upgrade" in caplog.text
-

@@ -23,9 +23,11 @@ async def alive(postgres_url: str, pids: list[int]) -> int:
     """How many of these server backends still exist."""
     connection = await asyncpg.connect(postgres_url)
     try:
-        return int(await connection.fetchval(
-            "SELECT count(*) FROM pg_stat_activity WHERE pid = ANY($1::int[])", pids
-        ))
+        return int(
+            await connection.fetchval(
+                "SELECT count(*) FROM pg_stat_activity WHERE pid = ANY($1::int[])", pids
+            )
+        )
     finally:
         await connection.close()
 
@@ -85,7 +87,9 @@ async def test_exhausted_pool_gives_503_after_pool_timeout_not_a_hang(
     [database] = ready.json()["checks"]["database:responseTime"]
     assert database["output"] == "no pooled connection free within 1 s"
     assert ready.json()["checks"]["database:connections"][0]["observedValue"] == {
-        "size": 1, "checked_out": 2, "overflow": 1,
+        "size": 1,
+        "checked_out": 2,
+        "overflow": 1,
     }
     assert now.status_code == 503
     assert "no pooled connection free within 1 s" in now.json()["detail"]

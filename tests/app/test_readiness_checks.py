@@ -39,9 +39,20 @@ def redis_server(port: int, *extra: str) -> Iterator[subprocess.Popen[bytes]]:
     if binary is None:
         unavailable("no redis-server here (Debian's redis-server package)")
     process = subprocess.Popen(
-        [binary, "--port", str(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no",
-         *extra],
-        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+        [
+            binary,
+            "--port",
+            str(port),
+            "--bind",
+            "127.0.0.1",
+            "--save",
+            "",
+            "--appendonly",
+            "no",
+            *extra,
+        ],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
     )
     try:
         deadline = time.monotonic() + 10
@@ -83,7 +94,8 @@ async def test_redis_down_is_503_and_back_is_200_without_a_restart(tmp_path: Pat
         assert status == 503
         [entry] = body["checks"]["redis:responseTime"]
         assert (entry["status"], entry["output"]) == (
-            "fail", "connection failed (ConnectionRefusedError)"
+            "fail",
+            "connection failed (ConnectionRefusedError)",
         )
         assert body["checks"]["database:responseTime"][0]["status"] == "pass"
         with redis_server(port):

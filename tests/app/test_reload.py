@@ -107,15 +107,21 @@ def test_a_valid_change_reaches_the_pool_and_the_handlers(tmp_path: Path) -> Non
         server.wait_serving()
         with httpx.Client(base_url=server.url, timeout=10, trust_env=False) as client:
             host = {"Host": "api.example.com"}
-            before = (pool_size(client), client.get("/features").json()["orders_v2"],
-                      client.get("/features", headers=host).status_code)
+            before = (
+                pool_size(client),
+                client.get("/features").json()["orders_v2"],
+                client.get("/features", headers=host).status_code,
+            )
             old = startup_fingerprint(server)
             write_settings(tmp_path, size=7, orders_v2=True, hosts="api.example.com")
 
             line = reload(server)
 
-            after = (pool_size(client), client.get("/features").json()["orders_v2"],
-                     client.get("/features", headers=host).status_code)
+            after = (
+                pool_size(client),
+                client.get("/features").json()["orders_v2"],
+                client.get("/features", headers=host).status_code,
+            )
 
     assert before == (2, False, 400)
     assert after == (7, True, 200)  # the pool, a handler and the allowed hosts, together
@@ -129,11 +135,12 @@ def test_a_request_in_flight_finishes_with_the_settings_it_began_with(tmp_path: 
     write_settings(tmp_path, orders_v2=False)
     with serve(tmp_path) as server:
         server.wait_serving()
-        with httpx.Client(base_url=server.url, timeout=60, trust_env=False) as client, \
-                ThreadPoolExecutor(1) as pool:
+        with (
+            httpx.Client(base_url=server.url, timeout=60, trust_env=False) as client,
+            ThreadPoolExecutor(1) as pool,
+        ):
             in_flight = pool.submit(client.get, "/held")
-            wait_for(lambda: client.get("/started").json() is True, server,
-                     "the request in flight")
+            wait_for(lambda: client.get("/started").json() is True, server, "the request in flight")
             write_settings(tmp_path, orders_v2=True)
             reload(server)
             with httpx.Client(base_url=server.url, timeout=10, trust_env=False) as other:
@@ -244,9 +251,11 @@ def on_first_cluster(directory: Path, login: Login, pool_timeout: float = 5.0) -
     """The project's database: the throwaway cluster, its password in .secrets.toml."""
     (directory / "settings.toml").write_text(
         SETTINGS_TOML.format(size=2, orders_v2="false")
-        .replace('driver = "sqlite+aiosqlite"\ndatabase = "app.sqlite3"',
-                 f'host = "{login.host}"\nport = {login.port}\n'
-                 f'username = "{login.username}"\ndatabase = "{login.database}"')
+        .replace(
+            'driver = "sqlite+aiosqlite"\ndatabase = "app.sqlite3"',
+            f'host = "{login.host}"\nport = {login.port}\n'
+            f'username = "{login.username}"\ndatabase = "{login.database}"',
+        )
         .replace("timeout = 5.0", f"timeout = {pool_timeout}")
     )
     (directory / ".secrets.toml").write_text(f"[default.database]\npassword = '{login.password}'\n")
@@ -256,7 +265,8 @@ def move_to(directory: Path, login: Login, postgres_url: str) -> None:
     """Point the project at the shared server instead (host, port, role and database)."""
     second = make_url(postgres_url)
     (directory / "settings.toml").write_text(
-        (directory / "settings.toml").read_text()
+        (directory / "settings.toml")
+        .read_text()
         .replace(f'host = "{login.host}"', 'host = "localhost"')
         .replace(f"port = {login.port}", f"port = {second.port}")
         .replace(f'username = "{login.username}"', f'username = "{second.username}"')
@@ -275,8 +285,10 @@ def test_moving_to_another_server_retires_the_old_pool_once_requests_return(
     on_first_cluster(tmp_path, cluster_login)
     with serve(tmp_path) as server:
         server.wait_serving()
-        with httpx.Client(base_url=server.url, timeout=60, trust_env=False) as client, \
-                ThreadPoolExecutor(1) as pool:
+        with (
+            httpx.Client(base_url=server.url, timeout=60, trust_env=False) as client,
+            ThreadPoolExecutor(1) as pool,
+        ):
             assert client.get("/where").json()["port"] == cluster_login.port
             in_flight = pool.submit(client.get, "/held-db")
             wait_for(lambda: client.get("/started").json() is True, server, "a request in flight")
@@ -288,8 +300,9 @@ def test_moving_to_another_server_retires_the_old_pool_once_requests_return(
             still_open = sessions_on(running_cluster, cluster_login)
             client.get("/release")
             finished = in_flight.result()
-            left = asyncio.run(eventually_zero(
-                lambda: running_cluster.sessions_of(cluster_login.username)))
+            left = asyncio.run(
+                eventually_zero(lambda: running_cluster.sessions_of(cluster_login.username))
+            )
         output = server.stderr
 
     assert 'database.host "127.0.0.1" -> "localhost"' in line
@@ -308,8 +321,10 @@ def test_after_pool_timeout_idle_connections_close_and_the_held_one_when_returne
     on_first_cluster(tmp_path, cluster_login, pool_timeout=1.0)
     with serve(tmp_path) as server:
         server.wait_serving()
-        with httpx.Client(base_url=server.url, timeout=60, trust_env=False) as client, \
-                ThreadPoolExecutor(1) as pool:
+        with (
+            httpx.Client(base_url=server.url, timeout=60, trust_env=False) as client,
+            ThreadPoolExecutor(1) as pool,
+        ):
             in_flight = pool.submit(client.get, "/held-db")
             wait_for(lambda: client.get("/started").json() is True, server, "a request in flight")
             client.get("/where")  # a second pooled connection, returned: idle
@@ -318,12 +333,16 @@ def test_after_pool_timeout_idle_connections_close_and_the_held_one_when_returne
 
             reload(server)
             wait_for(lambda: "still use" in server.stderr, server, "pool.timeout to pass")
-            wait_for(lambda: sessions_on(running_cluster, cluster_login) == 1, server,
-                     "the idle connection to close")
+            wait_for(
+                lambda: sessions_on(running_cluster, cluster_login) == 1,
+                server,
+                "the idle connection to close",
+            )
             client.get("/release")
             finished = in_flight.result()
-            left = asyncio.run(eventually_zero(
-                lambda: running_cluster.sessions_of(cluster_login.username)))
+            left = asyncio.run(
+                eventually_zero(lambda: running_cluster.sessions_of(cluster_login.username))
+            )
 
     assert before == 2
     assert finished.status_code == 200 and finished.json()["port"] == cluster_login.port

@@ -19,10 +19,18 @@ FRESH = re.compile(r"[0-9a-f]{32}")
 async def raw_get(app: FastAPI, headers: list[tuple[bytes, bytes]]) -> list[tuple[bytes, bytes]]:
     """Send bytes no HTTP client would, straight through ASGI; return the response headers."""
     scope: dict[str, Any] = {
-        "type": "http", "asgi": {"version": "3.0"}, "http_version": "1.1", "method": "GET",
-        "scheme": "http", "path": "/health/live", "raw_path": b"/health/live", "root_path": "",
-        "query_string": b"", "headers": [(b"host", b"localhost"), *headers],
-        "client": ("127.0.0.1", 50000), "server": ("localhost", 80),
+        "type": "http",
+        "asgi": {"version": "3.0"},
+        "http_version": "1.1",
+        "method": "GET",
+        "scheme": "http",
+        "path": "/health/live",
+        "raw_path": b"/health/live",
+        "root_path": "",
+        "query_string": b"",
+        "headers": [(b"host", b"localhost"), *headers],
+        "client": ("127.0.0.1", 50000),
+        "server": ("localhost", 80),
     }
     messages: list[dict[str, Any]] = []
 
@@ -38,9 +46,7 @@ async def raw_get(app: FastAPI, headers: list[tuple[bytes, bytes]]) -> list[tupl
 
 
 @pytest.mark.parametrize("incoming", ["a", "req-123_abc.DEF", "x" * 128, "0" * 32])
-async def test_a_valid_id_is_echoed(
-    make_settings: Callable[..., Settings], incoming: str
-) -> None:
+async def test_a_valid_id_is_echoed(make_settings: Callable[..., Settings], incoming: str) -> None:
     async with running(create_app(make_settings())) as client:
         response = await client.get("/health/live", headers={"X-Request-ID": incoming})
 

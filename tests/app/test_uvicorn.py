@@ -25,7 +25,8 @@ CANARY = "canary-7f3a-must-not-be-printed"
 def clean_environ(**extra: str) -> dict[str, str]:
     """This process's environment without any variable the settings loader reads."""
     environ = {
-        name: value for name, value in os.environ.items()
+        name: value
+        for name, value in os.environ.items()
         if not name.startswith("APP_") and name.removesuffix("_FILE") not in LOADER_VARIABLES
     }
     return {**environ, **extra}
@@ -34,8 +35,18 @@ def clean_environ(**extra: str) -> dict[str, str]:
 def uvicorn(port: int) -> list[str]:
     """The server started from a directory holding only settings.toml, the app found with
     --app-dir: it must still load its own model (app.config.AppSettings)."""
-    return [sys.executable, "-m", "uvicorn", "app.main:app", "--app-dir", str(REPO),
-            "--host", "127.0.0.1", "--port", str(port)]
+    return [
+        sys.executable,
+        "-m",
+        "uvicorn",
+        "app.main:app",
+        "--app-dir",
+        str(REPO),
+        "--host",
+        "127.0.0.1",
+        "--port",
+        str(port),
+    ]
 
 
 def fresh_checkout(tmp_path: Path) -> Path:
@@ -57,8 +68,12 @@ def wait_until_serving(process: subprocess.Popen[str], client: httpx.Client, url
 def test_a_fresh_checkout_with_no_configuration_serves(tmp_path: Path) -> None:
     cwd, port = fresh_checkout(tmp_path), free_port()
     process = subprocess.Popen(
-        uvicorn(port), cwd=cwd, env=clean_environ(), text=True,
-        stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+        uvicorn(port),
+        cwd=cwd,
+        env=clean_environ(),
+        text=True,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
     )
     base = f"http://127.0.0.1:{port}"
     try:
@@ -93,7 +108,7 @@ def test_invalid_settings_exit_non_zero_before_serving_with_the_report(tmp_path:
     assert result.returncode == 3  # uvicorn's status for a failed start, documented
     assert "Improperly configured" in result.stderr
     # The report is the last thing printed, and no traceback comes with it.
-    report = result.stderr[result.stderr.index("Improperly configured"):]
+    report = result.stderr[result.stderr.index("Improperly configured") :]
     assert "Application startup failed" not in report
     assert "Traceback" not in result.stderr and "StartupError" not in result.stderr
     assert "database.port" in report and "env APP_DATABASE__PORT" in report

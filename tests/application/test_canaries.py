@@ -97,8 +97,9 @@ def test_a_report_of_a_field_that_holds_a_secret(load_chat: Load, chat_dir: Path
         "invalid APP_REDIS_URL": report_of(lambda: load_chat(APP_REDIS_URL=BAD_REDIS)),
     }
     (chat_dir / "settings.toml").write_text(
-        CHAT_SETTINGS_TOML.replace('api_key = "development-llm-key"',
-                                   f'api_key = ["{API_KEY.value}"]')
+        CHAT_SETTINGS_TOML.replace(
+            'api_key = "development-llm-key"', f'api_key = ["{API_KEY.value}"]'
+        )
         + f'\n[testing.database]\noptions = {{ sslmode = "{redis_url()}" }}\n'
         + f'\n[testing.more]\nredis_url = "{BAD_REDIS}"\n',
         encoding="utf-8",
@@ -106,7 +107,8 @@ def test_a_report_of_a_field_that_holds_a_secret(load_chat: Load, chat_dir: Path
     reports["api_key a list, and a URL where an option goes"] = report_of(lambda: load_chat())
     (chat_dir / "settings.toml").write_text(
         CHAT_SETTINGS_TOML + f'\n[testing.features]\nsearch = "{redis_url()}"\n'
-        f'redis_url = "{BAD_REDIS}"\n', encoding="utf-8",
+        f'redis_url = "{BAD_REDIS}"\n',
+        encoding="utf-8",
     )
     reports["a URL where a flag goes"] = report_of(lambda: load_chat())
     outputs: dict[str, str] = {}
@@ -123,16 +125,19 @@ def test_every_other_report_with_the_secrets_set(load_chat: Load) -> None:
             lambda: load_chat(**CANARY_ENVIRON, APP_DATABASE__PORT="0", APP_LOG_LEVEL="loud")
         ),
         "a conflict": report_of(
-            lambda: load_chat(**CANARY_ENVIRON, APP_LLM__API_KEY="another-key-0123456789",
-                              APP_REDIS_URL=redis_url("another-password"))
+            lambda: load_chat(
+                **CANARY_ENVIRON,
+                APP_LLM__API_KEY="another-key-0123456789",
+                APP_REDIS_URL=redis_url("another-password"),
+            )
         ),
         "the reverse conflict": report_of(
-            lambda: load_chat(LLM_API_KEY="another-key-0123456789",
-                              APP_LLM__API_KEY=API_KEY.value)
+            lambda: load_chat(LLM_API_KEY="another-key-0123456789", APP_LLM__API_KEY=API_KEY.value)
         ),
         "production refused": report_of(
-            lambda: load_chat("production", **CANARY_ENVIRON, **PRODUCTION_ENVIRON,
-                              APP_DEBUG="true")
+            lambda: load_chat(
+                "production", **CANARY_ENVIRON, **PRODUCTION_ENVIRON, APP_DEBUG="true"
+            )
         ),
         "a misspelled variable holding the secret": report_of(
             lambda: load_chat(APP_LLM__API_KYE=API_KEY.value, APP_DATABASE__PORT="0")
@@ -155,16 +160,32 @@ def secrets_in_files(chat_dir: Path) -> None:
 
 
 COMMANDS = [
-    "show", "show --format json", "show --format toml", "show --env production",
-    "show --env production --format json", "show --env production --format toml",
-    "explain llm.api_key", "explain llm.api_key --format json",
-    "explain llm.api_key --env production", "explain llm.api_key --env production --format json",
-    "explain redis_url", "explain redis_url --format json", "explain redis_url --env production",
-    "explain llm", "explain llm --format json",
-    "check", "check --format json", "check --deploy", "check --env production",
-    "check --all-envs", "check --all-envs --deploy --format json",
-    "diff", "diff testing production", "diff testing production --format json",
-    "diff production", "diff production --format json",
+    "show",
+    "show --format json",
+    "show --format toml",
+    "show --env production",
+    "show --env production --format json",
+    "show --env production --format toml",
+    "explain llm.api_key",
+    "explain llm.api_key --format json",
+    "explain llm.api_key --env production",
+    "explain llm.api_key --env production --format json",
+    "explain redis_url",
+    "explain redis_url --format json",
+    "explain redis_url --env production",
+    "explain llm",
+    "explain llm --format json",
+    "check",
+    "check --format json",
+    "check --deploy",
+    "check --env production",
+    "check --all-envs",
+    "check --all-envs --deploy --format json",
+    "diff",
+    "diff testing production",
+    "diff testing production --format json",
+    "diff production",
+    "diff production --format json",
     "schema",
 ]
 SCENARIOS = {
@@ -172,8 +193,7 @@ SCENARIOS = {
     "variables": {**CANARY_ENVIRON, **PRODUCTION_ENVIRON},
     "invalid URL": {**PRODUCTION_ENVIRON, "LLM_API_KEY": API_KEY.value, "REDIS_URL": BAD_REDIS},
     "conflict": {**CANARY_ENVIRON, **PRODUCTION_ENVIRON, "APP_LLM__API_KEY": "another-key"},
-    "unknown variable": {**CANARY_ENVIRON, **PRODUCTION_ENVIRON,
-                         "APP_LLM__API_KYE": API_KEY.value},
+    "unknown variable": {**CANARY_ENVIRON, **PRODUCTION_ENVIRON, "APP_LLM__API_KYE": API_KEY.value},
 }
 
 
@@ -208,13 +228,28 @@ def test_every_command_in_every_format(
 def test_a_real_process_prints_no_secret(chat_dir: Path) -> None:
     secrets_in_files(chat_dir)
     outputs = {}
-    for command in ("show --env production --format json", "explain llm.api_key --env production",
-                    "diff testing production"):
+    for command in (
+        "show --env production --format json",
+        "explain llm.api_key --env production",
+        "diff testing production",
+    ):
         result = subprocess.run(
-            [sys.executable, "-m", "settings", *command.split(), "--root", str(chat_dir),
-             "--model", MODEL_PATH],
-            cwd=REPO, env={**_clean_environ(), **CANARY_ENVIRON, **PRODUCTION_ENVIRON},
-            capture_output=True, text=True, timeout=60, check=False,
+            [
+                sys.executable,
+                "-m",
+                "settings",
+                *command.split(),
+                "--root",
+                str(chat_dir),
+                "--model",
+                MODEL_PATH,
+            ],
+            cwd=REPO,
+            env={**_clean_environ(), **CANARY_ENVIRON, **PRODUCTION_ENVIRON},
+            capture_output=True,
+            text=True,
+            timeout=60,
+            check=False,
         )
         assert result.returncode == 0, result.stderr
         outputs[f"{command}: stdout"], outputs[f"{command}: stderr"] = result.stdout, result.stderr
@@ -237,9 +272,7 @@ async def test_the_app_s_log_and_responses_debug_500_included(
     async with app_client(create_app()) as client:
         for path in ("/llm", "/features", "/settings", "/boom", "/nowhere"):
             response = await client.get(path)
-            outputs[f"GET {path}"] = (
-                f"{response.status_code} {response.headers} {response.text}"
-            )
+            outputs[f"GET {path}"] = f"{response.status_code} {response.headers} {response.text}"
             if path == "/boom":
                 body = response.json()
     outputs["log"] = caplog.text
@@ -253,7 +286,8 @@ async def test_the_app_s_log_and_responses_debug_500_included(
 
 
 async def test_a_start_refused_prints_no_secret(
-    chat_process: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str],
+    chat_process: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
     caplog: pytest.LogCaptureFixture,
 ) -> None:
     chat_process.setenv("LLM_API_KEY", API_KEY.value)
@@ -264,29 +298,53 @@ async def test_a_start_refused_prints_no_secret(
             pass
     out, err = capsys.readouterr()
     assert "redis_url" in str(caught.value)
-    no_leak({"stdout": out, "stderr": err, "log": caplog.text,
-             **exception_texts(caught.value, "start")})
+    no_leak(
+        {"stdout": out, "stderr": err, "log": caplog.text, **exception_texts(caught.value, "start")}
+    )
 
 
 def serve(chat_dir: Path, **environ: str) -> subprocess.Popen[str]:
     """``uvicorn`` serving the chat app from the chat project's directory, as deployed."""
-    command = [sys.executable, "-m", "uvicorn", "--factory",
-               "tests.application.chat.main:create_app", "--app-dir", str(REPO),
-               "--host", "127.0.0.1", "--port", environ.pop("PORT")]
+    command = [
+        sys.executable,
+        "-m",
+        "uvicorn",
+        "--factory",
+        "tests.application.chat.main:create_app",
+        "--app-dir",
+        str(REPO),
+        "--host",
+        "127.0.0.1",
+        "--port",
+        environ.pop("PORT"),
+    ]
     return subprocess.Popen(
-        command, cwd=chat_dir, env={**clean_environ(), **environ}, text=True,
-        stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+        command,
+        cwd=chat_dir,
+        env={**clean_environ(), **environ},
+        text=True,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
     )
 
 
 def test_a_real_server_s_log_and_responses(chat_dir: Path) -> None:
     port = str(free_port())
-    process = serve(chat_dir, PORT=port, ENV_FOR_DYNACONF="testing", **CANARY_ENVIRON,
-                    APP_LLM__API_KYE=API_KEY.value)
+    process = serve(
+        chat_dir,
+        PORT=port,
+        ENV_FOR_DYNACONF="testing",
+        **CANARY_ENVIRON,
+        APP_LLM__API_KYE=API_KEY.value,
+    )
     outputs: dict[str, str] = {}
     try:
-        with httpx.Client(base_url=f"http://127.0.0.1:{port}", timeout=5, trust_env=False,
-                          headers={"Host": "localhost"}) as client:  # an allowed host
+        with httpx.Client(
+            base_url=f"http://127.0.0.1:{port}",
+            timeout=5,
+            trust_env=False,
+            headers={"Host": "localhost"},
+        ) as client:  # an allowed host
             wait_until_serving(process, client, "/llm")
             for path in ("/llm", "/settings", "/boom"):
                 response = client.get(path)
@@ -305,9 +363,14 @@ def test_a_real_server_s_log_and_responses(chat_dir: Path) -> None:
 
 
 def test_a_real_server_refusing_to_start(chat_dir: Path) -> None:
-    process = serve(chat_dir, PORT=str(free_port()), ENV_FOR_DYNACONF="testing",
-                    LLM_API_KEY=API_KEY.value, REDIS_URL=BAD_REDIS)
+    process = serve(
+        chat_dir,
+        PORT=str(free_port()),
+        ENV_FOR_DYNACONF="testing",
+        LLM_API_KEY=API_KEY.value,
+        REDIS_URL=BAD_REDIS,
+    )
     out, err = process.communicate(timeout=60)
     assert process.returncode == 3, err
-    assert "redis_url" in err[err.index("Improperly configured"):]
+    assert "redis_url" in err[err.index("Improperly configured") :]
     no_leak({"server stdout": out, "server stderr": err})

@@ -85,12 +85,21 @@ def test_get_settings_loads_the_model_the_process_names(chat_process: pytest.Mon
 @pytest.mark.parametrize(
     ("named", "origin", "says"),
     [
-        ("tests.application.nowhere:AppSettings", "env SETTINGS_MODEL",
-         "cannot import 'tests.application.nowhere'"),
-        ("tests.application.chat.config:AppSetings", "env SETTINGS_MODEL",
-         "has no attribute 'AppSetings'"),
-        ("tests.application.chat.config:LlmConfig", "env SETTINGS_MODEL",
-         "is not a subclass of settings.Settings"),
+        (
+            "tests.application.nowhere:AppSettings",
+            "env SETTINGS_MODEL",
+            "cannot import 'tests.application.nowhere'",
+        ),
+        (
+            "tests.application.chat.config:AppSetings",
+            "env SETTINGS_MODEL",
+            "has no attribute 'AppSetings'",
+        ),
+        (
+            "tests.application.chat.config:LlmConfig",
+            "env SETTINGS_MODEL",
+            "is not a subclass of settings.Settings",
+        ),
         ("tests.application.chat.config", "env SETTINGS_MODEL", "is not 'pkg.module:Class'"),
     ],
 )
@@ -168,7 +177,11 @@ def test_a_bad_model_on_the_command_line_exits_1_naming_it(chat_dir: Path) -> No
     named = "tests.application.chat.config:LlmConfig"
     result = subprocess.run(
         [sys.executable, "-m", "settings", "show", "--root", str(chat_dir), "--model", named],
-        cwd=REPO, capture_output=True, text=True, timeout=60, check=False,
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
     )
     assert result.returncode == 1, result.stderr
     assert f"{named} is not a subclass of settings.Settings" in result.stderr

@@ -63,13 +63,15 @@ def test_a_typo_or_a_bad_value_in_an_override_is_an_error(
 def test_an_invalid_secret_in_an_override_is_reported_masked(
     chat_process: pytest.MonkeyPatch,
 ) -> None:
-    with pytest.raises(ImproperlyConfigured) as caught, override_settings(
-        redis_url=BAD_REDIS, llm={"api_key": [API_KEY.value]}
+    with (
+        pytest.raises(ImproperlyConfigured) as caught,
+        override_settings(redis_url=BAD_REDIS, llm={"api_key": [API_KEY.value]}),
     ):
         pass
     assert {problem.key for problem in caught.value.problems} >= {"redis_url"}
-    assert_no_leak({"report": str(caught.value), "repr": repr(caught.value.problems)},
-                   CHAT_CANARIES)
+    assert_no_leak(
+        {"report": str(caught.value), "repr": repr(caught.value.problems)}, CHAT_CANARIES
+    )
 
 
 @pytest.fixture

@@ -42,8 +42,7 @@ def test_the_app_s_tables_merge_key_by_key_per_environment(load_chat: Load) -> N
 
 
 def test_app_variables_reach_the_section_and_the_dict(load_chat: Load) -> None:
-    loaded = load_chat(APP_LLM__MODEL="medium", APP_FEATURES__BETA="true",
-                       APP_FEATURES__SEARCH="1")
+    loaded = load_chat(APP_LLM__MODEL="medium", APP_FEATURES__BETA="true", APP_FEATURES__SEARCH="1")
     assert loaded.llm.model == "medium"
     assert loaded.features == {"search": True, "voice": False, "beta": True}
     assert loaded.sources is not None

@@ -15,7 +15,7 @@ mypy_api = pytest.importorskip("mypy.api", reason="mypy comes with the test depe
 
 REPO = Path(__file__).resolve().parents[2]
 
-HANDLER = '''\
+HANDLER = """\
 from typing import Annotated
 
 from fastapi import Depends, FastAPI
@@ -35,7 +35,7 @@ async def llm(settings: SettingsDep) -> str:
     reveal_type(settings.redis_url)
     reveal_type(settings.database.port)
     return settings.llm.modle
-'''
+"""
 
 
 def test_a_type_checker_sees_the_model_s_fields(
@@ -45,8 +45,11 @@ def test_a_type_checker_sees_the_model_s_fields(
     handler.write_text(HANDLER, encoding="utf-8")
     monkeypatch.chdir(REPO)  # where the project's configuration and cache are
     out, err, status = mypy_api.run(["--config-file", "pyproject.toml", str(handler)])
-    revealed = [line.split("Revealed type is ")[1] for line in out.splitlines()
-                if "Revealed type is" in line]
+    revealed = [
+        line.split("Revealed type is ")[1]
+        for line in out.splitlines()
+        if "Revealed type is" in line
+    ]
     assert revealed == [
         '"str"',
         '"pydantic.types.SecretStr"',

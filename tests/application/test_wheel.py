@@ -44,8 +44,9 @@ def run(command: list[str], cwd: Path, **environ: str) -> subprocess.CompletedPr
     env = {**clean_environ(), **environ}
     for name in ("PYTHONPATH", "SETTINGS_MODEL", "VIRTUAL_ENV", "PYTEST_ADDOPTS"):
         env.pop(name, None)
-    return subprocess.run(command, cwd=cwd, env=env, capture_output=True, text=True,
-                          timeout=TIMEOUT, check=False)
+    return subprocess.run(
+        command, cwd=cwd, env=env, capture_output=True, text=True, timeout=TIMEOUT, check=False
+    )
 
 
 def index_unreachable(reason: str) -> None:
@@ -70,8 +71,19 @@ class Installed:
 @pytest.fixture(scope="module")
 def installed(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Installed]:
     work = tmp_path_factory.mktemp("wheel")
-    probe = run([sys.executable, "-m", "pip", "download", "--no-deps", "--dest",
-                 str(work / "probe"), "iniconfig"], work)
+    probe = run(
+        [
+            sys.executable,
+            "-m",
+            "pip",
+            "download",
+            "--no-deps",
+            "--dest",
+            str(work / "probe"),
+            "iniconfig",
+        ],
+        work,
+    )
     if probe.returncode != 0:
         index_unreachable(f"pip cannot reach the package index ({probe.stderr.strip()[-300:]})")
     source = work / "source"
@@ -79,8 +91,10 @@ def installed(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Installed]:
     for name in SOURCES:
         copy = shutil.copytree if (REPO / name).is_dir() else shutil.copy
         copy(REPO / name, source / name)
-    built = run([sys.executable, "-m", "pip", "wheel", "--no-deps", "-w", str(work / "dist"),
-                 str(source)], work)
+    built = run(
+        [sys.executable, "-m", "pip", "wheel", "--no-deps", "-w", str(work / "dist"), str(source)],
+        work,
+    )
     assert built.returncode == 0, built.stdout + built.stderr
     [wheel] = (work / "dist").glob("*.whl")
     venv = work / "venv"
@@ -97,9 +111,14 @@ def test_the_wheel_holds_the_framework_and_nothing_named_app(installed: Installe
     names = zipfile.ZipFile(installed.wheel).namelist()
     tops = {name.split("/")[0] for name in names if not name.split("/")[0].endswith(".dist-info")}
     assert tops == {"settings", "settings_pytest_plugin.py"}
-    where = run([str(installed.python), "-c",
-                 "import importlib.util as u; print(u.find_spec('app'), u.find_spec('settings'))"],
-                installed.wheel.parent)
+    where = run(
+        [
+            str(installed.python),
+            "-c",
+            "import importlib.util as u; print(u.find_spec('app'), u.find_spec('settings'))",
+        ],
+        installed.wheel.parent,
+    )
     assert where.returncode == 0, where.stderr
     app_spec, settings_spec = where.stdout.split(" ", 1)
     assert app_spec == "None"
@@ -252,30 +271,45 @@ def test_a_project_with_its_own_app_runs_its_tests_with_the_fixture(
 def test_a_project_with_its_own_app_is_served_by_uvicorn(installed: Installed, shop: Path) -> None:
     port = free_port()
     process = subprocess.Popen(
-        [str(installed.python), "-m", "uvicorn", "app.main:app", "--host", "127.0.0.1",
-         "--port", str(port)],
-        cwd=shop, env={**clean_environ(), "PAYMENT_TOKEN": "a-payment-token-never-printed"},
-        text=True, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+        [
+            str(installed.python),
+            "-m",
+            "uvicorn",
+            "app.main:app",
+            "--host",
+            "127.0.0.1",
+            "--port",
+            str(port),
+        ],
+        cwd=shop,
+        env={**clean_environ(), "PAYMENT_TOKEN": "a-payment-token-never-printed"},
+        text=True,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
     )
     try:
-        with httpx.Client(base_url=f"http://127.0.0.1:{port}", timeout=5,
-                          trust_env=False) as client:
+        with httpx.Client(
+            base_url=f"http://127.0.0.1:{port}", timeout=5, trust_env=False
+        ) as client:
             wait_until_serving(process, client, "/greeting")
             response = client.get("/greeting")
     finally:
         process.terminate()
         out, err = process.communicate(timeout=30)
     assert response.status_code == 200, err
-    assert response.json() == {"greeting": "welcome", "environment": "development",
-                               "model": "ShopSettings"}
+    assert response.json() == {
+        "greeting": "welcome",
+        "environment": "development",
+        "model": "ShopSettings",
+    }
     assert "a-payment-token-never-printed" not in out + err + response.text
 
 
 SHADOWING_FILES = {
     "settings.py": '"""The project\'s own settings module, as in a Django project."""\n'
-                   'GREETING = "the project\'s own"\n',
+    'GREETING = "the project\'s own"\n',
     "pytest.ini": "[pytest]\naddopts = -p no:cacheprovider\nfilterwarnings = error\n"
-                  "asyncio_default_fixture_loop_scope = function\n",
+    "asyncio_default_fixture_loop_scope = function\n",
     "test_own_settings.py": """\
         import settings
 
@@ -298,8 +332,11 @@ def test_a_project_shadowing_settings_still_runs_pytest(
     every case the project's tests must get their own module, not the framework."""
     project = write_project(tmp_path, SHADOWING_FILES)
     (project / "sub").mkdir()
-    command = ([str(installed.python), "-m", "pytest"] if runner == "python -m pytest"
-               else [str(installed.bin / "pytest")])
+    command = (
+        [str(installed.python), "-m", "pytest"]
+        if runner == "python -m pytest"
+        else [str(installed.bin / "pytest")]
+    )
     result = run([*command, str(project)], project / where)
     assert result.returncode == 0, result.stdout + result.stderr
     assert "1 passed" in result.stdout

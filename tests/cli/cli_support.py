@@ -49,5 +49,3 @@ class Result:
 
 
 Run = Callable[..., Result]
-
-

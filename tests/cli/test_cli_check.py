@@ -71,8 +71,12 @@ def test_schema_errors_exit_1_with_every_problem(cli: Run, settings_dir: Path) -
     result = cli("check", environ={"APP_DATABASE__PORT": "0", "APP_LOG_LEVEL": "loud"})
     assert result.code == 1
     assert result.out.startswith("FAILED: development: 3 errors")
-    for expected in ("debugg", "settings.local.toml [default]", "env APP_DATABASE__PORT",
-                     "env APP_LOG_LEVEL"):
+    for expected in (
+        "debugg",
+        "settings.local.toml [default]",
+        "env APP_DATABASE__PORT",
+        "env APP_LOG_LEVEL",
+    ):
         assert expected in result.err
 
 

@@ -188,8 +188,9 @@ def test_a_settings_toml_without_environments_exits_1(cli: Run, settings_dir: Pa
     ]
 
 
-@pytest.mark.parametrize("argv", [[], ["--deploy"], ["--format", "json"],
-                                  ["--deploy", "--format", "json"]])
+@pytest.mark.parametrize(
+    "argv", [[], ["--deploy"], ["--format", "json"], ["--deploy", "--format", "json"]]
+)
 def test_a_secret_only_production_loads_is_never_printed(
     cli: Run, settings_dir: Path, argv: list[str]
 ) -> None:

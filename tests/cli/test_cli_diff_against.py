@@ -32,8 +32,14 @@ def test_nothing_changed_except_secrets_that_cannot_be_compared(cli, settings_di
 def test_a_changed_value_is_shown_with_both_sides(cli, settings_dir) -> None:
     saved = save(cli, settings_dir, PRODUCTION)
 
-    result = cli("diff", "--against", str(saved), "--format", "json",
-                 environ={**PRODUCTION, "APP_DATABASE__POOL__SIZE": "7"})
+    result = cli(
+        "diff",
+        "--against",
+        str(saved),
+        "--format",
+        "json",
+        environ={**PRODUCTION, "APP_DATABASE__POOL__SIZE": "7"},
+    )
 
     data = json.loads(result.out)
     assert data["a"] == str(saved) and data["b"] == "production"

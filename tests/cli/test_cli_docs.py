@@ -66,8 +66,11 @@ def comparable(lines: list[str]) -> list[str]:
     """Lines as compared: runs of blanks as two, and a fingerprint as any 12 hex digits (it
     digests the SQLite file's absolute path, which is the temporary directory's)."""
     return [
-        re.sub(r"fingerprint [0-9a-f]{12}\b", "fingerprint <hex>",
-               re.sub(r"(?<=\S) {2,}", "  ", line.rstrip()))
+        re.sub(
+            r"fingerprint [0-9a-f]{12}\b",
+            "fingerprint <hex>",
+            re.sub(r"(?<=\S) {2,}", "  ", line.rstrip()),
+        )
         for line in lines
     ]
 
@@ -89,8 +92,13 @@ def test_the_documented_output_is_the_real_output(tmp_path: Path, block: list[Ex
     environ.pop("ENV_FOR_DYNACONF", None)
     for example in block:
         result = subprocess.run(
-            ["bash", "-c", example.command], cwd=directory, env=environ, text=True,
-            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, timeout=60,
+            ["bash", "-c", example.command],
+            cwd=directory,
+            env=environ,
+            text=True,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            timeout=60,
         )
         output = result.stdout.replace(str(directory.resolve()), DOCS_DIRECTORY)
 

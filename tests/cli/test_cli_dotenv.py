@@ -19,8 +19,10 @@ def test_show_lists_dotenv_among_the_files_and_as_origin(cli, settings_dir) -> N
     assert result.out.splitlines()[0].startswith(
         "# environment development; files: settings.toml, .env; variables: DB_PORT"
     )
-    assert any(line.startswith("database.port = 6543") and line.endswith("# .env DB_PORT")
-               for line in result.out.splitlines())
+    assert any(
+        line.startswith("database.port = 6543") and line.endswith("# .env DB_PORT")
+        for line in result.out.splitlines()
+    )
 
 
 def test_explain_shows_the_dotenv_layer_below_the_real_variable(cli, settings_dir) -> None:

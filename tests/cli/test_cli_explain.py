@@ -34,7 +34,9 @@ def test_json_names_the_winner_and_the_converted_value(cli: Run) -> None:
     assert data["status"] == "valid"
     assert data["value"] == 6002
     assert [layer["origin"] for layer in data["layers"]] == [
-        "schema default", "settings.toml [default]", "env DB_PORT"
+        "schema default",
+        "settings.toml [default]",
+        "env DB_PORT",
     ]
     assert [layer["wins"] for layer in data["layers"]] == [False, False, True]
 

@@ -80,7 +80,10 @@ def test_env_for_dynaconf_selects_the_environment_and_env_overrides_it(cli: Run)
 def _python_m_settings(*argv: str, cwd: Path) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
         [sys.executable, "-m", "settings", *argv],
-        cwd=cwd, capture_output=True, text=True, timeout=60,
+        cwd=cwd,
+        capture_output=True,
+        text=True,
+        timeout=60,
         env={"PATH": "/usr/bin:/bin", "SECRET_KEY": "canary-Zx9!@:/?#%"},
     )
 
@@ -107,7 +110,11 @@ def test_a_reader_that_went_away_gets_no_traceback(settings_dir: Path) -> None:
     try:
         result = subprocess.run(
             [sys.executable, "-m", "settings", "schema"],
-            cwd=settings_dir, stdout=write_end, stderr=subprocess.PIPE, timeout=60, check=False,
+            cwd=settings_dir,
+            stdout=write_end,
+            stderr=subprocess.PIPE,
+            timeout=60,
+            check=False,
         )
     finally:
         os.close(write_end)

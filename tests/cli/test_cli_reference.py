@@ -50,7 +50,8 @@ def test_docs_settings_md_is_current_for_the_model_pyproject_names(cli) -> None:
     assert result.code == 0, result.err
     committed = (REPO / "docs" / "settings.md").read_text()
     assert result.out == committed, "docs/settings.md is stale; run: " + REGENERATE.format(
-        model=model)
+        model=model
+    )
 
 
 def test_one_row_per_setting_of_an_applications_own_model(cli) -> None:
@@ -69,7 +70,11 @@ def test_a_secret_row_names_every_variable_and_masks_its_default(cli) -> None:
     assert type_ == "SecretStr"
     assert default == '`"**********"`'
     assert variables.split("<br>") == [
-        "`APP_LLM__API_KEY`", "`APP_LLM__API_KEY_FILE`", "`LLM_API_KEY`", "`LLM_API_KEY_FILE`"]
+        "`APP_LLM__API_KEY`",
+        "`APP_LLM__API_KEY_FILE`",
+        "`LLM_API_KEY`",
+        "`LLM_API_KEY_FILE`",
+    ]
     assert secret == "yes"
     assert description == "Key \\| with a pipe."
     assert "sk-default-canary" not in result.out

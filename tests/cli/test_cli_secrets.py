@@ -19,13 +19,24 @@ ENCODED = quote(CANARY, safe="")
 TRACES = (CANARY, ENCODED, quote_plus(CANARY), quote(CANARY), "Zx9")
 
 COMMANDS = [
-    "show", "show --format json", "show --format toml",
-    "explain secret_key", "explain secret_key --format json",
-    "explain database.password", "explain database.password --format json",
-    "explain database.host", "explain database.options --format json",
-    "check", "check --deploy", "check --deploy --format json",
-    "check --all-envs", "check --all-envs --deploy", "check --all-envs --deploy --format json",
-    "diff development production", "diff production --format json", "diff testing",
+    "show",
+    "show --format json",
+    "show --format toml",
+    "explain secret_key",
+    "explain secret_key --format json",
+    "explain database.password",
+    "explain database.password --format json",
+    "explain database.host",
+    "explain database.options --format json",
+    "check",
+    "check --deploy",
+    "check --deploy --format json",
+    "check --all-envs",
+    "check --all-envs --deploy",
+    "check --all-envs --deploy --format json",
+    "diff development production",
+    "diff production --format json",
+    "diff testing",
     "schema",
 ]
 
@@ -41,18 +52,22 @@ password = "{CANARY}"
 SCENARIOS: dict[str, tuple[dict[str, str], str | None]] = {
     "secrets file": ({}, SECRETS_TOML),
     "variables": ({"SECRET_KEY": CANARY, "DB_PASSWORD": CANARY}, None),
-    "secret files": ({"SECRET_KEY_FILE": "{canary_file}", "DB_PASSWORD_FILE": "{canary_file}"},
-                     None),
+    "secret files": (
+        {"SECRET_KEY_FILE": "{canary_file}", "DB_PASSWORD_FILE": "{canary_file}"},
+        None,
+    ),
     "url, encoded": ({"DATABASE_URL": f"postgresql://app:{ENCODED}@db:5432/app"}, None),
     "url, raw": ({"DATABASE_URL": f"postgresql://app:{CANARY}@db:5432/app"}, None),
     "url, query": ({"DATABASE_URL": f"postgresql://app@db/app?password={ENCODED}"}, None),
     "production refuses it": (
-        {"ENV_FOR_DYNACONF": "production", "SECRET_KEY": CANARY, "DB_PASSWORD": CANARY}, None
+        {"ENV_FOR_DYNACONF": "production", "SECRET_KEY": CANARY, "DB_PASSWORD": CANARY},
+        None,
     ),
     "invalid elsewhere": ({"APP_DATABASE__PORT": "0"}, SECRETS_TOML),
     "unsupported scheme": ({"DATABASE_URL": f"mysql://app:{CANARY}@db/app"}, None),
     "two passwords": (
-        {"DB_PASSWORD": CANARY, "DATABASE_URL": f"postgresql://app:{ENCODED}2@db/app"}, None
+        {"DB_PASSWORD": CANARY, "DATABASE_URL": f"postgresql://app:{ENCODED}2@db/app"},
+        None,
     ),
     "variable and file": ({"DB_PASSWORD": CANARY, "DB_PASSWORD_FILE": "{canary_file}"}, None),
     "unknown secret key": ({}, f'[default.database]\npasword = "{CANARY}"\n'),

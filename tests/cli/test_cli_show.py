@@ -22,14 +22,16 @@ def test_text_names_each_value_s_origin(cli: Run, settings_dir: Path) -> None:
     assert re.fullmatch(r"[0-9a-f]{12}", fingerprint)
     assert _line(lines, "debug") == ("debug = true", "settings.toml [development]")
     assert _line(lines, "database.pool.size") == (
-        "database.pool.size = 7", "env APP_DATABASE__POOL__SIZE"
+        "database.pool.size = 7",
+        "env APP_DATABASE__POOL__SIZE",
     )
     assert _line(lines, "log_level") == ('log_level = "info"', "settings.toml [default]")
     assert _line(lines, "cors.origins") == ("cors.origins = []", "schema default")
     assert _line(lines, "secret_key") == ('secret_key = "**********"', "settings.toml [default]")
     sqlite = settings_dir.resolve() / "dev.sqlite3"
     assert _line(lines, "database.url") == (
-        f'database.url = "sqlite+aiosqlite:///{sqlite}"', "composed from database.*"
+        f'database.url = "sqlite+aiosqlite:///{sqlite}"',
+        "composed from database.*",
     )
 
 

@@ -34,7 +34,8 @@ def clean_environ(extra: Mapping[str, str] | None = None) -> dict[str, str]:
     ``PYTHONPATH`` names the repository, so that a server can import the probe app.
     """
     environ = {
-        name: value for name, value in os.environ.items()
+        name: value
+        for name, value in os.environ.items()
         if not name.startswith("APP_") and name.removesuffix("_FILE") not in LOADER_VARIABLES
     }
     environ["PYTHONPATH"] = os.pathsep.join(filter(None, [str(REPO), environ.get("PYTHONPATH")]))
@@ -110,10 +111,22 @@ def start(
     """
     port = free_port() if port is None else port
     factory = ("--factory",) if app == PROBE_APP else ()
-    command = [sys.executable, "-m", "uvicorn", app, *factory, "--host", "127.0.0.1",
-               "--port", str(port), *options]
-    with (directory / f"{label}.stdout").open("wb") as out, \
-            (directory / f"{label}.stderr").open("wb") as err:
+    command = [
+        sys.executable,
+        "-m",
+        "uvicorn",
+        app,
+        *factory,
+        "--host",
+        "127.0.0.1",
+        "--port",
+        str(port),
+        *options,
+    ]
+    with (
+        (directory / f"{label}.stdout").open("wb") as out,
+        (directory / f"{label}.stderr").open("wb") as err,
+    ):
         process = subprocess.Popen(
             command, cwd=directory, env=clean_environ(environ), stdout=out, stderr=err
         )
@@ -138,9 +151,7 @@ def uvicorn(directory: Path, environ: Mapping[str, str], **options: object) -> I
 
 
 @contextmanager
-def many(
-    setups: list[tuple[Path, Mapping[str, str]]], **options: object
-) -> Iterator[list[Server]]:
+def many(setups: list[tuple[Path, Mapping[str, str]]], **options: object) -> Iterator[list[Server]]:
     """Several servers started at once (their imports overlap), each killed after the block."""
     ports: set[int] = set()
     while len(ports) < len(setups):
@@ -156,8 +167,11 @@ def many(
 def run_cli(directory: Path, environ: Mapping[str, str], *argv: str) -> subprocess.Popen[bytes]:
     """``python -m settings ARGV`` in ``directory``, started; read it with ``finish``."""
     return subprocess.Popen(
-        [sys.executable, "-m", "settings", *argv], cwd=directory, env=clean_environ(environ),
-        stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+        [sys.executable, "-m", "settings", *argv],
+        cwd=directory,
+        env=clean_environ(environ),
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
     )
 
 

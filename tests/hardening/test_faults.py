@@ -53,8 +53,9 @@ def watched_login(pg_cluster: PgCluster) -> Login:
     """
     if not pg_cluster.is_running():
         pg_cluster.start()
-    login = Login(pg_cluster.host, pg_cluster.port, "hardening_app",
-                  "p@ss:w/rd?#%-hardening", "hardening_app")
+    login = Login(
+        pg_cluster.host, pg_cluster.port, "hardening_app", "p@ss:w/rd?#%-hardening", "hardening_app"
+    )
 
     async def create() -> None:
         await pg_cluster.create_role(login.username, login.password)
@@ -99,12 +100,15 @@ async def test_postgres_stopped_and_restarted_under_load(
     outcomes: list[Outcome] = []
     stop_load = False
 
-    with servers.uvicorn(project_dir(tmp_path), environ, app="app.main:app",
-                         options=("--no-access-log",)) as server:
+    with servers.uvicorn(
+        project_dir(tmp_path), environ, app="app.main:app", options=("--no-access-log",)
+    ) as server:
         await asyncio.to_thread(server.wait_serving)
-        load = asyncio.create_task(hammer(
-            server.url, "/health/ready", clients=10, until=lambda: stop_load, outcomes=outcomes
-        ))
+        load = asyncio.create_task(
+            hammer(
+                server.url, "/health/ready", clients=10, until=lambda: stop_load, outcomes=outcomes
+            )
+        )
         try:
             await wait_for(outcomes, lambda o: o.status == 200, count=20)
             await asyncio.to_thread(running_cluster.stop)
@@ -132,7 +136,8 @@ async def test_postgres_stopped_and_restarted_under_load(
     assert {o.status for o in outage} == {503}
     assert max(o.elapsed for o in outage) < CONNECT_TIMEOUT + 1
     assert {database_output(o) for o in outage} <= {
-        "connection failed (ConnectionRefusedError)", f"no answer within {CONNECT_TIMEOUT:g} s",
+        "connection failed (ConnectionRefusedError)",
+        f"no answer within {CONNECT_TIMEOUT:g} s",
     }
     assert still_the_same_process
     assert exit_status == 0
@@ -174,8 +179,16 @@ async def start_break_and_start_again(
         check = servers.run_cli(directory, environ, "check")
         second_exit = await asyncio.to_thread(second.wait_exit)
         check_exit, check_out, check_err = await asyncio.to_thread(servers.finish, check)
-    return TwoStarts(still_serving.status_code, first_exit, first, second, second_exit,
-                     check_exit, check_out, check_err)
+    return TwoStarts(
+        still_serving.status_code,
+        first_exit,
+        first,
+        second,
+        second_exit,
+        check_exit,
+        check_out,
+        check_err,
+    )
 
 
 # --- a mounted secret that cannot be read any more ----------------------------------------------
@@ -200,8 +213,11 @@ async def test_an_unreadable_password_file_stops_the_next_start(
     secret = directory / "run-secrets" / "db_password"
     secret.parent.mkdir()
     secret.write_text(PASSWORD.value + "\n", encoding="utf-8")
-    environ = {"ENV_FOR_DYNACONF": "testing", "APP_ALLOWED_HOSTS": "127.0.0.1",
-               "DB_PASSWORD_FILE": str(secret)}
+    environ = {
+        "ENV_FOR_DYNACONF": "testing",
+        "APP_ALLOWED_HOSTS": "127.0.0.1",
+        "DB_PASSWORD_FILE": str(secret),
+    }
 
     reasons: list[str] = []
     run = await start_break_and_start_again(
@@ -216,8 +232,14 @@ async def test_an_unreadable_password_file_stops_the_next_start(
         assert str(secret) in report and reasons[0] in report
         assert "file named by DB_PASSWORD_FILE" in report
     assert "Uvicorn running" not in run.second.output
-    assert_no_leak({"first server": run.first.output, "second server": run.second.output,
-                    "check stdout": run.check_out, "check stderr": run.check_err})
+    assert_no_leak(
+        {
+            "first server": run.first.output,
+            "second server": run.second.output,
+            "check stdout": run.check_out,
+            "check stderr": run.check_err,
+        }
+    )
 
 
 # --- settings.toml broken by an edit ------------------------------------------------------------
@@ -249,8 +271,11 @@ def test_the_cluster_log_names_a_connection_that_was_cut_off(
     tmp_path: Path, running_cluster: PgCluster, watched_login: Login
 ) -> None:
     """The shutdown check above has teeth: a killed app, its pool open, is logged as cut off."""
-    environ = {**watched_login.environ(), "ENV_FOR_DYNACONF": "testing",
-               "APP_ALLOWED_HOSTS": "127.0.0.1"}
+    environ = {
+        **watched_login.environ(),
+        "ENV_FOR_DYNACONF": "testing",
+        "APP_ALLOWED_HOSTS": "127.0.0.1",
+    }
 
     with servers.uvicorn(project_dir(tmp_path), environ, app="app.main:app") as server:
         server.wait_serving()

@@ -159,8 +159,11 @@ ROUTES = [
     Route("DB_PASSWORD_FILE", (PW,), mounted("DB_PASSWORD_FILE", lambda t: PASSWORD.value)),
     Route("APP_DATABASE__PASSWORD", (PW,), variable("APP_DATABASE__PASSWORD", PW)),
     Route("DATABASE_URL", (PW,), lambda d, t: {"DATABASE_URL": url_with_password(t)}),
-    Route("DATABASE_URL ?password=", (PW,),
-          lambda d, t: {"DATABASE_URL": url_with_password_in_query(t)}),
+    Route(
+        "DATABASE_URL ?password=",
+        (PW,),
+        lambda d, t: {"DATABASE_URL": url_with_password_in_query(t)},
+    ),
     Route("DATABASE_URL_FILE", (PW,), mounted("DATABASE_URL_FILE", url_with_password)),
     Route("a token copying the password", (SK, PW), copied_by_a_token),
 ]
@@ -180,7 +183,9 @@ SCENARIOS: dict[str, Callable[[Route], dict[str, str]]] = {
     "production": lambda route: {"ENV_FOR_DYNACONF": "production"},
     "production, debug on": lambda route: {"ENV_FOR_DYNACONF": "production", "APP_DEBUG": "on"},
     "invalid values": lambda route: {
-        "ENV_FOR_DYNACONF": "testing", "APP_DATABASE__PORT": "0", "APP_LOG_LEVEL": "loud",
+        "ENV_FOR_DYNACONF": "testing",
+        "APP_DATABASE__PORT": "0",
+        "APP_LOG_LEVEL": "loud",
         "APP_DATABSE__HOST": "a-misspelled-variable",
     },
     "a rival variable": lambda route: {"ENV_FOR_DYNACONF": "testing", **route.rivals()},
@@ -189,14 +194,28 @@ SCENARIOS: dict[str, Callable[[Route], dict[str, str]]] = {
 VALID = ("testing", "production")
 
 COMMANDS = [
-    "show", "show --format json", "show --format toml", "show --env production",
-    "explain secret_key", "explain secret_key --format json",
-    "explain database.password", "explain database.password --format json",
-    "explain database.options --format json", "explain database.port",
-    "explain database", "explain database.url", "explain database.username",
-    "check", "check --format json", "check --deploy", "check --deploy --format json",
-    "check --env production", "check --env nowhere",
-    "diff", "diff development production", "diff testing production --format json",
+    "show",
+    "show --format json",
+    "show --format toml",
+    "show --env production",
+    "explain secret_key",
+    "explain secret_key --format json",
+    "explain database.password",
+    "explain database.password --format json",
+    "explain database.options --format json",
+    "explain database.port",
+    "explain database",
+    "explain database.url",
+    "explain database.username",
+    "check",
+    "check --format json",
+    "check --deploy",
+    "check --deploy --format json",
+    "check --env production",
+    "check --env nowhere",
+    "diff",
+    "diff development production",
+    "diff testing production --format json",
     "diff production --format json",
     "schema",
 ]
@@ -283,8 +302,12 @@ def test_no_command_shows_a_secret(
 
 
 #: The API's exports of values (not text made to be read): a copied secret is a value there.
-EXPORTS = ("settings.model_dump_json()", "str(settings.model_dump())",
-           "str(settings.database.url)", "repr(settings.database.url)")
+EXPORTS = (
+    "settings.model_dump_json()",
+    "str(settings.model_dump())",
+    "str(settings.database.url)",
+    "repr(settings.database.url)",
+)
 
 
 def api_outputs(root: Path, environ: dict[str, str]) -> tuple[Settings | None, dict[str, str]]:
@@ -383,8 +406,12 @@ ENDPOINTS = [
     Call("GET", "/no-such-page", 404),
     Call("POST", "/health/live", 405),
     Call("GET", "/health/live", 400, {"Host": "evil.example"}),
-    Call("OPTIONS", "/health/ready", 200,
-         {"Origin": "http://localhost:3000", "Access-Control-Request-Method": "GET"}),
+    Call(
+        "OPTIONS",
+        "/health/ready",
+        200,
+        {"Origin": "http://localhost:3000", "Access-Control-Request-Method": "GET"},
+    ),
     Call("GET", "/health/ready", 503, {"X-Request-ID": "not a valid id!"}),
 ]
 
@@ -403,8 +430,12 @@ def test_the_endpoint_table_covers_every_route_of_the_app() -> None:
         for path, methods in app.openapi()["paths"].items()
         for method in methods
     }
-    documentation = {app.openapi_url, app.docs_url, app.redoc_url,
-                     app.swagger_ui_oauth2_redirect_url}
+    documentation = {
+        app.openapi_url,
+        app.docs_url,
+        app.redoc_url,
+        app.swagger_ui_oauth2_redirect_url,
+    }
     operations |= {("GET", path) for path in documentation if path}
     assert operations <= {(call.method, call.path) for call in ENDPOINTS}
 
@@ -412,8 +443,9 @@ def test_the_endpoint_table_covers_every_route_of_the_app() -> None:
 @pytest.fixture
 def database_target(running_cluster: PgCluster, cluster_login: Login) -> Target:
     """A cluster that checks passwords: every canary is refused, with a driver error."""
-    return Target(cluster_login.host, cluster_login.port, cluster_login.username,
-                  cluster_login.database)
+    return Target(
+        cluster_login.host, cluster_login.port, cluster_login.username, cluster_login.database
+    )
 
 
 @pytest.mark.postgres
@@ -470,10 +502,14 @@ async def test_an_app_refusing_to_start_shows_no_secret(
 
     captured = capsys.readouterr()
     assert "security.E001" in str(raised.value)
-    assert_no_leak({
-        "stdout": captured.out, "stderr": captured.err, "the log": caplog.text,
-        "the startup error": "".join(traceback.format_exception(raised.value)),
-    })
+    assert_no_leak(
+        {
+            "stdout": captured.out,
+            "stderr": captured.err,
+            "the log": caplog.text,
+            "the startup error": "".join(traceback.format_exception(raised.value)),
+        }
+    )
 
 
 @pytest.mark.postgres
@@ -483,9 +519,11 @@ def test_uvicorn_serving_every_route_shows_no_secret(
     """Real servers, one per group of compatible routes; debug on, so the 500 says the most."""
     groups = compatible_groups(ROUTES, tmp_path / "scratch")
     setups = [
-        (tmp_path / f"group-{index}",
-         prepare(tmp_path / f"group-{index}", group, "testing", database_target)
-         | {"APP_DEBUG": "on"})
+        (
+            tmp_path / f"group-{index}",
+            prepare(tmp_path / f"group-{index}", group, "testing", database_target)
+            | {"APP_DEBUG": "on"},
+        )
         for index, group in enumerate(groups)
     ]
     outputs = {}
@@ -495,9 +533,7 @@ def test_uvicorn_serving_every_route_shows_no_secret(
             server.wait_serving()
         for index, server in enumerate(started):
             for call in ENDPOINTS:
-                response = client.request(
-                    call.method, server.url + call.path, headers=call.headers
-                )
+                response = client.request(call.method, server.url + call.path, headers=call.headers)
                 assert response.status_code == call.status, f"group {index}, {call}"
                 outputs[f"group {index}: {call}"] = rendered(response)
         codes = [server.stop() for server in started]
@@ -514,8 +550,10 @@ def test_uvicorn_serving_every_route_shows_no_secret(
 def test_uvicorn_refusing_every_route_shows_no_secret(tmp_path: Path) -> None:
     groups = compatible_groups(ROUTES, tmp_path / "scratch")
     setups = [
-        (tmp_path / f"group-{index}",
-         prepare(tmp_path / f"group-{index}", group, "invalid values", Target()))
+        (
+            tmp_path / f"group-{index}",
+            prepare(tmp_path / f"group-{index}", group, "invalid values", Target()),
+        )
         for index, group in enumerate(groups)
     ]
 

@@ -35,8 +35,13 @@ CLIENTS, REQUESTS = 50, 400
 async def load_role(postgres_url: str) -> AsyncIterator[Login]:
     """A login role of its own on the shared server, dropped afterwards with its sessions."""
     url = make_url(postgres_url)
-    role = Login(url.host or "127.0.0.1", url.port or 5432, f"hardening_{secrets.token_hex(4)}",
-                 secrets.token_urlsafe(12), url.database or "postgres")
+    role = Login(
+        url.host or "127.0.0.1",
+        url.port or 5432,
+        f"hardening_{secrets.token_hex(4)}",
+        secrets.token_urlsafe(12),
+        url.database or "postgres",
+    )
     admin = await asyncpg.connect(postgres_url)
     try:
         await admin.execute(f"CREATE ROLE {role.username} LOGIN PASSWORD '{role.password}'")
@@ -54,19 +59,29 @@ async def sessions(postgres_url: str, role: str) -> int:
     """The app's sessions on the server: its role, under the application name it sets."""
     connection = await asyncpg.connect(postgres_url)
     try:
-        return int(await connection.fetchval(
-            "SELECT count(*) FROM pg_stat_activity WHERE usename = $1 AND application_name = $2",
-            role, APPLICATION_NAME,
-        ))
+        return int(
+            await connection.fetchval(
+                "SELECT count(*) FROM pg_stat_activity"
+                " WHERE usename = $1 AND application_name = $2",
+                role,
+                APPLICATION_NAME,
+            )
+        )
     finally:
         await connection.close()
 
 
 @pytest.mark.parametrize(
     ("pool_timeout", "some_503", "stop_signal"),
-    [pytest.param("1", False, signal.SIGINT, id="pool.timeout 1 s, SIGINT"),
-     pytest.param("0.02", True, signal.SIGTERM,
-                  id="pool.timeout 20 ms: some requests must give up, SIGTERM")],
+    [
+        pytest.param("1", False, signal.SIGINT, id="pool.timeout 1 s, SIGINT"),
+        pytest.param(
+            "0.02",
+            True,
+            signal.SIGTERM,
+            id="pool.timeout 20 ms: some requests must give up, SIGTERM",
+        ),
+    ],
 )
 async def test_ready_under_load_answers_200_or_503_and_leaves_no_connection(
     tmp_path: Path,
@@ -95,14 +110,13 @@ async def test_ready_under_load_answers_200_or_503_and_leaves_no_connection(
             count = await sessions(postgres_url, load_role.username)
             most_sessions = max(most_sessions, count)
 
-    with servers.uvicorn(tmp_path, environ, app="app.main:app",
-                         options=("--no-access-log",)) as server:
+    with servers.uvicorn(
+        tmp_path, environ, app="app.main:app", options=("--no-access-log",)
+    ) as server:
         await asyncio.to_thread(server.wait_serving)
         watcher = asyncio.create_task(watch_sessions())
         try:
-            outcomes = await hammer(
-                server.url, "/health/ready", clients=CLIENTS, requests=REQUESTS
-            )
+            outcomes = await hammer(server.url, "/health/ready", clients=CLIENTS, requests=REQUESTS)
         finally:
             loaded = True
             await watcher

@@ -39,13 +39,19 @@ DEPLOYMENT_VARIABLES = deployment_variables(Settings)
 #: Every variable the loader reads: APP_ for each key the schema has, the deployment
 #: variables and ENV_FOR_DYNACONF; derived from the schema, so a new key is covered by itself.
 APP_VARIABLES = sorted(
-    "APP_" + key.upper().replace(".", "__") for key, kind in schema_keys(Settings).items()
+    "APP_" + key.upper().replace(".", "__")
+    for key, kind in schema_keys(Settings).items()
     if kind != "table"
 )
 FILE_VARIABLES = sorted(f"{name}_FILE" for name in DEPLOYMENT_VARIABLES)
 VARIABLES = [
-    *APP_VARIABLES, "APP_DATABASE__OPTIONS__SSLMODE", "APP_DATABASE__OPTIONS__SSL",
-    "APP_UNKNOWN", *DEPLOYMENT_VARIABLES, *FILE_VARIABLES, "ENV_FOR_DYNACONF",
+    *APP_VARIABLES,
+    "APP_DATABASE__OPTIONS__SSLMODE",
+    "APP_DATABASE__OPTIONS__SSL",
+    "APP_UNKNOWN",
+    *DEPLOYMENT_VARIABLES,
+    *FILE_VARIABLES,
+    "ENV_FOR_DYNACONF",
 ]
 HOST = "db.example.com:5432/app"
 
@@ -79,13 +85,35 @@ ROUTES: dict[str, Route] = {
 }
 
 text = st.text(st.characters(blacklist_categories=["Cs"]), max_size=40)
-interesting = st.sampled_from([
-    "@format {env[HOME]}", "@json [1]", "@read_file /etc/hostname", "@get database.password",
-    "[", "[" * 10_000, '["https://a.example", ""]', "*", "true", "0", "65536", "9" * 5_000,
-    "1e3", "inf", "nan", " , ,", "postgresql://u:p@h:5432/db?sslmode=require", "sqlite://",
-    "mysql://u:p@h/db", "production", "PRODUCTION", "testing", "[::1]", "/var/run/postgresql",
-    "a" * 300,
-])
+interesting = st.sampled_from(
+    [
+        "@format {env[HOME]}",
+        "@json [1]",
+        "@read_file /etc/hostname",
+        "@get database.password",
+        "[",
+        "[" * 10_000,
+        '["https://a.example", ""]',
+        "*",
+        "true",
+        "0",
+        "65536",
+        "9" * 5_000,
+        "1e3",
+        "inf",
+        "nan",
+        " , ,",
+        "postgresql://u:p@h:5432/db?sslmode=require",
+        "sqlite://",
+        "mysql://u:p@h/db",
+        "production",
+        "PRODUCTION",
+        "testing",
+        "[::1]",
+        "/var/run/postgresql",
+        "a" * 300,
+    ]
+)
 value = st.one_of(text, interesting, st.builds(lambda a, b: a + b, interesting, text))
 #: What a ``*_FILE`` variable can name: a file with arbitrary bytes, or something else entirely.
 file_target = st.one_of(
@@ -182,8 +210,10 @@ def test_any_environment_loads_or_raises_without_any_form_of_a_secret(
             event("loaded")
             dumped = loaded.model_dump_json()
             data = json.loads(dumped)
-            for shown, secret in [(data["secret_key"], loaded.secret_key),
-                                  (data["database"]["password"], loaded.database.password)]:
+            for shown, secret in [
+                (data["secret_key"], loaded.secret_key),
+                (data["database"]["password"], loaded.database.password),
+            ]:
                 assert shown == ("**********" if secret.get_secret_value() else "")
             outputs = {
                 "repr(settings)": repr(loaded),

@@ -30,7 +30,10 @@ def check(root: Path, **environ: str) -> subprocess.CompletedProcess[str]:
     """``python -m settings check --root root`` in a subprocess with only ``environ`` set."""
     return subprocess.run(
         [sys.executable, "-m", "settings", "check", "--root", str(root)],
-        env=clean_environ(**environ), capture_output=True, text=True, timeout=HUNG,
+        env=clean_environ(**environ),
+        capture_output=True,
+        text=True,
+        timeout=HUNG,
     )
 
 
@@ -58,12 +61,24 @@ def test_a_fifo_as_db_password_file_is_an_error_naming_it(root: Path) -> None:
 def test_uvicorn_with_a_fifo_as_db_password_file_exits_with_the_report(root: Path) -> None:
     fifo = root / "password"
     os.mkfifo(fifo)
-    command = [sys.executable, "-m", "uvicorn", "app.main:app", "--app-dir", str(REPO),
-               "--port", str(free_port())]
+    command = [
+        sys.executable,
+        "-m",
+        "uvicorn",
+        "app.main:app",
+        "--app-dir",
+        str(REPO),
+        "--port",
+        str(free_port()),
+    ]
 
     result = subprocess.run(
-        command, cwd=root, env=clean_environ(DB_PASSWORD_FILE=str(fifo)),
-        capture_output=True, text=True, timeout=HUNG,
+        command,
+        cwd=root,
+        env=clean_environ(DB_PASSWORD_FILE=str(fifo)),
+        capture_output=True,
+        text=True,
+        timeout=HUNG,
     )
 
     assert result.returncode != 0
@@ -247,15 +262,19 @@ def test_control_characters_in_driver_options_are_refused(root: Path) -> None:
 
 
 def test_blanks_around_values_that_are_not_text_are_ignored_for_every_type(root: Path) -> None:
-    settings = load_settings("testing", root=root, environ={
-        "DB_PORT": "5432 ",
-        "APP_DEBUG": "True ",
-        "APP_METRICS__ENABLED": " false\n",
-        "APP_DATABASE__CONNECT_TIMEOUT": "\t2.5 ",
-        "APP_DATABASE__DRIVER": " postgresql+asyncpg ",
-        "APP_DATABASE__DATABASE": "app",  # the base table names a SQLite file
-        "APP_LOG_LEVEL": " warning ",
-    })
+    settings = load_settings(
+        "testing",
+        root=root,
+        environ={
+            "DB_PORT": "5432 ",
+            "APP_DEBUG": "True ",
+            "APP_METRICS__ENABLED": " false\n",
+            "APP_DATABASE__CONNECT_TIMEOUT": "\t2.5 ",
+            "APP_DATABASE__DRIVER": " postgresql+asyncpg ",
+            "APP_DATABASE__DATABASE": "app",  # the base table names a SQLite file
+            "APP_LOG_LEVEL": " warning ",
+        },
+    )
 
     assert settings.database.port == 5432
     assert settings.debug is True
@@ -266,9 +285,11 @@ def test_blanks_around_values_that_are_not_text_are_ignored_for_every_type(root:
 
 
 def test_blanks_around_text_are_kept(root: Path) -> None:
-    settings = load_settings("testing", root=root, environ={
-        "DB_PASSWORD": " pass word ", "DB_USERNAME": " app", "SECRET_KEY": "key "
-    })
+    settings = load_settings(
+        "testing",
+        root=root,
+        environ={"DB_PASSWORD": " pass word ", "DB_USERNAME": " app", "SECRET_KEY": "key "},
+    )
 
     assert settings.database.password.get_secret_value() == " pass word "
     assert settings.database.username == " app"
@@ -285,11 +306,13 @@ def test_the_rule_follows_the_types_of_an_application_s_own_model() -> None:
         feature: Feature = Feature()
         retries: Annotated[int, "metadata"] = 0
 
-    settings = AppSettings.model_validate({
-        "secret_key": "k",
-        "retries": " 3 ",
-        "feature": {"enabled": "yes ", "ratio": " 0.5", "label": " as written "},
-    })
+    settings = AppSettings.model_validate(
+        {
+            "secret_key": "k",
+            "retries": " 3 ",
+            "feature": {"enabled": "yes ", "ratio": " 0.5", "label": " as written "},
+        }
+    )
 
     assert (settings.retries, settings.feature.enabled, settings.feature.ratio) == (3, True, 0.5)
     assert settings.feature.label == " as written "

@@ -91,8 +91,19 @@ class OptionsCluster(PgCluster):
             f"-p {self.port} -c listen_addresses={self.host} -c unix_socket_directories=''"
             f" -c fsync=off -c max_connections=30 {self.options}"
         )
-        self._run("pg_ctl", "start", "-w", "-t", "30", "-D", str(self.data), "-o", options,
-                  "-l", str(self.root / "server.log"))
+        self._run(
+            "pg_ctl",
+            "start",
+            "-w",
+            "-t",
+            "30",
+            "-D",
+            str(self.data),
+            "-o",
+            options,
+            "-l",
+            str(self.root / "server.log"),
+        )
 
     def postmaster_pid(self) -> int:
         return int((self.data / "postmaster.pid").read_text().split()[0])
@@ -159,7 +170,8 @@ def pgbouncer(cluster: PgCluster, users: Mapping[str, str]) -> Iterator[PgBounce
     directory, port = owned_tempdir("pgbouncer-"), free_port()
     userlist = "".join(f'"{name}" "{password}"\n' for name, password in users.items())
     (directory / "userlist.txt").write_text(userlist, encoding="utf-8")
-    (directory / "pgbouncer.ini").write_text(f"""\
+    (directory / "pgbouncer.ini").write_text(
+        f"""\
 [databases]
 * = host={cluster.host} port={cluster.port}
 
@@ -176,17 +188,22 @@ reserve_pool_size = 0
 max_client_conn = 500
 logfile = {directory}/pgbouncer.log
 pidfile = {directory}/pgbouncer.pid
-""", encoding="utf-8")
+""",
+        encoding="utf-8",
+    )
     for path in directory.iterdir():
         if os.geteuid() == 0:
             shutil.chown(path, SUPERUSER)
         path.chmod(0o600)
     user = SUPERUSER if os.geteuid() == 0 else None
     process = subprocess.Popen(
-        [binary, str(directory / "pgbouncer.ini")], user=user, group=user,
+        [binary, str(directory / "pgbouncer.ini")],
+        user=user,
+        group=user,
         extra_groups=[] if user else None,
         # Never a pipe nobody reads: PgBouncer would block on a full one (it logs to a file).
-        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
     )
     bouncer = PgBouncer(process, directory, port)
     try:

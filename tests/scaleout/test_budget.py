@@ -38,7 +38,9 @@ def small_server() -> Iterator[tuple[OptionsCluster, Login]]:
 
 def environ(login: Login, workers: str) -> dict[str, str]:
     return {
-        **login.environ(), "WEB_CONCURRENCY": workers, "ENV_FOR_DYNACONF": "testing",
+        **login.environ(),
+        "WEB_CONCURRENCY": workers,
+        "ENV_FOR_DYNACONF": "testing",
         "SECRET_KEY": "budget-tests-key-5f2a9c0e7d1b4a6f8e3c2d9b0a7f6e5d",
     }
 
@@ -46,7 +48,11 @@ def environ(login: Login, workers: str) -> dict[str, str]:
 def check_connect(root: Path, env: dict[str, str]) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
         [sys.executable, "-m", "settings", "check", "--deploy", "--connect"],
-        cwd=root, env=clean_environ(env), capture_output=True, text=True, timeout=60,
+        cwd=root,
+        env=clean_environ(env),
+        capture_output=True,
+        text=True,
+        timeout=60,
     )
 
 
@@ -83,15 +89,19 @@ def test_check_deploy_connect_reports_it_as_an_error(
     result = check_connect(root, environ(login, "3"))
 
     assert result.returncode == 1, result.stderr
-    assert "ERROR database.E001 database.pool: can open more connections than the server " \
+    assert (
+        "ERROR database.E001 database.pool: can open more connections than the server "
         "allows: server.replicas 1 x server.workers 3" in result.stderr
+    )
     assert login.password not in result.stderr + result.stdout
 
 
 @pytest.mark.parametrize(
     ("statement", "shown"),
-    [("ALTER ROLE budget CONNECTION LIMIT {}", "rolconnlimit"),
-     ("ALTER DATABASE budget CONNECTION LIMIT {}", "datconnlimit")],
+    [
+        ("ALTER ROLE budget CONNECTION LIMIT {}", "rolconnlimit"),
+        ("ALTER DATABASE budget CONNECTION LIMIT {}", "datconnlimit"),
+    ],
 )
 def test_a_role_or_database_limit_counts_too(
     small_server: tuple[OptionsCluster, Login], tmp_path: Path, statement: str, shown: str

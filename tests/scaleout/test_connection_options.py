@@ -104,18 +104,55 @@ def certificates(tmp_path_factory: pytest.TempPathFactory) -> Path:
         subprocess.run(["openssl", *args], cwd=directory, check=True, capture_output=True)
 
     for name in ("ca", "other-ca"):
-        openssl("req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "2",
-                "-keyout", f"{name}.key", "-out", f"{name}.crt", "-subj", f"/CN={name}")
+        openssl(
+            "req",
+            "-x509",
+            "-newkey",
+            "rsa:2048",
+            "-nodes",
+            "-days",
+            "2",
+            "-keyout",
+            f"{name}.key",
+            "-out",
+            f"{name}.crt",
+            "-subj",
+            f"/CN={name}",
+        )
     for name, subject, extension in (
         ("server", "/CN=127.0.0.1", "subjectAltName=IP:127.0.0.1"),
         ("client", "/CN=tls", "basicConstraints=CA:FALSE"),
     ):
-        openssl("req", "-newkey", "rsa:2048", "-nodes", "-keyout", f"{name}.key",
-                "-out", f"{name}.csr", "-subj", subject)
+        openssl(
+            "req",
+            "-newkey",
+            "rsa:2048",
+            "-nodes",
+            "-keyout",
+            f"{name}.key",
+            "-out",
+            f"{name}.csr",
+            "-subj",
+            subject,
+        )
         (directory / f"{name}.ext").write_text(extension + "\n")
-        openssl("x509", "-req", "-in", f"{name}.csr", "-CA", "ca.crt", "-CAkey", "ca.key",
-                "-CAcreateserial", "-days", "2", "-out", f"{name}.crt",
-                "-extfile", f"{name}.ext")
+        openssl(
+            "x509",
+            "-req",
+            "-in",
+            f"{name}.csr",
+            "-CA",
+            "ca.crt",
+            "-CAkey",
+            "ca.key",
+            "-CAcreateserial",
+            "-days",
+            "2",
+            "-out",
+            f"{name}.crt",
+            "-extfile",
+            f"{name}.ext",
+        )
     return directory
 
 
@@ -137,8 +174,15 @@ mv pg_hba.new pg_hba.conf && chown {SUPERUSER} pg_hba.conf
         yield cluster
 
 
-def tls_url(cluster: PgCluster, pki: Path, *, host: str = "127.0.0.1", ca: str = "ca.crt",
-            mode: str = "verify-full", client: bool = True) -> str:
+def tls_url(
+    cluster: PgCluster,
+    pki: Path,
+    *,
+    host: str = "127.0.0.1",
+    ca: str = "ca.crt",
+    mode: str = "verify-full",
+    client: bool = True,
+) -> str:
     query = f"sslmode={mode}&sslrootcert={pki / ca}"
     if client:
         query += f"&sslcert={pki / 'client.crt'}&sslkey={pki / 'client.key'}"
@@ -164,7 +208,9 @@ async def test_verify_full_against_a_private_ca_with_a_client_certificate(
     ],
 )
 async def test_what_verify_full_and_the_client_certificate_refuse(
-    make_settings: Callable[..., Settings], tls_cluster: PgCluster, certificates: Path,
+    make_settings: Callable[..., Settings],
+    tls_cluster: PgCluster,
+    certificates: Path,
     changes: dict[str, object],
 ) -> None:
     settings = make_settings(DATABASE_URL=tls_url(tls_cluster, certificates, **changes))
@@ -189,8 +235,7 @@ def test_an_unreadable_certificate_file_is_named_in_the_error(
 
     with pytest.raises(ImproperlyConfigured) as raised:
         make_settings(
-            DATABASE_URL=f"postgresql://u@db.example/app?sslmode=verify-full"
-                         f"&sslrootcert={missing}"
+            DATABASE_URL=f"postgresql://u@db.example/app?sslmode=verify-full&sslrootcert={missing}"
         )
 
     [problem] = [p for p in raised.value.problems if p.id == "database.E003"]

@@ -27,8 +27,12 @@ def shown_fingerprint(root: Path, **environ: str) -> str:
     """The fingerprint ``python -m settings show`` prints, from a process of its own."""
     result = subprocess.run(
         [sys.executable, "-m", "settings", "show", "--env", "testing"],
-        cwd=root, env=clean_environ({"PYTHONHASHSEED": "random", **environ}),
-        capture_output=True, text=True, timeout=60, check=True,
+        cwd=root,
+        env=clean_environ({"PYTHONHASHSEED": "random", **environ}),
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=True,
     )
     header = result.stdout.splitlines()[0]
     match = re.search(r"; fingerprint ([0-9a-f]+)$", header)
@@ -76,7 +80,10 @@ class AppSettings(Settings):
 
 def test_an_applications_own_secrets_enter_only_through_hmac() -> None:
     secrets = {
-        "token": "tok-3f9a", "key": "key-8c1e", "url-pw": "urlpw-51d0", "dsn-pw": "dsnpw-7be2",
+        "token": "tok-3f9a",
+        "key": "key-8c1e",
+        "url-pw": "urlpw-51d0",
+        "dsn-pw": "dsnpw-7be2",
     }
 
     def make(**changes: str) -> AppSettings:

@@ -59,22 +59,31 @@ async def test_every_listed_name_with_the_figures_of_this_process(
     def grew(name: str, **labels: str) -> float:
         return sample(text, name, **labels) - sample_or_zero(before, name, **labels)
 
-    assert grew("http_server_request_duration_seconds_count",
-                method="GET", route="/work", status="200") == 2
-    assert grew("http_server_request_duration_seconds_count",
-                method="GET", route="", status="404") == 1
+    assert (
+        grew(
+            "http_server_request_duration_seconds_count", method="GET", route="/work", status="200"
+        )
+        == 2
+    )
+    assert (
+        grew("http_server_request_duration_seconds_count", method="GET", route="", status="404")
+        == 1
+    )
     assert grew("db_client_connection_wait_time_seconds_count") == 2
     assert sample(text, "db_client_connection_max") >= (
         settings.database.pool.size + settings.database.pool.max_overflow
     )
     assert sample(text, "db_client_connection_count", state="idle") >= 1
-    assert sample(text, "app_settings_info",
-                  environment="testing", fingerprint=settings.fingerprint) == 1
+    assert (
+        sample(text, "app_settings_info", environment="testing", fingerprint=settings.fingerprint)
+        == 1
+    )
 
 
 async def test_a_pool_timeout_is_counted(postgres_settings: Callable[..., Settings]) -> None:
     settings = postgres_settings(
-        APP_DATABASE__POOL__SIZE="1", APP_DATABASE__POOL__MAX_OVERFLOW="0",
+        APP_DATABASE__POOL__SIZE="1",
+        APP_DATABASE__POOL__MAX_OVERFLOW="0",
         APP_DATABASE__POOL__TIMEOUT="0.2",
     )
     app = create_work_app(settings)
@@ -98,8 +107,6 @@ async def test_metrics_off_is_404(make_settings: Callable[..., Settings], tmp_pa
         response = await client.get("/metrics")
 
     assert response.status_code == 404
-
-
 
 
 def sample_or_zero(text: str, name: str, **labels: str) -> float:

@@ -47,10 +47,12 @@ def load_through(
             server.wait_serving()
 
         async def both() -> list[list[Outcome]]:
-            return await asyncio.gather(*(
-                hammer(server.url, "/work", clients=CLIENTS, requests=REQUESTS)
-                for server in running
-            ))
+            return await asyncio.gather(
+                *(
+                    hammer(server.url, "/work", clients=CLIENTS, requests=REQUESTS)
+                    for server in running
+                )
+            )
 
         results = asyncio.run(both())
         for server in running:

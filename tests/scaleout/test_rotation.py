@@ -35,15 +35,19 @@ def test_a_rotated_password_file_is_used_without_a_restart(
         server.wait_serving()
         before = get(server, "/work")
 
-        asyncio.run(admin_execute(
-            pg_cluster,
-            f"ALTER ROLE rotated PASSWORD '{NEW}'",
-        ))
+        asyncio.run(
+            admin_execute(
+                pg_cluster,
+                f"ALTER ROLE rotated PASSWORD '{NEW}'",
+            )
+        )
         secret.write_text(NEW + "\n", encoding="utf-8")
-        asyncio.run(admin_execute(
-            pg_cluster,
-            "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE usename = 'rotated'",
-        ))
+        asyncio.run(
+            admin_execute(
+                pg_cluster,
+                "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE usename = 'rotated'",
+            )
+        )
         after, ready = get(server, "/work"), get(server, "/health/ready")
         server.stop()
 
@@ -70,11 +74,13 @@ def test_without_a_file_the_old_password_stays_and_fails_until_a_restart(
     with servers.uvicorn(directory, environ, app=WORK_APP, options=("--factory",)) as server:
         server.wait_serving()
         before = get(server, "/work")
-        asyncio.run(admin_execute(
-            pg_cluster,
-            f"ALTER ROLE fixed PASSWORD '{NEW}'",
-            "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE usename = 'fixed'",
-        ))
+        asyncio.run(
+            admin_execute(
+                pg_cluster,
+                f"ALTER ROLE fixed PASSWORD '{NEW}'",
+                "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE usename = 'fixed'",
+            )
+        )
         after = get(server, "/work")
         server.stop()
 
@@ -96,10 +102,14 @@ async def test_a_password_file_gone_for_a_moment_keeps_the_last_password(
     secret = tmp_path / "db_password"
     secret.write_text(OLD + "\n", encoding="utf-8")
     root = project(tmp_path / "app", postgres_toml())
-    settings = load_settings("testing", root=root, environ={
-        "DATABASE_URL": f"postgresql://blinking@{pg_cluster.host}:{pg_cluster.port}/blinking",
-        "DB_PASSWORD_FILE": str(secret),
-    })
+    settings = load_settings(
+        "testing",
+        root=root,
+        environ={
+            "DATABASE_URL": f"postgresql://blinking@{pg_cluster.host}:{pg_cluster.port}/blinking",
+            "DB_PASSWORD_FILE": str(secret),
+        },
+    )
     database = DatabaseManager.for_settings(settings)
     await database.initialize()
     try:

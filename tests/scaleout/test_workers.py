@@ -91,8 +91,11 @@ def test_metrics_add_up_every_worker(pg_cluster: PgCluster, tmp_path: Path) -> N
 
     assert len(pids) == 2  # both workers answered, so one worker's figures would fall short
     counted = sample(
-        metrics, "http_server_request_duration_seconds_count",
-        method="GET", route="/pid", status="200",
+        metrics,
+        "http_server_request_duration_seconds_count",
+        method="GET",
+        route="/pid",
+        status="200",
     )
     assert counted == asked + 40
     assert sample(metrics, "db_client_connection_max") == 2 * (2 + 2)  # two pools of 2 + 2

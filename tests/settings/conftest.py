@@ -85,5 +85,3 @@ def project(tmp_path: Path) -> Project:
 def production() -> dict[str, str]:
     """An environment in which the production table above loads without a deployment error."""
     return {"ENV_FOR_DYNACONF": "production", "SECRET_KEY": STRONG_KEY, "DB_PASSWORD": "pw"}
-
-

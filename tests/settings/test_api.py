@@ -32,9 +32,17 @@ PUBLIC = [
     "shown",
 ]
 FASTAPI_PUBLIC = [
-    "REQUEST_ID_HEADER", "ErrorMiddleware", "SettingsDep", "SettingsMiddleware", "StartupGuard",
-    "app_settings", "request_settings", "served_settings", "settings_lifespan",
-    "settings_middleware", "start_settings",
+    "REQUEST_ID_HEADER",
+    "ErrorMiddleware",
+    "SettingsDep",
+    "SettingsMiddleware",
+    "StartupGuard",
+    "app_settings",
+    "request_settings",
+    "served_settings",
+    "settings_lifespan",
+    "settings_middleware",
+    "start_settings",
 ]
 
 
@@ -48,12 +56,15 @@ def test_the_public_names_are_exactly_these() -> None:
     assert settings.testing.__all__ == ["app_client"]
 
 
-@pytest.mark.parametrize(("module", "names"), [
-    ("settings.reload", ["SettingsReloader", "Swap", "pin", "pinned"]),
-    ("settings.audit", ["Change", "audit_line", "changes"]),
-    ("settings.driver", ["APPLICATION_NAME", "connect_args", "driver_url", "read_secret_file"]),
-    ("settings.budget", ["Allowance", "Budget", "applies", "budget", "measure", "problem"]),
-])
+@pytest.mark.parametrize(
+    ("module", "names"),
+    [
+        ("settings.reload", ["SettingsReloader", "Swap", "pin", "pinned"]),
+        ("settings.audit", ["Change", "audit_line", "changes"]),
+        ("settings.driver", ["APPLICATION_NAME", "connect_args", "driver_url", "read_secret_file"]),
+        ("settings.budget", ["Allowance", "Budget", "applies", "budget", "measure", "problem"]),
+    ],
+)
 def test_the_public_modules_export_exactly_these(module: str, names: list[str]) -> None:
     import importlib
 
@@ -64,8 +75,16 @@ def test_the_reference_application_imports_only_public_names() -> None:
     import ast
     from pathlib import Path
 
-    public = {"settings", "settings.fastapi", "settings.testing", "settings.checks",
-              "settings.reload", "settings.audit", "settings.driver", "settings.budget"}
+    public = {
+        "settings",
+        "settings.fastapi",
+        "settings.testing",
+        "settings.checks",
+        "settings.reload",
+        "settings.audit",
+        "settings.driver",
+        "settings.budget",
+    }
     app = Path(__file__).resolve().parents[2] / "app"
     found = set()
     for path in app.glob("*.py"):

@@ -23,8 +23,10 @@ def test_startup_line_names_the_fingerprint(project) -> None:
 
     line = audit_line("startup", None, settings)
 
-    assert line == (f"Audit: settings startup; environment development; "
-                    f"fingerprint none -> {settings.fingerprint}")
+    assert line == (
+        f"Audit: settings startup; environment development; "
+        f"fingerprint none -> {settings.fingerprint}"
+    )
 
 
 def test_same_files_and_variables_give_the_same_fingerprint(project) -> None:
@@ -57,10 +59,12 @@ def test_a_changed_secret_is_named_never_shown(project) -> None:
 
 
 def test_a_url_whose_password_alone_changed_says_changed(project) -> None:
-    old = load_settings(root=project.root, environ={"CACHE_URL": "redis://u:old-pw@h/0"},
-                        model=Model)
-    new = load_settings(root=project.root, environ={"CACHE_URL": f"redis://u:{CANARY}@h/0"},
-                        model=Model)
+    old = load_settings(
+        root=project.root, environ={"CACHE_URL": "redis://u:old-pw@h/0"}, model=Model
+    )
+    new = load_settings(
+        root=project.root, environ={"CACHE_URL": f"redis://u:{CANARY}@h/0"}, model=Model
+    )
 
     assert [(c.key, c.new) for c in changes(old, new)] == [("cache_url", None)]
     line = audit_line("reload", old, new)

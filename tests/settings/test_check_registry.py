@@ -167,7 +167,9 @@ def test_a_check_for_another_model_is_not_run(app_module: Importer) -> None:
 
 def test_an_unannotated_check_runs_for_every_model(app_module: Importer) -> None:
     shop = app_module("shop_five", SHOP)
-    anywhere = app_module("anywhere_five", """
+    anywhere = app_module(
+        "anywhere_five",
+        """
         from settings.checks import Warning, register
 
         W001 = Warning("log_level", "is info", id="ops.W001")
@@ -175,7 +177,8 @@ def test_an_unannotated_check_runs_for_every_model(app_module: Importer) -> None
         @register
         def check_log_level(settings):
             return [W001] if settings.log_level == "info" else []
-    """)
+    """,
+    )
 
     assert anywhere.W001 in run_checks(Settings.model_validate(SAFE), deploy=False)
     assert anywhere.W001 in run_checks(shop_settings(shop), deploy=False)
@@ -185,7 +188,9 @@ def test_an_application_check_stops_a_production_load(
     app_module: Importer, project, production
 ) -> None:
     """Annotated ``Settings``, it applies to what ``load_settings`` builds."""
-    app_module("ops_six", """
+    app_module(
+        "ops_six",
+        """
         from settings import Settings
         from settings.checks import Error, Problem, register
 
@@ -194,7 +199,8 @@ def test_an_application_check_stops_a_production_load(
         @register(deploy=True)
         def check_log_level(settings: Settings) -> list[Problem]:
             return [E001] if settings.log_level in ("debug", "info") else []
-    """)
+    """,
+    )
 
     error = project.error(production)
 
@@ -251,7 +257,9 @@ def test_a_check_that_raises_is_an_error_naming_it_with_secrets_masked(
     app_module: Importer,
 ) -> None:
     shop = app_module("shop_ten", SHOP)
-    broken = app_module("broken_ten", """
+    broken = app_module(
+        "broken_ten",
+        """
         from shop_ten import ShopSettings
         from settings.checks import register
 
@@ -260,7 +268,8 @@ def test_a_check_that_raises_is_an_error_naming_it_with_secrets_masked(
             key = settings.llm.api_key.get_secret_value()
             password = settings.database.password.get_secret_value()
             raise ConnectionError(f"refused with key {key} for postgresql://app:{password}@db/x")
-    """)
+    """,
+    )
     secrets = {"llm": {"api_key": "sk-live-4242"}, "database": {"password": "hunter2"}}
     settings = shop_settings(shop, **secrets)
 
@@ -278,13 +287,16 @@ def test_a_check_that_raises_is_an_error_naming_it_with_secrets_masked(
 
 def test_a_check_that_raises_does_not_stop_the_others(app_module: Importer) -> None:
     shop = app_module("shop_eleven", SHOP)
-    app_module("broken_eleven", """
+    app_module(
+        "broken_eleven",
+        """
         from settings.checks import register
 
         @register(deploy=True)
         def check_crash(settings):
             raise KeyError("boom")
-    """)
+    """,
+    )
 
     problems = run_checks(shop_settings(shop, debug=True), deploy=True)
 
@@ -295,14 +307,17 @@ def test_a_check_that_raises_does_not_stop_the_others(app_module: Importer) -> N
 def test_a_raising_check_in_a_production_load_is_reported_masked(
     app_module: Importer, project, production
 ) -> None:
-    app_module("broken_twelve", """
+    app_module(
+        "broken_twelve",
+        """
         from settings import Settings
         from settings.checks import register
 
         @register(deploy=True)
         def check_key(settings: Settings):
             raise ValueError("bad key " + settings.secret_key.get_secret_value())
-    """)
+    """,
+    )
 
     error = project.error(production)
 
@@ -313,7 +328,9 @@ def test_a_raising_check_in_a_production_load_is_reported_masked(
 def test_a_check_that_returns_something_else_or_has_a_bad_annotation_is_an_error(
     app_module: Importer,
 ) -> None:
-    app_module("odd_thirteen", """
+    app_module(
+        "odd_thirteen",
+        """
         from settings.checks import register
 
         @register
@@ -323,7 +340,8 @@ def test_a_check_that_returns_something_else_or_has_a_bad_annotation_is_an_error
         @register
         def check_typed(settings: int):
             return []
-    """)
+    """,
+    )
 
     messages = [p.message for p in run_checks(Settings.model_validate(SAFE), deploy=False)]
 
@@ -362,16 +380,32 @@ def test_the_documented_rules_table_is_the_registry_s(page: str) -> None:
 
     assert text[start:end] == rules_table(built_in), (
         f"{page} is out of date: paste the output of python -c 'from settings.checks "
-        "import rules_table; print(rules_table(), end=\"\")' between its markers"
+        'import rules_table; print(rules_table(), end="")\' between its markers'
     )
 
 
 def test_the_public_names_of_settings_checks() -> None:
     import settings.checks
 
-    assert sorted(settings.checks.__all__) == sorted([
-        *(f"E{n:03}" for n in range(1, 12)), "W001", "W002", "W003", "W004",
-        "Check", "CheckFunction", "CheckResult", "Error", "Problem", "Warning", "builtin",
-        "check_settings", "register", "registered", "rules_table", "run_checks",
-    ])
+    assert sorted(settings.checks.__all__) == sorted(
+        [
+            *(f"E{n:03}" for n in range(1, 12)),
+            "W001",
+            "W002",
+            "W003",
+            "W004",
+            "Check",
+            "CheckFunction",
+            "CheckResult",
+            "Error",
+            "Problem",
+            "Warning",
+            "builtin",
+            "check_settings",
+            "register",
+            "registered",
+            "rules_table",
+            "run_checks",
+        ]
+    )
     assert all(hasattr(settings.checks, name) for name in settings.checks.__all__)

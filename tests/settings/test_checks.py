@@ -264,8 +264,9 @@ def test_certificate_files_that_cannot_be_used_stop_the_load_not_the_first_conne
         '[default]\nsecret_key = "k"\n[default.database]\ndatabase = "app"\n[development]\n'
     )
     missing = tmp_path / "no-such-ca.pem"
-    environ = {"DATABASE_URL": f"postgresql://u@db.example/app?sslmode=verify-full"
-                               f"&sslrootcert={missing}"}
+    environ = {
+        "DATABASE_URL": f"postgresql://u@db.example/app?sslmode=verify-full&sslrootcert={missing}"
+    }
 
     with pytest.raises(ImproperlyConfigured) as raised:
         load_settings(root=tmp_path, environ=environ)

@@ -21,7 +21,10 @@ from settings.secrets import MASK, hide_url_password
         ("http://user@example.com", "http://user@example.com"),
         ("http://user:pw@example.com", f"http://user:{MASK}@example.com"),
         ("postgresql://u:p@ss:w/rd?#%@db/app", f"postgresql://u:{MASK}@db/app"),
-        ("postgresql://db/app?password=pw&ssl=require", f"postgresql://db/app?password={MASK}&ssl=require"),
+        (
+            "postgresql://db/app?password=pw&ssl=require",
+            f"postgresql://db/app?password={MASK}&ssl=require",
+        ),
         ("redis://:token@cache:6379/0", f"redis://:{MASK}@cache:6379/0"),
     ],
 )
@@ -48,7 +51,9 @@ def test_keys_not_typed_secret_are_shown(key: str) -> None:
 def test_masking_walks_tables_and_lists() -> None:
     tree = {"password": SecretStr("pw"), "hosts": ["http://a:b@c"], "copy": "pw-copied"}
     assert mask(Settings, "database", tree, frozenset({"pw-copied"})) == {
-        "password": MASK, "hosts": [f"http://a:{MASK}@c"], "copy": MASK,
+        "password": MASK,
+        "hosts": [f"http://a:{MASK}@c"],
+        "copy": MASK,
     }
 
 

@@ -26,14 +26,17 @@ def test_dotenv_sets_variables_with_its_own_origin(project) -> None:
 
 
 def test_docker_compose_syntax_quotes_comments_and_export(project) -> None:
-    project.write(".env", """\
+    project.write(
+        ".env",
+        """\
         # a comment line
         export DB_USERNAME=reader
         DB_DATABASE="name with spaces"  # a trailing comment
         DB_HOST='single.example'
         DB_PASSWORD='p@ss:w/rd?#%$HOME ${HOME}'
         APP_LOG_LEVEL=warning # comment after an unquoted value
-        """)
+        """,
+    )
 
     settings = project.load({})
 

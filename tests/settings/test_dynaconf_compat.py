@@ -49,250 +49,486 @@ DB = '[default.database]\nhost = "db.internal"\nport = 5432'
 
 CASES = [
     # --- @del, @empty ------------------------------------------------------------------------
-    Case("del-a-value", {"settings.toml": toml('log_level = "debug"', 'log_level = "@del"')},
-         {"log_level": ABSENT}),
-    Case("del-a-table", {"settings.toml": toml("log_level = 'x'\n" + DB, 'database = "@del"')},
-         {"database.host": ABSENT, "log_level": "x"}),
-    Case("del-in-a-later-file", {
-        "settings.toml": toml('log_level = "debug"'),
-        ".secrets.toml": '[default]\nlog_level = "@del"\n'},
-         {"log_level": ABSENT}),
-    Case("empty", {"settings.toml": toml('log_level = "debug"', 'log_level = "@empty"')},
-         {"log_level": ABSENT}),
-    Case("none", {"settings.toml": toml('log_level = "debug"', 'log_level = "@none"')},
-         {"log_level": None}),
-    Case("reset-a-table", {"settings.toml": toml(DB, "database = \"@reset {port = 7000}\"")},
-         {"database.host": ABSENT, "database.port": 7000}),
-    Case("reset-a-list", {"settings.toml": toml(HOSTS, "allowed_hosts = '@reset [\"c\"]'")},
-         {"allowed_hosts": ["c"]}),
-    Case("table-mark-false-at-environment", {"settings.toml": toml(
-        DB, "dynaconf_merge = false\n[development.database]\nport = 7000")},
-         {"database.host": ABSENT, "database.port": 7000}),
+    Case(
+        "del-a-value",
+        {"settings.toml": toml('log_level = "debug"', 'log_level = "@del"')},
+        {"log_level": ABSENT},
+    ),
+    Case(
+        "del-a-table",
+        {"settings.toml": toml("log_level = 'x'\n" + DB, 'database = "@del"')},
+        {"database.host": ABSENT, "log_level": "x"},
+    ),
+    Case(
+        "del-in-a-later-file",
+        {
+            "settings.toml": toml('log_level = "debug"'),
+            ".secrets.toml": '[default]\nlog_level = "@del"\n',
+        },
+        {"log_level": ABSENT},
+    ),
+    Case(
+        "empty",
+        {"settings.toml": toml('log_level = "debug"', 'log_level = "@empty"')},
+        {"log_level": ABSENT},
+    ),
+    Case(
+        "none",
+        {"settings.toml": toml('log_level = "debug"', 'log_level = "@none"')},
+        {"log_level": None},
+    ),
+    Case(
+        "reset-a-table",
+        {"settings.toml": toml(DB, 'database = "@reset {port = 7000}"')},
+        {"database.host": ABSENT, "database.port": 7000},
+    ),
+    Case(
+        "reset-a-list",
+        {"settings.toml": toml(HOSTS, "allowed_hosts = '@reset [\"c\"]'")},
+        {"allowed_hosts": ["c"]},
+    ),
+    Case(
+        "table-mark-false-at-environment",
+        {"settings.toml": toml(DB, "dynaconf_merge = false\n[development.database]\nport = 7000")},
+        {"database.host": ABSENT, "database.port": 7000},
+    ),
     # --- @merge, @merge_unique, @insert on a list a file sets --------------------------------
-    Case("merge-array", {"settings.toml": toml(HOSTS, 'allowed_hosts = "@merge [\\"c\\"]"')},
-         {"allowed_hosts": ["a.example", "b.example", "c"]}),
-    Case("merge-comma-text", {"settings.toml": toml(HOSTS, 'allowed_hosts = "@merge c,d"')},
-         {"allowed_hosts": ["a.example", "b.example", "c", "d"]}),
-    Case("merge-one-item", {"settings.toml": toml(HOSTS, 'allowed_hosts = "@merge c"')},
-         {"allowed_hosts": ["a.example", "b.example", "c"]}),
-    Case("merge-unique", {"settings.toml": toml(
-        HOSTS, 'allowed_hosts = "@merge_unique [\\"c\\", \\"a.example\\"]"')},
-         {"allowed_hosts": ["b.example", "c", "a.example"]}),
-    Case("merge-across-files", {
-        "settings.toml": toml(HOSTS),
-        ".secrets.toml": '[default]\nallowed_hosts = "@merge c"\n',
-        "settings.local.toml": '[development]\nallowed_hosts = "@merge d"\n'},
-         {"allowed_hosts": ["a.example", "b.example", "c", "d"]}),
-    Case("merge-a-table", {"settings.toml": toml(
-        DB, "database = \"@merge {port = 7000, username = 'app'}\"")},
-         {"database.host": "db.internal", "database.port": 7000, "database.username": "app"}),
-    Case("merge-keeps-tokens-as-text", {"settings.toml": toml(
-        HOSTS + '\nlog_level = "x"', 'allowed_hosts = "@merge [\\"@format {this.log_level}\\"]"')},
-         {"allowed_hosts": ["a.example", "b.example", "@format {this.log_level}"]}),
-    Case("merge-table-keeps-tokens-as-text", {"settings.toml": toml(
-        DB, "database = \"@merge {username = '@format {this.log_level}'}\"")},
-         {"database.username": "@format {this.log_level}", "database.host": "db.internal"}),
-    Case("list-mark-merge", {"settings.toml": toml(
-        HOSTS, 'allowed_hosts = ["c", "dynaconf_merge"]')},
-         {"allowed_hosts": ["a.example", "b.example", "c"]}),
-    Case("list-mark-merge-unique", {"settings.toml": toml(
-        HOSTS, 'allowed_hosts = ["a.example", "c", "dynaconf_merge_unique"]')},
-         {"allowed_hosts": ["b.example", "a.example", "c"]}),
-    Case("list-mark-items-are-evaluated", {"settings.toml": toml(
-        HOSTS, 'allowed_hosts = ["@format {env[HOST]}", "dynaconf_merge"]')},
-         {"allowed_hosts": ["a.example", "b.example", "c.example"]},
-         environ={"HOST": "c.example"}),
-    Case("insert-at-0", {"settings.toml": toml(HOSTS, 'allowed_hosts = "@insert 0 c"')},
-         {"allowed_hosts": ["c", "a.example", "b.example"]}),
-    Case("insert-at-1", {"settings.toml": toml(HOSTS, 'allowed_hosts = "@insert 1 c"')},
-         {"allowed_hosts": ["a.example", "c", "b.example"]}),
-    Case("insert-at-minus-1", {"settings.toml": toml(HOSTS, 'allowed_hosts = "@insert -1 c"')},
-         {"allowed_hosts": ["a.example", "c", "b.example"]}),
-    Case("insert-without-index", {"settings.toml": toml(HOSTS, 'allowed_hosts = "@insert c"')},
-         {"allowed_hosts": ["c", "a.example", "b.example"]}),
-    Case("insert-an-evaluated-item", {"settings.toml": toml(
-        HOSTS, 'allowed_hosts = "@insert 0 @format {env[HOST]}"')},
-         {"allowed_hosts": ["c.example", "a.example", "b.example"]},
-         environ={"HOST": "c.example"}),
+    Case(
+        "merge-array",
+        {"settings.toml": toml(HOSTS, 'allowed_hosts = "@merge [\\"c\\"]"')},
+        {"allowed_hosts": ["a.example", "b.example", "c"]},
+    ),
+    Case(
+        "merge-comma-text",
+        {"settings.toml": toml(HOSTS, 'allowed_hosts = "@merge c,d"')},
+        {"allowed_hosts": ["a.example", "b.example", "c", "d"]},
+    ),
+    Case(
+        "merge-one-item",
+        {"settings.toml": toml(HOSTS, 'allowed_hosts = "@merge c"')},
+        {"allowed_hosts": ["a.example", "b.example", "c"]},
+    ),
+    Case(
+        "merge-unique",
+        {
+            "settings.toml": toml(
+                HOSTS, 'allowed_hosts = "@merge_unique [\\"c\\", \\"a.example\\"]"'
+            )
+        },
+        {"allowed_hosts": ["b.example", "c", "a.example"]},
+    ),
+    Case(
+        "merge-across-files",
+        {
+            "settings.toml": toml(HOSTS),
+            ".secrets.toml": '[default]\nallowed_hosts = "@merge c"\n',
+            "settings.local.toml": '[development]\nallowed_hosts = "@merge d"\n',
+        },
+        {"allowed_hosts": ["a.example", "b.example", "c", "d"]},
+    ),
+    Case(
+        "merge-a-table",
+        {"settings.toml": toml(DB, "database = \"@merge {port = 7000, username = 'app'}\"")},
+        {"database.host": "db.internal", "database.port": 7000, "database.username": "app"},
+    ),
+    Case(
+        "merge-keeps-tokens-as-text",
+        {
+            "settings.toml": toml(
+                HOSTS + '\nlog_level = "x"',
+                'allowed_hosts = "@merge [\\"@format {this.log_level}\\"]"',
+            )
+        },
+        {"allowed_hosts": ["a.example", "b.example", "@format {this.log_level}"]},
+    ),
+    Case(
+        "merge-table-keeps-tokens-as-text",
+        {
+            "settings.toml": toml(
+                DB, "database = \"@merge {username = '@format {this.log_level}'}\""
+            )
+        },
+        {"database.username": "@format {this.log_level}", "database.host": "db.internal"},
+    ),
+    Case(
+        "list-mark-merge",
+        {"settings.toml": toml(HOSTS, 'allowed_hosts = ["c", "dynaconf_merge"]')},
+        {"allowed_hosts": ["a.example", "b.example", "c"]},
+    ),
+    Case(
+        "list-mark-merge-unique",
+        {
+            "settings.toml": toml(
+                HOSTS, 'allowed_hosts = ["a.example", "c", "dynaconf_merge_unique"]'
+            )
+        },
+        {"allowed_hosts": ["b.example", "a.example", "c"]},
+    ),
+    Case(
+        "list-mark-items-are-evaluated",
+        {"settings.toml": toml(HOSTS, 'allowed_hosts = ["@format {env[HOST]}", "dynaconf_merge"]')},
+        {"allowed_hosts": ["a.example", "b.example", "c.example"]},
+        environ={"HOST": "c.example"},
+    ),
+    Case(
+        "insert-at-0",
+        {"settings.toml": toml(HOSTS, 'allowed_hosts = "@insert 0 c"')},
+        {"allowed_hosts": ["c", "a.example", "b.example"]},
+    ),
+    Case(
+        "insert-at-1",
+        {"settings.toml": toml(HOSTS, 'allowed_hosts = "@insert 1 c"')},
+        {"allowed_hosts": ["a.example", "c", "b.example"]},
+    ),
+    Case(
+        "insert-at-minus-1",
+        {"settings.toml": toml(HOSTS, 'allowed_hosts = "@insert -1 c"')},
+        {"allowed_hosts": ["a.example", "c", "b.example"]},
+    ),
+    Case(
+        "insert-without-index",
+        {"settings.toml": toml(HOSTS, 'allowed_hosts = "@insert c"')},
+        {"allowed_hosts": ["c", "a.example", "b.example"]},
+    ),
+    Case(
+        "insert-an-evaluated-item",
+        {"settings.toml": toml(HOSTS, 'allowed_hosts = "@insert 0 @format {env[HOST]}"')},
+        {"allowed_hosts": ["c.example", "a.example", "b.example"]},
+        environ={"HOST": "c.example"},
+    ),
     # --- dynaconf_merge in tables ------------------------------------------------------------
-    Case("table-mark-merge", {"settings.toml": toml(
-        DB, "[development.database]\ndynaconf_merge = true\nport = 7000")},
-         {"database.host": "db.internal", "database.port": 7000}),
-    Case("table-mark-merge-extends-lists", {"settings.toml": toml(
-        '[default.cors]\norigins = ["https://a.example"]',
-        '[development.cors]\ndynaconf_merge = true\norigins = ["https://b.example"]')},
-         {"cors.origins": ["https://a.example", "https://b.example"]}),
-    Case("table-mark-short-form", {"settings.toml": toml(
-        DB, "[development.database]\ndynaconf_merge = {port = 7000}")},
-         {"database.host": "db.internal", "database.port": 7000}),
-    Case("list-short-form", {"settings.toml": toml(
-        HOSTS, '[development.allowed_hosts]\ndynaconf_merge = ["c"]')},
-         {"allowed_hosts": ["a.example", "b.example", "c"]}),
-    Case("environment-mark-merge", {"settings.toml": toml(
-        HOSTS, 'dynaconf_merge = true\nallowed_hosts = ["c"]')},
-         {"allowed_hosts": ["a.example", "b.example", "c"]}),
-    Case("file-mark-merge", {
-        "settings.toml": toml(HOSTS),
-        ".secrets.toml": 'dynaconf_merge = true\n[development]\nallowed_hosts = ["c"]\n'},
-         {"allowed_hosts": ["a.example", "b.example", "c"]}),
-    Case("table-mark-false-replaces", {"settings.toml": toml(
-        DB, "[development.database]\ndynaconf_merge = false\nport = 7000")},
-         {"database.host": ABSENT, "database.port": 7000}),
+    Case(
+        "table-mark-merge",
+        {"settings.toml": toml(DB, "[development.database]\ndynaconf_merge = true\nport = 7000")},
+        {"database.host": "db.internal", "database.port": 7000},
+    ),
+    Case(
+        "table-mark-merge-extends-lists",
+        {
+            "settings.toml": toml(
+                '[default.cors]\norigins = ["https://a.example"]',
+                '[development.cors]\ndynaconf_merge = true\norigins = ["https://b.example"]',
+            )
+        },
+        {"cors.origins": ["https://a.example", "https://b.example"]},
+    ),
+    Case(
+        "table-mark-short-form",
+        {"settings.toml": toml(DB, "[development.database]\ndynaconf_merge = {port = 7000}")},
+        {"database.host": "db.internal", "database.port": 7000},
+    ),
+    Case(
+        "list-short-form",
+        {"settings.toml": toml(HOSTS, '[development.allowed_hosts]\ndynaconf_merge = ["c"]')},
+        {"allowed_hosts": ["a.example", "b.example", "c"]},
+    ),
+    Case(
+        "environment-mark-merge",
+        {"settings.toml": toml(HOSTS, 'dynaconf_merge = true\nallowed_hosts = ["c"]')},
+        {"allowed_hosts": ["a.example", "b.example", "c"]},
+    ),
+    Case(
+        "file-mark-merge",
+        {
+            "settings.toml": toml(HOSTS),
+            ".secrets.toml": 'dynaconf_merge = true\n[development]\nallowed_hosts = ["c"]\n',
+        },
+        {"allowed_hosts": ["a.example", "b.example", "c"]},
+    ),
+    Case(
+        "table-mark-false-replaces",
+        {"settings.toml": toml(DB, "[development.database]\ndynaconf_merge = false\nport = 7000")},
+        {"database.host": ABSENT, "database.port": 7000},
+    ),
     # --- @format, @jinja, this ---------------------------------------------------------------
-    Case("format-env", {"settings.toml": toml('log_level = "@format {env[LEVEL]}"')},
-         {"log_level": "warning"}, environ={"LEVEL": "warning"}),
-    Case("format-this", {"settings.toml": toml(
-        'secret_key = "k"\nlog_level = "@format {this.secret_key}-x"')},
-         {"log_level": "k-x"}),
-    Case("format-this-nested", {"settings.toml": toml(
-        'log_level = "@format {this.database.host}"\n' + DB)},
-         {"log_level": "db.internal"}),
-    Case("format-this-list-index", {"settings.toml": toml(
-        HOSTS + '\nlog_level = "@format {this.allowed_hosts[1]}"')},
-         {"log_level": "b.example"}),
-    Case("format-this-current-env", {"settings.toml": toml(
-        'log_level = "@format app_{this.current_env}"')},
-         {"log_level": "app_development"}),
-    Case("format-this-sees-a-later-layer", {"settings.toml": toml(
-        'log_level = "@format {this.secret_key}"', 'secret_key = "from-dev"')},
-         {"log_level": "from-dev"}),
-    Case("format-this-of-a-token", {"settings.toml": toml(
-        'secret_key = "@format {env[KEY]}"\nlog_level = "@format {this.secret_key}!"')},
-         {"log_level": "k1!"}, environ={"KEY": "k1"}),
-    Case("format-this-sees-a-variable", {"settings.toml": toml(
-        'log_level = "@format {this.secret_key}!"')},
-         {"log_level": "from-env!"}, environ={"APP_SECRET_KEY": "from-env"}),
-    Case("format-this-missing-key", {"settings.toml": toml('log_level = "@format {this.nope}"')},
-         {"log_level": FAILS}),
-    Case("format-env-missing", {"settings.toml": toml('log_level = "@format {env[NOPE_X]}"')},
-         {"log_level": FAILS}),
-    Case("format-in-a-list-item", {"settings.toml": toml(
-        'allowed_hosts = ["@format {env[HOST]}", "b.example"]')},
-         {"allowed_hosts": ["c.example", "b.example"]}, environ={"HOST": "c.example"}),
-    Case("jinja-this", {"settings.toml": toml(
-        HOSTS + '\nlog_level = "@jinja {{ this.allowed_hosts | join(\',\') }}"')},
-         {"log_level": "a.example,b.example"}),
-    Case("jinja-env", {"settings.toml": toml('log_level = "@jinja {{ env.LEVEL | upper }}"')},
-         {"log_level": "WARNING"}, environ={"LEVEL": "warning"}),
-    Case("jinja-current-env", {"settings.toml": toml(
-        'log_level = "@jinja {{ this.current_env }}"')},
-         {"log_level": "development"}),
-    Case("jinja-list-index", {"settings.toml": toml(
-        HOSTS + '\nlog_level = "@jinja {{ this.allowed_hosts[0] }}"')},
-         {"log_level": "a.example"}),
+    Case(
+        "format-env",
+        {"settings.toml": toml('log_level = "@format {env[LEVEL]}"')},
+        {"log_level": "warning"},
+        environ={"LEVEL": "warning"},
+    ),
+    Case(
+        "format-this",
+        {"settings.toml": toml('secret_key = "k"\nlog_level = "@format {this.secret_key}-x"')},
+        {"log_level": "k-x"},
+    ),
+    Case(
+        "format-this-nested",
+        {"settings.toml": toml('log_level = "@format {this.database.host}"\n' + DB)},
+        {"log_level": "db.internal"},
+    ),
+    Case(
+        "format-this-list-index",
+        {"settings.toml": toml(HOSTS + '\nlog_level = "@format {this.allowed_hosts[1]}"')},
+        {"log_level": "b.example"},
+    ),
+    Case(
+        "format-this-current-env",
+        {"settings.toml": toml('log_level = "@format app_{this.current_env}"')},
+        {"log_level": "app_development"},
+    ),
+    Case(
+        "format-this-sees-a-later-layer",
+        {
+            "settings.toml": toml(
+                'log_level = "@format {this.secret_key}"', 'secret_key = "from-dev"'
+            )
+        },
+        {"log_level": "from-dev"},
+    ),
+    Case(
+        "format-this-of-a-token",
+        {
+            "settings.toml": toml(
+                'secret_key = "@format {env[KEY]}"\nlog_level = "@format {this.secret_key}!"'
+            )
+        },
+        {"log_level": "k1!"},
+        environ={"KEY": "k1"},
+    ),
+    Case(
+        "format-this-sees-a-variable",
+        {"settings.toml": toml('log_level = "@format {this.secret_key}!"')},
+        {"log_level": "from-env!"},
+        environ={"APP_SECRET_KEY": "from-env"},
+    ),
+    Case(
+        "format-this-missing-key",
+        {"settings.toml": toml('log_level = "@format {this.nope}"')},
+        {"log_level": FAILS},
+    ),
+    Case(
+        "format-env-missing",
+        {"settings.toml": toml('log_level = "@format {env[NOPE_X]}"')},
+        {"log_level": FAILS},
+    ),
+    Case(
+        "format-in-a-list-item",
+        {"settings.toml": toml('allowed_hosts = ["@format {env[HOST]}", "b.example"]')},
+        {"allowed_hosts": ["c.example", "b.example"]},
+        environ={"HOST": "c.example"},
+    ),
+    Case(
+        "jinja-this",
+        {
+            "settings.toml": toml(
+                HOSTS + "\nlog_level = \"@jinja {{ this.allowed_hosts | join(',') }}\""
+            )
+        },
+        {"log_level": "a.example,b.example"},
+    ),
+    Case(
+        "jinja-env",
+        {"settings.toml": toml('log_level = "@jinja {{ env.LEVEL | upper }}"')},
+        {"log_level": "WARNING"},
+        environ={"LEVEL": "warning"},
+    ),
+    Case(
+        "jinja-current-env",
+        {"settings.toml": toml('log_level = "@jinja {{ this.current_env }}"')},
+        {"log_level": "development"},
+    ),
+    Case(
+        "jinja-list-index",
+        {"settings.toml": toml(HOSTS + '\nlog_level = "@jinja {{ this.allowed_hosts[0] }}"')},
+        {"log_level": "a.example"},
+    ),
     # --- converters, @get, @read_file --------------------------------------------------------
-    Case("int", {"settings.toml": toml(DB.replace("5432", '"@int 7000"'))},
-         {"database.port": 7000}),
-    Case("float", {"settings.toml": toml('[default.database]\nconnect_timeout = "@float 2.5"')},
-         {"database.connect_timeout": 2.5}),
+    Case(
+        "int", {"settings.toml": toml(DB.replace("5432", '"@int 7000"'))}, {"database.port": 7000}
+    ),
+    Case(
+        "float",
+        {"settings.toml": toml('[default.database]\nconnect_timeout = "@float 2.5"')},
+        {"database.connect_timeout": 2.5},
+    ),
     Case("bool", {"settings.toml": toml('debug = "@bool true"')}, {"debug": True}),
     Case("str", {"settings.toml": toml('log_level = "@str 12"')}, {"log_level": "12"}),
-    Case("json-list", {"settings.toml": toml(
-        'allowed_hosts = \'@json ["a.example", "b.example"]\'')},
-         {"allowed_hosts": ["a.example", "b.example"]}),
-    Case("json-table", {"settings.toml": toml(
-        '[default.database]\noptions = \'@json {"ssl": "require"}\'')},
-         {"database.options": {"ssl": "require"}}),
-    Case("get", {"settings.toml": toml('secret_key = "k"\nlog_level = "@get secret_key"')},
-         {"log_level": "k"}),
-    Case("get-with-default", {"settings.toml": toml('log_level = "@get nope fallback"')},
-         {"log_level": "fallback"}),
-    Case("get-with-cast", {"settings.toml": toml(
-        'secret_key = "42"\n[default.database]\nport = "@get secret_key @int"')},
-         {"database.port": 42}),
-    Case("int-of-a-merge-later", {"settings.toml": toml(
-        HOSTS, 'allowed_hosts = "@merge @json [\\"c\\"]"')},
-         {"allowed_hosts": ["a.example", "b.example", "c"]}),
+    Case(
+        "json-list",
+        {"settings.toml": toml('allowed_hosts = \'@json ["a.example", "b.example"]\'')},
+        {"allowed_hosts": ["a.example", "b.example"]},
+    ),
+    Case(
+        "json-table",
+        {"settings.toml": toml('[default.database]\noptions = \'@json {"ssl": "require"}\'')},
+        {"database.options": {"ssl": "require"}},
+    ),
+    Case(
+        "get",
+        {"settings.toml": toml('secret_key = "k"\nlog_level = "@get secret_key"')},
+        {"log_level": "k"},
+    ),
+    Case(
+        "get-with-default",
+        {"settings.toml": toml('log_level = "@get nope fallback"')},
+        {"log_level": "fallback"},
+    ),
+    Case(
+        "get-with-cast",
+        {
+            "settings.toml": toml(
+                'secret_key = "42"\n[default.database]\nport = "@get secret_key @int"'
+            )
+        },
+        {"database.port": 42},
+    ),
+    Case(
+        "int-of-a-merge-later",
+        {"settings.toml": toml(HOSTS, 'allowed_hosts = "@merge @json [\\"c\\"]"')},
+        {"allowed_hosts": ["a.example", "b.example", "c"]},
+    ),
     # --- layers and files --------------------------------------------------------------------
-    Case("keys-are-case-insensitive", {"settings.toml": toml('LOG_LEVEL = "debug"')},
-         {"log_level": "debug"}),
-    Case("global-table-wins", {"settings.toml": toml(
-        'log_level = "debug"', 'log_level = "info"') + '\n[global]\nlog_level = "error"'},
-         {"log_level": "error"}),
-    Case("secrets-then-local", {
-        "settings.toml": toml('log_level = "a"'),
-        ".secrets.toml": '[default]\nlog_level = "b"\nsecret_key = "s"\n',
-        "settings.local.toml": '[default]\nlog_level = "c"\n'},
-         {"log_level": "c", "secret_key": "s"}),
-    Case("lists-replace", {"settings.toml": toml(HOSTS, 'allowed_hosts = ["c"]')},
-         {"allowed_hosts": ["c"]}),
-    Case("production-table", {"settings.toml": toml(
-        'log_level = "debug"', production='log_level = "error"')},
-         {"log_level": "error"}, env="production"),
+    Case(
+        "keys-are-case-insensitive",
+        {"settings.toml": toml('LOG_LEVEL = "debug"')},
+        {"log_level": "debug"},
+    ),
+    Case(
+        "global-table-wins",
+        {
+            "settings.toml": toml('log_level = "debug"', 'log_level = "info"')
+            + '\n[global]\nlog_level = "error"'
+        },
+        {"log_level": "error"},
+    ),
+    Case(
+        "secrets-then-local",
+        {
+            "settings.toml": toml('log_level = "a"'),
+            ".secrets.toml": '[default]\nlog_level = "b"\nsecret_key = "s"\n',
+            "settings.local.toml": '[default]\nlog_level = "c"\n',
+        },
+        {"log_level": "c", "secret_key": "s"},
+    ),
+    Case(
+        "lists-replace",
+        {"settings.toml": toml(HOSTS, 'allowed_hosts = ["c"]')},
+        {"allowed_hosts": ["c"]},
+    ),
+    Case(
+        "production-table",
+        {"settings.toml": toml('log_level = "debug"', production='log_level = "error"')},
+        {"log_level": "error"},
+        env="production",
+    ),
     # --- intended differences ----------------------------------------------------------------
-    Case("tables-merge-key-by-key", {"settings.toml": toml(
-        DB, "[development.database]\nport = 7000")},
-         {"database.host": "db.internal", "database.port": 7000},
-         differs="SPEC 2: tables merge key by key across layers; Dynaconf's default replaces "
-         "a top-level table of [default] with the environment's (merge_enabled=False)",
-         dynaconf={"database.host": ABSENT, "database.port": 7000}),
-    Case("insert-into-a-list-no-file-sets", {"settings.toml": toml(
-        "", 'allowed_hosts = "@insert 0 c"')},
-         {"allowed_hosts": ["c", "localhost", "127.0.0.1"]},
-         differs="the schema's default is the lowest layer (SPEC 2): @insert, @merge and the "
-         "dynaconf_merge marks extend the list below, which is the default where no file sets "
-         "one; Dynaconf has no schema and starts from []",
-         dynaconf={"allowed_hosts": ["c"]}),
-    Case("merge-into-a-list-no-file-sets", {"settings.toml": toml(
-        "", 'allowed_hosts = "@merge c"')},
-         {"allowed_hosts": ["localhost", "127.0.0.1", "c"]},
-         differs="as insert-into-a-list-no-file-sets: the list below is the schema's default",
-         dynaconf={"allowed_hosts": ["c"]}),
-    Case("file-mark-merge-over-the-schema-default", {"settings.toml": toml(
-        HOSTS, 'allowed_hosts = ["c"]', top="dynaconf_merge = true")},
-         {"allowed_hosts": ["localhost", "127.0.0.1", "a.example", "b.example", "c"]},
-         differs="as insert-into-a-list-no-file-sets: with dynaconf_merge = true at the top of "
-         "settings.toml, [default]'s lists extend the schema's defaults",
-         dynaconf={"allowed_hosts": ["a.example", "b.example", "c"]}),
-    Case("reset-under-a-file-mark", {
-        "settings.toml": toml(HOSTS),
-        ".secrets.toml": "dynaconf_merge = true\n[development]\nallowed_hosts = '@reset [\"c\"]'"},
-         {"allowed_hosts": ["c"]},
-         differs="@reset replaces, as its name says; Dynaconf deprecated it in 3.0 and, under "
-         "dynaconf_merge = true at the top of the file, merges the list anyway",
-         dynaconf={"allowed_hosts": ["a.example", "b.example", "c"]}),
-    Case("insert-index-out-of-range", {"settings.toml": toml(
-        HOSTS, 'allowed_hosts = "@insert 5 c"')},
-         {"allowed_hosts": FAILS},
-         differs="an index outside the list is an error naming the key; Dynaconf, through "
-         "list.insert, puts the item at the end",
-         dynaconf={"allowed_hosts": ["a.example", "b.example", "c"]}),
-    Case("merge-of-a-text", {"settings.toml": toml(
-        HOSTS, 'allowed_hosts = "@merge @format {env[HOST]}"')},
-         {"allowed_hosts": FAILS}, environ={"HOST": "c.example"},
-         differs="@merge needs a list or a table; Dynaconf replaces the list with the text, "
-         "silently: ours reports it",
-         dynaconf={"allowed_hosts": "c.example"}),
-    Case("table-key-merge-unique", {"settings.toml": toml(
-        '[default.cors]\norigins = ["https://a.example"]',
-        '[development.cors]\ndynaconf_merge_unique = true\n'
-        'origins = ["https://a.example", "https://b.example"]')},
-         {"cors.dynaconf_merge_unique": FAILS,
-          "cors.origins": ["https://a.example", "https://b.example"]},
-         differs="dynaconf_merge_unique as a table key is not documented by Dynaconf, which "
-         "merges like dynaconf_merge (repeats kept); ours refuses it and says what to write",
-         dynaconf={"cors.dynaconf_merge_unique": ABSENT,
-                   "cors.origins": ["https://a.example", "https://a.example",
-                                    "https://b.example"]}),
-    Case("environment-key-merge-unique", {"settings.toml": toml(
-        HOSTS, 'dynaconf_merge_unique = true\nallowed_hosts = ["c"]')},
-         {"dynaconf_merge_unique": FAILS},
-         differs="in an environment table Dynaconf reads dynaconf_merge_unique as a setting "
-         "(lists still replace); ours refuses it, as it refuses every unknown key (SPEC 2)",
-         dynaconf={"dynaconf_merge_unique": True}),
-    Case("unknown-key", {"settings.toml": toml('databse = "x"')}, {"databse": FAILS},
-         differs="SPEC 2: a key the schema does not know is an error naming it; Dynaconf "
-         "keeps any key", dynaconf={"databse": "x"}),
-    Case("variables-are-literal", {"settings.toml": toml()}, {"log_level": "@format {env[X]}"},
-         environ={"APP_LOG_LEVEL": "@format {env[X]}", "X": "y"},
-         differs="SPEC 2: values from environment variables are literal text; Dynaconf "
-         "evaluates tokens in APP_ variables", dynaconf={"log_level": "y"}),
-    Case("current-env-is-lower-case", {"settings.toml": toml(
-        production='log_level = "@format {this.current_env}"')},
-         {"log_level": "production"}, env="PRODUCTION",
-         differs="SPEC 2: environment names are case-insensitive and the selected one is lower "
-         "case; Dynaconf's current_env keeps the spelling it was given",
-         dynaconf={"log_level": "PRODUCTION"}),
+    Case(
+        "tables-merge-key-by-key",
+        {"settings.toml": toml(DB, "[development.database]\nport = 7000")},
+        {"database.host": "db.internal", "database.port": 7000},
+        differs="SPEC 2: tables merge key by key across layers; Dynaconf's default replaces "
+        "a top-level table of [default] with the environment's (merge_enabled=False)",
+        dynaconf={"database.host": ABSENT, "database.port": 7000},
+    ),
+    Case(
+        "insert-into-a-list-no-file-sets",
+        {"settings.toml": toml("", 'allowed_hosts = "@insert 0 c"')},
+        {"allowed_hosts": ["c", "localhost", "127.0.0.1"]},
+        differs="the schema's default is the lowest layer (SPEC 2): @insert, @merge and the "
+        "dynaconf_merge marks extend the list below, which is the default where no file sets "
+        "one; Dynaconf has no schema and starts from []",
+        dynaconf={"allowed_hosts": ["c"]},
+    ),
+    Case(
+        "merge-into-a-list-no-file-sets",
+        {"settings.toml": toml("", 'allowed_hosts = "@merge c"')},
+        {"allowed_hosts": ["localhost", "127.0.0.1", "c"]},
+        differs="as insert-into-a-list-no-file-sets: the list below is the schema's default",
+        dynaconf={"allowed_hosts": ["c"]},
+    ),
+    Case(
+        "file-mark-merge-over-the-schema-default",
+        {"settings.toml": toml(HOSTS, 'allowed_hosts = ["c"]', top="dynaconf_merge = true")},
+        {"allowed_hosts": ["localhost", "127.0.0.1", "a.example", "b.example", "c"]},
+        differs="as insert-into-a-list-no-file-sets: with dynaconf_merge = true at the top of "
+        "settings.toml, [default]'s lists extend the schema's defaults",
+        dynaconf={"allowed_hosts": ["a.example", "b.example", "c"]},
+    ),
+    Case(
+        "reset-under-a-file-mark",
+        {
+            "settings.toml": toml(HOSTS),
+            ".secrets.toml": (
+                "dynaconf_merge = true\n[development]\nallowed_hosts = '@reset [\"c\"]'"
+            ),
+        },
+        {"allowed_hosts": ["c"]},
+        differs="@reset replaces, as its name says; Dynaconf deprecated it in 3.0 and, under "
+        "dynaconf_merge = true at the top of the file, merges the list anyway",
+        dynaconf={"allowed_hosts": ["a.example", "b.example", "c"]},
+    ),
+    Case(
+        "insert-index-out-of-range",
+        {"settings.toml": toml(HOSTS, 'allowed_hosts = "@insert 5 c"')},
+        {"allowed_hosts": FAILS},
+        differs="an index outside the list is an error naming the key; Dynaconf, through "
+        "list.insert, puts the item at the end",
+        dynaconf={"allowed_hosts": ["a.example", "b.example", "c"]},
+    ),
+    Case(
+        "merge-of-a-text",
+        {"settings.toml": toml(HOSTS, 'allowed_hosts = "@merge @format {env[HOST]}"')},
+        {"allowed_hosts": FAILS},
+        environ={"HOST": "c.example"},
+        differs="@merge needs a list or a table; Dynaconf replaces the list with the text, "
+        "silently: ours reports it",
+        dynaconf={"allowed_hosts": "c.example"},
+    ),
+    Case(
+        "table-key-merge-unique",
+        {
+            "settings.toml": toml(
+                '[default.cors]\norigins = ["https://a.example"]',
+                "[development.cors]\ndynaconf_merge_unique = true\n"
+                'origins = ["https://a.example", "https://b.example"]',
+            )
+        },
+        {
+            "cors.dynaconf_merge_unique": FAILS,
+            "cors.origins": ["https://a.example", "https://b.example"],
+        },
+        differs="dynaconf_merge_unique as a table key is not documented by Dynaconf, which "
+        "merges like dynaconf_merge (repeats kept); ours refuses it and says what to write",
+        dynaconf={
+            "cors.dynaconf_merge_unique": ABSENT,
+            "cors.origins": ["https://a.example", "https://a.example", "https://b.example"],
+        },
+    ),
+    Case(
+        "environment-key-merge-unique",
+        {"settings.toml": toml(HOSTS, 'dynaconf_merge_unique = true\nallowed_hosts = ["c"]')},
+        {"dynaconf_merge_unique": FAILS},
+        differs="in an environment table Dynaconf reads dynaconf_merge_unique as a setting "
+        "(lists still replace); ours refuses it, as it refuses every unknown key (SPEC 2)",
+        dynaconf={"dynaconf_merge_unique": True},
+    ),
+    Case(
+        "unknown-key",
+        {"settings.toml": toml('databse = "x"')},
+        {"databse": FAILS},
+        differs="SPEC 2: a key the schema does not know is an error naming it; Dynaconf "
+        "keeps any key",
+        dynaconf={"databse": "x"},
+    ),
+    Case(
+        "variables-are-literal",
+        {"settings.toml": toml()},
+        {"log_level": "@format {env[X]}"},
+        environ={"APP_LOG_LEVEL": "@format {env[X]}", "X": "y"},
+        differs="SPEC 2: values from environment variables are literal text; Dynaconf "
+        "evaluates tokens in APP_ variables",
+        dynaconf={"log_level": "y"},
+    ),
+    Case(
+        "current-env-is-lower-case",
+        {"settings.toml": toml(production='log_level = "@format {this.current_env}"')},
+        {"log_level": "production"},
+        env="PRODUCTION",
+        differs="SPEC 2: environment names are case-insensitive and the selected one is lower "
+        "case; Dynaconf's current_env keeps the spelling it was given",
+        dynaconf={"log_level": "PRODUCTION"},
+    ),
 ]
 
 
@@ -313,8 +549,9 @@ def load_with_dynaconf(root: Path, case: Case, monkeypatch: pytest.MonkeyPatch) 
     values: dict[str, Any] = {}
     with warnings.catch_warnings():  # Dynaconf's deprecation warnings (@reset, to_dict ...)
         warnings.simplefilter("ignore")
-        loaded = Dynaconf(settings_files=files, environments=True, env=case.env,
-                          envvar_prefix="APP")
+        loaded = Dynaconf(
+            settings_files=files, environments=True, env=case.env, envvar_prefix="APP"
+        )
         for key in case.expect:
             try:
                 values[key] = _plain(loaded.get(key, default=ABSENT))
@@ -327,7 +564,8 @@ def load_with_ours(root: Path, case: Case) -> dict[str, Any]:
     built = build(case.env, root, dict(case.environ))
     failed = {problem.key for problem in built.loaded.errors}  # validation aside: not Dynaconf's
     return {
-        key: FAILS if any(f == key or f.startswith(f"{key}.") for f in failed)
+        key: FAILS
+        if any(f == key or f.startswith(f"{key}.") for f in failed)
         else built.values.get(key, ABSENT)
         for key in case.expect
     }
@@ -391,6 +629,8 @@ def test_read_file_reads_the_injected_environ_never_os_environ(
 
     assert given.values["log_level"] == "injected"
     assert [(p.key, p.message) for p in missing.problems if p.key == "log_level"] == [
-        ("log_level", "cannot evaluate @read_file: Dynaconf can't interpolate variable because "
-         "'H12_NAME'")
+        (
+            "log_level",
+            "cannot evaluate @read_file: Dynaconf can't interpolate variable because 'H12_NAME'",
+        )
     ]

@@ -61,8 +61,11 @@ def test_get_settings_imports_neither_fastapi_nor_sqlalchemy(
 ) -> None:
     if settings_toml is None:  # the reference application's, which names its model
         shutil.copy(REPOSITORY / "settings.toml", tmp_path / "settings.toml")
-        environ = {**environ, "SETTINGS_MODEL": "app.config:AppSettings",
-                   "PYTHONPATH": str(REPOSITORY)}
+        environ = {
+            **environ,
+            "SETTINGS_MODEL": "app.config:AppSettings",
+            "PYTHONPATH": str(REPOSITORY),
+        }
     else:
         (tmp_path / "settings.toml").write_text(settings_toml, encoding="utf-8")
 

@@ -18,7 +18,7 @@ def travel_order() -> list[str]:
     """The modules the README's section names, in its order (``settings/loader/`` is the
     package's ``__init__``)."""
     text = (REPO / "README.md").read_text(encoding="utf-8")
-    section = text[text.index("## How a value travels"):]
+    section = text[text.index("## How a value travels") :]
     section = section[: section.index("\n## ", 1)]
     order: list[str] = []
     for path in re.findall(r"`(settings/[\w/]+(?:\.py)?)`", section):
@@ -71,16 +71,15 @@ def test_every_module_of_the_package_is_in_the_travel_order() -> None:
     assert not missing, f"README's 'How a value travels' does not place: {missing}"
 
 
-@pytest.mark.parametrize(
-    "path", sorted(PACKAGE.rglob("*.py")), ids=lambda path: module_name(path)
-)
+@pytest.mark.parametrize("path", sorted(PACKAGE.rglob("*.py")), ids=lambda path: module_name(path))
 def test_no_module_imports_one_that_comes_later(path: Path) -> None:
     order = travel_order()
     here = position(order, module_name(path))
     if here is None:  # the package's __init__: the public interface re-exports everything
         return
     later = sorted(
-        name for name in imported(path)
+        name
+        for name in imported(path)
         if (there := position(order, name)) is not None and there > here
     )
     assert not later, f"{module_name(path)} imports {later}, which come later in the order"

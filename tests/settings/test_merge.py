@@ -69,9 +69,9 @@ MARKER = st.one_of(
     st.builds(Insert, st.just(0), st.integers(0, 3)),
 )
 VALUE = st.one_of(MARKER, st.dictionaries(KEYS, MARKER, max_size=3).map(Replace))
-LAYERS = st.lists(
-    st.dictionaries(KEYS, VALUE, max_size=6), min_size=1, max_size=5
-).map(lambda tables: [Layer(f"layer {n}", table) for n, table in enumerate(tables)])
+LAYERS = st.lists(st.dictionaries(KEYS, VALUE, max_size=6), min_size=1, max_size=5).map(
+    lambda tables: [Layer(f"layer {n}", table) for n, table in enumerate(tables)]
+)
 
 
 def as_rows(history: dict[str, Any]) -> list[tuple[str, list[tuple[Any, ...]]]]:

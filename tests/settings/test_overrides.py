@@ -269,7 +269,8 @@ async def test_an_app_given_its_own_settings_keeps_them_under_an_override(
     """An override applies on top of what each app serves with, not the working directory's."""
     (tmp_path / "settings.toml").write_text(
         '[default]\nsecret_key = "own-key-0123456789-abcdefghijklmnopq"\nlog_level = "error"\n'
-        "[testing]\n", encoding="utf-8",
+        "[testing]\n",
+        encoding="utf-8",
     )
     own = load_settings("testing", root=tmp_path, environ={})
     process_environment.chdir(tmp_path.parent)  # no settings.toml in the working directory
@@ -322,4 +323,3 @@ def test_another_thread_does_not_see_this_thread_s_override() -> None:
         worker.join()
         assert get_settings().debug is True
     assert seen == [False]
-

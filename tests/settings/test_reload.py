@@ -128,7 +128,8 @@ async def test_a_bug_while_loading_refuses_the_reload_and_keeps_serving(
         kept = app.state.settings
         toml = (process_settings / "settings.toml").read_text()
         (process_settings / "settings.toml").write_text(
-            toml.replace("[default]\n", '[default]\nflag = "boom"\n', 1))
+            toml.replace("[default]\n", '[default]\nflag = "boom"\n', 1)
+        )
 
         applied = await app.state.settings_reloader.reload()
 
@@ -185,7 +186,11 @@ def test_sighup_reloads_an_app_on_settings_lifespan_in_its_own_process(tmp_path:
     """)
 
     result = subprocess.run(
-        [sys.executable, "-c", script], cwd=tmp_path, capture_output=True, text=True, timeout=60,
+        [sys.executable, "-c", script],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=60,
         env={"PYTHONPATH": str(REPO), "PATH": "/usr/bin:/bin"},
     )
 

@@ -101,7 +101,9 @@ def test_allowed_hosts_take_hostnames_and_leading_wildcards(project, hosts) -> N
     assert project.load({"APP_ALLOWED_HOSTS": hosts}).allowed_hosts == expected
 
 
-@pytest.mark.parametrize("pattern", ["exa*mple.com", "*example.com", "api.*", "a b", "https://x.com"])
+@pytest.mark.parametrize(
+    "pattern", ["exa*mple.com", "*example.com", "api.*", "a b", "https://x.com"]
+)
 def test_a_host_pattern_the_host_check_cannot_match_is_an_error(project, pattern) -> None:
     [problem] = project.error({"APP_ALLOWED_HOSTS": f"localhost, {pattern}"}).problems
 

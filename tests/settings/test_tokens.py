@@ -637,13 +637,22 @@ def test_tokens_inside_a_merge_stay_text_as_in_dynaconf(project) -> None:
 @pytest.mark.parametrize(
     ("file", "key", "origin"),
     [
-        ("[default.cors]\ndynaconf_merge_unique = true\norigins = []\n",
-         "cors.dynaconf_merge_unique", ".secrets.toml [default]"),
-        ("[default]\ndynaconf_merge_unique = true\n", "dynaconf_merge_unique",
-         ".secrets.toml [default]"),
+        (
+            "[default.cors]\ndynaconf_merge_unique = true\norigins = []\n",
+            "cors.dynaconf_merge_unique",
+            ".secrets.toml [default]",
+        ),
+        (
+            "[default]\ndynaconf_merge_unique = true\n",
+            "dynaconf_merge_unique",
+            ".secrets.toml [default]",
+        ),
         ("dynaconf_merge_unique = true\n[default]\n", "dynaconf_merge_unique", ".secrets.toml"),
-        ("[default.allowed_hosts]\ndynaconf_merge_unique = ['x.example']\n",
-         "allowed_hosts.dynaconf_merge_unique", ".secrets.toml [default]"),
+        (
+            "[default.allowed_hosts]\ndynaconf_merge_unique = ['x.example']\n",
+            "allowed_hosts.dynaconf_merge_unique",
+            ".secrets.toml [default]",
+        ),
     ],
     ids=["table", "environment", "file", "short-form"],
 )
