@@ -8,7 +8,8 @@ shutdown, within ``connect_timeout``.
 
 Behind PgBouncer (``database.pgbouncer``) the engine follows SQLAlchemy's advice for transaction
 pooling: no pool of its own (``NullPool``), no statement caches, unique statement names
-(:mod:`settings.driver`). A password given by a file (``DB_PASSWORD_FILE``) is read again for
+(:mod:`settings.contrib.database._driver`). A password given by a file (``DB_PASSWORD_FILE``) is
+read again for
 each new connection, so a rotated secret is used without a restart.
 """
 
@@ -30,9 +31,9 @@ from sqlalchemy.pool import NullPool, QueuePool
 from app import metrics
 from app.redaction import describe_error, driver_error, redact, secrets_of
 from settings import DatabaseConfig, Settings
-from settings import budget as connection_budget
-from settings.driver import APPLICATION_NAME as APPLICATION_NAME
-from settings.driver import connect_args, driver_url, read_secret_file
+from settings.contrib.database import _budget as connection_budget
+from settings.contrib.database._driver import APPLICATION_NAME as APPLICATION_NAME
+from settings.contrib.database._driver import connect_args, driver_url, read_secret_file
 
 logger = logging.getLogger("app.db")
 

@@ -23,7 +23,7 @@ from fastapi.responses import JSONResponse
 from app.db import HealthCheck, PoolStatus
 from app.deps import DatabaseDep, SettingsDep
 from app.readiness import run_readiness_checks
-from settings.budget import Budget
+from settings.contrib.database._budget import Budget
 
 HEALTH_JSON = "application/health+json"
 Status = Literal["pass", "warn", "fail"]

@@ -12,7 +12,7 @@ import logging
 from collections.abc import Iterable
 
 from settings import Problem, Settings
-from settings.audit import audit_line
+from settings.fastapi._audit import audit_line
 
 logger = logging.getLogger("app")
 audit_logger = logging.getLogger("app.audit")

@@ -6,7 +6,8 @@ app is started from), or checks those given to :func:`create_app`; it creates th
 manager and disposes it at shutdown. Invalid settings stop the start: the report is the last
 thing printed on stderr, without a traceback, and uvicorn exits with status 3.
 
-Settings it loaded itself are reloaded on SIGHUP (:mod:`settings.reload`, :mod:`app.reload`).
+Settings it loaded itself are reloaded on SIGHUP (:mod:`settings.fastapi._reload`,
+:mod:`app.reload`).
 """
 
 from __future__ import annotations
@@ -26,7 +27,7 @@ from app.middleware import RequestIdMiddleware
 from app.reload import AppReload, InFlightMiddleware
 from settings import Settings
 from settings.fastapi import SettingsMiddleware, StartupGuard, start_settings
-from settings.reload import SettingsReloader
+from settings.fastapi._reload import SettingsReloader
 
 
 def _lifespan(given: Settings | None) -> Callable[[FastAPI], AbstractAsyncContextManager[None]]:

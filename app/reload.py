@@ -1,6 +1,7 @@
 """What a settings reload changes in this application, all in one step.
 
-:class:`settings.reload.SettingsReloader` loads and checks; :class:`AppReload` is its ``swap``:
+:class:`settings.fastapi._reload.SettingsReloader` loads and checks; :class:`AppReload` is its
+``swap``:
 
 - a changed ``database`` section gets a new :class:`app.db.DatabaseManager` (its engine made
   before anything switches); the old one is retired: disposed once every request that began
@@ -29,7 +30,7 @@ from app import metrics
 from app.db import DatabaseManager
 from app.logging import configure_logging
 from settings import Settings
-from settings.reload import pin
+from settings.fastapi._reload import pin
 
 logger = logging.getLogger("app.reload")
 

@@ -41,7 +41,7 @@ def label(keys: int) -> str:
 
 
 def run(rounds: int, warmup: int = 1) -> Section:
-    from settings.build import build
+    from settings._load import build
 
     section = Section(TITLE)
     with tempfile.TemporaryDirectory(prefix="bench-merge-") as name:

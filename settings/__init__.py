@@ -7,14 +7,17 @@
 The public interface is what this module exports (``__all__``, pinned by a test), and the
 ``__all__`` of the modules :mod:`settings.fastapi` (the FastAPI integration),
 :mod:`settings.testing` (pytest helpers), :mod:`settings.checks` (checks and deployment
-rules), :mod:`settings.reload` (reload on SIGHUP), :mod:`settings.audit` (the audit line),
-:mod:`settings.driver` (asyncpg's arguments) and :mod:`settings.budget` (the connection budget).
+rules), :mod:`settings.fastapi._reload` (reload on SIGHUP), :mod:`settings.fastapi._audit` (the
+audit line),
+:mod:`settings.contrib.database._driver` (asyncpg's arguments) and
+:mod:`settings.contrib.database._budget` (the connection budget).
 Every other module is internal: its names may change in any release.
 """
 
-from settings.api import get_settings, load_settings
-from settings.errors import ImproperlyConfigured, Problem
-from settings.overrides import override_settings
+from settings._errors import ImproperlyConfigured, Problem
+from settings._load import load_settings
+from settings._process import get_settings, override_settings
+from settings._redact import MASK, redact, secret_values, shown
 from settings.schema import (
     CorsConfig,
     DatabaseConfig,
@@ -25,7 +28,6 @@ from settings.schema import (
     ServerConfig,
     Settings,
 )
-from settings.secrets import MASK, redact, secret_values, shown
 
 __all__ = [
     "MASK",

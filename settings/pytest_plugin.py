@@ -25,11 +25,9 @@ from typing import Any
 
 import pytest
 
-from settings.api import get_settings
-from settings.errors import ImproperlyConfigured
-from settings.load import load_settings
-from settings.overrides import override_settings
-from settings.process import process_settings
+from settings._errors import ImproperlyConfigured
+from settings._load import load_settings
+from settings._process import get_settings, override_settings, process_settings
 from settings.schema import Settings
 
 SETTINGS_ENV_OPTION = "settings_env"

@@ -21,8 +21,8 @@ import pytest
 from sqlalchemy.engine import make_url
 
 from settings import Settings, get_settings, load_settings
-from settings.environ import deployment_variables
-from settings.loader import ENV_VARIABLE
+from settings.sources import ENV_VARIABLE
+from settings.sources._environ import deployment_variables
 from tests.pgcluster import PgCluster, find_bindir, throwaway_cluster
 
 DEFAULT_TEST_DATABASE_URL = "postgresql://postgres@127.0.0.1:5432/test"

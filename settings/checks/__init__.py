@@ -32,8 +32,9 @@ assembled (files, variables, this configuration). :func:`rules_table` renders th
 the Markdown table of docs/checks.md.
 """
 
-from settings.checks import builtin
-from settings.checks.builtin import (
+from settings._errors import Problem
+from settings.checks import _builtin  # noqa: F401 - registers the built-in checks
+from settings.checks._builtin import (
     E001,
     E002,
     E003,
@@ -50,7 +51,7 @@ from settings.checks.builtin import (
     W003,
     W004,
 )
-from settings.checks.registry import (
+from settings.checks._registry import (
     Check,
     CheckFunction,
     Error,
@@ -59,8 +60,7 @@ from settings.checks.registry import (
     registered,
     rules_table,
 )
-from settings.checks.run import CheckResult, check_settings, run_checks
-from settings.errors import Problem
+from settings.checks._run import CheckResult, check_settings, run_checks
 
 __all__ = [
     "E001",
@@ -84,7 +84,6 @@ __all__ = [
     "Error",
     "Problem",
     "Warning",
-    "builtin",
     "check_settings",
     "register",
     "registered",

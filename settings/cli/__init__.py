@@ -26,8 +26,8 @@ import sys
 from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 
-from settings.cli.context import Context, UsageError
-from settings.errors import ImproperlyConfigured
+from settings._errors import ImproperlyConfigured
+from settings.cli._context import Context, UsageError
 
 __all__ = ["main"]
 
@@ -108,12 +108,16 @@ def build_parser() -> argparse.ArgumentParser:
         sub.set_defaults(handler=handler, command_parser=sub)
         return sub
 
-    command("show", _show, "the effective settings, secrets masked", "text", "json", "toml")
+    command("show", _command_show, "the effective settings, secrets masked", "text", "json", "toml")
     sub = command(
-        "explain", _explain, "every layer that set KEY, in order, and which one won", "text", "json"
+        "explain",
+        _command_explain,
+        "every layer that set KEY, in order, and which one won",
+        "text",
+        "json",
     )
     sub.add_argument("key", metavar="KEY", help="a dotted key: database.port")
-    sub = command("check", _check, "validate; exit 1 on any error", "text", "json")
+    sub = command("check", _command_check, "validate; exit 1 on any error", "text", "json")
     sub.add_argument(
         "--deploy",
         action="store_true",
@@ -139,7 +143,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     sub = command(
         "diff",
-        _diff,
+        _command_diff,
         "keys whose values differ between two environments, or "
         "between one and the schema defaults. The environments are --env, if given, "
         "then ENV_A and ENV_B; with none, the current one. With --against, the current "
@@ -159,13 +163,13 @@ def build_parser() -> argparse.ArgumentParser:
     )
     command(
         "schema",
-        _schema,
+        _command_schema,
         "JSON Schema of settings.toml, for editors (the same for every "
         "environment: --env is accepted and changes nothing)",
     )
     command(
         "reference",
-        _reference,
+        _command_reference,
         "every setting of the model as Markdown: key, type, "
         "default, variables, secret or not, description (--env is accepted and changes "
         "nothing)",
@@ -176,20 +180,20 @@ def build_parser() -> argparse.ArgumentParser:
 # Each command imports its module when it runs: a cold ``check`` pays for check alone.
 
 
-def _show(args: argparse.Namespace, context: Context) -> int:
-    from settings.cli import show
+def _command_show(args: argparse.Namespace, context: Context) -> int:
+    from settings.cli import _show as show
 
     return show.run(context)
 
 
-def _explain(args: argparse.Namespace, context: Context) -> int:
-    from settings.cli import explain
+def _command_explain(args: argparse.Namespace, context: Context) -> int:
+    from settings.cli import _explain as explain
 
     return explain.run(context, args.key)
 
 
-def _check(args: argparse.Namespace, context: Context) -> int:
-    from settings.cli import check
+def _command_check(args: argparse.Namespace, context: Context) -> int:
+    from settings.cli import _check as check
 
     if not args.all_envs:
         return check.run(context, deploy=args.deploy, connect=args.connect)
@@ -200,8 +204,8 @@ def _check(args: argparse.Namespace, context: Context) -> int:
     return check.run_all(context, deploy=args.deploy)
 
 
-def _diff(args: argparse.Namespace, context: Context) -> int:
-    from settings.cli import diff
+def _command_diff(args: argparse.Namespace, context: Context) -> int:
+    from settings.cli import _diff as diff
 
     if args.against is not None:
         if args.env_a is not None or args.env_b is not None:
@@ -217,19 +221,19 @@ def _diff(args: argparse.Namespace, context: Context) -> int:
     return diff.run(context, names[0], names[1] if len(names) == 2 else None)
 
 
-def _schema(args: argparse.Namespace, context: Context) -> int:
-    from settings.cli.render import to_json
-    from settings.cli.toml_schema import settings_toml_schema
-    from settings.discovery import find_model
+def _command_schema(args: argparse.Namespace, context: Context) -> int:
+    from settings.cli._render import to_json
+    from settings.cli._toml_schema import settings_toml_schema
+    from settings.sources._discovery import find_model
 
     model = find_model(context.model, context.environ, context.root)
     context.print(to_json(settings_toml_schema(model)))
     return 0
 
 
-def _reference(args: argparse.Namespace, context: Context) -> int:
-    from settings.cli.reference import reference
-    from settings.discovery import find_model
+def _command_reference(args: argparse.Namespace, context: Context) -> int:
+    from settings.cli._reference import reference
+    from settings.sources._discovery import find_model
 
     model = find_model(context.model, context.environ, context.root)
     context.print(reference(model, f"{model.__module__}:{model.__qualname__}").rstrip("\n"))

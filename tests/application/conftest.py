@@ -13,8 +13,8 @@ from urllib.parse import quote
 import pytest
 
 from settings import load_settings
-from settings.discovery import MODEL_VARIABLE
-from settings.environ import deployment_variables
+from settings.sources._discovery import MODEL_VARIABLE
+from settings.sources._environ import deployment_variables
 from tests.application.chat.config import AppSettings
 from tests.hardening.canaries import canary
 

@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 
 from app.config import AppSettings
-from settings.keys import schema_keys
+from settings.schema._keys import schema_keys
 from tests.cli.cli_support import Run
 
 REPO = Path(__file__).resolve().parents[2]

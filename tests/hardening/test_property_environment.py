@@ -30,8 +30,8 @@ from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 
 from settings import ImproperlyConfigured, Settings, load_settings
-from settings.environ import deployment_variables
-from settings.keys import schema_keys
+from settings.schema._keys import schema_keys
+from settings.sources._environ import deployment_variables
 from tests.hardening.canaries import PASSWORD, SECRET_KEY, assert_no_leak
 
 DEPLOYMENT_VARIABLES = deployment_variables(Settings)

@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 
 from settings import load_settings
-from settings.budget import Allowance
+from settings.contrib.database._budget import Allowance
 from tests.app.client import running
 from tests.conftest import Login
 from tests.hardening.servers import clean_environ

@@ -14,7 +14,7 @@ from pydantic import AnyUrl, BaseModel, SecretBytes, SecretStr
 
 from app.config import AppSettings as ReferenceSettings
 from settings import Settings
-from settings.fingerprint import _plain
+from settings.schema._fingerprint import _plain
 from tests.app.client import running
 from tests.hardening.servers import clean_environ
 from tests.scaleout.support import create_work_app

@@ -75,7 +75,12 @@ async def test_every_listed_name_with_the_figures_of_this_process(
     )
     assert sample(text, "db_client_connection_count", state="idle") >= 1
     assert (
-        sample(text, "app_settings_info", environment="testing", fingerprint=settings.fingerprint)
+        sample(
+            text,
+            "app_settings_info",
+            environment="testing",
+            fingerprint=settings.fingerprint,
+        )
         == 1
     )
 

@@ -59,10 +59,16 @@ def test_the_public_names_are_exactly_these() -> None:
 @pytest.mark.parametrize(
     ("module", "names"),
     [
-        ("settings.reload", ["SettingsReloader", "Swap", "pin", "pinned"]),
-        ("settings.audit", ["Change", "audit_line", "changes"]),
-        ("settings.driver", ["APPLICATION_NAME", "connect_args", "driver_url", "read_secret_file"]),
-        ("settings.budget", ["Allowance", "Budget", "applies", "budget", "measure", "problem"]),
+        ("settings.fastapi._reload", ["SettingsReloader", "Swap", "pin", "pinned"]),
+        ("settings.fastapi._audit", ["Change", "audit_line", "changes"]),
+        (
+            "settings.contrib.database._driver",
+            ["APPLICATION_NAME", "connect_args", "driver_url", "read_secret_file"],
+        ),
+        (
+            "settings.contrib.database._budget",
+            ["Allowance", "Budget", "applies", "budget", "measure", "problem"],
+        ),
     ],
 )
 def test_the_public_modules_export_exactly_these(module: str, names: list[str]) -> None:
@@ -80,10 +86,11 @@ def test_the_reference_application_imports_only_public_names() -> None:
         "settings.fastapi",
         "settings.testing",
         "settings.checks",
-        "settings.reload",
-        "settings.audit",
-        "settings.driver",
-        "settings.budget",
+        "settings.fastapi._reload",
+        "settings.fastapi._audit",
+        "settings.contrib.database._driver",
+        "settings.contrib.database._budget",
+        "settings.contrib.database",
     }
     app = Path(__file__).resolve().parents[2] / "app"
     found = set()

@@ -7,7 +7,7 @@ from typing import Annotated
 from pydantic import AnyUrl
 
 from settings import EnvVar, Settings, load_settings
-from settings.audit import audit_line, changes
+from settings.fastapi._audit import audit_line, changes
 
 CANARY = "rotated-secret-canary-0123456789abcdef"
 

@@ -24,10 +24,10 @@ from settings.checks import (
     Warning,
     check_settings,
     registered,
-    registry,
     rules_table,
     run_checks,
 )
+from settings.checks import _registry as registry
 from tests.settings.conftest import STRONG_KEY
 
 SAFE: dict[str, Any] = {
@@ -372,7 +372,7 @@ def test_the_rules_table_lists_an_application_check(app_module: Importer) -> Non
 @pytest.mark.parametrize("page", ["docs/checks.md", "README.md"])
 def test_the_documented_rules_table_is_the_registry_s(page: str) -> None:
     docs = Path(__file__).parents[2] / page
-    built_in = [c for c in registered() if c.function.__module__ == "settings.checks.builtin"]
+    built_in = [c for c in registered() if c.function.__module__ == "settings.checks._builtin"]
 
     text = docs.read_text(encoding="utf-8")
     start = text.index("<!-- rules table: start -->\n") + len("<!-- rules table: start -->\n")
@@ -400,7 +400,6 @@ def test_the_public_names_of_settings_checks() -> None:
             "Error",
             "Problem",
             "Warning",
-            "builtin",
             "check_settings",
             "register",
             "registered",

@@ -25,11 +25,11 @@ from settings.checks import (
     W001,
     W002,
     W003,
-    builtin,
     registered,
     run_checks,
 )
-from settings.keys import schema_keys
+from settings.checks import _builtin as builtin
+from settings.schema._keys import schema_keys
 from tests.settings.conftest import STRONG_KEY
 
 SAFE: dict[str, Any] = {

@@ -300,7 +300,7 @@ def test_a_part_given_twice_with_the_same_value_is_fine(project) -> None:
 
 # Issue 11, item 11: the socket directory is part of the target ``show`` prints.
 def test_show_prints_the_socket_directory_the_app_connects_to(project) -> None:
-    from settings.display import shown_url
+    from settings._display import shown_url
 
     url = "postgresql://app:pw@/appdb?host=/run/postgresql&sslmode=disable"
     settings = project.load({"DATABASE_URL": url})

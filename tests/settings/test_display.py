@@ -8,9 +8,9 @@ import pytest
 from pydantic import SecretStr
 
 from settings import Settings
-from settings.display import literal, mask
-from settings.keys import is_secret
-from settings.secrets import MASK, hide_url_password
+from settings._display import literal, mask
+from settings._redact import MASK, hide_url_password
+from settings.schema._keys import is_secret
 
 
 @pytest.mark.parametrize(

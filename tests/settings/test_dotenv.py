@@ -7,9 +7,9 @@ import subprocess
 import sys
 from pathlib import Path
 
+from settings._load import checked_load
 from settings.checks import W004, run_checks
-from settings.dotenv import MAX_DOTENV_BYTES
-from settings.load import checked_load
+from settings.sources._dotenv import MAX_DOTENV_BYTES
 
 ROOT = Path(__file__).resolve().parents[2]
 

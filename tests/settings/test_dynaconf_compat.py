@@ -23,7 +23,7 @@ from typing import Any
 
 import pytest
 
-from settings.build import build
+from settings._load import build
 
 ABSENT = "<absent>"  # the key is not set: Dynaconf has no such key, ours falls to the schema
 FAILS = "<fails>"  # Dynaconf raises; ours reports a problem about the key

@@ -14,7 +14,7 @@ from sqlalchemy.engine import make_url
 
 from settings import EnvVar, Settings, load_settings
 from settings.checks import W002, run_checks
-from settings.environ import deployment_variables
+from settings.sources._environ import deployment_variables
 
 # (variable, value, what it sets, the value as read from the settings)
 DEPLOYMENT_CASES = [

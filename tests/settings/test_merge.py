@@ -13,10 +13,9 @@ from typing import Any
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from settings._provenance import MISSING, Assignment, Layer
 from settings.merge import Merged, merge
-from settings.merge_markers import Extend, Insert, Replace, Unset, Verbatim
-from settings.missing import MISSING
-from settings.provenance import Assignment, Layer
+from settings.merge._markers import Extend, Insert, Replace, Unset, Verbatim
 
 
 def reference_merge(layers: list[Layer]) -> tuple[dict[str, Any], dict[str, list[Assignment]]]:

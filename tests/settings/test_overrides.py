@@ -18,8 +18,8 @@ from settings import (
     load_settings,
     override_settings,
 )
+from settings._process import ORIGIN, active_overrides
 from settings.fastapi import SettingsDep, settings_lifespan
-from settings.overrides import ORIGIN, active_overrides
 from settings.testing import app_client
 
 pytest_plugins = ["pytester"]

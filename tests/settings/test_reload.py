@@ -20,7 +20,7 @@ from starlette.requests import Request
 
 from settings import Settings, get_settings
 from settings.fastapi import SettingsDep, request_settings, settings_lifespan
-from settings.reload import SettingsReloader, pin
+from settings.fastapi._reload import SettingsReloader, pin
 
 REPO = Path(__file__).resolve().parents[2]
 CANARY = "reload-canary-password-never-shown"

@@ -231,7 +231,7 @@ def test_a_harmless_value_is_quoted_to_help(project) -> None:
 
 
 def test_the_internal_load_objects_keep_secrets_out_of_their_repr(project) -> None:
-    from settings.build import build
+    from settings._load import build
 
     built = build(None, project.root, {"DB_PASSWORD": "Zq-hunter2", "SECRET_KEY": "Zq-hunter3"})
 

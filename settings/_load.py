@@ -1,0 +1,227 @@
+"""The front door for loading: sources, merge, validation and checks, in that order.
+
+:func:`build` runs the pipeline and keeps every piece of one load (:class:`Built`: the layers,
+the merge's history, the settings and the problems); :func:`verdict` adds the checks' findings;
+:func:`load_settings` turns both into a settings object or :class:`ImproperlyConfigured`. The
+command-line tools also describe configurations that would not pass, so they use :func:`build`
+directly.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, TypeVar, overload
+
+from settings._errors import ImproperlyConfigured, Problem
+from settings._provenance import Assignment, Sources
+from settings._validate import validate
+from settings.checks import CheckResult, check_settings
+from settings.contrib.database._url import inherited_database
+from settings.merge import merge
+from settings.schema import Settings
+from settings.schema._types import SQLITE
+from settings.sources import Loaded, load_layers
+from settings.sources._discovery import ModelArgument, find_model
+
+PRODUCTION = "production"
+
+
+@dataclass(frozen=True)
+class Built:
+    """Every piece of one load. ``settings`` is ``None`` when the values do not validate."""
+
+    model: type[Settings]
+    loaded: Loaded = field(repr=False)
+    values: Mapping[str, Any] = field(repr=False)
+    history: Mapping[str, tuple[Assignment, ...]] = field(repr=False)
+    sources: Sources
+    settings: Settings | None
+    problems: list[Problem]
+
+    @property
+    def ok(self) -> bool:
+        return self.settings is not None and not any(p.is_error for p in self.problems)
+
+
+def build(
+    env: str | None, root: Path, environ: Mapping[str, str], model: ModelArgument = None
+) -> Built:
+    """Load, merge and validate into the model (:mod:`settings.sources._discovery` finds it),
+    deployment rules not applied.
+
+    Raises ``ImproperlyConfigured`` only when there is nothing to describe: the model cannot be
+    had, ``settings.toml`` is missing or not TOML, or the environment is unknown.
+    """
+    found = find_model(model, environ, root)
+    loaded = load_layers(env, root, environ, found)
+    values, history = merge(loaded.layers)
+    if values.get("database.driver") == SQLITE:
+        values["database.database"] = _sqlite_path(root, values.get("database.database"))
+    sources = Sources(
+        environment=loaded.environment,
+        files=tuple(loaded.files),
+        variables=_variable_names(history),
+        history=history,
+        unknown_variables=tuple(loaded.unknown_variables),
+        development_secrets=frozenset(loaded.development_secrets),
+        secret_files=dict(loaded.secret_files),
+    )
+    reported = {problem.key for problem in loaded.errors}
+    foreign = inherited_database(history, values)  # a PostgreSQL URL beside a SQLite file name
+    if foreign is not None and not reported & {"database", "database.driver"}:
+        loaded.errors.append(foreign)
+        reported.add(foreign.key)
+    valid = {k: v for k, v in values.items() if k not in reported}
+    settings, problems = validate(valid, sources, found)
+    problems = loaded.errors + [p for p in problems if p.key not in reported]
+    return Built(found, loaded, values, history, sources, settings, problems)
+
+
+def deployment_rules_apply(environment: str) -> bool:
+    """The one policy: a start in production runs the deployment rules (``check --deploy``
+    runs them anywhere)."""
+    return environment == PRODUCTION
+
+
+@dataclass(frozen=True)
+class Verdict:
+    """Every problem of one load, errors first, and how many findings ``silenced_checks``
+    silenced (``python -m settings check`` says it)."""
+
+    problems: list[Problem]
+    silenced: int = 0
+
+    @property
+    def ok(self) -> bool:
+        return not any(problem.is_error for problem in self.problems)
+
+
+def verdict(built: Built, *, deploy: bool | None = None) -> Verdict:
+    """The load's own problems and the checks'. The deployment rules run where a start runs
+    them when ``deploy`` is ``None``, else as it says."""
+    if deploy is None:
+        deploy = deployment_rules_apply(built.sources.environment)
+    found = rule_problems(built, deploy=deploy)
+    problems = built.problems + found.problems
+    return Verdict(_errors_first(problems), len(found.silenced))
+
+
+def judge(settings: Settings) -> list[Problem]:
+    """What a start finds in settings it was given (not loaded): the checks, as
+    :func:`verdict` runs them, errors first."""
+    found = check_settings(settings, deploy=deployment_rules_apply(settings.environment))
+    return _errors_first(found.problems)
+
+
+def _errors_first(problems: list[Problem]) -> list[Problem]:
+    return sorted(problems, key=lambda problem: not problem.is_error)
+
+
+def rule_problems(built: Built, *, deploy: bool) -> CheckResult:
+    """The checks' findings, also for settings that do not validate.
+
+    So that one report holds every problem, invalid values are set aside (they fall back to
+    lower layers' schema defaults) and the checks run on the rest; findings about a key that
+    is already reported are dropped.
+    """
+    if built.settings is not None:
+        return check_settings(built.settings, deploy=deploy)
+    failed = {_base_key(problem.key) for problem in built.problems}
+    stand_in, _ = validate(_without(built.values, failed), built.sources, built.model)
+    if stand_in is None:
+        return CheckResult([])
+    found = check_settings(stand_in, deploy=deploy)
+    return CheckResult([p for p in found.problems if not _under(p.key, failed)], found.silenced)
+
+
+def _base_key(key: str) -> str:
+    return re.sub(r"\[\d+\]", "", key)
+
+
+def _under(key: str, prefixes: set[str]) -> bool:
+    return any(key == p or key.startswith(p + ".") or p.startswith(key + ".") for p in prefixes)
+
+
+def _without(values: Mapping[str, Any], keys: set[str]) -> dict[str, Any]:
+    return {k: v for k, v in values.items() if not _under(k, keys)}
+
+
+def _sqlite_path(root: Path, database: object) -> object:
+    """A relative SQLite path is relative to the settings directory, not the working one."""
+    if not isinstance(database, str) or database == ":memory:" or Path(database).is_absolute():
+        return database
+    return str(root.resolve() / database)
+
+
+def _variable_names(history: Mapping[str, tuple[Assignment, ...]]) -> tuple[str, ...]:
+    """The environment variables that contributed a value (names only, never values)."""
+    names = set()
+    for assignments in history.values():
+        for assignment in assignments:
+            for prefix in ("env ", ".env ", "file named by "):
+                if assignment.origin.startswith(prefix):
+                    names.update(assignment.origin.removeprefix(prefix).split(", "))
+    return tuple(sorted(names))
+
+
+S = TypeVar("S", bound=Settings)
+
+
+@overload
+def load_settings(
+    env: str | None = None,
+    *,
+    root: str | os.PathLike[str] | None = None,
+    environ: Mapping[str, str] | None = None,
+    model: type[S],
+) -> S: ...
+
+
+@overload
+def load_settings(
+    env: str | None = None,
+    *,
+    root: str | os.PathLike[str] | None = None,
+    environ: Mapping[str, str] | None = None,
+    model: str | None = None,
+) -> Settings: ...
+
+
+def load_settings(
+    env: str | None = None,
+    *,
+    root: str | os.PathLike[str] | None = None,
+    environ: Mapping[str, str] | None = None,
+    model: ModelArgument = None,
+) -> Settings:
+    """Load, merge and validate the settings; raise :class:`ImproperlyConfigured` on any problem.
+
+    Pure: reads the files in ``root`` (default: the working directory) and the variables in
+    ``environ`` (default: ``os.environ``), and changes nothing, logs included. ``model`` is the
+    application's model (a class or ``"pkg.mod:Class"``), else ``SETTINGS_MODEL``, else
+    ``[tool.settings] model`` in ``pyproject.toml``, else :class:`Settings`. Production also
+    runs the deployment rules, whose errors stop the load. Warnings do not stop it: the app logs
+    them at startup and ``python -m settings check`` prints them.
+    """
+    return checked_load(env, root=root, environ=environ, model=model)[0]
+
+
+def checked_load(
+    env: str | None = None,
+    *,
+    root: str | os.PathLike[str] | None = None,
+    environ: Mapping[str, str] | None = None,
+    model: ModelArgument = None,
+) -> tuple[Settings, list[Problem], Built]:
+    """What :func:`load_settings` does, also returning the warnings and the load itself, for a
+    start that logs them (:mod:`settings.fastapi`) without running the checks again."""
+    base = Path.cwd() if root is None else Path(root)
+    built = build(env, base, os.environ if environ is None else environ, model)
+    judged = verdict(built)
+    if built.settings is None or not judged.ok:
+        raise ImproperlyConfigured(judged.problems)
+    return built.settings, judged.problems, built

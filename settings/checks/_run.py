@@ -1,0 +1,71 @@
+"""Running the registered checks on one settings object: never raising, silencing by id, and
+giving each problem the origin of its value."""
+
+from __future__ import annotations
+
+import dataclasses
+from dataclasses import dataclass, field
+
+from settings._errors import Problem
+from settings._redact import mask_secrets
+from settings.checks._registry import Check, Error, registered
+from settings.schema import Settings
+
+
+@dataclass(frozen=True)
+class CheckResult:
+    """What the checks found: ``problems`` to report, and the findings ``silenced_checks``
+    dropped (``python -m settings check`` says how many)."""
+
+    problems: list[Problem]
+    silenced: list[Problem] = field(default_factory=list)
+
+
+def run_checks(settings: Settings, *, deploy: bool) -> list[Problem]:
+    """Every problem the checks find, each with the origin of the value it is about;
+    ``deploy`` adds the deployment checks. Silenced findings are left out."""
+    return check_settings(settings, deploy=deploy).problems
+
+
+def check_settings(settings: Settings, *, deploy: bool) -> CheckResult:
+    """Run every check that applies to ``settings``' model; never raises."""
+    found: list[Problem] = []
+    for check in registered(settings, deploy=deploy):
+        found += _run(check, settings)
+    sources = settings.sources
+    found = [
+        problem
+        if problem.origin or sources is None
+        else dataclasses.replace(problem, origin=sources.origin(problem.key) or "schema default")
+        for problem in found
+    ]
+    silenced = set(settings.silenced_checks)
+    return CheckResult(
+        [problem for problem in found if problem.id not in silenced],
+        [problem for problem in found if problem.id in silenced],
+    )
+
+
+def _run(check: Check, settings: Settings) -> list[Problem]:
+    """The check's findings; an error naming it if it raises or returns something else."""
+    try:
+        check.model()
+    except TypeError as exc:
+        return [_failed(check, f"cannot run: {exc}")]
+    try:
+        result = check.function(settings)
+    except Exception as exc:
+        text = mask_secrets(str(exc), settings)
+        detail = f"{type(exc).__name__}: {text}" if text else type(exc).__name__
+        return [_failed(check, f"raised {detail}")]
+    if not isinstance(result, list) or not all(isinstance(p, Problem) for p in result):
+        return [_failed(check, f"returned a {type(result).__name__}, not a list of problems")]
+    return result
+
+
+def _failed(check: Check, what: str) -> Problem:
+    return Error(
+        "settings",
+        f"the check {check.name} {what}",
+        hint="a check returns a list of problems (settings.checks.Error/Warning); fix the check",
+    )

@@ -1,0 +1,149 @@
+"""The connection budget: how many connections the app may open, against what the server allows.
+
+The ceiling is ``server.replicas x server.workers x (pool.size + pool.max_overflow)``. What the
+server allows this role on this database is the smallest of ``max_connections`` less the
+reserved connections, the role's ``rolconnlimit`` and the database's ``datconnlimit`` (-1: no
+limit); a superuser is held to ``max_connections`` only, as PostgreSQL does. Behind PgBouncer
+(``database.pgbouncer``) the pool talks to PgBouncer, not the server, so there is nothing to
+compare, and SQLite has no server.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+from settings._errors import Problem
+
+if TYPE_CHECKING:
+    from settings.schema import Settings
+
+__all__ = ["Allowance", "Budget", "applies", "budget", "measure", "problem"]
+
+CHECK_ID = "database.E001"
+
+ALLOWANCE_QUERY = """
+SELECT current_setting('max_connections')::int,
+       current_setting('superuser_reserved_connections')::int
+         + coalesce(nullif(current_setting('reserved_connections', true), '')::int, 0),
+       r.rolconnlimit, d.datconnlimit, r.rolsuper, current_user, current_database()
+FROM pg_roles r, pg_database d
+WHERE r.rolname = current_user AND d.datname = current_database()
+"""
+
+
+@dataclass(frozen=True)
+class Allowance:
+    """What the server says about connections, for the role and database the app uses."""
+
+    max_connections: int
+    reserved: int
+    role_limit: int
+    database_limit: int
+    superuser: bool
+    role: str
+    database: str
+
+    @property
+    def allowed(self) -> int:
+        if self.superuser:
+            return self.max_connections
+        limits = [self.max_connections - self.reserved]
+        limits += [limit for limit in (self.role_limit, self.database_limit) if limit >= 0]
+        return min(limits)
+
+    def explain(self) -> str:
+        parts = [f"max_connections {self.max_connections}"]
+        if not self.superuser:
+            parts[0] += f" less {self.reserved} reserved"
+            if self.role_limit >= 0:
+                parts.append(f"rolconnlimit {self.role_limit}")
+            if self.database_limit >= 0:
+                parts.append(f"datconnlimit {self.database_limit}")
+        return ", ".join(parts)
+
+
+@dataclass(frozen=True)
+class Budget:
+    """The app's ceiling next to the server's allowance."""
+
+    replicas: int
+    workers: int
+    pool_size: int
+    max_overflow: int
+    allowance: Allowance
+
+    @property
+    def ceiling(self) -> int:
+        return self.replicas * self.workers * (self.pool_size + self.max_overflow)
+
+    @property
+    def exceeded(self) -> bool:
+        return self.ceiling > self.allowance.allowed
+
+    def describe(self) -> str:
+        """``server.replicas 1 x server.workers 3 x (pool.size 5 + pool.max_overflow 5) = 30
+        connections; the server allows 17 to role app on database app (...)``."""
+        allowance = self.allowance
+        return (
+            f"server.replicas {self.replicas} x server.workers {self.workers} x "
+            f"(pool.size {self.pool_size} + pool.max_overflow {self.max_overflow}) = "
+            f"{self.ceiling} connections; the server allows {allowance.allowed} to role "
+            f"{allowance.role} on database {allowance.database} ({allowance.explain()})"
+        )
+
+
+def applies(settings: Settings) -> bool:
+    """Whether there is a server to compare with: PostgreSQL, not through PgBouncer."""
+    return not settings.database.is_sqlite and not settings.database.pgbouncer
+
+
+def budget(settings: Settings, allowance: Allowance) -> Budget:
+    pool = settings.database.pool
+    return Budget(
+        settings.server.replicas,
+        settings.server.workers,
+        pool.size,
+        pool.max_overflow,
+        allowance,
+    )
+
+
+def problem(found: Budget) -> Problem | None:
+    """The error ``check --deploy --connect`` reports when the ceiling is too high."""
+    if not found.exceeded:
+        return None
+    return Problem(
+        "database.pool",
+        f"can open more connections than the server allows: {found.describe()}",
+        id=CHECK_ID,
+        hint="lower pool.size or pool.max_overflow, run fewer workers or replicas, put "
+        "PgBouncer in front (database.pgbouncer = true), or raise the server's limits",
+    )
+
+
+async def measure(settings: Settings) -> Budget:
+    """Ask the server, within ``database.connect_timeout``, over one connection of its own.
+
+    Raises ``OSError``, ``TimeoutError`` or the driver's error when the server cannot be asked.
+    """
+    from asyncio import timeout
+
+    from sqlalchemy import text
+    from sqlalchemy.ext.asyncio import create_async_engine
+    from sqlalchemy.pool import NullPool
+
+    from settings.contrib.database._driver import connect_args, driver_url
+
+    config = settings.database
+    engine = create_async_engine(
+        driver_url(config), poolclass=NullPool, connect_args=connect_args(config)
+    )
+    try:
+        async with timeout(config.connect_timeout):
+            async with engine.connect() as connection:
+                row = (await connection.execute(text(ALLOWANCE_QUERY))).one()
+    finally:
+        await engine.dispose()
+    values: tuple[Any, ...] = tuple(row)
+    return budget(settings, Allowance(*values))

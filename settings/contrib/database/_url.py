@@ -1,0 +1,197 @@
+"""``DATABASE_URL`` taken apart into the fields of :class:`settings.DatabaseConfig`.
+
+Parsed here, without SQLAlchemy, so that loading settings imports no engine machinery.
+Percent-escapes are decoded once.
+
+The user information ends at the last ``@`` before the query (the first ``?``): a password may
+hold a raw ``@``, ``:`` or ``/`` (``postgresql://u:p@ss/w@h/db``), and a query value may hold an
+``@`` (``?password=p@ss``, which never counts as user information). A raw ``?`` or ``#`` in a
+password must be percent-encoded, as ``%3F`` and ``%23``: a ``?`` starts the query, and URL
+readers (``urllib``, browsers) end the URL at a ``#``. Either is an error saying so, which shows
+no part of the password.
+
+A URL never has a silent winner: a query key given twice (``?sslmode=require&sslmode=disable``),
+or naming a part the URL already has (``postgresql://u:pw1@h/db?password=pw2``), is an error
+unless both give the same value.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from typing import TYPE_CHECKING, Any
+from urllib.parse import unquote
+
+from settings._errors import Problem
+from settings.schema._types import POSTGRES, SQLITE
+
+if TYPE_CHECKING:
+    from settings._provenance import Assignment
+
+SCHEMES = {
+    "postgresql": POSTGRES,
+    "postgres": POSTGRES,
+    "postgresql+asyncpg": POSTGRES,
+    "sqlite": SQLITE,
+    "sqlite+aiosqlite": SQLITE,
+}
+
+#: libpq connection parameters a URL may give in its query instead of its other parts.
+QUERY_FIELDS = {
+    "host": "database.host",  # postgresql:///db?host=/var/run/postgresql
+    "port": "database.port",
+    "user": "database.username",
+    "password": "database.password",
+    "dbname": "database.database",
+    "connect_timeout": "database.connect_timeout",  # libpq's, in seconds
+}
+#: Where in the URL a field is given, when not in the query.
+URL_PARTS = {
+    "database.username": "the user information",
+    "database.password": "the user information",
+    "database.host": "the host",
+    "database.port": "the port",
+    "database.database": "the path",
+}
+
+
+ENCODE = "percent-encode a '?' in the password as %3F and a '#' as %23"
+_QUERY_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
+
+
+def mask_url(url: str) -> str:
+    """The URL with its password replaced by ``****``; text that is no URL is not shown."""
+    scheme, sep, rest = url.partition("://")
+    if not sep or not scheme or any(not (c.isalnum() or c in "+-.") for c in scheme):
+        return "<not a URL, not shown>"
+    head, question, query = rest.partition("?")
+    if _raw_question_mark(head, query):
+        return f"{scheme}://****"  # where the password ends cannot be told: show none of it
+    userinfo, at, hostpart = head.rpartition("@")
+    if at and ":" in userinfo:
+        userinfo = userinfo.partition(":")[0] + ":****"
+    return f"{scheme}://{userinfo}{at}{hostpart}{question}{_mask_query(query)}"
+
+
+def _raw_question_mark(head: str, query: str) -> bool:
+    """Whether the first ``?`` is rather a raw one inside the user information (``u:p?ss@h/db``)
+    than the start of a query whose values hold an ``@`` (``h/db?password=p@ss``)."""
+    if "@" not in query:
+        return False
+    names = (unquote(pair.partition("=")[0]) for pair in query.split("&"))
+    if not all(_QUERY_NAME.fullmatch(name) for name in names if name):
+        return True  # ``?ss@h/db``: a query name never holds an ``@``
+    netloc = head.partition("/")[0]
+    if "@" in head or netloc.startswith("["):
+        return False
+    port = netloc.partition(":")[2]
+    return ":" in netloc and not (port.isascii() and port.isdigit())  # ``u:p?password=x@h``
+
+
+def _mask_query(query: str) -> str:
+    """``password=`` values masked, however the name is escaped (``pass%77ord``)."""
+    pairs = []
+    for pair in query.split("&"):
+        name, equals, _ = pair.partition("=")
+        is_password = unquote(name).strip().lower() == "password"
+        pairs.append(f"{name}=****" if equals and is_password else pair)
+    return "&".join(pairs)
+
+
+def parse_database_url(url: str) -> dict[str, str]:
+    """The dotted ``database.*`` keys that ``url`` sets, as text. Raises ``ValueError``."""
+    scheme, sep, rest = url.strip().partition("://")
+    driver = SCHEMES.get(scheme.lower())
+    if not sep or driver is None:
+        known = ", ".join(f"{name}://" for name in SCHEMES)
+        raise ValueError(f"{mask_url(url)} has an unsupported scheme; use one of {known}")
+    head, _, query = rest.partition("?")
+    if _raw_question_mark(head, query):
+        raise ValueError(
+            f"{mask_url(url)} seems to hold a raw '?' in its user information; {ENCODE}"
+        )
+    if driver == SQLITE:
+        return _sqlite(rest, url)
+    if "#" in rest:
+        raise ValueError(f"{mask_url(url)} holds a raw '#', where URLs end; {ENCODE}")
+    userinfo, at, hostpart = head.rpartition("@")
+    values = {"database.driver": POSTGRES}
+    if at:
+        username, colon, password = userinfo.partition(":")
+        if username:
+            values["database.username"] = unquote(username)
+        if colon:
+            values["database.password"] = unquote(password)
+    netloc, _, path = hostpart.partition("/")
+    host, port = _split_host_port(netloc, url)
+    if host:
+        values["database.host"] = unquote(host)
+    if port:
+        values["database.port"] = port
+    if unquote(path):
+        values["database.database"] = unquote(path)
+    places = {key: URL_PARTS[key] for key in values if key in URL_PARTS}
+    for pair in filter(None, query.split("&")):
+        name, _, value = (unquote(part) for part in pair.partition("="))
+        key, place = QUERY_FIELDS.get(name, f"database.options.{name}"), f"?{name}="
+        if values.get(key, value) != value:
+            raise _given_twice(key, places[key], place)
+        values[key] = value
+        places.setdefault(key, place)
+    return values
+
+
+def _given_twice(key: str, first: str, second: str) -> ValueError:
+    """Names the places, never the values: either may be a password."""
+    where = f"{first} appears twice" if first == second else f"in {first} and in {second}"
+    return ValueError(f"sets {key} twice, to different values ({where}); give it once")
+
+
+def _split_host_port(netloc: str, url: str) -> tuple[str, str]:
+    if "," in netloc:  # libpq's multi-host list (a:5432,b:5433): the host field keeps it whole
+        return netloc, ""
+    if netloc.startswith("["):
+        host, bracket, after = netloc[1:].partition("]")
+        if not bracket or (after and not after.startswith(":")):
+            raise ValueError(f"{mask_url(url)} has a malformed IPv6 host")
+        return host, after[1:]
+    host, _, port = netloc.partition(":")
+    return host, port
+
+
+def _sqlite(rest: str, url: str) -> dict[str, str]:
+    if rest.partition("/")[0].partition("?")[0]:
+        message = "a SQLite URL takes no host, user or password"
+        raise ValueError(f"{mask_url(url)}: {message}; write sqlite:///relative.db")
+    path = unquote(rest.partition("?")[0])
+    if path.startswith("/"):
+        path = path[1:]  # sqlite:///relative.db, sqlite:////absolute.db
+    return {"database.driver": SQLITE, "database.database": path or ":memory:"}
+
+
+def inherited_database(
+    history: Mapping[str, tuple[Assignment, ...]], values: Mapping[str, Any]
+) -> Problem | None:
+    """A database name is its driver's: when a layer (``DATABASE_URL`` without a database)
+    switches the driver, the name a lower layer gave for the other driver (SQLite's
+    ``development.sqlite3``) is not inherited. The problem says what to add."""
+    drivers, names = history.get("database.driver", ()), history.get("database.database", ())
+    if not drivers or not names or drivers[-1].origin == names[-1].origin:
+        return None
+    driver, named_by = values.get("database.driver"), names[-1].origin
+    beside = [a for a in drivers if a.origin == named_by and not a.removed]
+    if not beside or beside[-1].value == driver:
+        return None
+    switched_by = drivers[-1].origin
+    fix = (
+        "add /NAME to the URL or set DB_DATABASE"
+        if "DATABASE_URL" in switched_by
+        else "set database in the same table"
+        if not switched_by.startswith(("env ", "file "))
+        else "set DB_DATABASE"
+    )
+    message = (
+        f"{switched_by.removeprefix('env ')} sets the driver {driver} but names no "
+        f"database; {names[-1].value!r} ({named_by}) is a {beside[-1].value} database: {fix}"
+    )
+    return Problem("database.database", message, drivers[-1].origin)

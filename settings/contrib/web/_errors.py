@@ -1,0 +1,81 @@
+"""Errors as clients and logs see them, for any application: no secret on a 500, debug included.
+
+:class:`ErrorMiddleware` (pure ASGI) turns an unhandled exception into a 500 JSON body
+``{"detail": ..., "request_id": ...}``; with ``debug`` on it adds the error and the traceback.
+Whatever is shown or logged first passes through :func:`settings.redact` with every secret of
+the settings the app serves with (found by type: any model's ``SecretStr`` fields, URL
+passwords, copies of them). Starlette's own debug page never renders: this middleware answers
+first. Re-exported by :mod:`settings.fastapi`.
+"""
+
+from __future__ import annotations
+
+import logging
+import traceback
+from typing import Any
+
+from fastapi.responses import JSONResponse
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from settings._redact import redact, secret_values
+from settings.contrib.web._hosts import app_settings
+from settings.schema import Settings
+
+logger = logging.getLogger("settings.errors")
+
+
+def served_settings(app: Any) -> Settings | None:
+    """:func:`settings.guard.app_settings`, or ``None`` before the lifespan ran (error paths)."""
+    try:
+        return app_settings(app)
+    except RuntimeError:
+        return None
+
+
+class ErrorMiddleware:
+    """Pure ASGI: an unhandled exception becomes a 500 JSON body with the request id.
+
+    The exception text and traceback are in the body only when ``debug`` is on; they are always
+    logged, redacted. Install it inside the CORS middleware, so browsers can read the 500.
+    """
+
+    def __init__(self, app: ASGIApp, *, mask: str = "***") -> None:
+        self.app = app
+        self.mask = mask
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        started = False
+
+        async def send_tracking(message: Message) -> None:
+            nonlocal started
+            started = started or message["type"] == "http.response.start"
+            await send(message)
+
+        try:
+            await self.app(scope, receive, send_tracking)
+        except Exception as exc:
+            if started:
+                raise  # too late for a 500; the server closes the connection
+            await self._respond(exc, scope, receive, send)
+
+    async def _respond(self, exc: Exception, scope: Scope, receive: Receive, send: Send) -> None:
+        settings = served_settings(scope.get("app"))
+        secrets = secret_values(settings) if settings is not None else set()
+        request_id = scope.get("state", {}).get("request_id")
+        trace = redact("".join(traceback.format_exception(exc)), secrets, self.mask)
+        logger.error(
+            "Unhandled %s in %s %s (request %s)\n%s",
+            type(exc).__name__,
+            scope.get("method"),
+            scope.get("path"),
+            request_id,
+            trace,
+        )
+        body: dict[str, Any] = {"detail": "Internal Server Error", "request_id": request_id}
+        if settings is not None and settings.debug:
+            body["error"] = redact(f"{type(exc).__name__}: {exc}", secrets, self.mask)
+            body["traceback"] = trace.splitlines()
+        await JSONResponse(body, status_code=500)(scope, receive, send)

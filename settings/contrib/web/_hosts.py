@@ -1,0 +1,129 @@
+"""The host check and CORS, from the settings an app serves with: a request whose ``Host``
+matches no ``allowed_hosts`` pattern gets 400, and ``cors`` is applied by Starlette's
+``CORSMiddleware``. Settings are not loaded at import, so :class:`SettingsMiddleware` is installed
+empty and builds both from the settings the lifespan loaded (again whenever an override or a
+reload changes them). Re-exported by :mod:`settings.fastapi`.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import re
+from collections.abc import Sequence
+from typing import Any
+
+from starlette.middleware.cors import CORSMiddleware
+from starlette.responses import PlainTextResponse
+from starlette.types import ASGIApp, Receive, Scope, Send
+
+from settings._process import overridden
+from settings.fastapi._reload import pinned
+from settings.schema import Settings
+
+#: Exposed to browsers, so a page can read the id of a failed request.
+REQUEST_ID_HEADER = "X-Request-ID"
+#: A Host header: a bracketed IPv6 address or a name, then an optional port.
+_HOST = re.compile(r"(?:\[(?P<ipv6>[0-9A-Fa-f:.]+)\]|(?P<name>[^\[\]:]+))(?::[0-9]{0,5})?")
+#: What ``*.`` stands for in an origin: one or more DNS labels.
+_SUBDOMAINS = r"[a-z0-9_](?:[a-z0-9_-]*[a-z0-9_])?(?:\.[a-z0-9_](?:[a-z0-9_-]*[a-z0-9_])?)*"
+
+
+def app_settings(app: Any) -> Settings:
+    """The settings ``app`` serves with: those its start loaded, any override applied."""
+    try:
+        settings: Settings = app.state.settings
+    except AttributeError:
+        raise RuntimeError("settings are not loaded: the app's lifespan has not run") from None
+    return overridden(settings)
+
+
+def request_host(header: str) -> str | None:
+    """The host of a ``Host`` header as ``allowed_hosts`` writes it: lower case, no port, no
+    trailing dot, an IP address normalised (``[::1]:8000`` is ``::1``); ``None`` if invalid."""
+    match = _HOST.fullmatch(header)
+    if match is None:
+        return None
+    name = match["ipv6"] or match["name"].lower().rstrip(".")
+    try:
+        return str(ipaddress.ip_address(name))
+    except ValueError:
+        return None if match["ipv6"] else name
+
+
+def host_allowed(host: str, patterns: Sequence[str]) -> bool:
+    """Whether ``host`` matches an ``allowed_hosts`` pattern (``*.example.com`` matches the
+    subdomains of example.com, at any depth, not example.com itself)."""
+    return any(
+        pattern in ("*", host) or (pattern.startswith("*.") and host.endswith(pattern[1:]))
+        for pattern in patterns
+    )
+
+
+class AllowedHostsMiddleware:
+    """Answer 400 to a request whose ``Host`` header matches no ``allowed_hosts`` pattern.
+
+    Starlette's ``TrustedHostMiddleware`` compares the header as written, so depending on its
+    version ``[::1]:8000`` never matches ``::1``; here both sides are normalised.
+    """
+
+    def __init__(self, app: ASGIApp, allowed_hosts: Sequence[str]) -> None:
+        self.app = app
+        self.allowed_hosts = tuple(allowed_hosts)
+        self.allow_any = "*" in self.allowed_hosts
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if self.allow_any:
+            await self.app(scope, receive, send)
+            return
+        header = next((v for k, v in scope["headers"] if k == b"host"), b"")
+        host = request_host(header.decode("latin-1"))
+        if host is not None and host_allowed(host, self.allowed_hosts):
+            await self.app(scope, receive, send)
+        else:
+            await PlainTextResponse("Invalid host header", status_code=400)(scope, receive, send)
+
+
+def origin_regex(origins: Sequence[str]) -> str | None:
+    """One regular expression for the ``scheme://*.example.com[:port]`` origins, if any."""
+    wildcards = [origin for origin in origins if "://*." in origin]
+    if not wildcards:
+        return None
+    alternatives = []
+    for origin in wildcards:
+        scheme, _, rest = origin.partition("://*.")
+        alternatives.append(f"{re.escape(scheme)}://{_SUBDOMAINS}\\.{re.escape(rest)}")
+    return "|".join(f"(?:{alternative})" for alternative in alternatives)
+
+
+def guard(app: ASGIApp, settings: Settings) -> ASGIApp:
+    """``app`` behind the Host check, then CORS, as the settings say."""
+    cors = settings.cors
+    app = CORSMiddleware(
+        app,
+        allow_origins=[origin for origin in cors.origins if "://*." not in origin],
+        allow_origin_regex=origin_regex(cors.origins),
+        allow_methods=cors.allow_methods,
+        allow_headers=cors.allow_headers,
+        allow_credentials=cors.allow_credentials,
+        expose_headers=[REQUEST_ID_HEADER],
+    )
+    return AllowedHostsMiddleware(app, allowed_hosts=settings.allowed_hosts)
+
+
+class SettingsMiddleware:
+    """Apply ``allowed_hosts`` (400 otherwise) and ``cors`` from the settings being served."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+        self._settings: Settings | None = None
+        self._guarded: ASGIApp = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] not in ("http", "websocket"):
+            await self.app(scope, receive, send)
+            return
+        base = pinned(scope)  # a request keeps the settings it began with across a reload
+        settings = app_settings(scope["app"]) if base is None else overridden(base)
+        if settings is not self._settings:  # first request, or an override came or went
+            self._guarded, self._settings = guard(self.app, settings), settings
+        await self._guarded(scope, receive, send)

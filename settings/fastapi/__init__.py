@@ -1,0 +1,192 @@
+"""The FastAPI integration any application needs: settings loaded once at startup, handed to
+handlers as the frozen object, with ``override_settings`` visible.
+
+    from settings.fastapi import request_settings, settings_lifespan, settings_middleware
+
+    SettingsDep = Annotated[AppSettings, Depends(request_settings)]  # typed with the model
+
+    app = FastAPI(lifespan=settings_lifespan(model=AppSettings),
+                  middleware=settings_middleware())
+
+    @app.get("/flags")
+    async def flags(settings: SettingsDep) -> dict[str, bool]:
+        return settings.features
+
+:func:`start_settings` loads the settings with the application's model (or checks the ones
+given), and installs them as the process's, so :func:`settings.get_settings` returns the same
+object wherever the app was started from. :data:`SettingsDep` is the same dependency typed with
+the base :class:`Settings`.
+
+Invalid settings stop the start: :class:`StartupGuard` prints the report on stderr as the last
+thing the server prints, without a traceback; uvicorn then exits with status 3.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import os
+import sys
+from collections.abc import AsyncIterator, Callable
+from contextlib import AbstractAsyncContextManager, asynccontextmanager
+from pathlib import Path
+from typing import Annotated
+
+from fastapi import Depends, FastAPI
+from starlette.middleware import Middleware
+from starlette.requests import HTTPConnection
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from settings._errors import ImproperlyConfigured, Problem
+from settings._load import checked_load, judge
+from settings._process import as_model, overridden, process_settings
+from settings.contrib.web._errors import ErrorMiddleware, served_settings
+from settings.contrib.web._hosts import REQUEST_ID_HEADER, SettingsMiddleware, app_settings
+from settings.fastapi._audit import audit_line
+from settings.fastapi._reload import SettingsReloader, pinned
+from settings.schema import Settings
+from settings.sources._discovery import ModelArgument, find_model
+
+__all__ = [
+    "REQUEST_ID_HEADER",
+    "ErrorMiddleware",
+    "SettingsDep",
+    "SettingsMiddleware",
+    "StartupGuard",
+    "app_settings",
+    "request_settings",
+    "served_settings",
+    "settings_lifespan",
+    "settings_middleware",
+    "start_settings",
+]
+
+
+def start_settings(
+    settings: Settings | None = None, *, model: ModelArgument = None
+) -> tuple[Settings, list[Problem]]:
+    """The settings to start with, and their warnings; raises :class:`ImproperlyConfigured`.
+
+    Given ``settings`` are checked as a start checks them (production runs the deployment
+    rules); given ones of a base model of ``model`` (a class) are validated again as ``model``,
+    its own fields taking their defaults. Otherwise they are loaded from the working directory
+    with ``model`` (see :func:`settings.load_settings`) and become the process's settings.
+    """
+    if settings is not None and isinstance(model, type) and issubclass(model, type(settings)):
+        settings = as_model(settings, model)
+    if settings is None:
+        settings = _process_settings_of(model)
+    if settings is not None:
+        problems = judge(settings)
+        if any(problem.is_error for problem in problems):
+            raise ImproperlyConfigured(problems)
+        return settings, problems
+    loaded, problems, _ = checked_load(model=model)
+    process_settings.install(loaded)
+    return loaded, problems
+
+
+def _process_settings_of(model: ModelArgument) -> Settings | None:
+    """The process's settings if already loaded with ``model`` (a test's ``settings``
+    fixture installs its environment's), so that the app and ``get_settings()`` agree."""
+    current = process_settings.peek()
+    if current is None:
+        return None
+    wanted = find_model(model, os.environ, Path.cwd())
+    return current if type(current) is wanted else None
+
+
+async def request_settings(connection: HTTPConnection) -> Settings:
+    """The dependency behind :data:`SettingsDep`. ``async`` on purpose: FastAPI runs a sync
+    dependency in a thread pool, which costs more than the lookup itself. A request whose
+    settings were pinned when it began (:func:`settings.reload.pin`) keeps them across a
+    reload."""
+    base = pinned(connection.scope)
+    return app_settings(connection.app) if base is None else overridden(base)
+
+
+SettingsDep = Annotated[Settings, Depends(request_settings)]
+
+logger = logging.getLogger("settings")
+
+
+def settings_lifespan(
+    settings: Settings | None = None, *, model: ModelArgument = None
+) -> Callable[[FastAPI], AbstractAsyncContextManager[None]]:
+    """A lifespan that loads (or checks) the settings at startup into ``app.state.settings``,
+    logs their warnings (an unknown ``APP_`` variable ...) and the startup audit line on the
+    ``settings`` logger, and reloads settings it loaded itself on SIGHUP
+    (:mod:`settings.fastapi._reload`, whose lines go to ``settings.fastapi._reload``). Configure
+    those loggers
+    (``logging.basicConfig(level="INFO")``, uvicorn's ``--log-config``) to see the INFO lines.
+
+    Applications with more to start (a database, a cache) call :func:`start_settings` in
+    their own lifespan instead.
+    """
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        app.state.settings, warnings = start_settings(settings, model=model)
+        for problem in warnings:  # a problem's text holds no secret
+            logger.warning("%s", problem)
+        logger.info("%s", audit_line("startup", None, app.state.settings))
+        reloader = app.state.settings_reloader = SettingsReloader(app)
+        if settings is None:  # given settings are the caller's, not the files'
+            reloader.install()
+        try:
+            yield
+        finally:
+            await reloader.uninstall()
+
+    return lifespan
+
+
+def settings_middleware() -> list[Middleware]:
+    """What an application built on the framework installs, outermost first: a clean report
+    when its start is refused (:class:`StartupGuard`), the host check and CORS from its settings
+    (:class:`SettingsMiddleware`), and a 500 without secrets (:class:`ErrorMiddleware`)::
+
+        app = FastAPI(lifespan=settings_lifespan(model=MySettings),
+                      middleware=settings_middleware())
+    """
+    return [Middleware(StartupGuard), Middleware(SettingsMiddleware), Middleware(ErrorMiddleware)]
+
+
+class StartupGuard:
+    """Pure ASGI, outermost: when the lifespan's start raises :class:`ImproperlyConfigured`,
+    the server is told the start failed, without the traceback, and the report is printed on
+    stderr after the server's own one-line notice, so that it is the last thing printed. The
+    exception still propagates, so a test client raises it."""
+
+    #: How long the report waits for the server to stop the event loop (uvicorn takes a few
+    #: milliseconds); a test client waits this long before it raises.
+    NOTICE_WAIT = 1.0
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "lifespan":
+            await self.app(scope, receive, send)
+            return
+        failed: list[Message] = []
+
+        async def hold_failure(message: Message) -> None:
+            if message["type"] == "lifespan.startup.failed":
+                failed.append(message)  # sent below, once we know what failed
+                return
+            await send(message)
+
+        try:
+            await self.app(scope, receive, hold_failure)
+        except ImproperlyConfigured as exc:
+            await send({"type": "lifespan.startup.failed", "message": ""})
+            try:  # the server logs its notice and ends the loop, which cancels this wait
+                await asyncio.sleep(self.NOTICE_WAIT)
+            finally:
+                print(exc.report(), file=sys.stderr, flush=True)  # holds no secret, by contract
+            raise
+        except BaseException:
+            for message in failed:
+                await send(message)
+            raise

@@ -1,0 +1,215 @@
+"""Environment variables as layers: ``APP_<KEY>``, the declared variables and their ``_FILE``.
+
+Which variables exist follows the model: ``APP_<KEY>`` for every key at any depth (nested with
+``__``), every variable a field declares with :class:`settings.EnvVar` (``DB_HOST``,
+``SECRET_KEY`` ... on the base models, an application's own on its fields), ``DATABASE_URL``
+(which sets several ``database`` fields), and for each of them ``<NAME>_FILE``, the path of a
+file holding the value. Names match in ASCII only: a look-alike letter (the Kelvin sign for
+``K``) is another name.
+
+Variables from ``.env`` (:mod:`settings.sources._dotenv`) join the real ones before anything is
+read,
+each real variable shadowing the ``.env`` line of the same name; each value keeps its origin
+(``env DB_HOST`` or ``.env DB_HOST``), and conflicts are judged on the merged variables, the same
+as between real ones.
+
+Values stay literal text: no Dynaconf token, TOML or JSON guessing is applied here; the schema
+converts each value by its field's type. Two variables that set one field to different values
+are an error naming both; there is never a silent winner.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from pydantic import BaseModel, SecretBytes, SecretStr, ValidationError
+
+from settings._errors import Problem
+from settings._provenance import Layer
+from settings.contrib.database._url import parse_database_url
+from settings.schema._keys import declared_variables, field_adapter, schema_keys, unknown_key
+from settings.sources._files import read_regular_file
+
+PREFIX = "APP_"
+NESTING = "__"
+FILE_SUFFIX = "_FILE"
+DATABASE_URL = "DATABASE_URL"
+MAX_FILE_BYTES = 64 * 1024
+DOTENV_ORIGIN = ".env"
+
+
+@dataclass
+class EnvironmentSource:
+    """What the environment contributes: layers, errors, unknown ``APP_`` variables, and the
+    path of each file a value was read from (by dotted key)."""
+
+    layers: list[Layer] = field(default_factory=list)
+    errors: list[Problem] = field(default_factory=list)
+    unknown: list[str] = field(default_factory=list)  # origins: "env APP_X", ".env APP_X"
+    secret_files: dict[str, str] = field(default_factory=dict)
+
+
+def deployment_variables(model: type[BaseModel]) -> dict[str, str]:
+    """The variables without prefix that ``model`` reads (each also as ``<NAME>_FILE``), and
+    the key each sets: ``DATABASE_URL`` sets several, under ``database``."""
+    return {DATABASE_URL: "database", **declared_variables(model)}
+
+
+class Variables(Mapping[str, str]):
+    """The real variables over those of ``.env``, each name knowing where it came from."""
+
+    def __init__(self, environ: Mapping[str, str], dotenv: Mapping[str, str] | None) -> None:
+        self._real = environ
+        self._values = {**(dotenv or {}), **environ}
+
+    def __getitem__(self, name: str) -> str:
+        return self._values[name]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._values)
+
+    def __len__(self) -> int:
+        return len(self._values)
+
+    def origin(self, name: str) -> str:
+        """``env NAME`` for a real variable, ``.env NAME`` for one of ``.env``."""
+        return f"env {name}" if name in self._real else f"{DOTENV_ORIGIN} {name}"
+
+
+def read_environment(
+    environ: Mapping[str, str],
+    model: type[BaseModel],
+    dotenv: Mapping[str, str] | None = None,
+) -> EnvironmentSource:
+    """The layers the variables give: the real ones of ``environ``, and those of ``.env``
+    (``dotenv``) below them, name by name."""
+    variables = Variables(environ, dotenv)
+    source = EnvironmentSource()
+    for name, key in deployment_variables(model).items():
+        found = _value(name, key, variables, source)
+        if found is None:
+            continue
+        origin, values = found
+        if name != DATABASE_URL:
+            source.layers.append(Layer(origin, values))
+            continue
+        try:
+            source.layers.append(Layer(origin, parse_database_url(values[key])))
+        except ValueError as exc:
+            source.errors.append(Problem("database", f"{name} {exc}", origin))
+    for name in sorted(variables):
+        if name.startswith(PREFIX):
+            _prefixed(name, variables, source, model)
+    source.errors += _conflicts(source.layers, model)
+    return source
+
+
+def _value(
+    name: str, key: str, environ: Variables, source: EnvironmentSource
+) -> tuple[str, dict[str, str]] | None:
+    """``(origin, {key: text})``: variable ``name``, or the file ``<NAME>_FILE`` names."""
+    file_variable = f"{name}{FILE_SUFFIX}"
+    if name in environ and file_variable in environ:
+        message = f"both {name} and {file_variable} are set; set only one"
+        origins = f"{environ.origin(name)}, {environ.origin(file_variable)}"
+        source.errors.append(Problem(key, message, origins))
+        return None
+    if name in environ:
+        return environ.origin(name), {key: environ[name]}
+    if file_variable in environ:
+        origin = f"{FILE_ORIGIN}{file_variable}"
+        try:
+            text = read_secret_file(environ[file_variable])
+        except ValueError as exc:
+            source.errors.append(Problem(key, str(exc), origin))
+            return None
+        source.secret_files[key] = environ[file_variable]
+        return origin, {key: text}
+    return None
+
+
+FILE_ORIGIN = "file named by "
+
+
+def read_secret_file(path: str) -> str:
+    """A mounted secret's content, one trailing newline stripped. Raises ``ValueError``."""
+    # A regular file only, capped: a FIFO or /dev/zero must not hang or exhaust the load.
+    content = read_regular_file(path, limit=MAX_FILE_BYTES)
+    try:
+        text = content.decode("utf-8")
+    except UnicodeDecodeError:
+        raise ValueError(f"{path!r} is not UTF-8 text") from None
+    if text.endswith("\r\n"):
+        return text[:-2]
+    return text.removesuffix("\n")
+
+
+def _prefixed(
+    name: str, environ: Variables, source: EnvironmentSource, model: type[BaseModel]
+) -> None:
+    """One ``APP_`` variable: a key's value, or (``APP_<KEY>_FILE``) the file holding it."""
+    if not name.isascii():  # str.lower() would turn a look-alike letter into an ASCII one
+        source.unknown.append(environ.origin(name))
+        return
+    dotted = name[len(PREFIX) :].lower().replace(NESTING, ".")
+    if dotted.endswith("_file") and unknown_key(model, dotted) is not None:
+        key = dotted.removesuffix("_file")
+        if key and schema_keys(model).get(key) == "leaf":
+            found = _value(name.removesuffix(FILE_SUFFIX), key, environ, source)
+            if found is not None:
+                source.layers.append(Layer(*found))
+            return
+    if f"{name}{FILE_SUFFIX}" in environ and schema_keys(model).get(dotted) == "leaf":
+        return  # read, or reported as set twice, with its _FILE form
+    reason = unknown_key(model, dotted) if dotted else "unknown key"
+    if schema_keys(model).get(dotted) == "mapping":  # text can never be a table of options
+        reason = f"is a table; set its keys ({name}{NESTING}<KEY>) instead"
+    if reason is None:
+        source.layers.append(Layer(environ.origin(name), {dotted: environ[name]}))
+    elif reason.startswith("unknown key"):
+        source.unknown.append(environ.origin(name))
+    else:
+        source.errors.append(Problem(dotted, reason, environ.origin(name)))
+
+
+def _comparable(model: type[BaseModel], key: str, value: Any) -> Any:
+    """``value`` converted by the field's type (``05432`` is ``5432``, ``"true "`` is ``True``
+    as the whitespace rule reads it), else as it is."""
+    adapter = field_adapter(model, key)
+    if adapter is None:
+        return value
+    try:
+        converted = adapter.validate_python(value)
+    except ValidationError:
+        if not isinstance(value, str) or value == value.strip():
+            return value
+        try:  # text would have validated: blanks around a number or a boolean mean nothing
+            converted = adapter.validate_python(value.strip())
+        except ValidationError:
+            return value
+    if isinstance(converted, SecretStr | SecretBytes):
+        return converted.get_secret_value()
+    return converted
+
+
+def _conflicts(layers: list[Layer], model: type[BaseModel]) -> list[Problem]:
+    seen: dict[str, tuple[str, Any]] = {}
+    problems = []
+    for layer in layers:
+        for key, value in layer.values.items():
+            if key not in seen:
+                seen[key] = (layer.origin, value)
+                continue
+            first_origin, first_value = seen[key]
+            if _comparable(model, key, first_value) != _comparable(model, key, value):
+                message = "set to different values by two variables; keep one"
+                origins = f"{_ascii(first_origin)}, {_ascii(layer.origin)}"
+                problems.append(Problem(key, message, origins))
+    return problems
+
+
+def _ascii(origin: str) -> str:
+    """An origin whose variable name is not ASCII, written so look-alikes can be told apart."""
+    return origin if origin.isascii() else ascii(origin)[1:-1]

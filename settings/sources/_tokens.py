@@ -1,0 +1,249 @@
+"""Dynaconf's tokens in the files' strings, evaluated by Dynaconf.
+
+This is the only module that imports Dynaconf, and only when a file uses a token. It works in
+two passes, because the second needs the first's result:
+
+1. :func:`merge_tokens`, per table: the tokens that say how a value combines with the lower
+   layers become markers (:mod:`settings.merge._markers`) that the merge applies: ``@del``,
+   ``@empty``, ``@merge``, ``@merge_unique``, ``@insert``, ``@reset``.
+2. :func:`evaluate_tokens`, on the active layers: every other token (``@format``, ``@jinja``,
+   ``@int``, ``@json``, ``@get``, ``@read_file`` ...), list items and markers' values included.
+   ``{env[X]}`` reads the injected environment, inside ``@read_file`` too; ``this`` is the
+   merged values, markers applied and environment variables included, as Dynaconf's ``this``
+   would be, with ``this.current_env``. As in Dynaconf, the tokens inside an ``@merge`` value
+   stay text.
+
+Environment variables never pass through here: they stay literal text.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import functools
+import warnings
+from collections.abc import Callable, Mapping
+from typing import Any
+
+from settings._errors import Problem
+from settings._provenance import Layer
+from settings._redact import hide_url_password
+from settings.merge import flatten, merge, unflatten
+from settings.merge._markers import (
+    Extend,
+    Insert,
+    Replace,
+    Unset,
+    Verbatim,
+    leaf_values,
+    map_leaves,
+)
+from settings.sources._marks import Defaults, extend, merged_table, schema_default
+from settings.sources._this import This
+
+#: The tokens that say how a value combines with what the lower layers set.
+MERGE_TOKENS = ("@del", "@empty", "@merge", "@merge_unique", "@insert", "@reset")
+# AUTO_CAST given here, or Dynaconf reads it from os.environ and may skip every token.
+_BOX = {"AUTO_CAST_FOR_DYNACONF": True}
+
+
+def merge_tokens(
+    values: Mapping[str, Any],
+    defaults: Defaults,
+    is_secret: Callable[[str], bool],
+    prefix: str = "",
+) -> tuple[dict[str, Any], list[tuple[str, str]]]:
+    """A table's flat ``values`` with its merge tokens as markers, and (key, why) for each
+    token that fails. ``@merge {...}`` on a table becomes the table's keys, merged in."""
+    result: dict[str, Any] = {}
+    failed = []
+    for key, value in values.items():
+        dotted = prefix + key
+        if isinstance(value, Replace):  # a table that replaces: its own values may hold tokens
+            inner, problems = merge_tokens(value.values, defaults, is_secret, f"{dotted}.")
+            result[key] = dataclasses.replace(value, values=inner)
+            failed += problems
+        elif _token(value) in MERGE_TOKENS:
+            try:
+                marked = _marker(dotted, value, defaults)
+            except Exception as exc:  # Dynaconf raises many types; all mean a bad token
+                failed.append((dotted, _failure(_token(value), exc, secret=is_secret(dotted))))
+            else:
+                result.update({k.removeprefix(prefix): v for k, v in marked.items()})
+        else:
+            result[key] = value
+    return result, failed
+
+
+def _marker(key: str, text: str, defaults: Defaults) -> dict[str, Any]:
+    token = text.partition(" ")[0]
+    if token in ("@del", "@empty"):  # @empty: Dynaconf's "no value here", so defaults apply
+        return {key: Unset(token)}
+    from dynaconf.utils.parse_conf import Insert as InsertToken
+    from dynaconf.utils.parse_conf import Merge, parse_conf_data
+
+    with warnings.catch_warnings():  # @reset's deprecation warning quotes the value
+        warnings.simplefilter("ignore")
+        parsed = parse_conf_data(text, tomlfy=False, box_settings=_BOX)
+    value = _unboxed(parsed.value)
+    if isinstance(parsed, InsertToken):
+        return {key: Insert(parsed.index, value, schema_default(key, defaults), token)}
+    # Dynaconf keeps the tokens inside an @merge value as text: so do we (Verbatim).
+    if isinstance(parsed, Merge) and isinstance(value, dict):
+        merged = merged_table(_lowered(value), key, parsed.unique, defaults)
+        return {k: _verbatim(v) for k, v in merged.items()}
+    if isinstance(parsed, Merge) and isinstance(value, list):
+        return {key: _verbatim(extend(key, value, parsed.unique, token, defaults))}
+    if isinstance(parsed, Merge):
+        raise ValueError("needs a list or a table to merge")
+    if isinstance(value, dict):  # @reset {...}: this table, not merged into the one below
+        return {key: Replace(flatten(_lowered(value)), token)}
+    return {key: value}
+
+
+def _verbatim(value: Any) -> Any:
+    if isinstance(value, Extend):
+        return dataclasses.replace(value, verbatim=True)
+    return value if isinstance(value, Replace | Unset) else Verbatim(value)
+
+
+def evaluate_tokens(
+    layers: list[Layer],
+    environ: Mapping[str, str],
+    variables: list[Layer],
+    is_secret: Callable[[str], bool],
+    environment: str | None = None,
+) -> list[Problem]:
+    """Apply the other tokens of the files' ``layers``, in place.
+
+    ``variables`` are the environment's layers: ``this`` sees them, but they are not evaluated.
+    ``environment`` is ``this.current_env``. Returns a problem, with key and origin, for every
+    token that fails.
+    """
+    if not any(_pending(v) for layer in layers for v in layer.values.values()):
+        return []  # Dynaconf is imported only for files that use its tokens
+    literal = frozenset(key for layer in variables for key in layer.values)
+    merged = unflatten(merge([*layers, *variables])[0])
+    this = This(
+        merged,
+        literal,
+        lambda value: _evaluate(value, environ, this),
+        _cast,
+        current_env=environment,
+    )
+    problems: list[Problem] = []
+    for index, layer in enumerate(layers):
+        values = dict(layer.values)
+        for key, value in layer.values.items():
+            if not _pending(value):
+                continue
+            try:
+                values[key] = map_leaves(value, lambda leaf: _evaluate(leaf, environ, this))
+            except Exception as exc:  # Dynaconf raises many types; all mean a bad token
+                token = next(_name(leaf) for leaf in leaf_values(value) if _pending(leaf))
+                failure = _failure(token, exc, secret=is_secret(key))
+                problems.append(Problem(key, failure, layer.origin))
+        layers[index] = Layer(layer.origin, values)
+    return problems
+
+
+def _evaluate(value: Any, environ: Mapping[str, str], this: This) -> Any:
+    """One string or Dynaconf ``Lazy``, evaluated; anything else as it is."""
+    if not _pending(value):
+        return value
+    if _token(value) in MERGE_TOKENS:
+        raise ValueError("applies to a whole value, not to an item inside one")
+    from dynaconf.utils.parse_conf import Lazy, parse_conf_data
+
+    parsed = value if _is_lazy(value) else parse_conf_data(value, box_settings=_BOX)
+    if isinstance(parsed, Lazy):
+        lazy = parsed
+        # ``@read_file @format {env[X]}``: Dynaconf would evaluate the inner token with
+        # os.environ; evaluated here first, it reads the injected environment.
+        inner = _evaluate(lazy.value, environ, this) if _is_lazy(lazy.value) else lazy.value
+        with warnings.catch_warnings():  # Dynaconf turns a sandbox refusal into a warning and ""
+            warnings.filterwarnings("error", message="Unsafe access attempt", module="dynaconf")
+            if str(lazy.formatter) == "jinja":
+                parsed = _render_jinja(inner, env=environ, this=this)
+            else:
+                parsed = lazy.formatter(inner, env=environ, this=this)
+        if lazy.casting is not None:
+            parsed = lazy.casting(parsed)
+    return _unboxed(parsed)
+
+
+def _render_jinja(template: str, **context: Any) -> str:
+    """``@jinja``, as Dynaconf renders it, except that whatever the sandbox refuses is an error.
+
+    Dynaconf's sandbox renders an unsafe attribute (``{{ ''.__class__ }}``) as ``""`` and turns
+    a refused call into a warning and ``""``: a value silently emptied.
+    """
+    from jinja2.exceptions import SecurityError
+
+    try:
+        return str(_sandbox().from_string(template).render(**context))
+    except SecurityError as exc:
+        raise ValueError(f"refused by Jinja's sandbox ({exc})") from None
+
+
+@functools.cache
+def _sandbox() -> Any:
+    from dynaconf.utils import parse_conf
+    from jinja2.exceptions import SecurityError
+    from jinja2.sandbox import SandboxedEnvironment
+
+    class StrictSandbox(SandboxedEnvironment):
+        def unsafe_undefined(self, obj: Any, attribute: str) -> Any:
+            message = f"access to attribute {attribute!r} of {type(obj).__name__!r} is unsafe"
+            raise SecurityError(message)
+
+    sandbox = StrictSandbox()
+    sandbox.filters.update(parse_conf.jinja_env.filters)  # Dynaconf's os.path filters
+    return sandbox
+
+
+def _cast(converter: str, value: Any) -> Any:
+    """``@get key @int``: a Dynaconf converter applied to a value ``this`` read."""
+    from dynaconf.utils.parse_conf import apply_converter
+
+    return apply_converter(converter, value, box_settings={})
+
+
+def _pending(value: Any) -> bool:
+    """Whether ``value`` holds a token still to evaluate."""
+    return any(_token(leaf) is not None or _is_lazy(leaf) for leaf in leaf_values(value))
+
+
+def _token(value: Any) -> str | None:
+    """``@format`` for ``"@format {x}"``; ``None`` for anything not written as a token."""
+    if isinstance(value, str) and value.startswith("@"):
+        return value.partition(" ")[0]
+    return None
+
+
+def _name(leaf: Any) -> str:
+    return f"@{leaf.formatter}" if _is_lazy(leaf) else str(_token(leaf))
+
+
+def _is_lazy(value: Any) -> bool:
+    """A Dynaconf ``Lazy`` (``@insert 0 @format ...`` leaves one in a marker)."""
+    return getattr(value, "_dynaconf_lazy_format", False) is True
+
+
+def _failure(token: str | None, exc: Exception, *, secret: bool) -> str:
+    """What a failed token's problem says; never the error's text for a secret key."""
+    detail = "" if secret else f": {hide_url_password(str(exc))}"
+    return f"cannot evaluate {token}{detail}"
+
+
+def _unboxed(value: Any) -> Any:
+    """Dynaconf's boxes as plain dicts (their ``to_dict()`` warns that it is deprecated)."""
+    if isinstance(value, dict):
+        return {key: _unboxed(item) for key, item in value.items()}
+    if isinstance(value, list):
+        return [_unboxed(item) for item in value]
+    return value
+
+
+def _lowered(table: dict[str, Any]) -> dict[str, Any]:
+    """Keys are case-insensitive, as in the files."""
+    return {k.lower(): _lowered(v) if isinstance(v, dict) else v for k, v in table.items()}
