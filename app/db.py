@@ -29,8 +29,8 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_en
 from sqlalchemy.pool import NullPool, QueuePool
 
 from app import metrics
-from app.redaction import describe_error, driver_error, redact, secrets_of
-from settings import DatabaseConfig, Settings
+from app.redaction import describe_error, driver_error
+from settings import DatabaseConfig, Settings, redact
 from settings.contrib.database import _budget as connection_budget
 from settings.contrib.database._driver import APPLICATION_NAME as APPLICATION_NAME
 from settings.contrib.database._driver import connect_args, driver_url, read_secret_file
@@ -98,9 +98,8 @@ class DatabaseManager:
         self.budget: connection_budget.Budget | None = None
         self._engine: AsyncEngine | None = None
         self._last_failure: str | None = None
-        # Every secret of the settings (a copy of one may sit in the URL), and each password
-        # read again from its file.
-        self._passwords = {config.password.get_secret_value(), *secrets_of(settings)}
+        # The password, and each one read again from its file (see _secrets).
+        self._passwords = {config.password.get_secret_value()}
         self._latest_password: str | None = None
         self._open: dict[int, Any] = {}  # id of the DBAPI connection: the driver's connection
         self._used = 0
@@ -124,7 +123,7 @@ class DatabaseManager:
     def target(self) -> str:
         """The database URL with its password masked, and any copy of it (a username a token
         copied from the password), for logs."""
-        return redact(self.config.url.render_as_string(hide_password=True), self._secrets)
+        return redact(self.config.url.render_as_string(hide_password=True), *self._secrets)
 
     async def initialize(self) -> None:
         """Create the engine. Connects to nothing: a database that is down does not stop us."""
@@ -195,7 +194,7 @@ class DatabaseManager:
         try:
             found = await connection_budget.measure(settings)
         except Exception as exc:
-            logger.debug("Connection budget not checked: %s", describe_error(exc, self._secrets))
+            logger.debug("Connection budget not checked: %s", describe_error(exc, *self._secrets))
             return None
         self.budget = found
         if found.exceeded:
@@ -245,7 +244,7 @@ class DatabaseManager:
             if isinstance(exc, sa_exc.TimeoutError):
                 instruments.timeouts.inc()
             failure = self._failure(exc)
-            detail = describe_error(exc, self._secrets)
+            detail = describe_error(exc, *self._secrets)
             logger.warning("No connection to %s: %s (%s)", self.target, failure, detail)
             raise DatabaseUnavailableError(failure) from exc
         finally:
@@ -279,7 +278,7 @@ class DatabaseManager:
                 async with self.engine.connect() as connection:
                     await connection.execute(text("SELECT 1"))
         except Exception as exc:
-            failure, detail = self._failure(exc), describe_error(exc, self._secrets)
+            failure, detail = self._failure(exc), describe_error(exc, *self._secrets)
         latency_ms = round((time.perf_counter() - started) * 1000, 3)
         self._log_transition(failure, detail)
         return HealthCheck(ok=failure is None, latency_ms=latency_ms, failure=failure)
@@ -297,8 +296,10 @@ class DatabaseManager:
         return f"connection failed ({type(driver_error(exc)).__name__})"
 
     @property
-    def _secrets(self) -> list[str]:
-        return sorted(self._passwords)
+    def _secrets(self) -> tuple[Settings | str | None, ...]:
+        """Every secret of the settings (a copy of one may sit in the URL), and each password
+        read again from its file."""
+        return (self.settings, *sorted(self._passwords))
 
     def _log_transition(self, failure: str | None, detail: str | None) -> None:
         """Log a failure when it starts or changes, and the recovery; not every probe."""

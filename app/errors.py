@@ -20,7 +20,7 @@ from fastapi.responses import JSONResponse
 from sqlalchemy import exc as sa_exc
 
 from app.db import DatabaseUnavailableError
-from app.redaction import describe_error, secrets_of
+from app.redaction import describe_error
 from settings.fastapi import ErrorMiddleware, served_settings
 
 logger = logging.getLogger("app.errors")
@@ -34,7 +34,7 @@ async def _database_unavailable(request: Request, exc: Exception) -> JSONRespons
         reason = str(exc)  # already logged, with the cause, by the connection manager
     else:
         settings = served_settings(request.app)
-        logger.warning("Database unavailable: %s", describe_error(exc, secrets_of(settings)))
+        logger.warning("Database unavailable: %s", describe_error(exc, settings))
         pool = isinstance(exc, sa_exc.TimeoutError)
         reason = "no pooled connection free in time" if pool else "connection lost"
     detail = f"The database is unavailable: {reason}. Try again later."

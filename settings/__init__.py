@@ -17,7 +17,7 @@ Every other module is internal: its names may change in any release.
 from settings._errors import ImproperlyConfigured, Problem
 from settings._load import load_settings
 from settings._process import get_settings, override_settings
-from settings._redact import MASK, redact, secret_values, shown
+from settings._redact import redact
 from settings.schema import (
     CorsConfig,
     DatabaseConfig,
@@ -30,7 +30,6 @@ from settings.schema import (
 )
 
 __all__ = [
-    "MASK",
     "CorsConfig",
     "DatabaseConfig",
     "EnvVar",
@@ -45,6 +44,4 @@ __all__ = [
     "load_settings",
     "override_settings",
     "redact",
-    "secret_values",
-    "shown",
 ]

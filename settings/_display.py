@@ -15,52 +15,13 @@ from collections.abc import Mapping
 from typing import Any
 from urllib.parse import quote, quote_plus
 
-from pydantic import BaseModel, SecretBytes, SecretStr
+from pydantic import BaseModel
 
-from settings._provenance import Sources
-from settings._redact import MASK, secret_values, shown
+from settings._redact import MASK, known_secrets, shown
 from settings.schema import Settings
-from settings.schema._keys import is_secret, schema_keys
+from settings.schema._keys import schema_keys
 
 _BARE_KEY = re.compile(r"^[A-Za-z0-9_-]+$")
-
-
-def mask(model: type[BaseModel], key: str, value: Any, secrets: frozenset[str]) -> Any:
-    """``value`` of ``key`` as it may be shown. An empty secret is shown empty: that reveals
-    nothing."""
-    if isinstance(value, Mapping):
-        return {name: mask(model, f"{key}.{name}", v, secrets) for name, v in value.items()}
-    if is_secret(model, key) and value not in (None, "", [], {}):
-        if isinstance(value, SecretStr | SecretBytes) and not value.get_secret_value():
-            return ""
-        return MASK
-    return shown(value, secrets)
-
-
-def load_secrets(model: type[BaseModel], sources: Sources | None, *objects: Any) -> frozenset[str]:
-    """Every secret of a load: those the ``objects`` hold, and each value any layer gave a
-    secret key (winning or not), so that a copy of one is masked wherever it shows."""
-    found: set[str] = set()
-    for item in objects:
-        found |= secret_values(item)
-    if sources is not None:
-        for key, assignments in sources.history.items():
-            if is_secret(model, key):
-                found |= secret_values([_secret(a.value) for a in assignments])
-    return frozenset(found)
-
-
-def _secret(value: Any) -> Any:
-    """A raw value given to a secret key, as the secret it becomes."""
-    if isinstance(value, bytes):
-        value = value.decode("utf-8", "replace")
-    if isinstance(value, str):
-        return SecretStr(value)
-    if isinstance(value, list | tuple):
-        return [_secret(item) for item in value]
-    if isinstance(value, Mapping):
-        return {k: _secret(v) for k, v in value.items()}
-    return value
 
 
 def shown_url(settings: Settings, secrets: frozenset[str] = frozenset()) -> str:
@@ -80,7 +41,7 @@ def shown_url(settings: Settings, secrets: frozenset[str] = frozenset()) -> str:
 
 def masked_tree(settings: Settings) -> dict[str, Any]:
     """The settings as nested plain values, masked, with ``database.url`` added."""
-    secrets = load_secrets(type(settings), settings.sources, settings)
+    secrets = known_secrets(type(settings), settings.sources, settings)
     tree: dict[str, Any] = shown(settings, secrets)
     tree["database"]["url"] = shown_url(settings, secrets)
     return tree

@@ -1,26 +1,40 @@
-"""What is secret, and how a secret is kept out of text: one definition for every output.
+"""What is secret, and how a secret is kept out of text: the one place every output asks.
 
-A secret is known by its type, never by a list of names: every ``SecretStr`` and ``SecretBytes``
-(at any depth, inside lists and dicts too), and the password of every URL, typed (Pydantic's
-``AnyUrl`` family and DSNs, SQLAlchemy's ``URL``) or written in a string. :func:`secret_values`
-collects them from a settings object; :func:`shown` turns any value into one safe to print;
-:func:`redact` takes known secret values out of free text (a driver's message, a traceback), and
-:func:`hide_url_password` the password of every ``scheme://user:password@`` in it;
-:func:`mask_secrets` does both for every secret a settings object holds (a failed check's text).
+**What is secret** is decided by type, never by a list of names: every ``SecretStr`` and
+``SecretBytes`` (at any depth, inside lists and dicts too), and the password of every URL, typed
+(Pydantic's ``AnyUrl`` family and DSNs, SQLAlchemy's ``URL``) or written in a string. A query
+value named like a credential (``?password=``, ``?secret=``, ``?token=``) counts as a URL's
+password. :func:`is_secret` answers for a dotted key of a model, :func:`secret_values` collects
+the secrets a settings object holds, :func:`known_secrets` adds every value a layer gave a
+secret key (so a copy of one is masked wherever it shows).
+
+**How it is masked**: always by :data:`MASK`. :func:`mask_url` masks one URL,
+:func:`mask_text` every secret (raw or percent-encoded) and every URL password in free text (a
+driver's message, a traceback, a check's message), :func:`shown` any value before it is printed,
+:func:`repr_safe` a value inside a ``repr()``. URLs are taken apart by one parser,
+:func:`split_url`, which ``DATABASE_URL``'s reader uses too.
 
 A value equal to a secret is a secret wherever it appears: a token in a file can copy one into
-an ordinary setting (``username = "@format {this.database.password}"``).
+an ordinary setting (``username = "@format {this.database.password}"``). Inside longer text only
+copies of 4 characters or more are masked: a password ``1`` would otherwise mask every digit 1.
+
+:func:`redact` is the one public helper: ``redact(text, settings)`` for an application's own
+log lines.
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Mapping
-from typing import Any
-from urllib.parse import quote, quote_plus
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass
+from functools import cache
+from typing import Any, get_args
+from urllib.parse import quote, quote_plus, unquote
 
 from pydantic import BaseModel, SecretBytes, SecretStr, networks
 from pydantic_core import MultiHostUrl, Url
+
+from settings._provenance import Sources
 
 MASK = "**********"
 
@@ -36,37 +50,46 @@ URL_TYPES: tuple[type, ...] = tuple(
     if isinstance(kind, type)
 )
 
-_URL_PASSWORD = re.compile(r"([A-Za-z][A-Za-z0-9+.-]*://[^\s:/?#@]*:)\S*@")
-_URL_PASSWORD_VALUE = re.compile(r"[A-Za-z][A-Za-z0-9+.-]*://[^\s:/?#@]*:(\S*)@")
-_SECRET_QUERY = re.compile(r"([?&][^=&\s]*(?:password|secret|token)[^=&\s]*=)[^&\s]*", re.I)
+# ---------------------------------------------------------------------------------------------
+# What is secret
 
 
-def hide_url_password(text: str, mask: str = MASK) -> str:
-    """``text`` with the password of every ``scheme://user:password@`` in it, and every
-    secret-named query value, replaced by ``mask``."""
-    text = _URL_PASSWORD.sub(lambda match: f"{match.group(1)}{mask}@", text)
-    return _SECRET_QUERY.sub(lambda match: f"{match.group(1)}{mask}", text)
+def holds_secret(annotation: Any) -> bool:
+    """Whether a value of this type is or contains a ``SecretStr``/``SecretBytes``."""
+    if isinstance(annotation, type) and issubclass(annotation, SecretStr | SecretBytes):
+        return True
+    return any(holds_secret(arg) for arg in get_args(annotation))
 
 
-def secret_forms(secret: str) -> set[str]:
-    """``secret`` as it can appear in text: raw, and percent-encoded the ways URLs spell it."""
-    # urllib's quote() keeps '/', SQLAlchemy's URL keeps ' ' and '+'.
-    return {
-        secret,
-        quote(secret, safe=""),
-        quote_plus(secret, safe=""),
-        quote(secret),
-        quote(secret, safe=" +"),
-    }
+def _section(annotation: Any) -> type[BaseModel] | None:
+    for candidate in (annotation, *get_args(annotation)):
+        if isinstance(candidate, type) and issubclass(candidate, BaseModel):
+            return candidate
+    return None
 
 
-def redact(text: str, secrets: Iterable[str], mask: str = MASK) -> str:
-    """``text`` with each (non-empty) secret, raw or percent-encoded, replaced by ``mask``,
-    and the password of any URL in it hidden."""
-    for secret in sorted({s for s in secrets if s}, key=len, reverse=True):
-        for form in secret_forms(secret):
-            text = text.replace(form, mask)
-    return hide_url_password(text, mask)
+@cache
+def secret_keys(model: type[BaseModel], prefix: str = "") -> frozenset[str]:
+    """The dotted keys whose type holds a secret (``SecretStr``, ``list[SecretBytes]`` ...)."""
+    found: set[str] = set()
+    for name, info in model.model_fields.items():
+        dotted = prefix + name
+        nested = _section(info.annotation)
+        if nested is not None:
+            found |= secret_keys(nested, dotted + ".")
+        elif holds_secret(info.annotation):
+            found.add(dotted)
+    return frozenset(found)
+
+
+def is_secret(model: type[BaseModel], key: str) -> bool:
+    """Whether the value at dotted ``key`` (or inside it: ``tokens.github``) is a secret."""
+    secrets = secret_keys(model)
+    while key:
+        if key in secrets:
+            return True
+        key = key.rpartition(".")[0]
+    return False
 
 
 def secret_values(value: Any) -> set[str]:
@@ -76,10 +99,30 @@ def secret_values(value: Any) -> set[str]:
     return {secret for secret in found if secret}
 
 
-def mask_secrets(text: str, holder: Any, mask: str = MASK) -> str:
-    """``text`` with every secret of ``holder`` (see :func:`secret_values`) and the password of
-    every URL in it replaced by ``mask``: for text nobody vetted, such as an exception's."""
-    return redact(text, secret_values(holder), mask)
+def known_secrets(model: type[BaseModel], sources: Sources | None, *objects: Any) -> frozenset[str]:
+    """Every secret of a load: those the ``objects`` hold, and each value any layer gave a
+    secret key (winning or not), so that a copy of one is masked wherever it shows."""
+    found: set[str] = set()
+    for item in objects:
+        found |= secret_values(item)
+    if sources is not None:
+        for key, assignments in sources.history.items():
+            if is_secret(model, key):
+                found |= secret_values([_as_secret(a.value) for a in assignments])
+    return frozenset(found)
+
+
+def _as_secret(value: Any) -> Any:
+    """A raw value given to a secret key, as the secret it becomes."""
+    if isinstance(value, bytes):
+        value = value.decode("utf-8", "replace")
+    if isinstance(value, str):
+        return SecretStr(value)
+    if isinstance(value, list | tuple):
+        return [_as_secret(item) for item in value]
+    if isinstance(value, Mapping):
+        return {k: _as_secret(v) for k, v in value.items()}
+    return value
 
 
 def _collect(value: Any, found: set[str]) -> None:
@@ -100,7 +143,11 @@ def _collect(value: Any, found: set[str]) -> None:
     elif isinstance(value, URL_TYPES):
         _collect(str(value), found)
     elif isinstance(value, str):
-        found.update(match.group(1) for match in _URL_PASSWORD_VALUE.finditer(value))
+        for match in _URL.finditer(value):
+            parts = split_url(match.group(0))
+            if parts is not None and parts.password:
+                found.add(unquote(parts.password))
+                found.add(parts.password)
     elif _is_sqlalchemy_url(value):
         found.add(value.password or "")
 
@@ -109,11 +156,155 @@ def _is_sqlalchemy_url(value: Any) -> bool:
     return type(value).__name__ == "URL" and type(value).__module__.startswith("sqlalchemy")
 
 
+# ---------------------------------------------------------------------------------------------
+# URLs: one parser
+
+
+#: A URL inside free text: from its scheme to the next blank.
+_URL = re.compile(r"(?<![A-Za-z0-9+.-])[A-Za-z][A-Za-z0-9+.-]*://\S*")
+_QUERY_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
+_CREDENTIAL = re.compile(r"password|secret|token", re.IGNORECASE)
+
+
+@dataclass(frozen=True)
+class UrlParts:
+    """``scheme://userinfo@hostpart?query``, split where a person would read it.
+
+    The user information ends at the last ``@`` before the query (the first ``?``): a password
+    may hold a raw ``@``, ``:`` or ``/``, and a query value may hold an ``@`` (``?password=p@ss``).
+    ``ambiguous`` is a raw ``?`` inside the user information (``u:p?ss@h``): the user information
+    is then taken to end at the last ``@`` of all, so a mask hides too much rather than too little.
+    """
+
+    scheme: str
+    userinfo: str | None
+    hostpart: str
+    query: str | None
+    ambiguous: bool = False
+
+    @property
+    def password(self) -> str | None:
+        if self.userinfo is None or ":" not in self.userinfo:
+            return None
+        return self.userinfo.partition(":")[2]
+
+
+def split_url(url: str) -> UrlParts | None:
+    """The parts of ``url``, or ``None`` when it is not ``scheme://...``."""
+    scheme, sep, rest = url.partition("://")
+    if not sep or not scheme or not all(c.isalnum() or c in "+-." for c in scheme):
+        return None
+    head, question, query = rest.partition("?")
+    if _raw_question_mark(head, query):  # the user information ends at the last @ of all
+        userinfo, at, hostpart = rest.rpartition("@")
+        return UrlParts(scheme, userinfo if at else None, hostpart, None, ambiguous=True)
+    userinfo, at, hostpart = head.rpartition("@")
+    return UrlParts(scheme, userinfo if at else None, hostpart, query if question else None)
+
+
+def _raw_question_mark(head: str, query: str) -> bool:
+    """Whether the first ``?`` is rather a raw one inside the user information (``u:p?ss@h/db``)
+    than the start of a query whose values hold an ``@`` (``h/db?password=p@ss``)."""
+    if "@" not in query:
+        return False
+    names = (unquote(pair.partition("=")[0]) for pair in query.split("&"))
+    if not all(_QUERY_NAME.fullmatch(name) for name in names if name):
+        return True  # ``?ss@h/db``: a query name never holds an ``@``
+    netloc = head.partition("/")[0]
+    if "@" in head or netloc.startswith("["):
+        return False
+    port = netloc.partition(":")[2]
+    return ":" in netloc and not (port.isascii() and port.isdigit())  # ``u:p?password=x@h``
+
+
+def _replace_passwords(url: str, replace: Callable[[str], str]) -> str:
+    """``url`` with its password, and each credential-named query value, replaced."""
+    parts = split_url(url)
+    if parts is None:
+        return url
+    userinfo = parts.userinfo
+    if userinfo is not None and parts.password is not None:
+        userinfo = f"{userinfo.partition(':')[0]}:{replace(parts.password)}"
+    text = f"{parts.scheme}://" + (f"{userinfo}@" if userinfo is not None else "")
+    text += parts.hostpart
+    if parts.query is not None:
+        pairs = []
+        for pair in parts.query.split("&"):
+            name, equals, value = pair.partition("=")
+            credential = equals and _CREDENTIAL.search(unquote(name))
+            pairs.append(f"{name}={replace(value)}" if credential else pair)
+        text += "?" + "&".join(pairs)
+    return text
+
+
+def replace_url_passwords(text: str, replace: Callable[[str], str]) -> str:
+    """``text`` with the password of every URL in it replaced by ``replace(password)``."""
+    return _URL.sub(lambda match: _replace_passwords(match.group(0), replace), text)
+
+
+def mask_url(url: str) -> str:
+    """One URL with its password masked; text that is no URL is not shown at all."""
+    if split_url(url.strip()) is None:
+        return "<not a URL, not shown>"
+    return _replace_passwords(url.strip(), lambda _: MASK)
+
+
+# ---------------------------------------------------------------------------------------------
+# Masking
+
+
+def secret_forms(secret: str) -> set[str]:
+    """``secret`` as it can appear in text: raw, and percent-encoded the ways URLs spell it."""
+    # urllib's quote() keeps '/', SQLAlchemy's URL keeps ' ' and '+'.
+    return {
+        secret,
+        quote(secret, safe=""),
+        quote_plus(secret, safe=""),
+        quote(secret),
+        quote(secret, safe=" +"),
+    }
+
+
+def mask_text(text: str, secrets: Iterable[str] = ()) -> str:
+    """``text`` with each (non-empty) secret, raw or percent-encoded, and the password of every
+    URL in it replaced by :data:`MASK`: for text nobody vetted, such as an exception's."""
+    for secret in sorted({s for s in secrets if s}, key=len, reverse=True):
+        for form in secret_forms(secret):
+            text = text.replace(form, MASK)
+    return replace_url_passwords(text, lambda _: MASK)
+
+
+def redact(text: str, *secrets: BaseModel | str | None) -> str:
+    """``text`` with the password of every URL in it masked, and every secret given: a
+    settings object or section stands for every secret it holds, a string for itself::
+
+        logger.warning("Cache unavailable: %s", redact(str(exc), settings))
+    """
+    values: set[str] = set()
+    for item in secrets:
+        if isinstance(item, str):
+            values.add(item)
+        elif item is not None:
+            values |= secret_values(item)
+    return mask_text(text, values)
+
+
+def mask_value(model: type[BaseModel], key: str, value: Any, secrets: frozenset[str]) -> Any:
+    """``value`` of dotted ``key`` as it may be shown. An empty secret is shown empty: that
+    reveals nothing."""
+    if isinstance(value, Mapping):
+        return {name: mask_value(model, f"{key}.{name}", v, secrets) for name, v in value.items()}
+    if is_secret(model, key) and value not in (None, "", [], {}):
+        if isinstance(value, SecretStr | SecretBytes) and not value.get_secret_value():
+            return ""
+        return MASK
+    return shown(value, secrets)
+
+
 def shown(value: Any, secrets: Iterable[str] = ()) -> Any:
-    """``value`` as it may be printed: secrets masked (an empty one stays empty: that reveals
-    nothing), URLs without their password, any text equal to a secret in ``secrets`` masked."""
-    secrets = frozenset(s for s in secrets if s)
-    return _shown(value, secrets)
+    """``value`` as it may be printed: secrets masked (an empty one stays empty), URLs without
+    their password, any text equal to a secret in ``secrets`` masked."""
+    return _shown(value, frozenset(s for s in secrets if s))
 
 
 def _shown(value: Any, secrets: frozenset[str]) -> Any:
@@ -128,9 +319,9 @@ def _shown(value: Any, secrets: frozenset[str]) -> Any:
     if isinstance(value, URL_TYPES) or _is_sqlalchemy_url(value):
         value = _url_text(value)
     if isinstance(value, str):
-        # Inside longer text only secrets of 4+ characters are replaced: a password "1"
-        # would otherwise mask every digit 1 of the output.
-        return MASK if value in secrets else redact(value, (s for s in secrets if len(s) > 3))
+        if value in secrets:
+            return MASK
+        return mask_text(value, (s for s in secrets if len(s) > 3))
     return value
 
 
@@ -155,7 +346,7 @@ def repr_safe(value: Any, secrets: frozenset[str] = frozenset()) -> Any:
     equal to one of ``secrets`` (a copy of a secret) masked."""
     if isinstance(value, URL_TYPES):
         text = str(value)
-        hidden = hide_url_password(text)
+        hidden = mask_text(text)
         return value if hidden == text else _Shown(f"{type(value).__name__}({hidden!r})")
     if isinstance(value, str):
         hidden = _shown(value, secrets)  # as printed elsewhere: copies inside text too

@@ -12,13 +12,11 @@ from typing import Any, TypeVar
 
 from pydantic import ValidationError
 
-from settings._display import load_secrets
 from settings._errors import Problem
 from settings._provenance import Sources
-from settings._redact import hide_url_password, redact, secret_forms
+from settings._redact import is_secret, known_secrets, mask_text, secret_forms
 from settings.merge import unflatten
 from settings.schema import Settings
-from settings.schema._keys import is_secret
 
 S = TypeVar("S", bound=Settings)
 
@@ -32,7 +30,7 @@ def validate(
     try:
         settings = model.model_validate(unflatten(values))
     except ValidationError as exc:
-        secrets = set(load_secrets(model, sources))  # every value a layer gave a secret
+        secrets = set(known_secrets(model, sources))  # every value a layer gave a secret
         errors = exc.errors(include_input=True, include_url=False)
         return None, [_problem(error, sources, model, secrets) for error in errors]
     settings._sources = sources
@@ -45,11 +43,11 @@ def _problem(error: Any, sources: Sources, model: type[Settings], secrets: set[s
     shown = key + "".join(f"[{part}]" for part in error["loc"] if isinstance(part, int))
     if error["type"] == "missing":
         return Problem(shown, "is required and no file or variable sets it", None)
-    message = redact(str(error["msg"]).removeprefix("Value error, "), secrets)
+    message = mask_text(str(error["msg"]).removeprefix("Value error, "), secrets)
     value = error.get("input")
     origin = sources.origin(key) or "schema default"
     if _quotable(model, key, value, origin, secrets):
-        message += f" (got {hide_url_password(repr(value))})"
+        message += f" (got {mask_text(repr(value))})"
     return Problem(shown, message, origin)
 
 

@@ -7,7 +7,7 @@ import dataclasses
 from dataclasses import dataclass, field
 
 from settings._errors import Problem
-from settings._redact import mask_secrets
+from settings._redact import mask_text, secret_values
 from settings.checks._registry import Check, Error, registered
 from settings.schema import Settings
 
@@ -55,7 +55,7 @@ def _run(check: Check, settings: Settings) -> list[Problem]:
     try:
         result = check.function(settings)
     except Exception as exc:
-        text = mask_secrets(str(exc), settings)
+        text = mask_text(str(exc), secret_values(settings))
         detail = f"{type(exc).__name__}: {text}" if text else type(exc).__name__
         return [_failed(check, f"raised {detail}")]
     if not isinstance(result, list) or not all(isinstance(p, Problem) for p in result):

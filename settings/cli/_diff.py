@@ -18,10 +18,10 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-from settings._display import dotted_values, literal, load_secrets, mask, masked_tree
+from settings._display import dotted_values, literal, masked_tree
 from settings._errors import ImproperlyConfigured
 from settings._provenance import MISSING
-from settings._redact import MASK
+from settings._redact import MASK, known_secrets, mask_value
 from settings.cli._context import Context, UsageError
 from settings.cli._loading import leaf_defaults, load_unchecked
 from settings.cli._render import report, to_json
@@ -41,9 +41,9 @@ def run(context: Context, env_a: str, env_b: str | None) -> int:
     if loaded is None:
         return 1
     model = type(loaded[0])
-    secrets = load_secrets(model, None, *loaded)
+    secrets = known_secrets(model, None, *loaded)
     for settings in loaded:
-        secrets |= load_secrets(model, settings.sources)
+        secrets |= known_secrets(model, settings.sources)
     sides = [(settings.environment, _values(model, settings.model_dump())) for settings in loaded]
     if env_b is None:
         sides.append((DEFAULTS, _values(model, leaf_defaults(model), flat=True)))
@@ -64,7 +64,7 @@ def differences(
     keys = sorted(k for k in a.keys() | b.keys() if a.get(k, MISSING) != b.get(k, MISSING))
 
     def shown(key: str, value: Any) -> Any:
-        return None if value is MISSING else mask(model, key, value, secrets)
+        return None if value is MISSING else mask_value(model, key, value, secrets)
 
     return [(k, shown(k, a.get(k, MISSING)), shown(k, b.get(k, MISSING))) for k in keys]
 

@@ -9,10 +9,10 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from settings._display import dotted_values, literal, load_secrets, mask
+from settings._display import dotted_values, literal
 from settings._errors import Problem
 from settings._provenance import MISSING
-from settings._redact import hide_url_password
+from settings._redact import known_secrets, mask_text, mask_value
 from settings.cli._context import Context, UsageError
 from settings.cli._loading import Built, build_for, leaf_defaults
 from settings.cli._render import problem_data, report, to_json
@@ -53,7 +53,7 @@ def resolve_key(model: type[Settings], raw: str) -> str:
         raise UsageError("database.url is composed from the other database.* keys; explain one")
     reason = unknown_key(model, key) or "unknown key"
     if reason.startswith("unknown key"):  # echo the input, unless it holds a URL's password
-        shown = hide_url_password(raw)
+        shown = mask_text(raw)
         raise UsageError(f"unknown key {shown!r}{reason.removeprefix('unknown key')}")
     raise UsageError(f"{key}: {reason}")
 
@@ -76,12 +76,12 @@ def run(context: Context, raw_key: str) -> int:
 def explain(built: Built, key: str) -> Explanation:
     """Every layer that set ``key`` (the schema default first) and the outcome."""
     environment = built.loaded.environment
-    secrets = load_secrets(built.model, built.sources, built.settings)
+    secrets = known_secrets(built.model, built.sources, built.settings)
     layers = _layers(built, key, secrets)
     problems = [problem for problem in built.problems if _about(problem.key, key)]
     if built.settings is not None and built.ok:
         value = dotted_values(built.model, built.settings.model_dump()).get(key)
-        shown = mask(built.model, key, value, secrets)
+        shown = mask_value(built.model, key, value, secrets)
         return Explanation(key, environment, layers, "valid", shown)
     status = "invalid" if any(problem.is_error for problem in problems) else "unchecked"
     return Explanation(key, environment, layers, status, None, problems)
@@ -93,7 +93,7 @@ def _layers(built: Built, key: str, secrets: frozenset[str]) -> list[tuple[str, 
     defaults = leaf_defaults(model)
     if key in defaults:
         default = defaults[key]
-        shown = default if default is MISSING else mask(model, key, default, secrets)
+        shown = default if default is MISSING else mask_value(model, key, default, secrets)
         rows.append((SCHEMA_DEFAULT, shown))
     if schema_keys(model).get(key) == "mapping":  # its entries are set one by one: by layer
         prefix = key + "."
@@ -102,13 +102,13 @@ def _layers(built: Built, key: str, secrets: frozenset[str]) -> list[tuple[str, 
                 k.removeprefix(prefix): v for k, v in layer.values.items() if k.startswith(prefix)
             }
             if entries:
-                rows.append((layer.origin, mask(model, key, entries, secrets)))
+                rows.append((layer.origin, mask_value(model, key, entries, secrets)))
         return rows
     settings = built.settings
     # The merge's history is what the validated settings carry as Sources.history.
     sources = settings.sources if settings is not None else None
     history = sources.history if sources is not None else built.history
-    rows += [(a.origin, mask(model, key, a.value, secrets)) for a in history.get(key, ())]
+    rows += [(a.origin, mask_value(model, key, a.value, secrets)) for a in history.get(key, ())]
     return rows
 
 

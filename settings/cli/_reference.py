@@ -17,9 +17,10 @@ import annotated_types
 from pydantic import BaseModel
 from pydantic.fields import FieldInfo
 
-from settings._display import literal, mask
+from settings._display import literal
+from settings._redact import is_secret, mask_value
 from settings.contrib.database._url import parse_database_url
-from settings.schema._keys import RESERVED, is_secret, model_of, schema_defaults, schema_keys
+from settings.schema._keys import RESERVED, model_of, schema_defaults, schema_keys
 from settings.sources._environ import (
     DATABASE_URL,
     FILE_SUFFIX,
@@ -124,7 +125,7 @@ def _default(model: type[BaseModel], key: str, secret: bool) -> str:
         return "not set"
     if isinstance(value, BaseModel):
         value = value.model_dump()
-    value = mask(model, key, value, frozenset())
+    value = mask_value(model, key, value, frozenset())
     if hasattr(value, "get_secret_value"):  # an empty secret: nothing to hide
         value = value.get_secret_value()
     return f"`{_escape(literal(value))}`"

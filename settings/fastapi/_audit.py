@@ -13,10 +13,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from settings._display import dotted_values, literal, load_secrets, mask
+from settings._display import dotted_values, literal
 from settings._provenance import MISSING
+from settings._redact import is_secret, known_secrets, mask_value
 from settings.schema import Settings
-from settings.schema._keys import is_secret
 
 __all__ = ["Change", "audit_line", "changes"]
 
@@ -37,14 +37,14 @@ def changes(old: Settings, new: Settings) -> list[Change]:
     model = type(new)
     before = dotted_values(model, old.model_dump())
     after = dotted_values(model, new.model_dump())
-    secrets = load_secrets(model, old.sources, old) | load_secrets(model, new.sources, new)
+    secrets = known_secrets(model, old.sources, old) | known_secrets(model, new.sources, new)
     found = []
     for key in sorted(before.keys() | after.keys()):
         a, b = before.get(key, MISSING), after.get(key, MISSING)
         if a == b:
             continue
         shown_a, shown_b = (
-            None if value is MISSING else literal(mask(model, key, value, secrets))
+            None if value is MISSING else literal(mask_value(model, key, value, secrets))
             for value in (a, b)
         )
         if is_secret(model, key) or shown_a == shown_b:

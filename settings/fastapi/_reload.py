@@ -33,7 +33,7 @@ from typing import Any
 from settings._errors import ImproperlyConfigured
 from settings._load import checked_load
 from settings._process import process_settings
-from settings._redact import redact, secret_values
+from settings._redact import mask_text, secret_values
 from settings.fastapi._audit import audit_line
 from settings.schema import Settings
 
@@ -125,7 +125,7 @@ class SettingsReloader:
             return True
 
     def _refused(self, old: Settings, what: str, exc: Exception) -> bool:
-        reason = redact(f"{type(exc).__name__}: {exc}", secret_values(old))
+        reason = mask_text(f"{type(exc).__name__}: {exc}", secret_values(old))
         self.logger.error("Settings reload refused; the settings in use stay: %s: %s", what, reason)
         self.logger.warning("%s", audit_line("reload", old, old, refused=1))
         return False

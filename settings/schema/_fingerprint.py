@@ -13,7 +13,6 @@ from __future__ import annotations
 import hashlib
 import hmac
 import json
-import re
 from collections.abc import Mapping
 from enum import Enum
 from pathlib import PurePath
@@ -21,12 +20,13 @@ from typing import TYPE_CHECKING, Any
 
 from pydantic import BaseModel, SecretBytes, SecretStr
 
+from settings._redact import replace_url_passwords
+
 if TYPE_CHECKING:
     from settings.schema import Settings
 
 #: Hex digits shown: 48 bits tell thousands of configurations apart.
 LENGTH = 12
-_URL_PASSWORD = re.compile(r"([A-Za-z][A-Za-z0-9+.-]*://[^\s:/?#@]*:)(\S*)@")
 
 
 def fingerprint(settings: Settings) -> str:
@@ -64,7 +64,5 @@ def _plain(value: Any, key: bytes) -> Any:
     if isinstance(password, str) and hasattr(value, "render_as_string"):  # SQLAlchemy's URL
         keyed = _keyed(key, password.encode("utf-8"))
         return str(value.set(password=keyed).render_as_string(hide_password=False))
-    return _URL_PASSWORD.sub(  # Pydantic's AnyUrl family, and text that holds a URL
-        lambda match: f"{match.group(1)}{_keyed(key, match.group(2).encode('utf-8'))}@",
-        str(value),
-    )
+    # Pydantic's AnyUrl family, and text that holds a URL
+    return replace_url_passwords(str(value), lambda secret: _keyed(key, secret.encode("utf-8")))

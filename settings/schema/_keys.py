@@ -12,7 +12,7 @@ from __future__ import annotations
 from functools import cache
 from typing import Annotated, Any, get_args, get_origin
 
-from pydantic import BaseModel, SecretBytes, SecretStr, TypeAdapter
+from pydantic import BaseModel, TypeAdapter
 from pydantic_core import PydanticUndefined
 
 from settings.schema import EnvVar, Settings
@@ -35,13 +35,6 @@ def _is_mapping(annotation: Any) -> bool:
     if get_origin(annotation) is dict:
         return True
     return any(get_origin(arg) is dict for arg in get_args(annotation))
-
-
-def holds_secret(annotation: Any) -> bool:
-    """Whether a value of this type is or contains a ``SecretStr``/``SecretBytes``."""
-    if isinstance(annotation, type) and issubclass(annotation, SecretStr | SecretBytes):
-        return True
-    return any(holds_secret(arg) for arg in get_args(annotation))
 
 
 @cache
@@ -148,27 +141,3 @@ def declared_variables(model: type[BaseModel], prefix: str = "") -> dict[str, st
                 )
             found[variable] = key
     return found
-
-
-@cache
-def secret_keys(model: type[BaseModel], prefix: str = "") -> frozenset[str]:
-    """The dotted keys whose type holds a secret (``SecretStr``, ``list[SecretBytes]`` ...)."""
-    found: set[str] = set()
-    for name, info in model.model_fields.items():
-        dotted = prefix + name
-        nested = model_of(info.annotation)
-        if nested is not None:
-            found |= secret_keys(nested, dotted + ".")
-        elif holds_secret(info.annotation):
-            found.add(dotted)
-    return frozenset(found)
-
-
-def is_secret(model: type[BaseModel], key: str) -> bool:
-    """Whether the value at dotted ``key`` (or inside it: ``tokens.github``) is a secret."""
-    secrets = secret_keys(model)
-    while key:
-        if key in secrets:
-            return True
-        key = key.rpartition(".")[0]
-    return False

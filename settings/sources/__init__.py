@@ -37,7 +37,8 @@ from pydantic import BaseModel
 
 from settings._errors import Problem
 from settings._provenance import Layer
-from settings.schema._keys import is_secret, schema_defaults
+from settings._redact import is_secret
+from settings.schema._keys import schema_defaults
 from settings.sources._dotenv import DOTENV_FILE, read_dotenv
 from settings.sources._environ import Variables, read_environment
 from settings.sources._environments import DEFAULT_ENV, ENV_VARIABLE, select_environment

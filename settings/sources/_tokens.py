@@ -26,7 +26,7 @@ from typing import Any
 
 from settings._errors import Problem
 from settings._provenance import Layer
-from settings._redact import hide_url_password
+from settings._redact import mask_text
 from settings.merge import flatten, merge, unflatten
 from settings.merge._markers import (
     Extend,
@@ -231,7 +231,7 @@ def _is_lazy(value: Any) -> bool:
 
 def _failure(token: str | None, exc: Exception, *, secret: bool) -> str:
     """What a failed token's problem says; never the error's text for a secret key."""
-    detail = "" if secret else f": {hide_url_password(str(exc))}"
+    detail = "" if secret else f": {mask_text(str(exc))}"
     return f"cannot evaluate {token}{detail}"
 
 

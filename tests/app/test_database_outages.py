@@ -60,7 +60,7 @@ async def test_refused_connection(
         "The database is unavailable: connection failed (ConnectionRefusedError). Try again later."
     )
     [failure, *_] = [r.getMessage() for r in caplog.records if r.levelname == "WARNING"]
-    assert "Database check failed for postgresql+asyncpg://app:***@127.0.0.1:" in failure
+    assert "Database check failed for postgresql+asyncpg://app:**********@127.0.0.1:" in failure
     assert "ConnectionRefusedError: [Errno 111]" in failure
     assert_no_secret(caplog.text, ready.text, items.text)
 

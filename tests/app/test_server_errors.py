@@ -56,7 +56,7 @@ async def test_debug_adds_the_error_and_traceback_with_secrets_masked(
     body = response.json()
     assert response.status_code == 500
     assert body["request_id"] == response.headers["X-Request-ID"]
-    assert body["error"] == "RuntimeError: could not reach postgresql://app:***@db/app"
+    assert body["error"] == "RuntimeError: could not reach postgresql://app:**********@db/app"
     assert body["traceback"][0] == "Traceback (most recent call last):"
     assert any("raise RuntimeError" in line for line in body["traceback"])
     assert PASSWORD not in response.text

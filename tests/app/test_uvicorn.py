@@ -112,6 +112,6 @@ def test_invalid_settings_exit_non_zero_before_serving_with_the_report(tmp_path:
     assert "Application startup failed" not in report
     assert "Traceback" not in result.stderr and "StartupError" not in result.stderr
     assert "database.port" in report and "env APP_DATABASE__PORT" in report
-    assert "mysql://app:****@db.example.com/app" in result.stderr
+    assert "mysql://app:**********@db.example.com/app" in result.stderr
     assert "Uvicorn running" not in result.stderr
     assert CANARY not in result.stdout + result.stderr

@@ -8,9 +8,8 @@ import pytest
 from pydantic import SecretStr
 
 from settings import Settings
-from settings._display import literal, mask
-from settings._redact import MASK, hide_url_password
-from settings.schema._keys import is_secret
+from settings._display import literal
+from settings._redact import MASK, is_secret, mask_text, mask_value
 
 
 @pytest.mark.parametrize(
@@ -29,7 +28,7 @@ from settings.schema._keys import is_secret
     ],
 )
 def test_the_password_inside_any_url_is_hidden(text: str, shown: str) -> None:
-    assert hide_url_password(text) == shown
+    assert mask_text(text) == shown
 
 
 NO_SECRETS: frozenset[str] = frozenset()
@@ -38,19 +37,19 @@ NO_SECRETS: frozenset[str] = frozenset()
 @pytest.mark.parametrize("key", ["secret_key", "database.password"])
 def test_keys_typed_secret_are_masked(key: str) -> None:
     assert is_secret(Settings, key)
-    assert mask(Settings, key, "value", NO_SECRETS) == MASK
-    assert mask(Settings, key, 12345, NO_SECRETS) == MASK
+    assert mask_value(Settings, key, "value", NO_SECRETS) == MASK
+    assert mask_value(Settings, key, 12345, NO_SECRETS) == MASK
 
 
 @pytest.mark.parametrize("key", ["database.username", "database.options.token", "debug"])
 def test_keys_not_typed_secret_are_shown(key: str) -> None:
     assert not is_secret(Settings, key)
-    assert mask(Settings, key, "value", NO_SECRETS) == "value"
+    assert mask_value(Settings, key, "value", NO_SECRETS) == "value"
 
 
 def test_masking_walks_tables_and_lists() -> None:
     tree = {"password": SecretStr("pw"), "hosts": ["http://a:b@c"], "copy": "pw-copied"}
-    assert mask(Settings, "database", tree, frozenset({"pw-copied"})) == {
+    assert mask_value(Settings, "database", tree, frozenset({"pw-copied"})) == {
         "password": MASK,
         "hosts": [f"http://a:{MASK}@c"],
         "copy": MASK,
@@ -58,9 +57,9 @@ def test_masking_walks_tables_and_lists() -> None:
 
 
 def test_an_empty_or_missing_secret_is_shown_as_it_is() -> None:
-    assert mask(Settings, "database.password", SecretStr(""), NO_SECRETS) == ""
-    assert mask(Settings, "database.password", "", NO_SECRETS) == ""
-    assert mask(Settings, "database.password", None, NO_SECRETS) is None
+    assert mask_value(Settings, "database.password", SecretStr(""), NO_SECRETS) == ""
+    assert mask_value(Settings, "database.password", "", NO_SECRETS) == ""
+    assert mask_value(Settings, "database.password", None, NO_SECRETS) is None
 
 
 @pytest.mark.parametrize(

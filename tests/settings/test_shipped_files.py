@@ -10,8 +10,8 @@ import pytest
 
 from app.config import AppSettings
 from settings import load_settings
+from settings._redact import secret_keys
 from settings.merge import flatten
-from settings.schema._keys import secret_keys
 from tests.settings.conftest import STRONG_KEY
 
 REPOSITORY = Path(__file__).resolve().parents[2]

@@ -17,12 +17,12 @@ unless both give the same value.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 from urllib.parse import unquote
 
 from settings._errors import Problem
+from settings._redact import mask_url, split_url
 from settings.schema._types import POSTGRES, SQLITE
 
 if TYPE_CHECKING:
@@ -56,67 +56,27 @@ URL_PARTS = {
 
 
 ENCODE = "percent-encode a '?' in the password as %3F and a '#' as %23"
-_QUERY_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
-
-
-def mask_url(url: str) -> str:
-    """The URL with its password replaced by ``****``; text that is no URL is not shown."""
-    scheme, sep, rest = url.partition("://")
-    if not sep or not scheme or any(not (c.isalnum() or c in "+-.") for c in scheme):
-        return "<not a URL, not shown>"
-    head, question, query = rest.partition("?")
-    if _raw_question_mark(head, query):
-        return f"{scheme}://****"  # where the password ends cannot be told: show none of it
-    userinfo, at, hostpart = head.rpartition("@")
-    if at and ":" in userinfo:
-        userinfo = userinfo.partition(":")[0] + ":****"
-    return f"{scheme}://{userinfo}{at}{hostpart}{question}{_mask_query(query)}"
-
-
-def _raw_question_mark(head: str, query: str) -> bool:
-    """Whether the first ``?`` is rather a raw one inside the user information (``u:p?ss@h/db``)
-    than the start of a query whose values hold an ``@`` (``h/db?password=p@ss``)."""
-    if "@" not in query:
-        return False
-    names = (unquote(pair.partition("=")[0]) for pair in query.split("&"))
-    if not all(_QUERY_NAME.fullmatch(name) for name in names if name):
-        return True  # ``?ss@h/db``: a query name never holds an ``@``
-    netloc = head.partition("/")[0]
-    if "@" in head or netloc.startswith("["):
-        return False
-    port = netloc.partition(":")[2]
-    return ":" in netloc and not (port.isascii() and port.isdigit())  # ``u:p?password=x@h``
-
-
-def _mask_query(query: str) -> str:
-    """``password=`` values masked, however the name is escaped (``pass%77ord``)."""
-    pairs = []
-    for pair in query.split("&"):
-        name, equals, _ = pair.partition("=")
-        is_password = unquote(name).strip().lower() == "password"
-        pairs.append(f"{name}=****" if equals and is_password else pair)
-    return "&".join(pairs)
 
 
 def parse_database_url(url: str) -> dict[str, str]:
     """The dotted ``database.*`` keys that ``url`` sets, as text. Raises ``ValueError``."""
-    scheme, sep, rest = url.strip().partition("://")
-    driver = SCHEMES.get(scheme.lower())
-    if not sep or driver is None:
+    parts = split_url(url.strip())
+    driver = SCHEMES.get(parts.scheme.lower()) if parts is not None else None
+    if parts is None or driver is None:
         known = ", ".join(f"{name}://" for name in SCHEMES)
         raise ValueError(f"{mask_url(url)} has an unsupported scheme; use one of {known}")
-    head, _, query = rest.partition("?")
-    if _raw_question_mark(head, query):
+    if parts.ambiguous:
         raise ValueError(
             f"{mask_url(url)} seems to hold a raw '?' in its user information; {ENCODE}"
         )
+    rest = url.strip().partition("://")[2]
     if driver == SQLITE:
         return _sqlite(rest, url)
     if "#" in rest:
         raise ValueError(f"{mask_url(url)} holds a raw '#', where URLs end; {ENCODE}")
-    userinfo, at, hostpart = head.rpartition("@")
+    userinfo, hostpart, query = parts.userinfo, parts.hostpart, parts.query or ""
     values = {"database.driver": POSTGRES}
-    if at:
+    if userinfo is not None:
         username, colon, password = userinfo.partition(":")
         if username:
             values["database.username"] = unquote(username)

@@ -2,7 +2,7 @@
 
 :class:`ErrorMiddleware` (pure ASGI) turns an unhandled exception into a 500 JSON body
 ``{"detail": ..., "request_id": ...}``; with ``debug`` on it adds the error and the traceback.
-Whatever is shown or logged first passes through :func:`settings.redact` with every secret of
+Whatever is shown or logged first passes through :mod:`settings._redact` with every secret of
 the settings the app serves with (found by type: any model's ``SecretStr`` fields, URL
 passwords, copies of them). Starlette's own debug page never renders: this middleware answers
 first. Re-exported by :mod:`settings.fastapi`.
@@ -17,7 +17,7 @@ from typing import Any
 from fastapi.responses import JSONResponse
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from settings._redact import redact, secret_values
+from settings._redact import mask_text, secret_values
 from settings.contrib.web._hosts import app_settings
 from settings.schema import Settings
 
@@ -39,9 +39,8 @@ class ErrorMiddleware:
     logged, redacted. Install it inside the CORS middleware, so browsers can read the 500.
     """
 
-    def __init__(self, app: ASGIApp, *, mask: str = "***") -> None:
+    def __init__(self, app: ASGIApp) -> None:
         self.app = app
-        self.mask = mask
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -65,7 +64,7 @@ class ErrorMiddleware:
         settings = served_settings(scope.get("app"))
         secrets = secret_values(settings) if settings is not None else set()
         request_id = scope.get("state", {}).get("request_id")
-        trace = redact("".join(traceback.format_exception(exc)), secrets, self.mask)
+        trace = mask_text("".join(traceback.format_exception(exc)), secrets)
         logger.error(
             "Unhandled %s in %s %s (request %s)\n%s",
             type(exc).__name__,
@@ -76,6 +75,6 @@ class ErrorMiddleware:
         )
         body: dict[str, Any] = {"detail": "Internal Server Error", "request_id": request_id}
         if settings is not None and settings.debug:
-            body["error"] = redact(f"{type(exc).__name__}: {exc}", secrets, self.mask)
+            body["error"] = mask_text(f"{type(exc).__name__}: {exc}", secrets)
             body["traceback"] = trace.splitlines()
         await JSONResponse(body, status_code=500)(scope, receive, send)

@@ -1,0 +1,86 @@
+"""settings/_redact.py: one decision of what is secret, one mask, one URL parser."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import pytest
+from pydantic import AnyUrl, Field, SecretStr
+
+from settings import Section, Settings, redact
+from settings._redact import MASK, is_secret, mask_text, mask_url, secret_values, split_url
+
+#: The URL the redesign issue found masked three ways: its query holds an ``@``.
+URL = "postgresql://u:pw@h/db?sslmode=require&application_name=a@b"
+MASKED = f"postgresql://u:{MASK}@h/db?sslmode=require&application_name=a@b"
+
+
+def test_one_url_is_masked_the_same_way_by_every_path() -> None:
+    assert mask_url(URL) == MASKED
+    assert mask_text(f"could not reach {URL} (timeout)") == f"could not reach {MASKED} (timeout)"
+    assert redact(URL) == MASKED
+
+
+def test_the_parser_ends_the_user_information_before_the_query() -> None:
+    parts = split_url(URL)
+
+    assert parts is not None
+    assert (parts.userinfo, parts.hostpart, parts.query) == (
+        "u:pw",
+        "h/db",
+        "sslmode=require&application_name=a@b",
+    )
+
+
+@pytest.mark.parametrize(
+    ("url", "masked"),
+    [
+        ("redis://:token@cache:6379/0", f"redis://:{MASK}@cache:6379/0"),
+        (
+            "postgresql://db/app?password=pw&ssl=require",
+            f"postgresql://db/app?password={MASK}&ssl=require",
+        ),
+        ("https://h/x?api_token=t0k&page=2", f"https://h/x?api_token={MASK}&page=2"),
+        ("postgresql://u:p@ss:w/rd?#%@db/app", f"postgresql://u:{MASK}@db/app"),
+        ("http://user@example.com", "http://user@example.com"),
+    ],
+)
+def test_url_passwords_and_credential_query_values_are_masked(url: str, masked: str) -> None:
+    assert mask_url(url) == masked
+
+
+def test_text_that_is_no_url_is_not_shown_by_mask_url() -> None:
+    assert mask_url("not a url: hunter2") == "<not a URL, not shown>"
+
+
+def test_redact_masks_every_secret_of_a_settings_object_and_strings_given() -> None:
+    class Llm(Section):
+        api_key: SecretStr = SecretStr("sk-live-123456")
+
+    class Model(Settings):
+        llm: Llm = Llm()
+        cache: AnyUrl | None = AnyUrl("redis://:cache-pw-9@cache:6379")
+
+    settings = Model(secret_key=SecretStr("k" * 40))
+    text = "key sk-live-123456, cache pw cache-pw-9, rotated r0tated-pw, secret " + "k" * 40
+
+    shown = redact(text, settings, "r0tated-pw")
+
+    assert shown == f"key {MASK}, cache pw {MASK}, rotated {MASK}, secret {MASK}"
+    assert secret_values(settings) >= {"sk-live-123456", "cache-pw-9", "k" * 40}
+
+
+def test_what_is_secret_is_decided_by_type_at_any_depth() -> None:
+    class Tokens(Section):
+        github: list[SecretStr] = Field(default=[])
+        password_hint: str = ""  # a name is not a type: not a secret
+
+    class Model(Settings):
+        tokens: Tokens = Tokens()
+        extra: dict[str, Annotated[SecretStr, "x"]] = Field(default={})
+
+    assert is_secret(Model, "tokens.github")
+    assert is_secret(Model, "extra.anything")
+    assert is_secret(Model, "database.password")
+    assert not is_secret(Model, "tokens.password_hint")
+    assert not is_secret(Model, "database.username")
