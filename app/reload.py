@@ -21,6 +21,7 @@ import asyncio
 import logging
 from collections.abc import Iterator
 from contextlib import contextmanager
+from typing import cast
 
 from fastapi import FastAPI
 from sqlalchemy.util import greenlet_spawn
@@ -29,7 +30,7 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 from app import metrics
 from app.db import DatabaseManager
 from app.logging import configure_logging
-from settings import Settings
+from settings import BaseSettings, Settings
 from settings.fastapi._reload import pin
 
 logger = logging.getLogger("app.reload")
@@ -43,7 +44,8 @@ class AppReload:
         self.in_flight = RequestsInFlight()
         self._retiring: set[asyncio.Task[None]] = set()
 
-    async def __call__(self, old: Settings, new: Settings) -> None:
+    async def __call__(self, old: BaseSettings, new: BaseSettings) -> None:
+        old, new = cast(Settings, old), cast(Settings, new)  # what this app's start loaded
         database: DatabaseManager = self.app.state.database
         replacement = database
         if old.database.model_dump() != new.database.model_dump():

@@ -5,31 +5,31 @@
     settings.database.url
 
 The public interface is what this module exports (``__all__``, pinned by a test), and the
-``__all__`` of the modules :mod:`settings.fastapi` (the FastAPI integration),
-:mod:`settings.testing` (pytest helpers), :mod:`settings.checks` (checks and deployment
-rules), :mod:`settings.fastapi._reload` (reload on SIGHUP), :mod:`settings.fastapi._audit` (the
-audit line),
-:mod:`settings.contrib.database._driver` (asyncpg's arguments) and
-:mod:`settings.contrib.database._budget` (the connection budget).
-Every other module is internal: its names may change in any release.
+``__all__`` of :mod:`settings.fastapi` (the FastAPI integration), :mod:`settings.testing`
+(pytest helpers), :mod:`settings.checks` (checks and their registry) and the batteries'
+packages under :mod:`settings.contrib`. Modules whose names start with ``_`` are internal: their
+names may change in any release.
+
+How a value travels, the package's folders in order: :mod:`settings.sources` (files, variables,
+``.env``, tokens) -> :mod:`settings.merge` -> :mod:`settings.schema` (the model's core) ->
+``_validate`` -> :mod:`settings.checks` -> ``_load`` (:func:`load_settings`) -> ``_process``
+(:func:`get_settings`, :class:`override_settings`) -> :mod:`settings.fastapi` and
+:mod:`settings.cli`.
 """
 
 from settings._errors import ImproperlyConfigured, Problem
 from settings._load import load_settings
 from settings._process import get_settings, override_settings
 from settings._redact import redact
-from settings.schema import (
-    CorsConfig,
-    DatabaseConfig,
-    EnvVar,
-    MetricsConfig,
-    PoolConfig,
-    Section,
-    ServerConfig,
-    Settings,
-)
+from settings.contrib import Settings
+from settings.contrib.database import DatabaseConfig, PoolConfig
+from settings.contrib.metrics import MetricsConfig
+from settings.contrib.server import ServerConfig
+from settings.contrib.web import CorsConfig
+from settings.schema import BaseSettings, EnvVar, Section
 
 __all__ = [
+    "BaseSettings",
     "CorsConfig",
     "DatabaseConfig",
     "EnvVar",

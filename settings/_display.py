@@ -13,38 +13,31 @@ import json
 import re
 from collections.abc import Mapping
 from typing import Any
-from urllib.parse import quote, quote_plus
 
 from pydantic import BaseModel
 
-from settings._redact import MASK, known_secrets, shown
-from settings.schema import Settings
+from settings._redact import known_secrets, shown
+from settings.schema import BaseSettings, Section
 from settings.schema._keys import schema_keys
 
 _BARE_KEY = re.compile(r"^[A-Za-z0-9_-]+$")
 
 
-def shown_url(settings: Settings, secrets: frozenset[str] = frozenset()) -> str:
-    """``database.url`` with its password, any secret option and any copy of a secret (a
-    username a token copied from the password) masked."""
-    database = settings.database
-    options = {name: shown(value, secrets) for name, value in database.options.items()}
-    query = {**database.url.query, **options}  # a socket directory: ?host=/run/postgresql
-    url = database.url.set(query=query).render_as_string(hide_password=True)
-    url = url.replace(":***@", f":{MASK}@", 1).replace("%2A" * len(MASK), MASK)
-    socket = query.get("host")
-    if isinstance(socket, str) and socket.startswith("/"):  # written as libpq reads it
-        url = url.replace(f"host={quote_plus(socket)}", f"host={quote(socket)}", 1)
-    text: str = shown(url, secrets)
-    return text
-
-
-def masked_tree(settings: Settings) -> dict[str, Any]:
-    """The settings as nested plain values, masked, with ``database.url`` added."""
+def masked_tree(settings: BaseSettings) -> dict[str, Any]:
+    """The settings as nested plain values, masked, with what each section derives from its
+    values added beside them (:meth:`Section.shown_extras`: ``database.url``)."""
     secrets = known_secrets(type(settings), settings.sources, settings)
     tree: dict[str, Any] = shown(settings, secrets)
-    tree["database"]["url"] = shown_url(settings, secrets)
+    _add_extras(settings, tree, secrets)
     return tree
+
+
+def _add_extras(section: Section, tree: dict[str, Any], secrets: frozenset[str]) -> None:
+    tree.update(section.shown_extras(secrets))
+    for name in type(section).model_fields:
+        value = getattr(section, name)
+        if isinstance(value, Section) and isinstance(tree.get(name), dict):
+            _add_extras(value, tree[name], secrets)
 
 
 def dotted_values(

@@ -9,23 +9,25 @@ directly.
 
 from __future__ import annotations
 
+import dataclasses
 import os
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, TypeVar, overload
+from typing import TYPE_CHECKING, Any, TypeVar, overload
 
 from settings._errors import ImproperlyConfigured, Problem
 from settings._provenance import Assignment, Sources
 from settings._validate import validate
-from settings.checks import CheckResult, check_settings
-from settings.contrib.database._url import inherited_database
+from settings.checks._run import CheckResult, run_checks
 from settings.merge import merge
-from settings.schema import Settings
-from settings.schema._types import SQLITE
+from settings.schema import BaseSettings
 from settings.sources import Loaded, load_layers
 from settings.sources._discovery import ModelArgument, find_model
+
+if TYPE_CHECKING:
+    from settings.contrib import Settings
 
 PRODUCTION = "production"
 
@@ -34,12 +36,13 @@ PRODUCTION = "production"
 class Built:
     """Every piece of one load. ``settings`` is ``None`` when the values do not validate."""
 
-    model: type[Settings]
+    model: type[BaseSettings]
     loaded: Loaded = field(repr=False)
+    root: Path
     values: Mapping[str, Any] = field(repr=False)
     history: Mapping[str, tuple[Assignment, ...]] = field(repr=False)
     sources: Sources
-    settings: Settings | None
+    settings: BaseSettings | None
     problems: list[Problem]
 
     @property
@@ -59,8 +62,6 @@ def build(
     found = find_model(model, environ, root)
     loaded = load_layers(env, root, environ, found)
     values, history = merge(loaded.layers)
-    if values.get("database.driver") == SQLITE:
-        values["database.database"] = _sqlite_path(root, values.get("database.database"))
     sources = Sources(
         environment=loaded.environment,
         files=tuple(loaded.files),
@@ -71,14 +72,10 @@ def build(
         secret_files=dict(loaded.secret_files),
     )
     reported = {problem.key for problem in loaded.errors}
-    foreign = inherited_database(history, values)  # a PostgreSQL URL beside a SQLite file name
-    if foreign is not None and not reported & {"database", "database.driver"}:
-        loaded.errors.append(foreign)
-        reported.add(foreign.key)
     valid = {k: v for k, v in values.items() if k not in reported}
-    settings, problems = validate(valid, sources, found)
+    settings, problems = validate(valid, sources, found, root=root)
     problems = loaded.errors + [p for p in problems if p.key not in reported]
-    return Built(found, loaded, values, history, sources, settings, problems)
+    return Built(found, loaded, root, values, history, sources, settings, problems)
 
 
 def deployment_rules_apply(environment: str) -> bool:
@@ -100,42 +97,47 @@ class Verdict:
         return not any(problem.is_error for problem in self.problems)
 
 
-def verdict(built: Built, *, deploy: bool | None = None) -> Verdict:
+def verdict(built: Built, *, deploy: bool | None = None, connect: bool = False) -> Verdict:
     """The load's own problems and the checks'. The deployment rules run where a start runs
-    them when ``deploy`` is ``None``, else as it says."""
+    them when ``deploy`` is ``None``, else as it says; ``connect`` adds the checks that ask a
+    server."""
     if deploy is None:
         deploy = deployment_rules_apply(built.sources.environment)
-    found = rule_problems(built, deploy=deploy)
+    found = _checks(built, deploy=deploy, connect=connect)
     problems = built.problems + found.problems
-    return Verdict(_errors_first(problems), len(found.silenced))
+    return Verdict(errors_first(problems), len(found.silenced))
 
 
-def judge(settings: Settings) -> list[Problem]:
-    """What a start finds in settings it was given (not loaded): the checks, as
-    :func:`verdict` runs them, errors first."""
-    found = check_settings(settings, deploy=deployment_rules_apply(settings.environment))
-    return _errors_first(found.problems)
-
-
-def _errors_first(problems: list[Problem]) -> list[Problem]:
+def errors_first(problems: list[Problem]) -> list[Problem]:
     return sorted(problems, key=lambda problem: not problem.is_error)
 
 
-def rule_problems(built: Built, *, deploy: bool) -> CheckResult:
+def _checks(built: Built, *, deploy: bool, connect: bool) -> CheckResult:
     """The checks' findings, also for settings that do not validate.
 
     So that one report holds every problem, invalid values are set aside (they fall back to
     lower layers' schema defaults) and the checks run on the rest; findings about a key that
     is already reported are dropped.
     """
-    if built.settings is not None:
-        return check_settings(built.settings, deploy=deploy)
     failed = {_base_key(problem.key) for problem in built.problems}
-    stand_in, _ = validate(_without(built.values, failed), built.sources, built.model)
+    stand_in = built.settings
+    if failed:  # checks read values and provenance without what was set aside
+        values = _without(built.values, failed)
+        sources = _set_aside(built.sources, failed)
+        stand_in, _ = validate(values, sources, built.model, root=built.root)
     if stand_in is None:
         return CheckResult([])
-    found = check_settings(stand_in, deploy=deploy)
+    found = run_checks(stand_in, deploy=deploy, connect=connect)
     return CheckResult([p for p in found.problems if not _under(p.key, failed)], found.silenced)
+
+
+def _set_aside(sources: Sources, keys: set[str]) -> Sources:
+    """``sources`` without the history of ``keys`` (values set aside for their problems), so
+    that a check reads the provenance of the values it is given."""
+    if not keys:
+        return sources
+    history = {k: v for k, v in sources.history.items() if not _under(k, keys)}
+    return dataclasses.replace(sources, history=history)
 
 
 def _base_key(key: str) -> str:
@@ -150,13 +152,6 @@ def _without(values: Mapping[str, Any], keys: set[str]) -> dict[str, Any]:
     return {k: v for k, v in values.items() if not _under(k, keys)}
 
 
-def _sqlite_path(root: Path, database: object) -> object:
-    """A relative SQLite path is relative to the settings directory, not the working one."""
-    if not isinstance(database, str) or database == ":memory:" or Path(database).is_absolute():
-        return database
-    return str(root.resolve() / database)
-
-
 def _variable_names(history: Mapping[str, tuple[Assignment, ...]]) -> tuple[str, ...]:
     """The environment variables that contributed a value (names only, never values)."""
     names = set()
@@ -168,7 +163,7 @@ def _variable_names(history: Mapping[str, tuple[Assignment, ...]]) -> tuple[str,
     return tuple(sorted(names))
 
 
-S = TypeVar("S", bound=Settings)
+S = TypeVar("S", bound=BaseSettings)
 
 
 @overload
@@ -197,7 +192,7 @@ def load_settings(
     root: str | os.PathLike[str] | None = None,
     environ: Mapping[str, str] | None = None,
     model: ModelArgument = None,
-) -> Settings:
+) -> BaseSettings:
     """Load, merge and validate the settings; raise :class:`ImproperlyConfigured` on any problem.
 
     Pure: reads the files in ``root`` (default: the working directory) and the variables in
@@ -216,7 +211,7 @@ def checked_load(
     root: str | os.PathLike[str] | None = None,
     environ: Mapping[str, str] | None = None,
     model: ModelArgument = None,
-) -> tuple[Settings, list[Problem], Built]:
+) -> tuple[BaseSettings, list[Problem], Built]:
     """What :func:`load_settings` does, also returning the warnings and the load itself, for a
     start that logs them (:mod:`settings.fastapi`) without running the checks again."""
     base = Path.cwd() if root is None else Path(root)

@@ -26,7 +26,7 @@ import threading
 from collections.abc import Callable, Mapping
 from contextvars import ContextVar
 from types import TracebackType
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar, cast
 
 from pydantic import BaseModel
 
@@ -35,19 +35,22 @@ from settings._load import load_settings
 from settings._provenance import Assignment, Sources
 from settings._validate import validate
 from settings.merge import flatten
-from settings.schema import Settings
+from settings.schema import BaseSettings
 from settings.schema._keys import unknown_key
+
+if TYPE_CHECKING:
+    from settings.contrib import Settings
 
 
 class ProcessSettings:
     """One settings object for the process, made by ``load`` on first use."""
 
-    def __init__(self, load: Callable[[], Settings]) -> None:
+    def __init__(self, load: Callable[[], BaseSettings]) -> None:
         self._load = load
-        self._settings: Settings | None = None
+        self._settings: BaseSettings | None = None
         self._lock = threading.Lock()
 
-    def get(self) -> Settings:
+    def get(self) -> BaseSettings:
         settings = self._settings
         if settings is None:
             with self._lock:
@@ -56,11 +59,11 @@ class ProcessSettings:
                 settings = self._settings
         return settings
 
-    def peek(self) -> Settings | None:
+    def peek(self) -> BaseSettings | None:
         """The settings if already loaded or installed; never loads."""
         return self._settings
 
-    def install(self, settings: Settings | None) -> None:
+    def install(self, settings: BaseSettings | None) -> None:
         """Make ``settings`` the process's (``None``: load again on next use)."""
         self._settings = settings
 
@@ -69,7 +72,7 @@ process_settings = ProcessSettings(lambda: load_settings())
 
 
 F = TypeVar("F", bound=Callable[..., Any])
-S = TypeVar("S", bound=Settings)
+S = TypeVar("S", bound=BaseSettings)
 ORIGIN = "override_settings"
 
 
@@ -78,7 +81,7 @@ class _Change:
 
     def __init__(self, changes: dict[str, Any]) -> None:
         self.changes = changes
-        self._made: dict[int, tuple[Settings, Settings]] = {}  # id(base) -> (base, result)
+        self._made: dict[int, tuple[BaseSettings, BaseSettings]] = {}  # id(base) -> (base, result)
 
     def apply(self, base: S) -> S:
         made = self._made.get(id(base))
@@ -103,7 +106,7 @@ def overridden(base: S) -> S:
     return base
 
 
-def as_model(settings: Settings, model: type[S]) -> S:
+def as_model(settings: BaseSettings, model: type[S]) -> S:
     """``settings`` validated again as ``model`` (a subclass's fields take their defaults),
     sources kept: for an app of model ``model`` given settings of its base model."""
     if isinstance(settings, model):
@@ -114,7 +117,7 @@ def as_model(settings: Settings, model: type[S]) -> S:
     return converted
 
 
-def _sources_of(settings: Settings) -> Sources:
+def _sources_of(settings: BaseSettings) -> Sources:
     return settings.sources or Sources(
         environment=settings.environment, files=(), variables=(), history={}
     )
@@ -144,7 +147,7 @@ def apply_changes(base: S, changes: Mapping[str, Any]) -> S:
     return settings
 
 
-def _process_settings() -> Settings | None:
+def _process_settings() -> BaseSettings | None:
     """The process's settings, or ``None`` where it has none (no settings.toml here: the app
     under test was given its own)."""
     try:
@@ -198,7 +201,7 @@ class override_settings:  # noqa: N801 - named like Django's, used like a functi
         self.changes = changes
         self._entered: list[_Change] = []
 
-    def enable(self) -> Settings | None:
+    def enable(self) -> BaseSettings | None:
         """Apply the changes in this context; return the process's settings with them, or
         ``None`` when the process has no settings of its own (an app given its own)."""
         change = _Change(dict(self.changes))
@@ -213,7 +216,7 @@ class override_settings:  # noqa: N801 - named like Django's, used like a functi
         change = self._entered.pop()
         _active.set(tuple(entry for entry in _active.get() if entry is not change))
 
-    def __enter__(self) -> Settings | None:
+    def __enter__(self) -> BaseSettings | None:
         return self.enable()
 
     def __exit__(
@@ -262,8 +265,12 @@ class override_settings:  # noqa: N801 - named like Django's, used like a functi
 
 def get_settings() -> Settings:
     """The process-wide settings, with any active ``override_settings`` applied: loaded once
-    from the working directory, or those an application's start installed (its own model)."""
-    return overridden(process_settings.get())
+    from the working directory, or those an application's start installed (its own model).
+
+    Typed as :class:`settings.Settings`, the default model; an application of another model
+    reads its fields through its own typed access (``settings.lazy(AppSettings)``, its
+    ``SettingsDep``)."""
+    return cast("Settings", overridden(process_settings.get()))
 
 
 get_settings.cache_clear = lambda: process_settings.install(None)  # type: ignore[attr-defined]

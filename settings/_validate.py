@@ -8,6 +8,7 @@ and the origin recorded by the loader; a value is quoted only where it cannot ho
 from __future__ import annotations
 
 from collections.abc import Mapping
+from pathlib import Path
 from typing import Any, TypeVar
 
 from pydantic import ValidationError
@@ -16,19 +17,22 @@ from settings._errors import Problem
 from settings._provenance import Sources
 from settings._redact import is_secret, known_secrets, mask_text, secret_forms
 from settings.merge import unflatten
-from settings.schema import Settings
+from settings.schema import BaseSettings
+from settings.schema._keys import declared_variables, schema_keys
 
-S = TypeVar("S", bound=Settings)
+S = TypeVar("S", bound=BaseSettings)
 
 _QUOTABLE = (str, int, float, bool)
 
 
 def validate(
-    values: Mapping[str, Any], sources: Sources, model: type[S]
+    values: Mapping[str, Any], sources: Sources, model: type[S], *, root: Path | None = None
 ) -> tuple[S | None, list[Problem]]:
-    """The validated settings, or ``None`` and every problem found."""
+    """The validated settings, or ``None`` and every problem found. ``root``, the settings
+    directory, is the validation context's: a section may resolve paths against it."""
     try:
-        settings = model.model_validate(unflatten(values))
+        context = {"root": root} if root is not None else None
+        settings = model.model_validate(unflatten(values), context=context)
     except ValidationError as exc:
         secrets = set(known_secrets(model, sources))  # every value a layer gave a secret
         errors = exc.errors(include_input=True, include_url=False)
@@ -37,7 +41,7 @@ def validate(
     return settings, []
 
 
-def _problem(error: Any, sources: Sources, model: type[Settings], secrets: set[str]) -> Problem:
+def _problem(error: Any, sources: Sources, model: type[BaseSettings], secrets: set[str]) -> Problem:
     names = [part for part in error["loc"] if isinstance(part, str)]
     key = ".".join(names)
     shown = key + "".join(f"[{part}]" for part in error["loc"] if isinstance(part, int))
@@ -51,17 +55,31 @@ def _problem(error: Any, sources: Sources, model: type[Settings], secrets: set[s
     return Problem(shown, message, origin)
 
 
-def _quotable(model: type[Settings], key: str, value: Any, origin: str, secrets: set[str]) -> bool:
+def _quotable(
+    model: type[BaseSettings], key: str, value: Any, origin: str, secrets: set[str]
+) -> bool:
     """Quote a value only when it cannot hold a secret.
 
     Not for a secret key; not for a file's content (``DB_PORT_FILE`` may name the password
-    file) nor a part of ``DATABASE_URL`` (``postgresql://u:SECRET`` has no host, so its password
+    file) nor a part of a variable that sets a whole table, such as ``DATABASE_URL``
+    (``postgresql://u:SECRET`` has no host, so its password
     would be read as the port); and not when any secret of this load appears in it (a token
     such as ``@format {this.secret_key}`` can copy one anywhere).
     """
-    if is_secret(model, key) or "DATABASE_URL" in origin or origin.startswith("file named by"):
+    if is_secret(model, key) or origin.startswith("file named by") or _sets_a_table(model, origin):
         return False
     if not isinstance(value, _QUOTABLE) or len(str(value)) > 80:
         return False
     text = str(value).casefold()  # validators may have changed the case (log_level)
     return not any(form.casefold() in text for secret in secrets for form in secret_forms(secret))
+
+
+def _sets_a_table(model: type[BaseSettings], origin: str) -> bool:
+    """Whether ``origin`` names a variable declared on a section (``env DATABASE_URL``)."""
+    names = set(origin.replace(",", " ").split())
+    kinds = schema_keys(model)
+    return any(
+        kinds.get(key) == "table"
+        for name, key in declared_variables(model).items()
+        if name in names
+    )

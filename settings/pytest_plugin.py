@@ -28,7 +28,7 @@ import pytest
 from settings._errors import ImproperlyConfigured
 from settings._load import load_settings
 from settings._process import get_settings, override_settings, process_settings
-from settings.schema import Settings
+from settings.schema import BaseSettings
 
 SETTINGS_ENV_OPTION = "settings_env"
 DEFAULT_TEST_ENV = "testing"
@@ -43,7 +43,7 @@ def pytest_addoption(parser: pytest.Parser) -> None:
 
 
 @cache
-def _environment_settings(env: str, root: Path) -> Settings:
+def _environment_settings(env: str, root: Path) -> BaseSettings:
     """One load per environment and directory for the whole session: settings are frozen.
     An environment settings.toml does not define is reported as the ini option's."""
     try:
@@ -86,7 +86,7 @@ class SettingsFixture:
     def __repr__(self) -> str:
         return f"<settings fixture: {get_settings()!r}>"
 
-    def override(self, **changes: Any) -> Settings:
+    def override(self, **changes: Any) -> BaseSettings:
         """Apply ``changes`` (``database={"port": 5433}`` or ``database__port=5433``) until the
         test ends; return the new settings."""
         change = override_settings(**changes)

@@ -2,22 +2,23 @@
 :func:`Warning`, which checks apply to a model, and :func:`rules_table`, the registry as
 Markdown.
 
-A registered :class:`Check` knows the model it is written for (its parameter's annotation) and
-the problems it can report: the ``Problem`` constants its code names, and the ids written in it.
+A check declares the ids it can report when it is registered (``@register(id="llm.E001")``, or
+a list of ids); nothing is read from its code. A problem made with :func:`Error` or
+:func:`Warning` and an id is recorded under that id (the first one made wins: the module-level
+constant), so :func:`rules_table` can describe every declared id. An id belongs to one check:
+declaring it again on another is an error at registration.
 """
 
 from __future__ import annotations
 
 import inspect
-import re
 import typing
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
-from types import CodeType
 from typing import Any, overload
 
 from settings._errors import Problem
-from settings.schema import Settings
+from settings.schema import BaseSettings
 
 #: What is registered: ``(settings) -> list[Problem]``, ``settings`` typed with a model.
 CheckFunction = Callable[[Any], list[Problem]]
@@ -32,7 +33,7 @@ def Error(  # noqa: N802 - Django's name for the same thing
     origin: str | None = None,
 ) -> Problem:
     """An error about dotted ``key``: it stops a start where it is found."""
-    return Problem(key, message, origin=origin, id=id, severity="error", hint=hint)
+    return _declared(Problem(key, message, origin=origin, id=id, severity="error", hint=hint))
 
 
 def Warning(  # noqa: N802 - Django's name for the same thing
@@ -44,24 +45,38 @@ def Warning(  # noqa: N802 - Django's name for the same thing
     origin: str | None = None,
 ) -> Problem:
     """A warning about dotted ``key``: reported, and the start goes on."""
-    return Problem(key, message, origin=origin, id=id, severity="warning", hint=hint)
+    return _declared(Problem(key, message, origin=origin, id=id, severity="warning", hint=hint))
+
+
+#: The problems made with an id, by id: what :func:`rules_table` says of each.
+_problems: dict[str, Problem] = {}
+
+
+def _declared(problem: Problem) -> Problem:
+    if problem.id is not None:
+        _problems.setdefault(problem.id, problem)
+    return problem
 
 
 @dataclass(frozen=True)
 class Check:
-    """One registered check. ``name`` is its qualified name, as reports say it."""
+    """One registered check. ``name`` is its qualified name, as reports say it; ``ids`` are the
+    ids it declared; ``deploy`` checks run where the deployment rules run, ``connect`` checks
+    (which ask a server) only when asked (``python -m settings check --connect``)."""
 
     function: CheckFunction = field(repr=False)
+    ids: tuple[str, ...] = ()
     deploy: bool = False
+    connect: bool = False
 
     @property
     def name(self) -> str:
         function = self.function
         return f"{function.__module__}.{getattr(function, '__qualname__', repr(function))}"
 
-    def model(self) -> type[Settings]:
-        """The model the check is written for (its parameter's annotation), ``Settings`` when
-        unannotated. Raises ``TypeError`` for an annotation that is not a settings model."""
+    def model(self) -> type[BaseSettings]:
+        """The model the check is written for (its parameter's annotation), ``BaseSettings``
+        when unannotated. Raises ``TypeError`` for an annotation that is not a settings model."""
         parameters = list(inspect.signature(self.function).parameters)
         if not parameters:
             raise TypeError("takes no parameter; a check takes the settings")
@@ -69,63 +84,90 @@ class Check:
             hints = typing.get_type_hints(self.function)
         except Exception as exc:  # NameError and more: an annotation that does not resolve
             raise TypeError(f"its annotations cannot be resolved: {exc}") from None
-        model = hints.get(parameters[0], Settings)
+        model = hints.get(parameters[0], BaseSettings)
         if model is Any:
-            return Settings
-        if not (isinstance(model, type) and issubclass(model, Settings)):
-            raise TypeError(f"its parameter is annotated {model!r}, not a Settings model")
+            return BaseSettings
+        if not (isinstance(model, type) and issubclass(model, BaseSettings)):
+            raise TypeError(f"its parameter is annotated {model!r}, not a settings model")
         return model
 
-    def applies_to(self, settings: Settings) -> bool:
+    def applies_to(self, settings: BaseSettings) -> bool:
         """Whether ``settings`` is an instance of the check's model (raises like :meth:`model`)."""
         return isinstance(settings, self.model())
 
     def problems(self) -> list[Problem]:
-        """The problems the check can report: the ``Problem`` constants its code names."""
-        scope = getattr(self.function, "__globals__", {})
-        found = [scope.get(name) for name in _names(self.function)]
-        return list({p: None for p in found if isinstance(p, Problem)})
-
-    def ids(self) -> set[str]:
-        """The ids the check can report: its constants', and ids written in its code."""
-        ids = {problem.id for problem in self.problems() if problem.id}
-        return ids | {text for text in _strings(self.function) if _ID.fullmatch(text)}
+        """The problems the check declared, as made with their ids (:func:`Error`)."""
+        return [_problems[name] for name in self.ids if name in _problems]
 
 
-_ID = re.compile(r"[A-Za-z_][\w.]*\.[A-Z]\d{3}")
 _registry: dict[str, Check] = {}
+
+#: The ids a check declares: one, or several (``E001.id`` is accepted as it is typed).
+Ids = str | Sequence[str | None] | None
 
 
 @overload
 def register(function: CheckFunction, /) -> CheckFunction: ...
 @overload
-def register(*, deploy: bool = False) -> Callable[[CheckFunction], CheckFunction]: ...
 def register(
-    function: CheckFunction | None = None, /, *, deploy: bool = False
+    *, id: Ids = (), deploy: bool = False, connect: bool = False
+) -> Callable[[CheckFunction], CheckFunction]: ...
+def register(
+    function: CheckFunction | None = None,
+    /,
+    *,
+    id: Ids = (),
+    deploy: bool = False,
+    connect: bool = False,
 ) -> CheckFunction | Callable[[CheckFunction], CheckFunction]:
-    """Register a check: ``@register`` (every load) or ``@register(deploy=True)`` (where the
-    deployment rules run). Registering a function of the same qualified name again replaces
-    it, so importing a module twice does not run its checks twice."""
+    """Register a check: ``@register`` (every load), ``@register(deploy=True)`` (where the
+    deployment rules run), ``@register(connect=True)`` (when a server may be asked), with the
+    ids it can report: ``@register(id="llm.E001")`` or ``id=["llm.E001", "llm.W001"]``.
+
+    Registering a function of the same qualified name again replaces it, so importing a module
+    twice does not run its checks twice. Raises ``ValueError`` when another check already
+    declared one of the ids.
+    """
+    given = [id] if id is None or isinstance(id, str) else list(id)
+    ids = tuple(name for name in given if name is not None)  # Problem.id is typed optional
 
     def decorate(check: CheckFunction) -> CheckFunction:
-        entry = Check(check, deploy)
+        entry = Check(check, ids, deploy, connect)
+        for other in _registry.values():
+            taken = sorted(set(other.ids) & set(ids))
+            if taken and other.name != entry.name:
+                raise ValueError(
+                    f"{entry.name} declares {', '.join(taken)}, already declared by {other.name}"
+                )
         _registry[entry.name] = entry
         return check
 
     return decorate if function is None else decorate(function)
 
 
-def registered(settings: Settings | None = None, *, deploy: bool = True) -> list[Check]:
+def declared_ids() -> set[str]:
+    """Every id a registered check declared: what ``silenced_checks`` may name."""
+    return {name for check in _registry.values() for name in check.ids}
+
+
+def registered(
+    settings: BaseSettings | None = None, *, deploy: bool = True, connect: bool = True
+) -> list[Check]:
     """The registered checks in registration order; with ``settings``, the ones that apply
     to its model (a check whose annotation is not a model is kept: running it reports that);
-    without ``deploy``, the ones that run on every load only."""
-    checks = [check for check in _registry.values() if deploy or not check.deploy]
+    without ``deploy``, not the deployment checks; without ``connect``, not those that ask a
+    server."""
+    checks = [
+        check
+        for check in _registry.values()
+        if (deploy or not check.deploy) and (connect or not check.connect)
+    ]
     if settings is None:
         return checks
     return [check for check in checks if _applies(check, settings)]
 
 
-def _applies(check: Check, settings: Settings) -> bool:
+def _applies(check: Check, settings: BaseSettings) -> bool:
     try:
         return check.applies_to(settings)
     except TypeError:
@@ -142,7 +184,9 @@ def rules_table(checks: Iterable[Check] | None = None) -> str:
     }
     lines = ["| id | severity | key | message | hint | runs |", "|---|---|---|---|---|---|"]
     for name, (problem, check) in sorted(rows.items()):
-        runs = "deployment rules" if check.deploy else "every load"
+        runs = (
+            "--connect" if check.connect else "deployment rules" if check.deploy else "every load"
+        )
         cells = [
             f"`{name}`",
             problem.severity,
@@ -158,22 +202,3 @@ def rules_table(checks: Iterable[Check] | None = None) -> str:
 def _cell(text: str) -> str:
     """Text as a Markdown table cell: ``|`` escaped, ``<placeholder>`` not read as HTML."""
     return text.replace("|", "\\|").replace("<", "&lt;").replace(">", "&gt;")
-
-
-def _codes(function: Any) -> list[CodeType]:
-    """The function's code and the code nested in it (comprehensions, inner functions)."""
-    code = getattr(function, "__code__", None)
-    codes, pending = [], [code] if isinstance(code, CodeType) else []
-    while pending:
-        code = pending.pop(0)
-        codes.append(code)
-        pending += [const for const in code.co_consts if isinstance(const, CodeType)]
-    return codes
-
-
-def _names(function: Any) -> list[str]:
-    return list(dict.fromkeys(name for code in _codes(function) for name in code.co_names))
-
-
-def _strings(function: Any) -> list[str]:
-    return [c for code in _codes(function) for c in code.co_consts if isinstance(c, str)]

@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from settings._errors import Problem
 from settings._redact import mask_text, secret_values
 from settings.checks._registry import Check, Error, registered
-from settings.schema import Settings
+from settings.schema import BaseSettings
 
 
 @dataclass(frozen=True)
@@ -21,16 +21,12 @@ class CheckResult:
     silenced: list[Problem] = field(default_factory=list)
 
 
-def run_checks(settings: Settings, *, deploy: bool) -> list[Problem]:
-    """Every problem the checks find, each with the origin of the value it is about;
-    ``deploy`` adds the deployment checks. Silenced findings are left out."""
-    return check_settings(settings, deploy=deploy).problems
-
-
-def check_settings(settings: Settings, *, deploy: bool) -> CheckResult:
-    """Run every check that applies to ``settings``' model; never raises."""
+def run_checks(settings: BaseSettings, *, deploy: bool, connect: bool = False) -> CheckResult:
+    """Run every check that applies to ``settings``' model, each problem with the origin of the
+    value it is about; never raises. ``deploy`` adds the deployment checks, ``connect`` those
+    that ask a server (which run the event loop: call it where none runs)."""
     found: list[Problem] = []
-    for check in registered(settings, deploy=deploy):
+    for check in registered(settings, deploy=deploy, connect=connect):
         found += _run(check, settings)
     sources = settings.sources
     found = [
@@ -46,7 +42,7 @@ def check_settings(settings: Settings, *, deploy: bool) -> CheckResult:
     )
 
 
-def _run(check: Check, settings: Settings) -> list[Problem]:
+def _run(check: Check, settings: BaseSettings) -> list[Problem]:
     """The check's findings; an error naming it if it raises or returns something else."""
     try:
         check.model()
@@ -60,6 +56,10 @@ def _run(check: Check, settings: Settings) -> list[Problem]:
         return [_failed(check, f"raised {detail}")]
     if not isinstance(result, list) or not all(isinstance(p, Problem) for p in result):
         return [_failed(check, f"returned a {type(result).__name__}, not a list of problems")]
+    undeclared = sorted({p.id for p in result if p.id is not None and p.id not in check.ids})
+    if undeclared:
+        what = f"reports {', '.join(undeclared)}, which its register(id=...) does not declare"
+        return [_failed(check, what)]
     return result
 
 

@@ -22,13 +22,12 @@ from settings._load import deployment_rules_apply, verdict
 from settings.cli._context import Context
 from settings.cli._loading import build_for
 from settings.cli._render import counts, problem_data, report, report_by_environment, to_json
-from settings.schema import Settings
 from settings.sources._toml import SETTINGS_FILE, environment_names, read_files
 
 
 def run(context: Context, *, deploy: bool, connect: bool = False) -> int:
-    """Print the findings; exit 1 if any is an error. ``connect``: also ask the server about
-    the connection budget (:mod:`settings.contrib.database._budget`)."""
+    """Print the findings; exit 1 if any is an error. ``connect``: also run the checks that
+    ask a server (the database's connection budget)."""
     problems, silenced = checked(context, deploy=deploy or None, connect=connect)
     rules = deploy or deployment_rules_apply(context.environment)
     if problems:
@@ -99,37 +98,8 @@ def checked(
         built = build_for(context)
     except ImproperlyConfigured as exc:
         return exc.problems, 0
-    judged = verdict(built, deploy=deploy)
-    problems = judged.problems
-    if connect and built.settings is not None:
-        problems = problems + connection_problems(built.settings)
-        problems.sort(key=lambda problem: not problem.is_error)
-    return problems, judged.silenced
-
-
-def connection_problems(settings: Settings) -> list[Problem]:
-    """``--connect``: the connection budget against the server (PostgreSQL, not PgBouncer)."""
-    import asyncio  # only for --connect: a plain check starts faster without the event loop
-
-    from settings.contrib.database import _budget as budget
-
-    if not budget.applies(settings):
-        return []
-    try:
-        found = asyncio.run(budget.measure(settings))
-    except Exception as exc:
-        error = driver_error_name(exc)
-        message = f"cannot ask the server about the connection budget ({error})"
-        return [Problem("database", message, id="database.E002")]
-    problem = budget.problem(found)
-    return [problem] if problem is not None else []
-
-
-def driver_error_name(exc: BaseException) -> str:
-    """The class name of the innermost cause: never its text, which may quote a secret."""
-    while exc.__cause__ is not None:
-        exc = exc.__cause__
-    return type(exc).__name__
+    judged = verdict(built, deploy=deploy, connect=connect)
+    return judged.problems, judged.silenced
 
 
 def _result(

@@ -25,7 +25,7 @@ from settings._redact import MASK, known_secrets, mask_value
 from settings.cli._context import Context, UsageError
 from settings.cli._loading import leaf_defaults, load_unchecked
 from settings.cli._render import report, to_json
-from settings.schema import Settings
+from settings.schema import BaseSettings
 from settings.sources._files import MissingFileError, read_regular_file
 
 DEFAULTS = "schema defaults"
@@ -58,7 +58,7 @@ def run(context: Context, env_a: str, env_b: str | None) -> int:
 
 
 def differences(
-    model: type[Settings], a: Mapping[str, Any], b: Mapping[str, Any], secrets: frozenset[str]
+    model: type[BaseSettings], a: Mapping[str, Any], b: Mapping[str, Any], secrets: frozenset[str]
 ) -> list[tuple[str, Any, Any]]:
     """``(key, a's value, b's value)`` for each key that differs, sorted, values masked."""
     keys = sorted(k for k in a.keys() | b.keys() if a.get(k, MISSING) != b.get(k, MISSING))
@@ -69,9 +69,9 @@ def differences(
     return [(k, shown(k, a.get(k, MISSING)), shown(k, b.get(k, MISSING))) for k in keys]
 
 
-def _load(envs: list[str], context: Context) -> list[Settings] | None:
+def _load(envs: list[str], context: Context) -> list[BaseSettings] | None:
     """Each environment's settings, or ``None`` once every invalid one is reported."""
-    sides: list[Settings] = []
+    sides: list[BaseSettings] = []
     for env in envs:
         try:
             sides.append(load_unchecked(context, env))
@@ -81,7 +81,7 @@ def _load(envs: list[str], context: Context) -> list[Settings] | None:
 
 
 def _values(
-    model: type[Settings], tree: Mapping[str, Any], *, flat: bool = False
+    model: type[BaseSettings], tree: Mapping[str, Any], *, flat: bool = False
 ) -> dict[str, Any]:
     values = dict(tree) if flat else dotted_values(model, tree)
     values.pop("environment", None)  # differs by definition

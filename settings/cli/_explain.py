@@ -16,7 +16,7 @@ from settings._redact import known_secrets, mask_text, mask_value
 from settings.cli._context import Context, UsageError
 from settings.cli._loading import Built, build_for, leaf_defaults
 from settings.cli._render import problem_data, report, to_json
-from settings.schema import Settings
+from settings.schema import BaseSettings
 from settings.schema._keys import schema_keys, unknown_key
 from settings.sources._discovery import find_model
 
@@ -40,7 +40,7 @@ class Explanation:
         return None if self.status == "invalid" or not self.layers else len(self.layers) - 1
 
 
-def resolve_key(model: type[Settings], raw: str) -> str:
+def resolve_key(model: type[BaseSettings], raw: str) -> str:
     """The dotted key ``raw`` names (``DATABASE__PORT`` is ``database.port``); else UsageError."""
     key = raw.strip().lower().replace("__", ".")
     if key == "environment" or unknown_key(model, key) is None:

@@ -15,7 +15,7 @@ from settings._errors import ImproperlyConfigured
 from settings._load import Built, build
 from settings._provenance import MISSING
 from settings.cli._context import Context
-from settings.schema import Settings
+from settings.schema import BaseSettings
 from settings.schema import _keys as keys
 
 __all__ = ["Built", "build_for", "leaf_defaults", "load_unchecked"]
@@ -28,7 +28,7 @@ def build_for(context: Context, env: str | None = None) -> Built:
     )
 
 
-def load_unchecked(context: Context, env: str | None = None) -> Settings:
+def load_unchecked(context: Context, env: str | None = None) -> BaseSettings:
     """The validated settings, deployment rules not applied; raises ``ImproperlyConfigured``."""
     built = build_for(context, env)
     if built.settings is None or not built.ok:

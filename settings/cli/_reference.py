@@ -19,10 +19,8 @@ from pydantic.fields import FieldInfo
 
 from settings._display import literal
 from settings._redact import is_secret, mask_value
-from settings.contrib.database._url import parse_database_url
-from settings.schema._keys import RESERVED, model_of, schema_defaults, schema_keys
+from settings.schema._keys import RESERVED, model_of, schema_defaults, schema_keys, section_at
 from settings.sources._environ import (
-    DATABASE_URL,
     FILE_SUFFIX,
     NESTING,
     PREFIX,
@@ -31,7 +29,6 @@ from settings.sources._environ import (
 from settings.sources._environments import ENV_VARIABLE
 
 COLUMNS = ("key", "type", "default", "variables", "secret", "description")
-_SAMPLE_URL = "postgresql://user:password@host:1/name?sslmode=require"
 _BOUNDS = (
     (annotated_types.Ge, "ge", ">="),
     (annotated_types.Gt, "gt", ">"),
@@ -98,22 +95,23 @@ def variables(model: type[BaseModel], key: str) -> list[str]:
         return [ENV_VARIABLE] if key == "environment" else []
     app_name = PREFIX + key.upper().replace(".", NESTING)
     if schema_keys(model).get(key) == "mapping":
-        return [f"{app_name}{NESTING}<NAME>", *_url_variables(key)]
+        return [f"{app_name}{NESTING}<NAME>", *_table_variables(model, key)]
     names = [app_name, app_name + FILE_SUFFIX]
     for name, target in deployment_variables(model).items():
         if target == key:
             names += [name, name + FILE_SUFFIX]
-    return names + _url_variables(key)
+    return names + _table_variables(model, key)
 
 
-def _url_variables(key: str) -> list[str]:
-    """``DATABASE_URL`` (and its ``_FILE``) where the URL sets ``key``: the keys its parser
-    gives for a URL holding every part."""
-    parts = {
-        k if not k.startswith("database.options.") else "database.options"
-        for k in parse_database_url(_SAMPLE_URL)
-    }
-    return [DATABASE_URL, DATABASE_URL + FILE_SUFFIX] if key in parts else []
+def _table_variables(model: type[BaseModel], key: str) -> list[str]:
+    """A variable declared on a section (``DATABASE_URL``) and its ``_FILE``, where it may set
+    ``key``: the section says which of its keys (``variable_keys``)."""
+    names = []
+    for name, target in deployment_variables(model).items():
+        section = section_at(model, target)
+        if section is not None and key.removeprefix(f"{target}.") in section.variable_keys:
+            names += [name, name + FILE_SUFFIX]
+    return names
 
 
 def _default(model: type[BaseModel], key: str, secret: bool) -> str:

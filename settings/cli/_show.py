@@ -9,7 +9,7 @@ from settings._display import dotted_values, literal, masked_tree, toml_key
 from settings.cli._context import Context
 from settings.cli._loading import load_unchecked
 from settings.cli._render import to_json
-from settings.schema import Settings
+from settings.schema import BaseSettings
 from settings.schema._keys import schema_keys
 
 #: Lines up to this long are aligned; longer ones keep their origin two spaces after them.
@@ -29,7 +29,7 @@ def run(context: Context) -> int:
     return 0
 
 
-def _text(settings: Settings, tree: Mapping[str, Any]) -> list[str]:
+def _text(settings: BaseSettings, tree: Mapping[str, Any]) -> list[str]:
     """``key = value  # origin`` lines, after a header naming the environment and sources."""
     sources = settings.sources
     files = ", ".join(sources.files) if sources else ""
@@ -49,14 +49,14 @@ def _text(settings: Settings, tree: Mapping[str, Any]) -> list[str]:
     return lines
 
 
-def _origin(settings: Settings, key: str) -> str:
+def _origin(settings: BaseSettings, key: str) -> str:
     if key == "database.url":
         return "composed from database.*"
     sources = settings.sources
     return (sources.origin(key) if sources else None) or "schema default"
 
 
-def _toml(model: type[Settings], tree: Mapping[str, Any], prefix: str = "") -> list[str]:
+def _toml(model: type[BaseSettings], tree: Mapping[str, Any], prefix: str = "") -> list[str]:
     """A TOML document; a value that is not set (TOML has no null) becomes a comment."""
     kinds = schema_keys(model)
     lines: list[str] = []

@@ -13,7 +13,7 @@ from typing import Any
 
 from pydantic import BaseModel
 
-from settings.schema import Settings
+from settings.schema import BaseSettings
 from settings.schema._keys import model_of, schema_keys
 
 TABLE = "SettingsTable"
@@ -27,7 +27,7 @@ _TOKEN_SCHEMA = {
 }
 
 
-def settings_toml_schema(model: type[Settings] = Settings) -> dict[str, Any]:
+def settings_toml_schema(model: type[BaseSettings] = BaseSettings) -> dict[str, Any]:
     """The JSON Schema (draft 7, widest editor support) of a ``settings.toml`` document."""
     generated = _standard_keywords(model.model_json_schema())
     definitions: dict[str, Any] = generated.pop("$defs", {})

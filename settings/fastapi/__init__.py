@@ -30,7 +30,7 @@ import sys
 from collections.abc import AsyncIterator, Callable
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, TypeVar, overload
 
 from fastapi import Depends, FastAPI
 from starlette.middleware import Middleware
@@ -38,14 +38,18 @@ from starlette.requests import HTTPConnection
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from settings._errors import ImproperlyConfigured, Problem
-from settings._load import checked_load, judge
+from settings._load import checked_load, deployment_rules_apply, errors_first
 from settings._process import as_model, overridden, process_settings
+from settings.checks._run import run_checks
+from settings.contrib import Settings
 from settings.contrib.web._errors import ErrorMiddleware, served_settings
 from settings.contrib.web._hosts import REQUEST_ID_HEADER, SettingsMiddleware, app_settings
 from settings.fastapi._audit import audit_line
 from settings.fastapi._reload import SettingsReloader, pinned
-from settings.schema import Settings
+from settings.schema import BaseSettings
 from settings.sources._discovery import ModelArgument, find_model
+
+S = TypeVar("S", bound=BaseSettings)
 
 __all__ = [
     "REQUEST_ID_HEADER",
@@ -62,9 +66,15 @@ __all__ = [
 ]
 
 
+@overload
+def start_settings(settings: S | None = None, *, model: type[S]) -> tuple[S, list[Problem]]: ...
+@overload
 def start_settings(
-    settings: Settings | None = None, *, model: ModelArgument = None
-) -> tuple[Settings, list[Problem]]:
+    settings: BaseSettings | None = None, *, model: str | None = None
+) -> tuple[BaseSettings, list[Problem]]: ...
+def start_settings(
+    settings: BaseSettings | None = None, *, model: ModelArgument = None
+) -> tuple[BaseSettings, list[Problem]]:
     """The settings to start with, and their warnings; raises :class:`ImproperlyConfigured`.
 
     Given ``settings`` are checked as a start checks them (production runs the deployment
@@ -77,7 +87,8 @@ def start_settings(
     if settings is None:
         settings = _process_settings_of(model)
     if settings is not None:
-        problems = judge(settings)
+        deploy = deployment_rules_apply(settings.environment)
+        problems = errors_first(run_checks(settings, deploy=deploy).problems)
         if any(problem.is_error for problem in problems):
             raise ImproperlyConfigured(problems)
         return settings, problems
@@ -86,7 +97,7 @@ def start_settings(
     return loaded, problems
 
 
-def _process_settings_of(model: ModelArgument) -> Settings | None:
+def _process_settings_of(model: ModelArgument) -> BaseSettings | None:
     """The process's settings if already loaded with ``model`` (a test's ``settings``
     fixture installs its environment's), so that the app and ``get_settings()`` agree."""
     current = process_settings.peek()
@@ -96,7 +107,7 @@ def _process_settings_of(model: ModelArgument) -> Settings | None:
     return current if type(current) is wanted else None
 
 
-async def request_settings(connection: HTTPConnection) -> Settings:
+async def request_settings(connection: HTTPConnection) -> BaseSettings:
     """The dependency behind :data:`SettingsDep`. ``async`` on purpose: FastAPI runs a sync
     dependency in a thread pool, which costs more than the lookup itself. A request whose
     settings were pinned when it began (:func:`settings.reload.pin`) keeps them across a
@@ -111,7 +122,7 @@ logger = logging.getLogger("settings")
 
 
 def settings_lifespan(
-    settings: Settings | None = None, *, model: ModelArgument = None
+    settings: BaseSettings | None = None, *, model: ModelArgument = None
 ) -> Callable[[FastAPI], AbstractAsyncContextManager[None]]:
     """A lifespan that loads (or checks) the settings at startup into ``app.state.settings``,
     logs their warnings (an unknown ``APP_`` variable ...) and the startup audit line on the

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from settings._display import dotted_values, literal
 from settings._provenance import MISSING
 from settings._redact import is_secret, known_secrets, mask_value
-from settings.schema import Settings
+from settings.schema import BaseSettings
 
 __all__ = ["Change", "audit_line", "changes"]
 
@@ -32,7 +32,7 @@ class Change:
     origin: str
 
 
-def changes(old: Settings, new: Settings) -> list[Change]:
+def changes(old: BaseSettings, new: BaseSettings) -> list[Change]:
     """The keys whose effective value differs, sorted, values as they may be shown."""
     model = type(new)
     before = dotted_values(model, old.model_dump())
@@ -55,7 +55,7 @@ def changes(old: Settings, new: Settings) -> list[Change]:
     return found
 
 
-def audit_line(event: str, old: Settings | None, new: Settings, *, refused: int = 0) -> str:
+def audit_line(event: str, old: BaseSettings | None, new: BaseSettings, *, refused: int = 0) -> str:
     """The one line for ``event`` (``startup``, ``reload``): fingerprints, then the changes.
 
     ``refused`` counts the errors of a reload that was refused: ``new`` is then the settings

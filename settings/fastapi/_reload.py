@@ -35,7 +35,7 @@ from settings._load import checked_load
 from settings._process import process_settings
 from settings._redact import mask_text, secret_values
 from settings.fastapi._audit import audit_line
-from settings.schema import Settings
+from settings.schema import BaseSettings
 
 __all__ = ["SettingsReloader", "Swap", "pin", "pinned"]
 
@@ -44,16 +44,16 @@ _PIN = "settings.pinned"
 
 #: Makes what depends on the settings ready for ``new``, then installs ``new``; may raise to
 #: refuse it (the old settings stay).
-Swap = Callable[[Settings, Settings], Awaitable[None]]
+Swap = Callable[[BaseSettings, BaseSettings], Awaitable[None]]
 
 
-def pin(scope: MutableMapping[str, Any], settings: Settings) -> None:
+def pin(scope: MutableMapping[str, Any], settings: BaseSettings) -> None:
     """Make ``settings`` the ones this request is served with, whatever a reload does while
     it is in flight (:func:`settings.fastapi.request_settings` reads them)."""
     scope.setdefault("state", {})[_PIN] = settings
 
 
-def pinned(scope: Mapping[str, Any]) -> Settings | None:
+def pinned(scope: Mapping[str, Any]) -> BaseSettings | None:
     """The settings pinned to this request, if any."""
     state = scope.get("state")
     return state.get(_PIN) if state is not None else None
@@ -100,7 +100,7 @@ class SettingsReloader:
     async def reload(self) -> bool:
         """Load and check again; install the result if valid. Whether it was installed."""
         async with self._lock:
-            old: Settings = self.app.state.settings
+            old: BaseSettings = self.app.state.settings
             self.logger.info("Settings reload requested")
             try:
                 new, warnings, _ = await asyncio.to_thread(checked_load, model=type(old))
@@ -124,11 +124,11 @@ class SettingsReloader:
             self.logger.info("%s", audit_line("reload", old, new))
             return True
 
-    def _refused(self, old: Settings, what: str, exc: Exception) -> bool:
+    def _refused(self, old: BaseSettings, what: str, exc: Exception) -> bool:
         reason = mask_text(f"{type(exc).__name__}: {exc}", secret_values(old))
         self.logger.error("Settings reload refused; the settings in use stay: %s: %s", what, reason)
         self.logger.warning("%s", audit_line("reload", old, old, refused=1))
         return False
 
-    async def _replace(self, old: Settings, new: Settings) -> None:
+    async def _replace(self, old: BaseSettings, new: BaseSettings) -> None:
         self.app.state.settings = new

@@ -23,15 +23,18 @@ from pydantic import BaseModel, SecretBytes, SecretStr
 from settings._redact import replace_url_passwords
 
 if TYPE_CHECKING:
-    from settings.schema import Settings
+    from settings.schema import BaseSettings
 
 #: Hex digits shown: 48 bits tell thousands of configurations apart.
 LENGTH = 12
 
 
-def fingerprint(settings: Settings) -> str:
+def fingerprint(settings: BaseSettings) -> str:
     """The hex digest of ``settings``' effective values, secrets keyed through HMAC."""
-    key = settings.secret_key.get_secret_value().encode("utf-8")
+    secret_key = getattr(settings, "secret_key", None)  # a model without one: a fixed key
+    key = (
+        secret_key.get_secret_value().encode("utf-8") if isinstance(secret_key, SecretStr) else b""
+    )
     canonical = json.dumps(_plain(settings, key), sort_keys=True, ensure_ascii=True)
     return hashlib.sha256(canonical.encode("ascii")).hexdigest()[:LENGTH]
 

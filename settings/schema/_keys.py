@@ -15,12 +15,12 @@ from typing import Annotated, Any, get_args, get_origin
 from pydantic import BaseModel, TypeAdapter
 from pydantic_core import PydanticUndefined
 
-from settings.schema import EnvVar, Settings
+from settings.schema import BaseSettings, EnvVar, Section
 
 #: Keys no file or variable may set: the loader sets them itself.
 RESERVED = {"environment": "the environment is chosen by ENV_FOR_DYNACONF, not set in a file"}
 
-Model = type[Settings]
+Model = type[BaseSettings]
 
 
 def model_of(annotation: Any) -> type[BaseModel] | None:
@@ -79,6 +79,13 @@ def unknown_key(model: type[BaseModel], dotted: str) -> str | None:
     close = difflib.get_close_matches(dotted, [k for k in keys if k not in RESERVED], n=1)
     hint = f"; did you mean {close[0]}?" if close else ""
     return f"unknown key{hint}"
+
+
+def section_at(model: type[BaseModel], dotted: str) -> type[Section] | None:
+    """The section class of the table at ``dotted``, or ``None`` where it is no table."""
+    info = _field(model, dotted)
+    nested = model_of(info.annotation) if info is not None else None
+    return nested if nested is not None and issubclass(nested, Section) else None
 
 
 def _field(model: type[BaseModel], dotted: str) -> Any:

@@ -18,30 +18,7 @@ from typing import Annotated, Any, Union, get_args, get_origin
 
 from pydantic import AfterValidator, BaseModel, BeforeValidator, SecretBytes, SecretStr
 
-POSTGRES = "postgresql+asyncpg"
-SQLITE = "sqlite+aiosqlite"
-#: URL query options (libpq's names) the connection honours; anything else is refused at load,
-#: since it would fail every connection. The files become an SSL context, ``application_name``
-#: and ``options=-c name=value`` become startup parameters (see
-#: :mod:`settings.contrib.database._driver`).
-SSL_FILE_OPTIONS = ("sslrootcert", "sslcert", "sslkey")
-DRIVER_OPTIONS = (
-    "sslmode",
-    "ssl",
-    *SSL_FILE_OPTIONS,
-    "application_name",
-    "target_session_attrs",
-    "options",
-)
-SSL_MODES = ("disable", "allow", "prefer", "require", "verify-ca", "verify-full")
-#: The modes that make TLS mandatory, the only ones certificate files make sense with.
-SSL_REQUIRED = ("require", "verify-ca", "verify-full")
-TARGET_SESSION_ATTRS = ("any", "primary", "standby", "prefer-standby", "read-write", "read-only")
-_SERVER_OPTION = re.compile(r"(?:-c\s*|--)([A-Za-z_][A-Za-z0-9_.]*)=((?:\\.|\S)*)")
 _HOSTNAME = re.compile(r"^[A-Za-z0-9_](?:[A-Za-z0-9_-]{0,61}[A-Za-z0-9_])?$")
-ORIGIN_PATTERN = re.compile(r"^https?://[^\s/?#]+$")
-#: ``scheme://*.example.com[:port]``: the subdomains of example.com, at any depth.
-WILDCARD_ORIGIN = re.compile(r"^https?://\*\.[^\s/?#*]+$")
 #: A bracketed IPv6 address first in comma-separated text (``[::1],localhost``): not JSON.
 _IPV6_FIRST = re.compile(r"\[[0-9A-Fa-f.]*:[0-9A-Fa-f:.]*\]\s*(?:,|$)")
 _DIGITS = re.compile(r"\s*[+-]?[0-9]+\s*")
@@ -130,30 +107,6 @@ def check_hostname(host: str) -> str:
     raise ValueError("is neither a hostname, an IP address nor a socket directory")
 
 
-def host_pattern(pattern: str) -> str:
-    """An ``allowed_hosts`` item as requests are matched against it: ``*``, ``*.example.com``,
-    a hostname (lower case, no trailing dot) or an IP address (``[::1]`` is ``::1``)."""
-    if pattern == "*":
-        return pattern
-    wildcard = pattern.startswith("*.")
-    host = check_hostname(pattern.removeprefix("*."))
-    if wildcard:
-        return "*." + host.lower().rstrip(".")
-    return host.lower().rstrip(".")
-
-
-def check_origin(origin: str) -> str:
-    """A ``cors.origins`` item, lower case as browsers send it: ``*``,
-    ``scheme://host[:port]`` or ``scheme://*.example.com[:port]``; else ``ValueError``."""
-    if origin == "*":
-        return origin
-    if "*" in origin and not WILDCARD_ORIGIN.match(origin):
-        raise ValueError("a wildcard is written scheme://*.example.com[:port]")
-    if not ORIGIN_PATTERN.match(origin):
-        raise ValueError("write scheme://host[:port], with no path or trailing slash")
-    return origin.lower()
-
-
 #: Types whose values are text, taken byte for byte: blanks around them may be meant.
 _TEXT_TYPES = (str, bytes, SecretStr, SecretBytes, PurePath)
 
@@ -191,42 +144,3 @@ def _is_text(annotation: Any) -> bool:
         and issubclass(annotation, _TEXT_TYPES)
         and not issubclass(annotation, enum.Enum)
     )
-
-
-def parse_server_options(options: str) -> dict[str, str]:
-    """libpq's ``options`` (``-c search_path=app -c statement_timeout=5s``) as startup
-    parameters; a backslash escapes a space in a value. Raises ``ValueError``."""
-    parameters: dict[str, str] = {}
-    position, text = 0, options.strip()
-    while position < len(text):
-        match = _SERVER_OPTION.match(text, position)
-        if match is None:
-            raise ValueError(
-                "options must be a list of -c name=value (PostgreSQL's startup options), "
-                f"not {text[position:]!r}"
-            )
-        parameters[match.group(1)] = re.sub(r"\\(.)", r"\1", match.group(2))
-        position = match.end()
-        while position < len(text) and text[position].isspace():
-            position += 1
-    return parameters
-
-
-def split_hosts(host: str) -> list[tuple[str, int | None]]:
-    """``a,b:5433`` -> ``[("a", None), ("b", 5433)]``: libpq's multi-host list."""
-    hosts = []
-    for item in host.split(","):
-        name, port = item.strip(), None
-        if name.startswith("["):
-            name, _, rest = name[1:].partition("]")
-            port_text = rest.removeprefix(":")
-        elif name.count(":") == 1:
-            name, _, port_text = name.partition(":")
-        else:
-            port_text = ""
-        if port_text:
-            if not port_text.isdigit() or not 1 <= int(port_text) <= 65535:
-                raise ValueError(f"has a port that is not 1-65535 in {item.strip()!r}")
-            port = int(port_text)
-        hosts.append((name, port))
-    return hosts

@@ -21,16 +21,20 @@ from collections.abc import Mapping
 from pathlib import Path
 
 from settings._errors import ImproperlyConfigured, Problem
-from settings.schema import Settings
+from settings._redact import mask_text
+from settings.schema import BaseSettings
 from settings.schema._keys import declared_variables
 
 MODEL_VARIABLE = "SETTINGS_MODEL"
+#: The batteries-included model, named as an application names its own (Django's
+#: ``global_settings``): the core imports no battery.
+DEFAULT_MODEL = "settings:Settings"
 PYPROJECT = "pyproject.toml"
 
-ModelArgument = type[Settings] | str | None
+ModelArgument = type[BaseSettings] | str | None
 
 
-def find_model(model: ModelArgument, environ: Mapping[str, str], root: Path) -> type[Settings]:
+def find_model(model: ModelArgument, environ: Mapping[str, str], root: Path) -> type[BaseSettings]:
     """The model class to load; raises :class:`ImproperlyConfigured` naming a bad one and
     where it was named."""
     if isinstance(model, type):
@@ -42,7 +46,7 @@ def find_model(model: ModelArgument, environ: Mapping[str, str], root: Path) -> 
     named = _pyproject_model(root)
     if named is not None:
         return _imported(named, f"{PYPROJECT} [tool.settings] model", root)
-    return Settings
+    return _imported(DEFAULT_MODEL, "the default model", root)
 
 
 def _pyproject_model(root: Path) -> str | None:
@@ -60,14 +64,14 @@ def _pyproject_model(root: Path) -> str | None:
     return named
 
 
-def _imported(path: str, origin: str, root: Path) -> type[Settings]:
+def _imported(path: str, origin: str, root: Path) -> type[BaseSettings]:
     module_name, colon, attribute = path.strip().partition(":")
     if not colon or not module_name or not attribute.isidentifier():
         raise _error(f"{path!r} is not 'pkg.module:Class'", origin)
     try:
         module = _import(module_name, root)
     except Exception as exc:  # any error in the application's module
-        reason = f"{type(exc).__name__}: {exc}"
+        reason = mask_text(f"{type(exc).__name__}: {exc}")  # it may quote a URL's password
         raise _error(f"cannot import {module_name!r}: {reason}", origin) from None
     found = getattr(module, attribute, None)
     if found is None:
@@ -89,9 +93,9 @@ def _import(module_name: str, root: Path) -> object:
         return importlib.import_module(module_name)
 
 
-def _checked(model: object, name: str, origin: str) -> type[Settings]:
-    if not isinstance(model, type) or not issubclass(model, Settings):
-        raise _error(f"{name} is not a subclass of settings.Settings", origin)
+def _checked(model: object, name: str, origin: str) -> type[BaseSettings]:
+    if not isinstance(model, type) or not issubclass(model, BaseSettings):
+        raise _error(f"{name} is not a subclass of settings.BaseSettings", origin)
     try:
         declared_variables(model)
     except TypeError as exc:

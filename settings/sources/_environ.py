@@ -2,8 +2,9 @@
 
 Which variables exist follows the model: ``APP_<KEY>`` for every key at any depth (nested with
 ``__``), every variable a field declares with :class:`settings.EnvVar` (``DB_HOST``,
-``SECRET_KEY`` ... on the base models, an application's own on its fields), ``DATABASE_URL``
-(which sets several ``database`` fields), and for each of them ``<NAME>_FILE``, the path of a
+``SECRET_KEY`` ... on the base models, an application's own on its fields), those declared on a
+section (``DATABASE_URL``, which sets several ``database`` fields, as the section reads it), and
+for each of them ``<NAME>_FILE``, the path of a
 file holding the value. Names match in ASCII only: a look-alike letter (the Kelvin sign for
 ``K``) is another name.
 
@@ -28,14 +29,18 @@ from pydantic import BaseModel, SecretBytes, SecretStr, ValidationError
 
 from settings._errors import Problem
 from settings._provenance import Layer
-from settings.contrib.database._url import parse_database_url
-from settings.schema._keys import declared_variables, field_adapter, schema_keys, unknown_key
+from settings.schema._keys import (
+    declared_variables,
+    field_adapter,
+    schema_keys,
+    section_at,
+    unknown_key,
+)
 from settings.sources._files import read_regular_file
 
 PREFIX = "APP_"
 NESTING = "__"
 FILE_SUFFIX = "_FILE"
-DATABASE_URL = "DATABASE_URL"
 MAX_FILE_BYTES = 64 * 1024
 DOTENV_ORIGIN = ".env"
 
@@ -53,8 +58,8 @@ class EnvironmentSource:
 
 def deployment_variables(model: type[BaseModel]) -> dict[str, str]:
     """The variables without prefix that ``model`` reads (each also as ``<NAME>_FILE``), and
-    the key each sets: ``DATABASE_URL`` sets several, under ``database``."""
-    return {DATABASE_URL: "database", **declared_variables(model)}
+    the key each sets: one declared on a section (``DATABASE_URL``) sets several inside it."""
+    return declared_variables(model)
 
 
 class Variables(Mapping[str, str]):
@@ -92,13 +97,16 @@ def read_environment(
         if found is None:
             continue
         origin, values = found
-        if name != DATABASE_URL:
+        section = section_at(model, key)
+        if section is None:
             source.layers.append(Layer(origin, values))
             continue
         try:
-            source.layers.append(Layer(origin, parse_database_url(values[key])))
+            parts = section.from_variable(values[key])
         except ValueError as exc:
-            source.errors.append(Problem("database", f"{name} {exc}", origin))
+            source.errors.append(Problem(key, f"{name} {exc}", origin))
+        else:
+            source.layers.append(Layer(origin, {f"{key}.{k}": v for k, v in parts.items()}))
     for name in sorted(variables):
         if name.startswith(PREFIX):
             _prefixed(name, variables, source, model)

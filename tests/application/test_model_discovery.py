@@ -98,7 +98,7 @@ def test_get_settings_loads_the_model_the_process_names(chat_process: pytest.Mon
         (
             "tests.application.chat.config:LlmConfig",
             "env SETTINGS_MODEL",
-            "is not a subclass of settings.Settings",
+            "is not a subclass of settings.BaseSettings",
         ),
         ("tests.application.chat.config", "env SETTINGS_MODEL", "is not 'pkg.module:Class'"),
     ],
@@ -120,13 +120,13 @@ def test_a_bad_model_in_pyproject_names_the_table(chat_dir: Path) -> None:
         load_settings("testing", root=chat_dir, environ={})
     report = str(caught.value)
     named = "tests.application.chat.config:LlmConfig"
-    assert f"{named} is not a subclass of settings.Settings" in report
+    assert f"{named} is not a subclass of settings.BaseSettings" in report
     assert "pyproject.toml [tool.settings] model" in report
 
 
 def test_a_model_argument_that_is_no_settings_model(chat_dir: Path) -> None:
     not_a_model: Any = dict
-    with pytest.raises(ImproperlyConfigured, match=r"is not a subclass of settings\.Settings"):
+    with pytest.raises(ImproperlyConfigured, match=r"is not a subclass of settings\.BaseSettings"):
         load_settings("testing", root=chat_dir, environ={}, model=not_a_model)
 
 
@@ -184,7 +184,7 @@ def test_a_bad_model_on_the_command_line_exits_1_naming_it(chat_dir: Path) -> No
         check=False,
     )
     assert result.returncode == 1, result.stderr
-    assert f"{named} is not a subclass of settings.Settings" in result.stderr
+    assert f"{named} is not a subclass of settings.BaseSettings" in result.stderr
     assert "--model" in result.stderr
     assert result.stdout == ""
 

@@ -17,17 +17,10 @@ from typing import Any
 import pytest
 
 from settings import Problem, Settings
-from settings.checks import (
-    E006,
-    W003,
-    Error,
-    Warning,
-    check_settings,
-    registered,
-    rules_table,
-    run_checks,
-)
+from settings.checks import W003, Error, Warning, registered, rules_table
 from settings.checks import _registry as registry
+from settings.checks._run import run_checks
+from settings.contrib.database._checks import E006
 from tests.settings.conftest import STRONG_KEY
 
 SAFE: dict[str, Any] = {
@@ -60,7 +53,7 @@ class ShopSettings(Settings):
 E001 = Error("llm.api_key", "is empty", id="shop.E001", hint="set APP_LLM__API_KEY")
 
 
-@register(deploy=True)
+@register(id=E001.id, deploy=True)
 def check_llm_key(settings: ShopSettings) -> list[Problem]:
     return [] if settings.llm.api_key.get_secret_value() else [E001]
 """
@@ -75,7 +68,7 @@ class BlogSettings(Settings):
     title: str = "blog"
 
 
-@register
+@register(id="blog.W001")
 def check_title(settings: BlogSettings) -> list[Problem]:
     return [Warning("title", "is the default", id="blog.W001")]
 """
@@ -87,6 +80,7 @@ Importer = Callable[[str, str], ModuleType]
 def restored_registry(monkeypatch: pytest.MonkeyPatch) -> None:
     """Whatever a test registers is gone after it."""
     monkeypatch.setattr(registry, "_registry", dict(registry._registry))
+    monkeypatch.setattr(registry, "_problems", dict(registry._problems))
 
 
 @pytest.fixture
@@ -130,9 +124,9 @@ def test_the_built_in_rules_are_registered_like_any_check() -> None:
 def test_an_application_check_runs_for_its_model(app_module: Importer) -> None:
     shop = app_module("shop_one", SHOP)
 
-    assert run_checks(shop_settings(shop), deploy=True) == [shop.E001]
+    assert run_checks(shop_settings(shop), deploy=True).problems == [shop.E001]
     assert shop.check_llm_key(shop_settings(shop)) == [shop.E001]
-    assert run_checks(shop_settings(shop, llm={"api_key": "sk-1"}), deploy=True) == []
+    assert run_checks(shop_settings(shop, llm={"api_key": "sk-1"}), deploy=True).problems == []
 
 
 def test_an_application_deployment_check_runs_only_with_the_deployment_rules(
@@ -140,7 +134,7 @@ def test_an_application_deployment_check_runs_only_with_the_deployment_rules(
 ) -> None:
     shop = app_module("shop_two", SHOP)
 
-    assert run_checks(shop_settings(shop), deploy=False) == []
+    assert run_checks(shop_settings(shop), deploy=False).problems == []
 
 
 def test_a_check_runs_for_subclasses_of_its_model(app_module: Importer) -> None:
@@ -149,16 +143,18 @@ def test_a_check_runs_for_subclasses_of_its_model(app_module: Importer) -> None:
     class StagingShop(shop.ShopSettings):  # type: ignore[name-defined,misc]
         pass
 
-    assert run_checks(StagingShop.model_validate(SAFE), deploy=True) == [shop.E001]
+    assert run_checks(StagingShop.model_validate(SAFE), deploy=True).problems == [shop.E001]
 
 
 def test_a_check_for_another_model_is_not_run(app_module: Importer) -> None:
     shop = app_module("shop_four", SHOP)
     blog = app_module("blog_four", BLOG)
 
-    blog_ids = {p.id for p in run_checks(blog.BlogSettings.model_validate(SAFE), deploy=True)}
-    shop_ids = {p.id for p in run_checks(shop_settings(shop), deploy=True)}
-    base_ids = {p.id for p in run_checks(Settings.model_validate(SAFE), deploy=True)}
+    blog_ids = {
+        p.id for p in run_checks(blog.BlogSettings.model_validate(SAFE), deploy=True).problems
+    }
+    shop_ids = {p.id for p in run_checks(shop_settings(shop), deploy=True).problems}
+    base_ids = {p.id for p in run_checks(Settings.model_validate(SAFE), deploy=True).problems}
 
     assert blog_ids == {"blog.W001"}
     assert shop_ids == {"shop.E001"}
@@ -174,14 +170,14 @@ def test_an_unannotated_check_runs_for_every_model(app_module: Importer) -> None
 
         W001 = Warning("log_level", "is info", id="ops.W001")
 
-        @register
+        @register(id=W001.id)
         def check_log_level(settings):
             return [W001] if settings.log_level == "info" else []
     """,
     )
 
-    assert anywhere.W001 in run_checks(Settings.model_validate(SAFE), deploy=False)
-    assert anywhere.W001 in run_checks(shop_settings(shop), deploy=False)
+    assert anywhere.W001 in run_checks(Settings.model_validate(SAFE), deploy=False).problems
+    assert anywhere.W001 in run_checks(shop_settings(shop), deploy=False).problems
 
 
 def test_an_application_check_stops_a_production_load(
@@ -196,7 +192,7 @@ def test_an_application_check_stops_a_production_load(
 
         E001 = Error("log_level", "must be warning or error in production", id="ops.E001")
 
-        @register(deploy=True)
+        @register(id=E001.id, deploy=True)
         def check_log_level(settings: Settings) -> list[Problem]:
             return [E001] if settings.log_level in ("debug", "info") else []
     """,
@@ -212,7 +208,7 @@ def test_an_application_check_stops_a_production_load(
 def test_silenced_checks_silences_a_rule_and_counts_it(app_module: Importer) -> None:
     shop = app_module("shop_seven", SHOP)
 
-    result = check_settings(shop_settings(shop, silenced_checks=["shop.E001"]), deploy=True)
+    result = run_checks(shop_settings(shop, silenced_checks=["shop.E001"]), deploy=True)
 
     assert result.problems == []
     assert result.silenced == [shop.E001]
@@ -227,7 +223,7 @@ def test_peer_authentication_loads_in_production_with_security_e006_silenced(
 
     settings = project.load({**environ, "APP_SILENCED_CHECKS": "security.E006"})
 
-    assert check_settings(settings, deploy=True).silenced == [
+    assert run_checks(settings, deploy=True).silenced == [
         Problem(**{**vars(E006), "origin": "env DB_PASSWORD"})
     ]
 
@@ -236,7 +232,7 @@ def test_an_unknown_id_in_silenced_checks_is_a_warning(app_module: Importer) -> 
     shop = app_module("shop_eight", SHOP)
     settings = shop_settings(shop, silenced_checks=["security.E06", "shop.E001", "nothing"])
 
-    problems = run_checks(settings, deploy=True)
+    problems = run_checks(settings, deploy=True).problems
 
     assert [(p.id, p.message, p.hint) for p in problems] == [
         (W003.id, f"'security.E06' {W003.message}", "did you mean security.E006?"),
@@ -245,12 +241,12 @@ def test_an_unknown_id_in_silenced_checks_is_a_warning(app_module: Importer) -> 
     assert all(not p.is_error for p in problems)
 
 
-def test_an_id_written_inline_in_a_check_is_known(app_module: Importer) -> None:
+def test_an_id_declared_at_registration_is_known(app_module: Importer) -> None:
     blog = app_module("blog_nine", BLOG)
 
     settings = blog.BlogSettings.model_validate({**SAFE, "silenced_checks": ["blog.W001"]})
 
-    assert run_checks(settings, deploy=False) == []
+    assert run_checks(settings, deploy=False).problems == []
 
 
 def test_a_check_that_raises_is_an_error_naming_it_with_secrets_masked(
@@ -273,7 +269,7 @@ def test_a_check_that_raises_is_an_error_naming_it_with_secrets_masked(
     secrets = {"llm": {"api_key": "sk-live-4242"}, "database": {"password": "hunter2"}}
     settings = shop_settings(shop, **secrets)
 
-    problems = run_checks(settings, deploy=True)
+    problems = run_checks(settings, deploy=True).problems
 
     [failed] = problems
     assert failed.is_error
@@ -298,7 +294,7 @@ def test_a_check_that_raises_does_not_stop_the_others(app_module: Importer) -> N
     """,
     )
 
-    problems = run_checks(shop_settings(shop, debug=True), deploy=True)
+    problems = run_checks(shop_settings(shop, debug=True), deploy=True).problems
 
     assert [p.id for p in problems] == ["security.E001", "shop.E001", None]
     assert problems[2].message == "the check broken_eleven.check_crash raised KeyError: 'boom'"
@@ -343,12 +339,12 @@ def test_a_check_that_returns_something_else_or_has_a_bad_annotation_is_an_error
     """,
     )
 
-    messages = [p.message for p in run_checks(Settings.model_validate(SAFE), deploy=False)]
+    messages = [p.message for p in run_checks(Settings.model_validate(SAFE), deploy=False).problems]
 
     assert messages == [
         "the check odd_thirteen.check_none returned a NoneType, not a list of problems",
         "the check odd_thirteen.check_typed cannot run: its parameter is annotated <class 'int'>, "
-        "not a Settings model",
+        "not a settings model",
     ]
 
 
@@ -356,7 +352,7 @@ def test_registering_a_module_again_does_not_run_its_checks_twice(app_module: Im
     shop = app_module("shop_fourteen", SHOP)
     importlib.reload(shop)
 
-    assert [p.id for p in run_checks(shop_settings(shop), deploy=True)] == ["shop.E001"]
+    assert [p.id for p in run_checks(shop_settings(shop), deploy=True).problems] == ["shop.E001"]
 
 
 def test_the_rules_table_lists_an_application_check(app_module: Importer) -> None:
@@ -372,7 +368,7 @@ def test_the_rules_table_lists_an_application_check(app_module: Importer) -> Non
 @pytest.mark.parametrize("page", ["docs/checks.md", "README.md"])
 def test_the_documented_rules_table_is_the_registry_s(page: str) -> None:
     docs = Path(__file__).parents[2] / page
-    built_in = [c for c in registered() if c.function.__module__ == "settings.checks._builtin"]
+    built_in = [c for c in registered() if c.function.__module__.startswith("settings.")]
 
     text = docs.read_text(encoding="utf-8")
     start = text.index("<!-- rules table: start -->\n") + len("<!-- rules table: start -->\n")
@@ -387,24 +383,85 @@ def test_the_documented_rules_table_is_the_registry_s(page: str) -> None:
 def test_the_public_names_of_settings_checks() -> None:
     import settings.checks
 
-    assert sorted(settings.checks.__all__) == sorted(
-        [
-            *(f"E{n:03}" for n in range(1, 12)),
-            "W001",
-            "W002",
-            "W003",
-            "W004",
-            "Check",
-            "CheckFunction",
-            "CheckResult",
-            "Error",
-            "Problem",
-            "Warning",
-            "check_settings",
-            "register",
-            "registered",
-            "rules_table",
-            "run_checks",
-        ]
-    )
+    assert settings.checks.__all__ == [
+        "W001",
+        "W002",
+        "W003",
+        "W004",
+        "Error",
+        "Problem",
+        "Warning",
+        "register",
+        "registered",
+        "rules_table",
+    ]
     assert all(hasattr(settings.checks, name) for name in settings.checks.__all__)
+
+
+def test_a_check_reporting_an_id_it_did_not_declare_is_an_error_naming_it(
+    app_module: Importer,
+) -> None:
+    app_module(
+        "sloppy_sixteen",
+        """
+        from settings.checks import Warning, register
+
+        @register
+        def check_sloppy(settings):
+            return [Warning("log_level", "is info", id="ops.W009")]
+    """,
+    )
+
+    [problem] = run_checks(Settings.model_validate(SAFE), deploy=False).problems
+
+    assert problem.is_error
+    assert problem.message == (
+        "the check sloppy_sixteen.check_sloppy reports ops.W009, which its register(id=...) "
+        "does not declare"
+    )
+
+
+def test_an_id_belongs_to_one_check(app_module: Importer) -> None:
+    with pytest.raises(ValueError, match=r"declares security.E001, already declared by "):
+        app_module(
+            "thief_seventeen",
+            """
+            from settings.checks import register
+
+            @register(id="security.E001")
+            def check_debug_again(settings):
+                return []
+        """,
+        )
+
+
+def test_every_id_the_documentation_names_can_be_silenced_without_w003() -> None:
+    """The budget's ids come through the same registry as every other: silencing them is
+    known, though the check that reports them runs only with ``check --connect``."""
+    settings = Settings.model_validate(
+        {**SAFE, "silenced_checks": ["database.E001", "database.E002", "database.E004"]}
+    )
+
+    assert run_checks(settings, deploy=True).problems == []
+
+
+def test_a_connect_check_runs_only_when_asked(app_module: Importer) -> None:
+    calls = app_module(
+        "server_eighteen",
+        """
+        from settings.checks import Warning, register
+
+        W001 = Warning("database", "asked", id="server.W001")
+        asked = []
+
+        @register(id=W001.id, connect=True)
+        def check_server(settings):
+            asked.append(settings.environment)
+            return [W001]
+    """,
+    )
+    settings = Settings.model_validate(SAFE)
+
+    assert calls.W001 not in run_checks(settings, deploy=True).problems
+    assert calls.W001 in run_checks(settings, deploy=True, connect=True).problems
+    assert calls.asked == ["production"]

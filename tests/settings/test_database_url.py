@@ -300,12 +300,10 @@ def test_a_part_given_twice_with_the_same_value_is_fine(project) -> None:
 
 # Issue 11, item 11: the socket directory is part of the target ``show`` prints.
 def test_show_prints_the_socket_directory_the_app_connects_to(project) -> None:
-    from settings._display import shown_url
-
     url = "postgresql://app:pw@/appdb?host=/run/postgresql&sslmode=disable"
     settings = project.load({"DATABASE_URL": url})
 
-    shown = shown_url(settings)
+    shown = settings.database.shown_extras(frozenset())["url"]
 
     assert shown == (
         "postgresql+asyncpg://app:**********@:5432/appdb?host=/run/postgresql&ssl=disable"

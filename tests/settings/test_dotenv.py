@@ -8,7 +8,8 @@ import sys
 from pathlib import Path
 
 from settings._load import checked_load
-from settings.checks import W004, run_checks
+from settings.checks import W004
+from settings.checks._run import run_checks
 from settings.sources._dotenv import MAX_DOTENV_BYTES
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -115,7 +116,7 @@ def test_unknown_app_variable_in_dotenv_is_a_warning(project) -> None:
     settings = project.load({})
 
     assert settings.sources.unknown_variables == (".env APP_DATABSE__HOST",)
-    [warning] = [p for p in run_checks(settings, deploy=False) if p.id == "settings.W002"]
+    [warning] = [p for p in run_checks(settings, deploy=False).problems if p.id == "settings.W002"]
     assert warning.origin == ".env APP_DATABSE__HOST"  # the warning says where it was set
     assert warning.hint == "did you mean APP_DATABASE__HOST?"
 
@@ -178,7 +179,7 @@ def test_no_warning_in_production_without_dotenv(project, production) -> None:
 def test_no_dotenv_warning_in_development(project) -> None:
     project.write(".env", "DB_HOST=dotenv.example\n")
 
-    assert run_checks(project.load({}), deploy=False) == []
+    assert run_checks(project.load({}), deploy=False).problems == []
 
 
 # --- purity -----------------------------------------------------------------------------

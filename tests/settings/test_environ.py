@@ -13,7 +13,8 @@ import pytest
 from sqlalchemy.engine import make_url
 
 from settings import EnvVar, Settings, load_settings
-from settings.checks import W002, run_checks
+from settings.checks import W002
+from settings.checks._run import run_checks
 from settings.sources._environ import deployment_variables
 
 # (variable, value, what it sets, the value as read from the settings)
@@ -388,7 +389,7 @@ def test_an_unknown_app_variable_is_a_warning_not_an_error(project, caplog) -> N
     assert python_warnings == []
     assert settings.debug is False
     assert settings.sources.unknown_variables == ("env APP_DATABSE__HOST",)
-    assert run_checks(settings, deploy=False) == [
+    assert run_checks(settings, deploy=False).problems == [
         replace(W002, origin="env APP_DATABSE__HOST", hint="did you mean APP_DATABASE__HOST?")
     ]
     assert caplog.records == []  # load_settings is pure: the app logs the warning at startup
@@ -436,7 +437,7 @@ def test_the_sources_name_the_variables_that_contributed_never_their_values(proj
 def test_an_unknown_app_variable_with_no_close_key_gets_the_general_hint(project) -> None:
     settings = project.load({"APP_NAME": "billing"})
 
-    assert run_checks(settings, deploy=False) == [replace(W002, origin="env APP_NAME")]
+    assert run_checks(settings, deploy=False).problems == [replace(W002, origin="env APP_NAME")]
 
 
 # --- Names match in ASCII only ---------------------------------------------------------------
@@ -448,7 +449,7 @@ def test_a_look_alike_variable_name_is_unknown_not_the_setting(project) -> None:
     settings = project.load({KELVIN_SECRET_KEY: "x" * 40})
 
     assert settings.secret_key.get_secret_value() != "x" * 40
-    [warning] = [p for p in run_checks(settings, deploy=False) if p.id == W002.id]
+    [warning] = [p for p in run_checks(settings, deploy=False).problems if p.id == W002.id]
     assert warning.origin == "env APP_SECRET_\\u212aEY"  # printed with ascii(): tellable apart
 
 
@@ -458,7 +459,7 @@ def test_a_look_alike_of_a_set_variable_is_never_a_second_value_for_it(project) 
     settings = project.load({"APP_DEBUG": "false", "APP_D\u0415BUG": "true"})
 
     assert settings.debug is False
-    [warning] = [p for p in run_checks(settings, deploy=False) if p.id == W002.id]
+    [warning] = [p for p in run_checks(settings, deploy=False).problems if p.id == W002.id]
     assert warning.origin == "env APP_D\\u0415BUG"
 
 

@@ -13,14 +13,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from settings._errors import Problem
-
 if TYPE_CHECKING:
-    from settings.schema import Settings
-
-__all__ = ["Allowance", "Budget", "applies", "budget", "measure", "problem"]
-
-CHECK_ID = "database.E001"
+    from settings.contrib import Settings
 
 ALLOWANCE_QUERY = """
 SELECT current_setting('max_connections')::int,
@@ -106,19 +100,6 @@ def budget(settings: Settings, allowance: Allowance) -> Budget:
         pool.size,
         pool.max_overflow,
         allowance,
-    )
-
-
-def problem(found: Budget) -> Problem | None:
-    """The error ``check --deploy --connect`` reports when the ceiling is too high."""
-    if not found.exceeded:
-        return None
-    return Problem(
-        "database.pool",
-        f"can open more connections than the server allows: {found.describe()}",
-        id=CHECK_ID,
-        hint="lower pool.size or pool.max_overflow, run fewer workers or replicas, put "
-        "PgBouncer in front (database.pgbouncer = true), or raise the server's limits",
     )
 
 

@@ -15,13 +15,13 @@ import ssl
 import uuid
 from typing import TYPE_CHECKING, Any
 
-from settings.schema._types import SSL_FILE_OPTIONS, parse_server_options
+from settings.contrib.database._config import SSL_FILE_OPTIONS, parse_server_options
 from settings.sources._environ import read_secret_file  # re-read per connection: a rotated secret
 
 if TYPE_CHECKING:
     from sqlalchemy.engine import URL
 
-    from settings.schema import DatabaseConfig
+    from settings.contrib.database._config import DatabaseConfig
 
 #: How the app's connections show up in ``pg_stat_activity`` unless ``application_name`` says.
 __all__ = ["APPLICATION_NAME", "connect_args", "driver_url", "read_secret_file"]

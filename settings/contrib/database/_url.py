@@ -17,16 +17,10 @@ unless both give the same value.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any
 from urllib.parse import unquote
 
-from settings._errors import Problem
 from settings._redact import mask_url, split_url
-from settings.schema._types import POSTGRES, SQLITE
-
-if TYPE_CHECKING:
-    from settings._provenance import Assignment
+from settings.contrib.database._config import POSTGRES, SQLITE
 
 SCHEMES = {
     "postgresql": POSTGRES,
@@ -127,31 +121,3 @@ def _sqlite(rest: str, url: str) -> dict[str, str]:
     if path.startswith("/"):
         path = path[1:]  # sqlite:///relative.db, sqlite:////absolute.db
     return {"database.driver": SQLITE, "database.database": path or ":memory:"}
-
-
-def inherited_database(
-    history: Mapping[str, tuple[Assignment, ...]], values: Mapping[str, Any]
-) -> Problem | None:
-    """A database name is its driver's: when a layer (``DATABASE_URL`` without a database)
-    switches the driver, the name a lower layer gave for the other driver (SQLite's
-    ``development.sqlite3``) is not inherited. The problem says what to add."""
-    drivers, names = history.get("database.driver", ()), history.get("database.database", ())
-    if not drivers or not names or drivers[-1].origin == names[-1].origin:
-        return None
-    driver, named_by = values.get("database.driver"), names[-1].origin
-    beside = [a for a in drivers if a.origin == named_by and not a.removed]
-    if not beside or beside[-1].value == driver:
-        return None
-    switched_by = drivers[-1].origin
-    fix = (
-        "add /NAME to the URL or set DB_DATABASE"
-        if "DATABASE_URL" in switched_by
-        else "set database in the same table"
-        if not switched_by.startswith(("env ", "file "))
-        else "set DB_DATABASE"
-    )
-    message = (
-        f"{switched_by.removeprefix('env ')} sets the driver {driver} but names no "
-        f"database; {names[-1].value!r} ({named_by}) is a {beside[-1].value} database: {fix}"
-    )
-    return Problem("database.database", message, drivers[-1].origin)

@@ -10,15 +10,15 @@ from __future__ import annotations
 import ipaddress
 import re
 from collections.abc import Sequence
-from typing import Any
+from typing import Any, cast
 
 from starlette.middleware.cors import CORSMiddleware
 from starlette.responses import PlainTextResponse
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from settings._process import overridden
+from settings.contrib import Settings
 from settings.fastapi._reload import pinned
-from settings.schema import Settings
 
 #: Exposed to browsers, so a page can read the id of a failed request.
 REQUEST_ID_HEADER = "X-Request-ID"
@@ -123,7 +123,7 @@ class SettingsMiddleware:
             await self.app(scope, receive, send)
             return
         base = pinned(scope)  # a request keeps the settings it began with across a reload
-        settings = app_settings(scope["app"]) if base is None else overridden(base)
+        settings = app_settings(scope["app"]) if base is None else cast(Settings, overridden(base))
         if settings is not self._settings:  # first request, or an override came or went
             self._guarded, self._settings = guard(self.app, settings), settings
         await self._guarded(scope, receive, send)
