@@ -69,6 +69,29 @@ def test_the_public_names_are_exactly_these() -> None:
             "settings.contrib.database._budget",
             ["Allowance", "Budget", "applies", "budget", "measure", "problem"],
         ),
+        (
+            "settings.contrib.health",
+            [
+                "HEALTH_JSON",
+                "HealthCheck",
+                "Report",
+                "health_body",
+                "health_router",
+                "readiness_check",
+                "run_readiness_checks",
+            ],
+        ),
+        (
+            "settings.contrib.metrics",
+            [
+                "MetricsMiddleware",
+                "forget_process",
+                "metrics_router",
+                "pool_wait",
+                "record_pool",
+                "record_settings",
+            ],
+        ),
     ],
 )
 def test_the_public_modules_export_exactly_these(module: str, names: list[str]) -> None:
@@ -91,6 +114,8 @@ def test_the_reference_application_imports_only_public_names() -> None:
         "settings.contrib.database._driver",
         "settings.contrib.database._budget",
         "settings.contrib.database",
+        "settings.contrib.health",
+        "settings.contrib.metrics",
     }
     app = Path(__file__).resolve().parents[2] / "app"
     found = set()

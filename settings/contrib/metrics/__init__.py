@@ -1,0 +1,39 @@
+"""``GET /metrics`` in the Prometheus text format (prometheus-client), for any application on
+the framework. Importing :mod:`settings` or :mod:`settings.fastapi` never imports
+prometheus-client: only this package does::
+
+    from settings.contrib.metrics import MetricsMiddleware, metrics_router
+    from settings.fastapi import settings_middleware
+
+    app = FastAPI(lifespan=..., middleware=settings_middleware(Middleware(MetricsMiddleware)))
+    app.include_router(metrics_router())
+
+What it counts: request durations by route template and status (:class:`MetricsMiddleware`),
+``app_settings_info{environment,fingerprint} 1`` (:func:`record_settings`, at start and after a
+reload), and a connection pool under OpenTelemetry's database-client names, fed by its owner
+(:func:`record_pool`, :func:`pool_wait`). ``metrics.enabled`` turns the route and the timing
+off. With several workers, ``PROMETHEUS_MULTIPROC_DIR`` adds their figures up
+(:func:`forget_process` at a worker's shutdown).
+
+    _instruments.py  the instruments, made on first use, and what feeds them
+    _middleware.py   MetricsMiddleware
+    _routes.py       metrics_router: GET /metrics
+"""
+
+from settings.contrib.metrics._instruments import (
+    forget_process,
+    pool_wait,
+    record_pool,
+    record_settings,
+)
+from settings.contrib.metrics._middleware import MetricsMiddleware
+from settings.contrib.metrics._routes import metrics_router
+
+__all__ = [
+    "MetricsMiddleware",
+    "forget_process",
+    "metrics_router",
+    "pool_wait",
+    "record_pool",
+    "record_settings",
+]
