@@ -153,12 +153,10 @@ def settings_lifespan(
             reloader = app.state.settings_reloader = SettingsReloader(
                 app, logger=logger, swap=None if swap is None else swap(app)
             )
+            stack.push_async_callback(reloader.uninstall)  # before the application's own stop
             if settings is None:  # given settings are the caller's, not the files'
                 reloader.install()
-            try:
-                yield
-            finally:
-                await reloader.uninstall()
+            yield
 
     return run
 
