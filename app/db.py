@@ -28,12 +28,13 @@ from sqlalchemy import exc as sa_exc
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_engine
 from sqlalchemy.pool import NullPool, QueuePool
 
-from app import metrics
 from app.redaction import describe_error, driver_error
 from settings import DatabaseConfig, Settings, redact
 from settings.contrib.database import _budget as connection_budget
 from settings.contrib.database._driver import APPLICATION_NAME as APPLICATION_NAME
 from settings.contrib.database._driver import connect_args, driver_url, read_secret_file
+from settings.contrib.health import HealthCheck
+from settings.contrib.metrics import pool_wait, record_pool
 
 logger = logging.getLogger("app.db")
 
@@ -52,15 +53,6 @@ class PoolStatus:
     size: int
     checked_out: int
     overflow: int
-
-
-@dataclass(frozen=True)
-class HealthCheck:
-    """One round trip: whether it worked, how long it took, and what failed (no internals)."""
-
-    ok: bool
-    latency_ms: float
-    failure: str | None = None
 
 
 def engine_options(config: DatabaseConfig) -> dict[str, Any]:
@@ -235,21 +227,14 @@ class DatabaseManager:
 
         Raises :class:`DatabaseUnavailableError` when none can be had, with the cause logged.
         """
-        instruments = metrics.instruments()
-        instruments.pending.inc()
-        started = time.perf_counter()
         try:
-            return await self.engine.connect()
+            with pool_wait(timeout_errors=(sa_exc.TimeoutError,)):
+                return await self.engine.connect()
         except Exception as exc:
-            if isinstance(exc, sa_exc.TimeoutError):
-                instruments.timeouts.inc()
             failure = self._failure(exc)
             detail = describe_error(exc, *self._secrets)
             logger.warning("No connection to %s: %s (%s)", self.target, failure, detail)
             raise DatabaseUnavailableError(failure) from exc
-        finally:
-            instruments.pending.dec()
-            instruments.wait_time.observe(time.perf_counter() - started)
 
     def pool_status(self) -> PoolStatus:
         pool = self.engine.pool
@@ -327,9 +312,5 @@ def _publish() -> None:
     managers = list(_MANAGERS)
     used = sum(manager._used for manager in managers)
     opened = sum(len(manager._open) for manager in managers)
-    instruments = metrics.instruments()
-    instruments.connections.labels("used").set(used)
-    instruments.connections.labels("idle").set(max(0, opened - used))
-    instruments.connections_max.set(
-        sum(limit for manager in managers if (limit := manager.connection_limit) is not None)
-    )
+    maximum = sum(limit for manager in managers if (limit := manager.connection_limit) is not None)
+    record_pool(used=used, idle=max(0, opened - used), maximum=maximum)

@@ -1,18 +1,16 @@
-"""The app's log: its level from the settings, the startup line saying where they came from,
-and the audit line of each start and reload.
+"""The app's log: its level from the settings, and the startup line saying where they came from.
 
-Only names are logged (environment, files, variables), never values of secrets. The audit lines
-go to ``app.audit``, which logs at INFO whatever ``log_level`` says: an audit trail that a
-quieter log level switched off would not be one.
+Only names are logged (environment, files, variables), never values of secrets. The framework's
+lines (the settings' warnings, the audit line of each start and reload) go to ``app.audit``
+(``settings_lifespan(logger=audit_logger)``), which logs at INFO whatever ``log_level`` says: an
+audit trail that a quieter log level switched off would not be one.
 """
 
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterable
 
-from settings import Problem, Settings
-from settings.fastapi._audit import audit_line
+from settings import Settings
 
 logger = logging.getLogger("app")
 audit_logger = logging.getLogger("app.audit")
@@ -24,8 +22,9 @@ LOG_FORMAT = "%(levelprefix)s %(message)s"
 
 
 def configure_logging(settings: Settings) -> None:
-    """Set the ``app`` logger's level (``app.audit``'s stays INFO); give it a handler only if
-    nobody configured logging. At startup, not at import: importing configures nothing."""
+    """Set the ``app`` logger's level (``app.audit``'s stays INFO); give it and the framework's
+    ``settings`` logger a handler only if nobody configured logging. At startup, not at import:
+    importing configures nothing."""
     logger.setLevel(settings.log_level.upper())
     audit_logger.setLevel(logging.INFO)
     if not logger.handlers and not logging.getLogger().handlers:
@@ -36,10 +35,13 @@ def configure_logging(settings: Settings) -> None:
         handler = logging.StreamHandler()
         handler.setFormatter(DefaultFormatter(LOG_FORMAT))
         logger.addHandler(handler)
+        framework = logging.getLogger("settings")
+        if not framework.handlers:
+            framework.addHandler(handler)
 
 
-def log_startup(settings: Settings, target: str, warnings: Iterable[Problem]) -> None:
-    """One INFO line naming the environment, files and variables; one WARNING per problem."""
+def log_startup(settings: Settings, target: str) -> None:
+    """One INFO line naming the environment, files, variables and database."""
     sources = settings.sources
     if sources is None:
         files, variables = "none (settings passed to create_app)", "none"
@@ -54,10 +56,3 @@ def log_startup(settings: Settings, target: str, warnings: Iterable[Problem]) ->
         target,
         settings.fingerprint,
     )
-    for problem in warnings:  # the log level says WARNING already
-        logger.warning("%s", str(problem).removeprefix("WARNING "))
-
-
-def log_audit(old: Settings | None, new: Settings) -> None:
-    """The audit line of a start (``old`` is ``None``) or of a reload that was applied."""
-    audit_logger.info("%s", audit_line("startup" if old is None else "reload", old, new))

@@ -1,80 +1,83 @@
 """The application factory: ``uvicorn app.main:app`` serves it.
 
-Importing this module reads no file, no variable and no database. The lifespan loads and checks
-the settings once with the application's own model (:class:`app.config.AppSettings`, wherever the
-app is started from), or checks those given to :func:`create_app`; it creates the connection
-manager and disposes it at shutdown. Invalid settings stop the start: the report is the last
-thing printed on stderr, without a traceback, and uvicorn exits with status 3.
+Built from the framework's parts: :func:`settings.fastapi.settings_lifespan` loads and checks
+the settings with the application's own model (:class:`app.config.AppSettings`, wherever the
+app is started from), or checks those given to :func:`create_app`, and reloads the ones it
+loaded on SIGHUP; :func:`settings.fastapi.settings_middleware` and the health and metrics
+batteries (:mod:`settings.contrib.health`, :mod:`settings.contrib.metrics`) do the rest. What is
+the app's own: its database manager (started and disposed by :func:`database_lifespan`), its
+readiness checks (:mod:`app.health`, :mod:`app.readiness`), its reload swap
+(:class:`app.reload.AppReload`) and its routes.
 
-Settings it loaded itself are reloaded on SIGHUP (:mod:`settings.fastapi._reload`,
-:mod:`app.reload`).
+Importing this module reads no file, no variable and no database. Invalid settings stop the
+start: the report is the last thing printed on stderr, without a traceback, and uvicorn exits
+with status 3.
 """
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Callable
-from contextlib import AbstractAsyncContextManager, asynccontextmanager
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
 from starlette.middleware import Middleware
 
-from app import features, health, metrics
+from app import features, health, readiness  # noqa: F401 - they register the readiness checks
 from app.config import AppSettings
 from app.db import DatabaseManager
-from app.errors import ErrorMiddleware, install_exception_handlers
-from app.logging import audit_logger, configure_logging, log_audit, log_startup
-from app.middleware import RequestIdMiddleware
+from app.errors import install_exception_handlers
+from app.logging import audit_logger, configure_logging, log_startup
 from app.reload import AppReload, InFlightMiddleware
 from settings import Settings
-from settings.fastapi import SettingsMiddleware, StartupGuard, start_settings
-from settings.fastapi._reload import SettingsReloader
+from settings.contrib.health import health_router
+from settings.contrib.metrics import (
+    MetricsMiddleware,
+    forget_process,
+    metrics_router,
+    record_settings,
+)
+from settings.fastapi import settings_lifespan, settings_middleware
 
 
-def _lifespan(given: Settings | None) -> Callable[[FastAPI], AbstractAsyncContextManager[None]]:
-    @asynccontextmanager
-    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        settings, warnings = start_settings(given, model=AppSettings)
-        configure_logging(settings)
-        database = DatabaseManager.for_settings(settings)  # connects to nothing yet
-        log_startup(settings, database.target, warnings)
-        log_audit(None, settings)
-        await database.initialize()
-        await database.check_budget()  # before serving: its connection is not one of the pool's
-        metrics.record_settings(settings)
-        app.state.settings, app.state.database = settings, database
-        app.state.reload = swap = AppReload(app)
-        reloader = SettingsReloader(app, logger=audit_logger, swap=swap)
-        if given is None:  # settings given to create_app are the caller's, not the files'
-            reloader.install()
-        try:
-            yield
-        finally:
-            await reloader.uninstall()
-            await swap.close()
-            await app.state.database.dispose()
-            metrics.forget_process()
-
-    return lifespan
+@asynccontextmanager
+async def database_lifespan(app: FastAPI) -> AsyncIterator[None]:
+    """What the app starts once its settings are: its log, the database manager (connecting to
+    nothing yet) and the reload swap; at shutdown the pool is disposed."""
+    settings: Settings = app.state.settings
+    configure_logging(settings)
+    database = DatabaseManager.for_settings(settings)
+    log_startup(settings, database.target)
+    await database.initialize()
+    await database.check_budget()  # before serving: its connection is not one of the pool's
+    record_settings(settings)
+    app.state.database, app.state.reload = database, AppReload(app)
+    try:
+        yield
+    finally:
+        await app.state.reload.close()
+        await app.state.database.dispose()
+        forget_process()
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
     """A new app. With ``settings=None`` the lifespan loads :class:`AppSettings`."""
     app = FastAPI(
         title="fastapi-layered-settings",
-        lifespan=_lifespan(settings),
-        middleware=[
-            Middleware(StartupGuard),
-            Middleware(RequestIdMiddleware),
-            Middleware(metrics.MetricsMiddleware),
-            Middleware(InFlightMiddleware),
-            Middleware(SettingsMiddleware),
-            Middleware(ErrorMiddleware),
-        ],
+        lifespan=settings_lifespan(
+            settings,
+            model=AppSettings,
+            lifespan=database_lifespan,
+            swap=AppReload.of,
+            logger=audit_logger,
+        ),
+        middleware=settings_middleware(
+            Middleware(MetricsMiddleware), Middleware(InFlightMiddleware)
+        ),
     )
     install_exception_handlers(app)
-    app.include_router(health.router)
+    app.include_router(health_router())
     app.include_router(features.router)
-    app.include_router(metrics.router)
+    app.include_router(metrics_router())
     return app
 
 

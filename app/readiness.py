@@ -1,81 +1,17 @@
-"""Readiness checks of the application's own, next to the database's: ``/health/ready`` reports
-each under its own name, and a failing one makes it 503.
-
-A check is registered with :func:`readiness_check` and is an ``async`` function of the settings
-that returns ``None`` when it does not apply (its service is not configured) and raises when the
-service does not answer. Each runs bounded by its own timeout, all of them concurrently::
-
-    @readiness_check("redis", timeout=1.0)
-    async def redis(settings: AppSettings) -> bool | None:
-        ...
-
-The reference application registers one: a Redis ``PING`` when ``redis_url`` is set.
+"""The application's own readiness check beside the database's: a Redis ``PING`` when
+``redis_url`` is set, registered in the framework's registry (:mod:`settings.contrib.health`),
+so ``/health/ready`` reports it as ``redis:responseTime`` and a failing one makes it 503.
 """
 
 from __future__ import annotations
 
 import asyncio
 import ssl
-import time
-from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
+
+from starlette.requests import Request
 
 from app.config import AppSettings
-from app.db import HealthCheck
-from app.redaction import driver_error
-
-#: ``(settings) -> None`` (not configured: skipped) or ``True``; raises when not ready.
-CheckFunction = Callable[[AppSettings], Awaitable[bool | None]]
-
-
-@dataclass(frozen=True)
-class ReadinessCheck:
-    name: str
-    function: CheckFunction
-    timeout: float
-
-
-_checks: dict[str, ReadinessCheck] = {}
-
-
-def readiness_check(name: str, *, timeout: float) -> Callable[[CheckFunction], CheckFunction]:
-    """Register ``function`` as the readiness check ``name`` (``redis``), bounded by
-    ``timeout`` seconds. Registering a name again replaces the check."""
-
-    def register(function: CheckFunction) -> CheckFunction:
-        _checks[name] = ReadinessCheck(name, function, timeout)
-        return function
-
-    return register
-
-
-async def run_readiness_checks(settings: AppSettings) -> dict[str, HealthCheck]:
-    """Every registered check that applies to ``settings``, run concurrently, by name. Each
-    outcome is a :class:`app.db.HealthCheck`, as the database's is: words safe for a public
-    health body (no host, no message)."""
-    results = await asyncio.gather(*(_run(check, settings) for check in _checks.values()))
-    return {
-        check.name: result
-        for check, result in zip(_checks.values(), results, strict=True)
-        if result is not None
-    }
-
-
-async def _run(check: ReadinessCheck, settings: AppSettings) -> HealthCheck | None:
-    started = time.perf_counter()
-    try:
-        async with asyncio.timeout(check.timeout):
-            applies = await check.function(settings)
-    except TimeoutError:
-        failure: str | None = f"no answer within {check.timeout:g} s"
-    except Exception as exc:
-        failure = f"connection failed ({type(driver_error(exc)).__name__})"
-    else:
-        if applies is None:
-            return None
-        failure = None
-    latency_ms = round((time.perf_counter() - started) * 1000, 3)
-    return HealthCheck(failure is None, latency_ms, failure)
+from settings.contrib.health import readiness_check
 
 
 class RedisError(Exception):
@@ -83,7 +19,7 @@ class RedisError(Exception):
 
 
 @readiness_check("redis", timeout=1.0)
-async def redis(settings: AppSettings) -> bool | None:
+async def redis(settings: AppSettings, request: Request) -> bool | None:
     """``PING`` (after ``AUTH`` when the URL has a password) on a new connection; off while
     ``redis_url`` is unset, so development needs no Redis."""
     url = settings.redis_url

@@ -1,7 +1,7 @@
 """What a settings reload changes in this application, all in one step.
 
-:class:`settings.fastapi._reload.SettingsReloader` loads and checks; :class:`AppReload` is its
-``swap``:
+:class:`settings.fastapi._reload.SettingsReloader` (which ``settings_lifespan`` runs) loads and
+checks; :class:`AppReload` is its ``swap``:
 
 - a changed ``database`` section gets a new :class:`app.db.DatabaseManager` (its engine made
   before anything switches); the old one is retired: disposed once every request that began
@@ -27,10 +27,10 @@ from fastapi import FastAPI
 from sqlalchemy.util import greenlet_spawn
 from starlette.types import ASGIApp, Receive, Scope, Send
 
-from app import metrics
 from app.db import DatabaseManager
 from app.logging import configure_logging
 from settings import BaseSettings, Settings
+from settings.contrib.metrics import record_settings
 from settings.fastapi._reload import pin
 
 logger = logging.getLogger("app.reload")
@@ -44,6 +44,12 @@ class AppReload:
         self.in_flight = RequestsInFlight()
         self._retiring: set[asyncio.Task[None]] = set()
 
+    @staticmethod
+    def of(app: FastAPI) -> AppReload:
+        """The one the app's lifespan made (``settings_lifespan(swap=AppReload.of)``)."""
+        reload: AppReload = app.state.reload
+        return reload
+
     async def __call__(self, old: BaseSettings, new: BaseSettings) -> None:
         old, new = cast(Settings, old), cast(Settings, new)  # what this app's start loaded
         database: DatabaseManager = self.app.state.database
@@ -53,7 +59,7 @@ class AppReload:
             await replacement.initialize()
             await replacement.check_budget()
         configure_logging(new)
-        metrics.record_settings(new)
+        record_settings(new)
         # One step, no await: what every new request reads.
         self.app.state.settings, self.app.state.database = new, replacement
         if replacement is not database:

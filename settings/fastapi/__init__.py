@@ -17,6 +17,11 @@ given), and installs them as the process's, so :func:`settings.get_settings` ret
 object wherever the app was started from. :data:`SettingsDep` is the same dependency typed with
 the base :class:`Settings`.
 
+An application adds what it starts itself (a database) with ``settings_lifespan(lifespan=...,
+swap=...)`` and its own middleware with ``settings_middleware(...)``; the batteries
+:mod:`settings.contrib.health` (readiness) and :mod:`settings.contrib.metrics` (``/metrics``)
+bring their routes.
+
 Invalid settings stop the start: :class:`StartupGuard` prints the report on stderr as the last
 thing the server prints, without a traceback; uvicorn then exits with status 3.
 """
@@ -28,7 +33,7 @@ import logging
 import os
 import sys
 from collections.abc import AsyncIterator, Callable
-from contextlib import AbstractAsyncContextManager, asynccontextmanager
+from contextlib import AbstractAsyncContextManager, AsyncExitStack, asynccontextmanager
 from pathlib import Path
 from typing import Annotated, TypeVar, overload
 
@@ -45,7 +50,8 @@ from settings.contrib import Settings
 from settings.contrib.web._errors import ErrorMiddleware, served_settings
 from settings.contrib.web._hosts import REQUEST_ID_HEADER, SettingsMiddleware, app_settings
 from settings.fastapi._audit import audit_line
-from settings.fastapi._reload import SettingsReloader, pinned
+from settings.fastapi._reload import SettingsReloader, Swap, pinned
+from settings.fastapi._request_id import RequestIdMiddleware
 from settings.schema import BaseSettings
 from settings.sources._discovery import ModelArgument, find_model
 
@@ -118,49 +124,70 @@ async def request_settings(connection: HTTPConnection) -> BaseSettings:
 
 SettingsDep = Annotated[Settings, Depends(request_settings)]
 
-logger = logging.getLogger("settings")
+_logger = logging.getLogger("settings")
+
+#: What an application starts beside its settings (a database, a cache): a FastAPI lifespan,
+#: run once ``app.state.settings`` is set, and left before the settings' own shutdown.
+AppLifespan = Callable[[FastAPI], AbstractAsyncContextManager[None]]
 
 
 def settings_lifespan(
-    settings: BaseSettings | None = None, *, model: ModelArgument = None
+    settings: BaseSettings | None = None,
+    *,
+    model: ModelArgument = None,
+    lifespan: AppLifespan | None = None,
+    swap: Callable[[FastAPI], Swap] | None = None,
+    logger: logging.Logger | None = None,
 ) -> Callable[[FastAPI], AbstractAsyncContextManager[None]]:
     """A lifespan that loads (or checks) the settings at startup into ``app.state.settings``,
-    logs their warnings (an unknown ``APP_`` variable ...) and the startup audit line on the
-    ``settings`` logger, and reloads settings it loaded itself on SIGHUP
-    (:mod:`settings.fastapi._reload`, whose lines go to ``settings.fastapi._reload``). Configure
-    those loggers
-    (``logging.basicConfig(level="INFO")``, uvicorn's ``--log-config``) to see the INFO lines.
+    runs the application's own ``lifespan`` inside it, logs the settings' warnings (an unknown
+    ``APP_`` variable ...) and the startup audit line, and reloads settings it loaded itself on
+    SIGHUP (:mod:`settings.fastapi._reload`).
 
-    Applications with more to start (a database, a cache) call :func:`start_settings` in
-    their own lifespan instead.
+    ``swap(app)``, called once the application's lifespan has started, gives what a reload
+    calls to apply new settings (a new engine ...); by default a reload replaces
+    ``app.state.settings``. ``logger`` takes every line (default: ``settings`` for the start,
+    ``settings.reload`` for reloads); configure it (``logging.basicConfig(level="INFO")``,
+    uvicorn's ``--log-config``) to see the INFO lines.
     """
+    log = logger or _logger
 
     @asynccontextmanager
-    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+    async def run(app: FastAPI) -> AsyncIterator[None]:
         app.state.settings, warnings = start_settings(settings, model=model)
-        for problem in warnings:  # a problem's text holds no secret
-            logger.warning("%s", problem)
-        logger.info("%s", audit_line("startup", None, app.state.settings))
-        reloader = app.state.settings_reloader = SettingsReloader(app)
-        if settings is None:  # given settings are the caller's, not the files'
-            reloader.install()
-        try:
+        async with AsyncExitStack() as stack:
+            if lifespan is not None:  # first: it may configure the logging used below
+                await stack.enter_async_context(lifespan(app))
+            for problem in warnings:  # a problem's text holds no secret
+                log.warning("%s", str(problem).removeprefix("WARNING "))
+            log.info("%s", audit_line("startup", None, app.state.settings))
+            reloader = app.state.settings_reloader = SettingsReloader(
+                app, logger=logger, swap=None if swap is None else swap(app)
+            )
+            stack.push_async_callback(reloader.uninstall)  # before the application's own stop
+            if settings is None:  # given settings are the caller's, not the files'
+                reloader.install()
             yield
-        finally:
-            await reloader.uninstall()
 
-    return lifespan
+    return run
 
 
-def settings_middleware() -> list[Middleware]:
+def settings_middleware(*inner: Middleware) -> list[Middleware]:
     """What an application built on the framework installs, outermost first: a clean report
-    when its start is refused (:class:`StartupGuard`), the host check and CORS from its settings
+    when its start is refused (:class:`StartupGuard`), an ``X-Request-ID`` on every response,
+    the application's own ``inner`` middleware, the host check and CORS from its settings
     (:class:`SettingsMiddleware`), and a 500 without secrets (:class:`ErrorMiddleware`)::
 
         app = FastAPI(lifespan=settings_lifespan(model=MySettings),
-                      middleware=settings_middleware())
+                      middleware=settings_middleware(Middleware(MetricsMiddleware)))
     """
-    return [Middleware(StartupGuard), Middleware(SettingsMiddleware), Middleware(ErrorMiddleware)]
+    return [
+        Middleware(StartupGuard),
+        Middleware(RequestIdMiddleware),
+        *inner,
+        Middleware(SettingsMiddleware),
+        Middleware(ErrorMiddleware),
+    ]
 
 
 class StartupGuard:

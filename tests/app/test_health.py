@@ -8,10 +8,11 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from app.config import AppSettings
-from app.db import HealthCheck, PoolStatus
-from app.health import HEALTH_JSON, readiness
+from app.db import PoolStatus
+from app.health import readiness
 from app.main import create_app
 from settings import Settings, load_settings
+from settings.contrib.health import HEALTH_JSON, HealthCheck
 from tests.app.client import running
 from tests.pgcluster import free_port
 

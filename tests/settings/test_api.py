@@ -61,7 +61,30 @@ def test_the_public_names_are_exactly_these() -> None:
         ("settings.contrib.database", ["DatabaseConfig", "PoolConfig"]),
         ("settings.contrib.web", ["CorsConfig"]),
         ("settings.contrib.server", ["ServerConfig"]),
-        ("settings.contrib.metrics", ["MetricsConfig"]),
+        (
+            "settings.contrib.health",
+            [
+                "HEALTH_JSON",
+                "HealthCheck",
+                "Report",
+                "health_body",
+                "health_router",
+                "readiness_check",
+                "run_readiness_checks",
+            ],
+        ),
+        (
+            "settings.contrib.metrics",
+            [
+                "MetricsConfig",
+                "MetricsMiddleware",
+                "forget_process",
+                "metrics_router",
+                "pool_wait",
+                "record_pool",
+                "record_settings",
+            ],
+        ),
     ],
 )
 def test_the_batteries_export_exactly_these(module: str, names: list[str]) -> None:
@@ -84,6 +107,8 @@ def test_the_reference_application_imports_only_public_names() -> None:
         "settings.contrib.database._driver",
         "settings.contrib.database._budget",
         "settings.contrib.database",
+        "settings.contrib.health",
+        "settings.contrib.metrics",
     }
     app = Path(__file__).resolve().parents[2] / "app"
     found = set()

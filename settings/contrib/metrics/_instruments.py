@@ -1,16 +1,13 @@
-"""``GET /metrics`` in the Prometheus text format, and what it counts.
+"""The instruments, made once per process on first use (never at import), and what feeds them.
 
-Names follow OpenTelemetry's semantic conventions as Prometheus spells them: the pool under the
-database-client names (``db_client_connection_count{state="idle"|"used"}``, ``..._max``,
-``..._pending_requests``, ``..._timeouts_total``, ``..._wait_time_seconds``), request durations
-by route template and status (``http_server_request_duration_seconds``), and
-``app_settings_info{environment,fingerprint} 1``, Alertmanager's ``config_hash`` idea.
+Names follow OpenTelemetry's semantic conventions as Prometheus spells them: a pool under the
+database-client names, request durations by route template and status, and
+``app_settings_info{environment,fingerprint} 1`` (Alertmanager's ``config_hash`` idea).
 
 Workers: with ``uvicorn --workers N`` each worker is its own process. prometheus-client's
 multiprocess mode adds them up when ``PROMETHEUS_MULTIPROC_DIR`` names a directory that every
 worker shares, empty at start (the operator creates it, as prometheus-client documents for
-gunicorn); without it ``/metrics`` covers the worker that answers. The instruments are made on
-first use, never at import.
+gunicorn); without it ``/metrics`` covers the worker that answers.
 """
 
 from __future__ import annotations
@@ -18,14 +15,12 @@ from __future__ import annotations
 import logging
 import os
 import time
-from collections.abc import Callable
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from functools import cache
-from typing import TYPE_CHECKING, Any
 
-from fastapi import APIRouter, HTTPException
 from prometheus_client import (
-    CONTENT_TYPE_LATEST,
     CollectorRegistry,
     Counter,
     Gauge,
@@ -33,26 +28,13 @@ from prometheus_client import (
     generate_latest,
     multiprocess,
 )
-from starlette.requests import Request
-from starlette.responses import Response
-from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from settings.fastapi import app_settings, served_settings
-
-if TYPE_CHECKING:
-    from settings import Settings
+from settings.contrib import Settings
 
 MULTIPROC_VARIABLE = "PROMETHEUS_MULTIPROC_DIR"
-logger = logging.getLogger("app.metrics")
+logger = logging.getLogger("settings.metrics")
 #: Seconds; OpenTelemetry's advice for HTTP server durations.
 DURATION_BUCKETS = (0.005, 0.01, 0.025, 0.05, 0.075, 0.1, 0.25, 0.5, 0.75, 1, 2.5, 5, 7.5, 10)
-
-#: OpenTelemetry's rule: any other method is recorded as ``_OTHER``, so clients cannot make series.
-KNOWN_METHODS = frozenset(
-    {"CONNECT", "DELETE", "GET", "HEAD", "OPTIONS", "PATCH", "POST", "PUT", "TRACE"}
-)
-
-router = APIRouter(tags=["metrics"])
 
 
 @dataclass(frozen=True)
@@ -123,8 +105,9 @@ def instruments() -> Instruments:
 
 
 def record_settings(settings: Settings) -> None:
-    """``app_settings_info{environment,fingerprint} 1`` for the settings this process serves;
-    a warning when several workers are expected but their figures cannot be added up."""
+    """``app_settings_info{environment,fingerprint} 1`` for the settings this process serves
+    (call it at start and after a reload); a warning when several workers are expected but their
+    figures cannot be added up."""
     instruments().settings_info.labels(settings.environment, settings.fingerprint).set(1)
     if (
         settings.metrics.enabled
@@ -137,6 +120,32 @@ def record_settings(settings: Settings) -> None:
             settings.server.workers,
             MULTIPROC_VARIABLE,
         )
+
+
+def record_pool(*, used: int, idle: int, maximum: int) -> None:
+    """The connection pools of this process, added up by their owner: connections in use,
+    open and idle, and the most its pools may open."""
+    found = instruments()
+    found.connections.labels("used").set(used)
+    found.connections.labels("idle").set(idle)
+    found.connections_max.set(maximum)
+
+
+@contextmanager
+def pool_wait(timeout_errors: tuple[type[BaseException], ...] = ()) -> Iterator[None]:
+    """Around one wait for a pooled connection: counted as pending meanwhile, its duration
+    observed, and counted as a timeout when it raises one of ``timeout_errors``."""
+    found = instruments()
+    found.pending.inc()
+    started = time.perf_counter()
+    try:
+        yield
+    except timeout_errors:
+        found.timeouts.inc()
+        raise
+    finally:
+        found.pending.dec()
+        found.wait_time.observe(time.perf_counter() - started)
 
 
 def forget_process() -> None:
@@ -154,58 +163,3 @@ def exposition() -> bytes:
         multiprocess.MultiProcessCollector(registry, path=directory)  # type: ignore[no-untyped-call]
         return generate_latest(registry)
     return generate_latest(instruments().registry)
-
-
-@router.get("/metrics", include_in_schema=False)
-async def metrics(request: Request) -> Response:
-    """The Prometheus text format; 404 when ``metrics.enabled`` is off."""
-    if not app_settings(request.app).metrics.enabled:
-        raise HTTPException(status_code=404, detail="Not Found")
-    return Response(exposition(), media_type=CONTENT_TYPE_LATEST)
-
-
-class MetricsMiddleware:
-    """Times each HTTP request, labelled by method, route template and status.
-
-    Requests that match no route are labelled with an empty route, and unknown methods as
-    ``_OTHER``, so that probing random paths or methods cannot make new series. Nothing is
-    recorded while ``metrics.enabled`` is off.
-    """
-
-    def __init__(self, app: ASGIApp, clock: Callable[[], float] = time.perf_counter) -> None:
-        self.app = app
-        self.clock = clock
-        self.settings_of = served_settings
-        # One histogram child per (method, route, status): labels() costs more than a dict.
-        self._series: dict[tuple[str, str, int], Any] = {}
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
-            await self.app(scope, receive, send)
-            return
-        settings = self.settings_of(scope["app"])
-        if settings is None or not settings.metrics.enabled:
-            await self.app(scope, receive, send)
-            return
-        started = self.clock()
-        status = 500
-
-        async def send_status(message: Message) -> None:
-            nonlocal status
-            if message["type"] == "http.response.start":
-                status = message["status"]
-            await send(message)
-
-        try:
-            await self.app(scope, receive, send_status)
-        finally:
-            elapsed = self.clock() - started
-            route = scope.get("route")
-            method = scope["method"] if scope["method"] in KNOWN_METHODS else "_OTHER"
-            key = (method, getattr(route, "path", "") if route is not None else "", status)
-            series = self._series.get(key)
-            if series is None:
-                series = instruments().request_duration.labels(key[0], key[1], str(status))
-                if len(self._series) < 10_000:  # methods x templates x statuses stay few
-                    self._series[key] = series
-            series.observe(elapsed)

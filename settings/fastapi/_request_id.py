@@ -1,5 +1,6 @@
-"""Pure ASGI middleware of the reference application: request ids. (The host check and CORS
-from the settings are the framework's: :class:`settings.fastapi.SettingsMiddleware`.)"""
+"""Request ids: every HTTP response carries ``X-Request-ID``, the client's valid one or a new
+uuid4, and the 500 of :class:`settings.fastapi.ErrorMiddleware` names it. Installed by
+:func:`settings.fastapi.settings_middleware`."""
 
 from __future__ import annotations
 
@@ -9,7 +10,7 @@ import uuid
 from starlette.datastructures import MutableHeaders
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from settings.fastapi import REQUEST_ID_HEADER
+from settings.contrib.web._hosts import REQUEST_ID_HEADER
 
 _REQUEST_ID = re.compile(rb"[A-Za-z0-9._-]{1,128}")
 

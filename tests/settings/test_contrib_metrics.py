@@ -1,0 +1,76 @@
+"""settings/contrib/metrics/: ``/metrics`` for any app on the framework, and prometheus-client
+imported only by this battery (it is an optional extra)."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from collections.abc import Callable
+from pathlib import Path
+
+from fastapi import FastAPI
+from starlette.middleware import Middleware
+
+from settings import Settings
+from settings.contrib.metrics import MetricsMiddleware, metrics_router, record_settings
+from settings.fastapi import settings_lifespan, settings_middleware
+from settings.testing import app_client
+
+REPOSITORY = Path(__file__).resolve().parents[2]
+
+
+def test_the_core_and_the_integration_never_import_prometheus_client() -> None:
+    script = (
+        "import json, sys\n"
+        "import settings, settings.fastapi, settings.contrib.health\n"
+        "print(json.dumps(sorted(m for m in sys.modules if m.startswith('prometheus_client'))))\n"
+    )
+    completed = subprocess.run(
+        [sys.executable, "-c", script],
+        cwd=REPOSITORY,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=True,
+    )
+    assert json.loads(completed.stdout) == []
+
+
+def metrics_app(settings: Settings) -> FastAPI:
+    app = FastAPI(
+        lifespan=settings_lifespan(settings),
+        middleware=settings_middleware(Middleware(MetricsMiddleware)),
+    )
+    app.include_router(metrics_router())
+
+    @app.get("/items/{item}")
+    async def item(item: int) -> int:
+        return item
+
+    return app
+
+
+async def test_an_app_on_the_framework_serves_its_request_durations_and_settings(
+    make_settings: Callable[..., Settings],
+) -> None:
+    settings = make_settings()
+    app = metrics_app(settings)
+    async with app_client(app) as client:
+        record_settings(app.state.settings)
+        assert (await client.get("/items/7")).status_code == 200
+        response = await client.get("/metrics")
+
+    assert response.status_code == 200
+    assert response.headers["content-type"].startswith("text/plain")
+    assert 'route="/items/{item}"' in response.text  # the template, not the path
+    assert f'fingerprint="{settings.fingerprint}"' in response.text
+
+
+async def test_metrics_enabled_off_turns_the_route_off(
+    make_settings: Callable[..., Settings],
+) -> None:
+    async with app_client(metrics_app(make_settings(APP_METRICS__ENABLED="false"))) as client:
+        response = await client.get("/metrics")
+
+    assert response.status_code == 404
