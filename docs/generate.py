@@ -149,8 +149,12 @@ def region(commands: Sequence[str], committed: str) -> str:
 
 
 def pages() -> list[str]:
-    """The Markdown pages :data:`PAGES` names, relative to the repository."""
-    return [str(path.relative_to(REPO)) for pattern in PAGES for path in sorted(REPO.glob(pattern))]
+    """The Markdown pages :data:`PAGES` names, relative to the repository, but for the
+    :data:`FILES`, which are generated whole."""
+    found = [
+        str(path.relative_to(REPO)) for pattern in PAGES for path in sorted(REPO.glob(pattern))
+    ]
+    return [path for path in found if path not in FILES]
 
 
 def regenerate() -> dict[str, str]:

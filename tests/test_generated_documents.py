@@ -30,7 +30,7 @@ def test_every_generated_document_is_current() -> None:
 
     stale = generate.stale()
 
-    assert stale == [], f"stale: {', '.join(stale)}; run: {generate.COMMAND}"
+    assert not stale, f"stale: {', '.join(stale)}; run: {generate.COMMAND}"
 
 
 def test_the_generated_regions_are_the_pages_blocks_of_command_output() -> None:
