@@ -3,7 +3,7 @@ exit 1 and name the stale documents).
 
 The documents, and where each one's content comes from:
 
-- whole files, each the standard output of one command (:data:`FILES`): the settings reference
+- whole files, each what one command printed (:data:`FILES`): the settings reference
   and the JSON Schema of ``settings.toml``;
 - regions of Markdown pages (:data:`PAGES`), between marker lines that name their commands::
 
@@ -16,8 +16,8 @@ The documents, and where each one's content comes from:
   A region holding a ```` ```console ```` block is a transcript: for each command, ``$ COMMAND``,
   what it printed (stderr and stdout as a terminal shows them) and ``[exit status N]`` (left
   out after a command that printed nothing and succeeded). Several ``generated:`` lines make a
-  transcript of several commands, run one after the other. Any other region is the first
-  command's standard output, verbatim (the checks table).
+  transcript of several commands, run one after the other. Any other region is what its one
+  command printed, verbatim (the checks table); that command, like a whole file's, must succeed.
 
 Every command runs in bash, in a fresh directory holding a copy of the repository's
 ``settings.toml`` and ``pyproject.toml`` (so the model is the reference application's), with a
@@ -139,12 +139,19 @@ def comparable(text: str) -> list[str]:
     ]
 
 
+def output(command: str) -> str:
+    """What ``command`` printed, which must succeed: a whole file, or a verbatim region."""
+    (result,) = run([command])
+    if result.status:
+        raise RuntimeError(f"{command} exited {result.status}:\n{result.output}")
+    return result.output
+
+
 def region(commands: Sequence[str], committed: str) -> str:
-    """A region's new body: a transcript if it holds one, else the first command's stdout."""
-    runs = run(commands)
+    """A region's new body: a transcript if it holds one, else the first command's output."""
     if not committed.startswith(_CONSOLE):
-        return runs[0].output
-    new = transcript(runs)
+        return output(commands[0])
+    new = transcript(run(commands))
     return committed if comparable(new) == comparable(committed) else new
 
 
@@ -161,7 +168,7 @@ def regenerate() -> dict[str, str]:
     """Every generated document's path (relative to the repository) and its regenerated text.
     The regions are independent, so they run side by side."""
     with ThreadPoolExecutor(max_workers=os.cpu_count() or 2) as pool:
-        whole = {path: pool.submit(run, [command]) for path, command in FILES.items()}
+        whole = {path: pool.submit(output, command) for path, command in FILES.items()}
         texts = {path: (REPO / path).read_text(encoding="utf-8") for path in pages()}
         regions = {
             path: [
@@ -170,12 +177,7 @@ def regenerate() -> dict[str, str]:
             ]
             for path, text in texts.items()
         }
-        documents = {}
-        for path, future in whole.items():
-            (result,) = future.result()
-            if result.status:
-                raise RuntimeError(f"{result.command} exited {result.status}:\n{result.output}")
-            documents[path] = result.output
+        documents = {path: future.result() for path, future in whole.items()}
         for path, text in texts.items():
             parts, position = [], 0
             for match, body in regions[path]:
