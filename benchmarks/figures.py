@@ -9,8 +9,8 @@
   minimal ``settings.toml`` (``[default]`` with a ``secret_key``, ``[development]``), imports
   ``settings`` and calls ``settings.load_settings(root=tmp, environ={})``; the ``settings.*``
   modules then in ``sys.modules`` are counted (and the same after ``import settings`` alone).
-  The child's own environment is emptied too, but for ``PYTHONPATH``, so nothing outside the
-  two files can steer what it imports.
+  The child's own environment is emptied too, but for ``PYTHONPATH`` (and ``PATH`` and
+  ``PYTHONDONTWRITEBYTECODE``), so nothing outside the two files can steer what it imports.
 - **import cycles**: a static walk of every module's module-level imports (those inside
   functions and under ``if TYPE_CHECKING:`` are left out: neither runs at import). An edge
   ``a -> b`` means ``a`` names ``b`` in an import; ``from pkg import name`` counts
@@ -85,7 +85,11 @@ def touched_modules(path_entry: Path = REPO) -> tuple[list[str], list[str]]:
         completed = subprocess.run(
             [sys.executable, "-c", _PROBE, name],
             cwd=name,
-            env={"PYTHONPATH": str(path_entry), "PATH": os.environ.get("PATH", "")},
+            env={
+                "PYTHONPATH": str(path_entry),
+                "PATH": os.environ.get("PATH", ""),
+                **{k: v for k, v in os.environ.items() if k == "PYTHONDONTWRITEBYTECODE"},
+            },
             capture_output=True,
             text=True,
             check=False,
