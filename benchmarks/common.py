@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import compileall
+import functools
 import os
 import shutil
 import socket
@@ -25,6 +27,13 @@ BENCH_HOST = "db.internal"
 
 #: Variables that would change what a loader sees; removed from every child's environment.
 _CONFIG_PREFIXES = ("APP_", "DB_", "DYNACONF_", "PYDANTIC_", "UVICORN_")
+#: How Python finds and writes bytecode; every child gets them from :func:`child_environ`.
+_BYTECODE_NAMES = {"PYTHONDONTWRITEBYTECODE", "PYTHONPYCACHEPREFIX"}
+
+#: The packages of the repository that a process may import: compiled at every start in the
+#: "without bytecode" condition (:func:`source_environ`).
+REPOSITORY_PACKAGES = ("settings", "app", "benchmarks")
+
 _CONFIG_NAMES = {
     "DATABASE_URL",
     "SECRET_KEY",
@@ -80,16 +89,58 @@ def app_model_dir() -> Iterator[Path]:
 
 
 def child_environ(extra: dict[str, str] | None = None) -> dict[str, str]:
-    """``os.environ`` without configuration variables, plus ``extra`` and the repo on the path."""
+    """``os.environ`` without configuration variables, plus ``extra`` and the repo on the path.
+
+    Every child reads all of its code from bytecode, as a process of an installed package does
+    (pip compiles bytecode when it installs, whatever ``PYTHONDONTWRITEBYTECODE`` says): the
+    libraries' and the standard library's are theirs, and the repository's packages are compiled
+    into their ``__pycache__`` here, once per run (:func:`compile_repository`). Without that, a
+    shell's ``PYTHONDONTWRITEBYTECODE=1`` (set on this project's machines) made every child of a
+    fresh or edited tree compile our package at every start, and the references' libraries not.
+    """
+    compile_repository()
     environ = {
         name: value
         for name, value in os.environ.items()
         if not name.startswith(_CONFIG_PREFIXES)
         and name not in _CONFIG_NAMES
+        and name not in _BYTECODE_NAMES
         and not (name.endswith("_FILE") and name.removesuffix("_FILE") in _CONFIG_NAMES)
     }
     environ["PYTHONPATH"] = str(REPO)
     return {**environ, **(extra or {})}
+
+
+@functools.cache
+def compile_repository() -> None:
+    """Valid bytecode for :data:`REPOSITORY_PACKAGES` in their ``__pycache__`` (stale or
+    missing files rewritten), as pip writes it for a package it installs."""
+    for package in REPOSITORY_PACKAGES:
+        if not compileall.compile_dir(REPO / package, quiet=1):
+            raise RuntimeError(f"could not compile {package}/")
+
+
+def source_environ(source: Path, extra: dict[str, str] | None = None) -> dict[str, str]:
+    """:func:`child_environ`, but the repository's packages are imported from ``source`` (a
+    copy, :func:`source_copy`) and no bytecode is written: they are compiled at every start,
+    while the libraries keep their bytecode. That is an editable install run under
+    ``PYTHONDONTWRITEBYTECODE=1``, as on this project's machines."""
+    return {
+        **child_environ(extra),
+        "PYTHONPATH": f"{source}{os.pathsep}{REPO}",
+        "PYTHONDONTWRITEBYTECODE": "1",
+    }
+
+
+@contextmanager
+def source_copy() -> Iterator[Path]:
+    """A temporary copy of :data:`REPOSITORY_PACKAGES`, without any ``__pycache__``."""
+    with tempfile.TemporaryDirectory(prefix="bench-source-") as name:
+        for package in REPOSITORY_PACKAGES:
+            shutil.copytree(
+                REPO / package, Path(name, package), ignore=shutil.ignore_patterns("__pycache__")
+            )
+        yield Path(name)
 
 
 def free_port() -> int:
