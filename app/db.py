@@ -30,9 +30,14 @@ from sqlalchemy.pool import NullPool, QueuePool
 
 from app.redaction import describe_error, driver_error
 from settings import DatabaseConfig, Settings, redact
-from settings.contrib.database import _budget as connection_budget
-from settings.contrib.database._driver import APPLICATION_NAME as APPLICATION_NAME
-from settings.contrib.database._driver import connect_args, driver_url, read_secret_file
+from settings.contrib.database import (
+    Budget,
+    budget_applies,
+    connect_args,
+    driver_url,
+    measure_budget,
+    read_secret_file,
+)
 from settings.contrib.health import HealthCheck
 from settings.contrib.metrics import pool_wait, record_pool
 
@@ -87,7 +92,7 @@ class DatabaseManager:
         self.config = config
         self.password_file = password_file
         self.settings = settings
-        self.budget: connection_budget.Budget | None = None
+        self.budget: Budget | None = None
         self._engine: AsyncEngine | None = None
         self._last_failure: str | None = None
         # The password, and each one read again from its file (see _secrets).
@@ -176,15 +181,15 @@ class DatabaseManager:
         self._latest_password = password
         return password
 
-    async def check_budget(self) -> connection_budget.Budget | None:
+    async def check_budget(self) -> Budget | None:
         """Compare the connection budget with what the server allows (PostgreSQL, not through
         PgBouncer); log a warning with the numbers when it is higher. Never raises: a server
         that cannot be asked is logged at debug level and the check is left out."""
         settings = self.settings
-        if settings is None or not connection_budget.applies(settings):
+        if settings is None or not budget_applies(settings):
             return None
         try:
-            found = await connection_budget.measure(settings)
+            found = await measure_budget(settings)
         except Exception as exc:
             logger.debug("Connection budget not checked: %s", describe_error(exc, *self._secrets))
             return None

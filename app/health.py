@@ -15,7 +15,7 @@ from starlette.requests import Request
 
 from app.db import DatabaseManager, PoolStatus
 from settings import Settings
-from settings.contrib.database._budget import Budget
+from settings.contrib.database import Budget
 from settings.contrib.health import HealthCheck, Report, health_body, readiness_check
 
 

@@ -31,7 +31,7 @@ from app.db import DatabaseManager
 from app.logging import configure_logging
 from settings import BaseSettings, Settings
 from settings.contrib.metrics import record_settings
-from settings.fastapi._reload import pin
+from settings.fastapi import pin
 
 logger = logging.getLogger("app.reload")
 

@@ -4,12 +4,14 @@ giving each problem the origin of its value."""
 from __future__ import annotations
 
 import dataclasses
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from settings._errors import Problem
 from settings._redact import mask_text, secret_values
 from settings.checks._registry import Check, Error, registered
 from settings.schema import BaseSettings
+from settings.schema._keys import schema_keys
 
 
 @dataclass(frozen=True)
@@ -35,6 +37,7 @@ def run_checks(settings: BaseSettings, *, deploy: bool, connect: bool = False) -
         else dataclasses.replace(problem, origin=sources.origin(problem.key) or "schema default")
         for problem in found
     ]
+    found.sort(key=_in_model_order(type(settings)))
     silenced = set(settings.silenced_checks)
     return CheckResult(
         [problem for problem in found if problem.id not in silenced],
@@ -69,3 +72,18 @@ def _failed(check: Check, what: str) -> Problem:
         f"the check {check.name} {what}",
         hint="a check returns a list of problems (settings.checks.Error/Warning); fix the check",
     )
+
+
+def _in_model_order(model: type[BaseSettings]) -> Callable[[Problem], int]:
+    """A problem's place in a report: its key's place in the model (``debug`` before
+    ``database.password``), whatever order the checks were registered in; a key the model
+    does not have (``settings``) after every other."""
+    order = {key: index for index, key in enumerate(schema_keys(model))}
+
+    def place(problem: Problem) -> int:
+        key = problem.key
+        while key and key not in order:
+            key = key.rpartition(".")[0]
+        return order.get(key, len(order))
+
+    return place

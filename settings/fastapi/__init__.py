@@ -46,11 +46,11 @@ from settings._errors import ImproperlyConfigured, Problem
 from settings._load import checked_load, deployment_rules_apply, errors_first
 from settings._process import as_model, overridden, process_settings
 from settings.checks._run import run_checks
-from settings.contrib import Settings
+from settings.contrib._settings import Settings
 from settings.contrib.web._errors import ErrorMiddleware, served_settings
 from settings.contrib.web._hosts import REQUEST_ID_HEADER, SettingsMiddleware, app_settings
 from settings.fastapi._audit import audit_line
-from settings.fastapi._reload import SettingsReloader, Swap, pinned
+from settings.fastapi._reload import SettingsReloader, Swap, pin, pinned
 from settings.fastapi._request_id import RequestIdMiddleware
 from settings.schema import BaseSettings
 from settings.sources._discovery import ModelArgument, find_model
@@ -64,6 +64,7 @@ __all__ = [
     "SettingsMiddleware",
     "StartupGuard",
     "app_settings",
+    "pin",
     "request_settings",
     "served_settings",
     "settings_lifespan",

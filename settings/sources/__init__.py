@@ -39,11 +39,10 @@ from settings._errors import Problem
 from settings._provenance import Layer
 from settings._redact import is_secret
 from settings.schema._keys import schema_defaults
-from settings.sources._dotenv import DOTENV_FILE, read_dotenv
 from settings.sources._environ import Variables, read_environment
 from settings.sources._environments import DEFAULT_ENV, ENV_VARIABLE, select_environment
+from settings.sources._files import DOTENV_FILE
 from settings.sources._marks import Mode, check_markers, file_mode, table_values
-from settings.sources._tokens import evaluate_tokens, merge_tokens
 from settings.sources._toml import (
     LOCAL_FILE,
     OPTIONAL_FILES,
@@ -87,7 +86,8 @@ def load_layers(
     """All layers of ``model``'s settings for ``env`` (default: ``ENV_FOR_DYNACONF``, else
     development)."""
     documents = read_files(root)
-    dotenv = read_dotenv(root)
+    tokens = any(_has_token(document) for document in documents.values())
+    dotenv = _dotenv_variables(root)
     real, environ = environ, Variables(environ, dotenv)
     environments = environment_names(documents[SETTINGS_FILE])
     environment, env_origin = select_environment(env, environ, environments)
@@ -105,9 +105,12 @@ def load_layers(
     if dotenv is not None:
         loaded.files.append(DOTENV_FILE)
     variables = read_environment(real, model, dotenv)
-    loaded.errors += evaluate_tokens(
-        loaded.layers, environ, variables.layers, partial(is_secret, model), environment
-    )
+    if tokens:
+        from settings.sources._tokens import evaluate_tokens  # Dynaconf: only for tokens
+
+        loaded.errors += evaluate_tokens(
+            loaded.layers, environ, variables.layers, partial(is_secret, model), environment
+        )
     loaded.errors += check_markers(loaded.layers)  # on evaluated values: `@json [...]` is a list
     loaded.development_secrets = _development_secrets(loaded, documents[SETTINGS_FILE])
     loaded.layers += variables.layers
@@ -126,9 +129,11 @@ def _layer(
     origin = f"{file} [{table}]"
     found: list[tuple[str, str]] = []
     defaults = schema_defaults(model)
-    flat, failed = merge_tokens(
-        table_values(values, mode, found, defaults), defaults, partial(is_secret, model)
-    )
+    flat, failed = table_values(values, mode, found, defaults), list[tuple[str, str]]()
+    if _has_token(values):
+        from settings.sources._tokens import merge_tokens  # Dynaconf: only for tokens
+
+        flat, failed = merge_tokens(flat, defaults, partial(is_secret, model))
     found += failed + unknown_keys(flat, model)
     return Layer(origin, flat), [Problem(key, why, origin) for key, why in found]
 
@@ -145,3 +150,24 @@ def _development_secrets(loaded: Loaded, settings_toml: Document) -> set[str]:
         if isinstance(value, str):
             secrets.add(value)
     return secrets
+
+
+def _has_token(value: Any) -> bool:
+    """Whether a file's value (a table, a list, text) holds a Dynaconf token (``@format ...``)
+    anywhere inside it: only then is Dynaconf imported."""
+    if isinstance(value, str):
+        return value.startswith("@")
+    if isinstance(value, dict):
+        return any(_has_token(item) for item in value.values())
+    if isinstance(value, list):
+        return any(_has_token(item) for item in value)
+    return False
+
+
+def _dotenv_variables(root: Path) -> dict[str, str] | None:
+    """The variables of ``.env`` beside ``settings.toml``; ``None`` when there is none."""
+    if not (root / DOTENV_FILE).exists() and not (root / DOTENV_FILE).is_symlink():
+        return None
+    from settings.sources._dotenv import read_dotenv  # python-dotenv: only for a .env
+
+    return read_dotenv(root)

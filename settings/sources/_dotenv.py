@@ -24,9 +24,8 @@ import io
 from pathlib import Path
 
 from settings._errors import ImproperlyConfigured, Problem
-from settings.sources._files import MissingFileError, read_regular_file
+from settings.sources._files import DOTENV_FILE, MissingFileError, read_regular_file
 
-DOTENV_FILE = ".env"
 MAX_DOTENV_BYTES = 256 * 1024
 
 

@@ -36,13 +36,12 @@ from settings.schema._keys import (
     section_at,
     unknown_key,
 )
-from settings.sources._files import read_regular_file
+from settings.sources._files import DOTENV_FILE, read_regular_file
 
 PREFIX = "APP_"
 NESTING = "__"
 FILE_SUFFIX = "_FILE"
 MAX_FILE_BYTES = 64 * 1024
-DOTENV_ORIGIN = ".env"
 
 
 @dataclass
@@ -80,7 +79,7 @@ class Variables(Mapping[str, str]):
 
     def origin(self, name: str) -> str:
         """``env NAME`` for a real variable, ``.env NAME`` for one of ``.env``."""
-        return f"env {name}" if name in self._real else f"{DOTENV_ORIGIN} {name}"
+        return f"env {name}" if name in self._real else f"{DOTENV_FILE} {name}"
 
 
 def read_environment(

@@ -22,6 +22,10 @@ _KINDS = (
 )
 
 
+#: The optional file of variables beside ``settings.toml`` (:mod:`._dotenv`).
+DOTENV_FILE = ".env"
+
+
 class MissingFileError(ValueError):
     """The path does not exist (an optional file may be absent)."""
 

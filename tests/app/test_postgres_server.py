@@ -9,10 +9,10 @@ import asyncpg
 import pytest
 from sqlalchemy import text
 
-from app.db import APPLICATION_NAME
 from app.deps import SessionDep
 from app.main import create_app
 from settings import Settings
+from settings.contrib.database import APPLICATION_NAME
 from tests.app.client import running, session_app
 from tests.pgcluster import eventually_zero
 

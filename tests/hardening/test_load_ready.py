@@ -19,7 +19,7 @@ import asyncpg
 import pytest
 from sqlalchemy.engine import make_url
 
-from app.db import APPLICATION_NAME
+from settings.contrib.database import APPLICATION_NAME
 from tests.conftest import BASE_SETTINGS_TOML, Login
 from tests.hardening import servers
 from tests.hardening.load import database_output, hammer, pool_counters

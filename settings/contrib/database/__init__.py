@@ -2,11 +2,60 @@
 
 ``DatabaseConfig`` composes the SQLAlchemy URL (``database.url``) from its parts; a model
 declares ``DATABASE_URL`` on its field (``Annotated[DatabaseConfig, EnvVar("DATABASE_URL")]``,
-as :class:`settings.Settings` does). Its rules (:mod:`._checks`) have ``security.`` and
-``database.`` ids; the connection budget (:mod:`._budget`) asks the server with
-``python -m settings check --connect``; asyncpg's arguments are :mod:`._driver`'s.
+as :class:`settings.Settings` does). Its rules have ``security.`` and ``database.`` ids.
+
+For an application's own connection manager (the reference app's ``app/db.py``), imported on
+first use: :func:`driver_url` and :func:`connect_args` (asyncpg's arguments: TLS, PgBouncer's
+statement names, the server options), :data:`APPLICATION_NAME`, :func:`read_secret_file` (a
+rotated password, read again), and the connection budget (:class:`Budget`,
+:func:`budget_applies`, :func:`measure_budget`), which ``python -m settings check --connect``
+reports as ``database.E001``.
 """
+
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING, Any
 
 from settings.contrib.database._config import DatabaseConfig, PoolConfig
 
-__all__ = ["DatabaseConfig", "PoolConfig"]
+if TYPE_CHECKING:
+    from settings.contrib.database._budget import Budget, budget_applies, measure_budget
+    from settings.contrib.database._driver import (
+        APPLICATION_NAME,
+        connect_args,
+        driver_url,
+        read_secret_file,
+    )
+
+__all__ = [
+    "APPLICATION_NAME",
+    "Budget",
+    "DatabaseConfig",
+    "PoolConfig",
+    "budget_applies",
+    "connect_args",
+    "driver_url",
+    "measure_budget",
+    "read_secret_file",
+]
+
+#: Where each name a connection manager needs lives: imported on first use (PEP 562), so a
+#: load imports neither ssl nor the budget's query.
+_LAZY = {
+    "APPLICATION_NAME": "_driver",
+    "Budget": "_budget",
+    "budget_applies": "_budget",
+    "connect_args": "_driver",
+    "driver_url": "_driver",
+    "measure_budget": "_budget",
+    "read_secret_file": "_driver",
+}
+
+
+def __getattr__(name: str) -> Any:
+    if name not in _LAZY:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    value = getattr(importlib.import_module(f"{__name__}.{_LAZY[name]}"), name)
+    globals()[name] = value
+    return value

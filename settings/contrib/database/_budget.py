@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from settings.contrib import Settings
+    from settings.contrib._settings import Settings
 
 ALLOWANCE_QUERY = """
 SELECT current_setting('max_connections')::int,
@@ -87,7 +87,7 @@ class Budget:
         )
 
 
-def applies(settings: Settings) -> bool:
+def budget_applies(settings: Settings) -> bool:
     """Whether there is a server to compare with: PostgreSQL, not through PgBouncer."""
     return not settings.database.is_sqlite and not settings.database.pgbouncer
 
@@ -103,7 +103,7 @@ def budget(settings: Settings, allowance: Allowance) -> Budget:
     )
 
 
-async def measure(settings: Settings) -> Budget:
+async def measure_budget(settings: Settings) -> Budget:
     """Ask the server, within ``database.connect_timeout``, over one connection of its own.
 
     Raises ``OSError``, ``TimeoutError`` or the driver's error when the server cannot be asked.

@@ -12,7 +12,7 @@ import dataclasses
 from settings._errors import Problem
 from settings.checks import Error, register
 from settings.checks._builtin import is_placeholder
-from settings.contrib import Settings
+from settings.contrib._settings import Settings
 
 E006 = Error(
     "database.password",
@@ -141,12 +141,12 @@ def check_connection_budget(settings: Settings) -> list[Problem]:
     runs only with ``python -m settings check --connect``."""
     import asyncio
 
-    from settings.contrib.database._budget import applies, measure
+    from settings.contrib.database._budget import budget_applies, measure_budget
 
-    if not applies(settings):
+    if not budget_applies(settings):
         return []
     try:
-        found = asyncio.run(measure(settings))
+        found = asyncio.run(measure_budget(settings))
     except Exception as exc:
         # The class name of the innermost cause: never its text, which may quote a secret.
         while exc.__cause__ is not None and isinstance(exc.__cause__, Exception):

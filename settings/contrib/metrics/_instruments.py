@@ -29,7 +29,7 @@ from prometheus_client import (
     multiprocess,
 )
 
-from settings.contrib import Settings
+from settings.contrib._settings import Settings
 
 MULTIPROC_VARIABLE = "PROMETHEUS_MULTIPROC_DIR"
 logger = logging.getLogger("settings.metrics")

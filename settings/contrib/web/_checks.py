@@ -10,7 +10,7 @@ from __future__ import annotations
 from settings._errors import Problem
 from settings.checks import Error, register
 from settings.checks._builtin import is_placeholder
-from settings.contrib import Settings
+from settings.contrib._settings import Settings
 
 E001 = Error(
     "debug",

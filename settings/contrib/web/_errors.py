@@ -18,7 +18,7 @@ from fastapi.responses import JSONResponse
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from settings._redact import mask_text, secret_values
-from settings.contrib import Settings
+from settings.contrib._settings import Settings
 from settings.contrib.web._hosts import app_settings
 
 logger = logging.getLogger("settings.errors")

@@ -17,7 +17,7 @@ from starlette.responses import PlainTextResponse
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from settings._process import overridden
-from settings.contrib import Settings
+from settings.contrib._settings import Settings
 from settings.fastapi._reload import pinned
 
 #: Exposed to browsers, so a page can read the id of a failed request.
