@@ -14,9 +14,11 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from typing import TYPE_CHECKING
 
-import httpx
-from fastapi import FastAPI
+if TYPE_CHECKING:
+    import httpx
+    from fastapi import FastAPI
 
 __all__ = ["app_client"]
 
@@ -30,6 +32,8 @@ async def app_client(
     In the test's own task, so ``override_settings`` and the ``settings`` fixture apply to the
     requests; the startup's errors (``ImproperlyConfigured``) raise here.
     """
+    import httpx  # the test extra's: an application's own tests install it
+
     async with app.router.lifespan_context(app):
         transport = httpx.ASGITransport(app=app)
         async with httpx.AsyncClient(transport=transport, base_url=base_url) as client:
