@@ -23,6 +23,7 @@ class This:
         cast: Callable[[str, Any], Any],
         prefix: str = "",
         current_env: str | None = None,
+        read: set[str] | None = None,
     ) -> None:
         self._values = values
         self._literal = literal
@@ -30,6 +31,8 @@ class This:
         self._cast = cast
         self._prefix = prefix
         self._current_env = current_env
+        #: Every text a token read through ``this``: its error never quotes one of them.
+        self.read: set[str] = set() if read is None else read
 
     def get(self, key: str, default: Any = None, cast: str | None = None, **_: Any) -> Any:
         """The value at dotted ``key``, else ``default``; ``cast`` as in ``@get key @int``.
@@ -48,6 +51,7 @@ class This:
         if self._prefix + ".".join(path) not in self._literal:
             evaluate = self._evaluate
             node = [evaluate(v) for v in node] if isinstance(node, list) else evaluate(node)
+        self.read.update(_texts(node))
         return node if cast is None else self._cast(cast, node)
 
     def __contains__(self, key: object) -> bool:
@@ -61,7 +65,7 @@ class This:
             raise AttributeError(name)
         if isinstance(value, dict):
             prefix = f"{self._prefix}{name.lower()}."
-            return This(value, self._literal, self._evaluate, self._cast, prefix)
+            return This(value, self._literal, self._evaluate, self._cast, prefix, read=self.read)
         return value
 
     def __getitem__(self, name: str) -> Any:
@@ -73,3 +77,14 @@ class This:
 
 def _is_index(part: str, items: list[Any]) -> bool:
     return part.lstrip("-").isdigit() and -len(items) <= int(part) < len(items)
+
+
+def _texts(value: Any) -> list[str]:
+    """The text inside ``value`` (a value, a list, a table), as a token may quote it."""
+    if isinstance(value, str):
+        return [value]
+    if isinstance(value, list):
+        return [text for item in value for text in _texts(item)]
+    if isinstance(value, dict):
+        return [text for item in value.values() for text in _texts(item)]
+    return [] if value is None else [str(value)]

@@ -140,7 +140,7 @@ def evaluate_tokens(
                 values[key] = map_leaves(value, lambda leaf: _evaluate(leaf, environ, this))
             except Exception as exc:  # Dynaconf raises many types; all mean a bad token
                 token = next(_name(leaf) for leaf in leaf_values(value) if _pending(leaf))
-                failure = _failure(token, exc, secret=is_secret(key))
+                failure = _failure(token, exc, secret=is_secret(key), read=this.read)
                 problems.append(Problem(key, failure, layer.origin))
         layers[index] = Layer(layer.origin, values)
     return problems
@@ -229,10 +229,18 @@ def _is_lazy(value: Any) -> bool:
     return getattr(value, "_dynaconf_lazy_format", False) is True
 
 
-def _failure(token: str | None, exc: Exception, *, secret: bool) -> str:
-    """What a failed token's problem says; never the error's text for a secret key."""
-    detail = "" if secret else f": {mask_text(str(exc))}"
-    return f"cannot evaluate {token}{detail}"
+def _failure(
+    token: str | None, exc: Exception, *, secret: bool, read: set[str] | None = None
+) -> str:
+    """What a failed token's problem says: never the error's text for a secret key, and never
+    a value the token read (``@int @format {this.secret_key}`` would quote the key)."""
+    if secret:
+        return f"cannot evaluate {token}"
+    texts = read or set()
+    # A long text anywhere in the error; a short one only where quoted whole ('5', "on").
+    hidden = {text for text in texts if len(text) >= 4} | {repr(text) for text in texts}
+    detail = mask_text(str(exc), hidden | {f'"{text}"' for text in texts})
+    return f"cannot evaluate {token}: {detail}"
 
 
 def _unboxed(value: Any) -> Any:

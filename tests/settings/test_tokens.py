@@ -121,6 +121,24 @@ def test_a_failing_token_of_a_secret_does_not_show_the_secret(project) -> None:
     assert "s3cr3t-value" not in str(error)
 
 
+@pytest.mark.parametrize("token", ["@int", "@float", "@json"])
+def test_a_failing_token_never_quotes_a_secret_it_read_into_another_key(project, token) -> None:
+    """A pull request that edits settings.toml must not get a secret into CI's log: the
+    token's error names what failed, and masks what it read (issue 16, item 1)."""
+    project.write(
+        "settings.toml",
+        "[default]\n[development]\n[production.database.pool]\n"
+        f'size = "{token} @format {{this.secret_key}}"\n',
+    )
+    key = "prod-key-0123456789abcdef0123456789abcdef"
+
+    error = project.error({"SECRET_KEY": key}, env="production")
+
+    [problem] = [p for p in error.problems if p.key == "database.pool.size"]
+    assert problem.message.startswith(f"cannot evaluate {token}")
+    assert key not in str(error)
+
+
 def test_a_string_starting_with_at_that_is_no_token_stays_as_written(project) -> None:
     project.write(".secrets.toml", '[default.database]\npassword = "@not-a-token"\n')
 
