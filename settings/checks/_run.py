@@ -37,6 +37,7 @@ def run_checks(settings: BaseSettings, *, deploy: bool, connect: bool = False) -
         else dataclasses.replace(problem, origin=sources.origin(problem.key) or "schema default")
         for problem in found
     ]
+    found = _masked(found, settings)
     found.sort(key=_in_model_order(type(settings)))
     silenced = set(settings.silenced_checks)
     return CheckResult(
@@ -87,3 +88,17 @@ def _in_model_order(model: type[BaseSettings]) -> Callable[[Problem], int]:
         return order.get(key, len(order))
 
     return place
+
+
+def _masked(problems: list[Problem], settings: BaseSettings) -> list[Problem]:
+    """The problems with every secret of ``settings`` and every URL password masked in their
+    text: a check may quote a value (``f"{settings.cache_url} is not TLS"``)."""
+    secrets = secret_values(settings)
+    masked = []
+    for problem in problems:
+        message, hint = mask_text(problem.message, secrets), problem.hint
+        hint = mask_text(hint, secrets) if hint is not None else None
+        if (message, hint) != (problem.message, problem.hint):
+            problem = dataclasses.replace(problem, message=message, hint=hint)
+        masked.append(problem)
+    return masked

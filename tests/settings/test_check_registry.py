@@ -450,3 +450,32 @@ def test_a_connect_check_runs_only_when_asked(app_module: Importer) -> None:
     assert calls.W001 not in run_checks(settings, deploy=True).problems
     assert calls.W001 in run_checks(settings, deploy=True, connect=True).problems
     assert calls.asked == ["production"]
+
+
+def test_a_problem_a_check_returns_is_masked(app_module: Importer) -> None:
+    """A check may quote a value holding a secret; the report never shows it (issue 16,
+    item 2)."""
+    app_module(
+        "quoting_nineteen",
+        """
+        from settings.checks import Warning, register
+
+        W = "ops.W019"
+
+        @register(id=W)
+        def check_quote(settings):
+            password = settings.database.password.get_secret_value()
+            return [
+                Warning("database", f"redis://:{password}@cache is not TLS", id=W),
+                Warning("secret_key", "is " + settings.secret_key.get_secret_value(), id=W),
+            ]
+    """,
+    )
+    settings = Settings.model_validate({**SAFE, "database": {"password": "pw-9981-xyz"}})
+
+    problems = [p for p in run_checks(settings, deploy=False).problems if p.id == "ops.W019"]
+
+    assert [p.message for p in problems] == [  # in the model's order: secret_key first
+        "is **********",
+        "redis://:**********@cache is not TLS",
+    ]
