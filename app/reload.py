@@ -12,7 +12,7 @@ checks; :class:`AppReload` is its ``swap``:
 - ``app.state.settings`` and ``app.state.database`` switch together, with no ``await`` between
   them, so a new request sees the new settings and their engine, and the middleware (hosts,
   CORS) rebuilds itself on the first request that sees the new object. A request in flight
-  keeps the settings it began with (:func:`settings.reload.pin`), middleware and handlers alike.
+  keeps the settings it began with (:func:`settings.fastapi.pin`), middleware and handlers alike.
 """
 
 from __future__ import annotations

@@ -5,7 +5,7 @@
            .problems: list[Problem]
 
 A :class:`Problem` names the dotted key it is about, says what is wrong, and where the
-offending value came from. Deployment rules also carry a stable ``id`` (``security.E002``)
+offending value came from. A check's problem also carries a stable ``id`` (``security.E002``)
 and a one-line ``hint`` saying what to change.
 """
 

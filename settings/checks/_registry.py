@@ -12,6 +12,7 @@ declaring it again on another is an error at registration.
 from __future__ import annotations
 
 import inspect
+import sys
 import typing
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
@@ -48,12 +49,20 @@ def Warning(  # noqa: N802 - Django's name for the same thing
     return _declared(Problem(key, message, origin=origin, id=id, severity="warning", hint=hint))
 
 
-#: The problems made with an id, by id: what :func:`rules_table` says of each.
+#: The problems made with an id at a module's top level, by id: what :func:`rules_table` says
+#: of each, and the text a report may show as it is.
 _problems: dict[str, Problem] = {}
 
 
+def declared_problem(id: str | None) -> Problem | None:
+    """The problem first made with ``id`` (its module-level constant), if any."""
+    return _problems.get(id) if id is not None else None
+
+
 def _declared(problem: Problem) -> Problem:
-    if problem.id is not None:
+    """Record ``problem`` under its id when it is made at a module's top level: a constant,
+    whose text cannot hold a setting's value (one a check builds as it runs may)."""
+    if problem.id is not None and sys._getframe(2).f_code.co_name == "<module>":
         _problems.setdefault(problem.id, problem)
     return problem
 

@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 
 from settings._errors import Problem
 from settings._redact import mask_text, secret_values
-from settings.checks._registry import Check, Error, registered
+from settings.checks._registry import Check, Error, declared_problem, registered
 from settings.schema import BaseSettings
 from settings.schema._keys import schema_keys
 
@@ -92,10 +92,23 @@ def _in_model_order(model: type[BaseSettings]) -> Callable[[Problem], int]:
 
 def _masked(problems: list[Problem], settings: BaseSettings) -> list[Problem]:
     """The problems with every secret of ``settings`` and every URL password masked in their
-    text: a check may quote a value (``f"{settings.cache_url} is not TLS"``)."""
-    secrets = secret_values(settings)
+    text: a check may quote a value (``f"{settings.cache_url} is not TLS"``).
+
+    A problem whose text is the one declared for its id (a constant: it cannot hold a secret)
+    is left as it is, and only secrets of 4 characters or more are masked inside text, as
+    :func:`settings._redact.shown` does: a password ``e`` or ``development`` would otherwise
+    mask every ``e`` or the word "development" of every report, and so reveal itself.
+    """
+    secrets = {secret for secret in secret_values(settings) if len(secret) >= 4}
     masked = []
     for problem in problems:
+        declared = declared_problem(problem.id)
+        if declared is not None and (problem.message, problem.hint) == (
+            declared.message,
+            declared.hint,
+        ):
+            masked.append(problem)
+            continue
         message, hint = mask_text(problem.message, secrets), problem.hint
         hint = mask_text(hint, secrets) if hint is not None else None
         if (message, hint) != (problem.message, problem.hint):

@@ -1,4 +1,4 @@
-"""Settings for the tools: :func:`settings.build.build`, without the deployment verdict.
+"""Settings for the tools: :func:`settings._load.build`, without the deployment verdict.
 
 ``show``, ``explain`` and ``diff`` describe a configuration even when the deployment rules
 would refuse it (a developer comparing production without its secrets), and ``explain`` also
@@ -37,7 +37,7 @@ def load_unchecked(context: Context, env: str | None = None) -> BaseSettings:
 
 
 def leaf_defaults(model: type[BaseModel]) -> dict[str, Any]:
-    """:func:`settings.keys.schema_defaults` for every settable key; ``MISSING`` where the
+    """:func:`settings.schema._keys.schema_defaults` for every settable key; ``MISSING`` where the
     schema gives none."""
     defaults = keys.schema_defaults(model)
     return {key: defaults.get(key, MISSING) for key in keys.settable_keys(model)}

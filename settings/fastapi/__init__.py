@@ -117,7 +117,7 @@ def _process_settings_of(model: ModelArgument) -> BaseSettings | None:
 async def request_settings(connection: HTTPConnection) -> BaseSettings:
     """The dependency behind :data:`SettingsDep`. ``async`` on purpose: FastAPI runs a sync
     dependency in a thread pool, which costs more than the lookup itself. A request whose
-    settings were pinned when it began (:func:`settings.reload.pin`) keeps them across a
+    settings were pinned when it began (:func:`settings.fastapi.pin`) keeps them across a
     reload."""
     base = pinned(connection.scope)
     return app_settings(connection.app) if base is None else overridden(base)

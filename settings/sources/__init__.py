@@ -2,27 +2,27 @@
 
 Precedence, lowest first (the README says the same):
 
-1. the defaults written in :mod:`settings.schema`
+1. the defaults written in the model (:mod:`settings.schema`, the batteries' sections)
 2. ``settings.toml`` ``[default]``
 3. ``settings.toml`` ``[<environment>]``
 4. ``.secrets.toml`` ``[default]``, then ``[<environment>]`` (optional)
 5. ``settings.local.toml`` ``[default]``, then ``[<environment>]`` (optional, git-ignored)
-6. environment variables: ``APP_<KEY>`` and the deployment variables (``DATABASE_URL``,
-   ``DB_*``, ``SECRET_KEY``, ``CORS_ORIGINS``, each also as ``<NAME>_FILE``); those of the
-   optional ``.env`` beside ``settings.toml`` (:mod:`settings.sources._dotenv`) count as variables,
-   each
-   below a real variable of the same name
+6. environment variables: ``APP_<KEY>`` and the variables the model declares with
+   ``EnvVar`` (``DATABASE_URL``, ``DB_*``, ``SECRET_KEY``, ``CORS_ORIGINS`` on
+   :class:`settings.Settings`), each also as ``<NAME>_FILE``; those of the optional ``.env``
+   beside ``settings.toml`` (:mod:`._dotenv`) count as variables, each below a real variable of
+   the same name
 
 A file's ``[global]`` table, if any, applies after its environment table, as in Dynaconf.
 
-The files are read here (:mod:`.files`), not by Dynaconf, because the contract wants tables
-merged key by key and lists replaced, with a record of where each value came from. In the files,
-which are reviewed code, Dynaconf's tokens work as Dynaconf documents them: the ones that change
-merging (``@del``, ``@merge``, ``@insert``, ``@reset`` ..., and the ``dynaconf_merge`` marks of
-:mod:`.dynaconf_merge`) become markers that :func:`settings.merge.merge` applies; Dynaconf evaluates
-the others (:mod:`.tokens`, the one module importing it, and only when a file uses a token).
-Environment variables (:mod:`settings.sources._environ`) never pass through Dynaconf: they stay
-literal.
+The files are read here (:mod:`._toml`, :mod:`._files`), not by Dynaconf, because the contract
+wants tables merged key by key and lists replaced, with a record of where each value came from.
+In the files, which are reviewed code, Dynaconf's tokens work as Dynaconf documents them: the
+ones that change merging (``@del``, ``@merge``, ``@insert``, ``@reset`` ..., and the
+``dynaconf_merge`` marks of :mod:`._marks`) become markers that :func:`settings.merge.merge`
+applies; Dynaconf evaluates the others (:mod:`._tokens`, the one module importing it, and only
+when a file uses a token). Environment variables (:mod:`._environ`) never pass through Dynaconf:
+they stay literal.
 """
 
 from __future__ import annotations

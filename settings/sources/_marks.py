@@ -44,7 +44,7 @@ Mode = Literal["merge", "unique", "replace"] | None
 #: (dotted key, what is wrong) for a mark that means nothing.
 Found = list[tuple[str, str]]
 
-#: The model's schema defaults by dotted key (:func:`settings.keys.schema_defaults`).
+#: The model's schema defaults by dotted key (:func:`settings.schema._keys.schema_defaults`).
 Defaults = Mapping[str, Any]
 
 

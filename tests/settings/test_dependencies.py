@@ -56,3 +56,24 @@ def test_loading_settings_imports_nothing_an_extra_brings() -> None:
     imported = set(json.loads(result.stdout))
 
     assert not imported & EXTRAS, sorted(imported & EXTRAS)
+
+
+SHOW_WITHOUT_SQLALCHEMY = """
+import sys, tempfile, pathlib
+sys.modules["sqlalchemy"] = None  # as in a project that installed the core alone
+root = pathlib.Path(tempfile.mkdtemp())
+(root / "settings.toml").write_text('[default]\\nsecret_key = "k"\\n[development]\\n')
+from settings.cli import main
+sys.exit(main(["show", "--root", str(root), "--model", "settings:Settings"]))
+"""
+
+
+def test_show_works_without_the_database_extra() -> None:
+    """The core alone shows the database's parts; only the composed URL needs SQLAlchemy."""
+    result = subprocess.run(
+        [sys.executable, "-c", SHOW_WITHOUT_SQLALCHEMY], cwd=REPO, capture_output=True, text=True
+    )
+
+    assert (result.returncode, result.stderr) == (0, "")
+    assert 'database.host = "localhost"' in result.stdout
+    assert "database.url" not in result.stdout

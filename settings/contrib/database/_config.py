@@ -258,7 +258,12 @@ class DatabaseConfig(Section):
 
     def shown_extras(self, secrets: frozenset[str]) -> dict[str, Any]:
         """``url`` as ``show`` prints it: the password, any secret option and any copy of a
-        secret (a username a token copied from the password) masked."""
+        secret (a username a token copied from the password) masked. Without SQLAlchemy (the
+        ``database`` extra) there is no URL to show."""
+        try:
+            import sqlalchemy  # noqa: F401 - the url is SQLAlchemy's: the database extra
+        except ImportError:
+            return {}  # the core alone: the parts are shown, the URL is not composed
         options = {name: shown(value, secrets) for name, value in self.options.items()}
         query = {**self.url.query, **options}  # a socket directory: ?host=/run/postgresql
         url = self.url.set(query=query).render_as_string(hide_password=True)

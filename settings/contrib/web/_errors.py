@@ -25,7 +25,7 @@ logger = logging.getLogger("settings.errors")
 
 
 def served_settings(app: Any) -> Settings | None:
-    """:func:`settings.guard.app_settings`, or ``None`` before the lifespan ran (error paths)."""
+    """:func:`._hosts.app_settings`, or ``None`` before the lifespan ran (error paths)."""
     try:
         return app_settings(app)
     except RuntimeError:
