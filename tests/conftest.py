@@ -12,53 +12,27 @@ import asyncio
 import os
 import secrets
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
 from pathlib import Path
-from typing import NoReturn
 
 import asyncpg
 import pytest
 from sqlalchemy.engine import make_url
 
 from settings import Settings, get_settings, load_settings
-from settings.sources import ENV_VARIABLE
-from settings.sources._environ import deployment_variables
-from tests.pgcluster import PgCluster, find_bindir, throwaway_cluster
+from tests.support.environ import LOADER_VARIABLES
+from tests.support.postgres import (
+    DEFAULT_TEST_DATABASE_URL,
+    Login,
+    PgCluster,
+    find_bindir,
+    throwaway_cluster,
+    unavailable,
+)
+from tests.support.project import BASE_SETTINGS_TOML, PRODUCTION_ENVIRON, SETTINGS_TOML, Project
 
-DEFAULT_TEST_DATABASE_URL = "postgresql://postgres@127.0.0.1:5432/test"
-
-#: A settings.toml for tests: SQLite unless a variable says otherwise, small pool, short waits.
-BASE_SETTINGS_TOML = """\
-[default]
-secret_key = "tests-only-key-0123456789-abcdefghijklmnopqrstuvwxyz"
-allowed_hosts = ["localhost", "testserver"]
-
-[default.database]
-driver = "sqlite+aiosqlite"
-database = "data/app.sqlite3"
-connect_timeout = 2.0
-
-[default.database.pool]
-size = 2
-max_overflow = 1
-timeout = 2.0
-
-[development]
-[testing]
-"""
-
-DEPLOYMENT_VARIABLES = deployment_variables(Settings)
-
-
-#: Variables the settings loader reads from the process environment (each also as ``<NAME>_FILE``).
-LOADER_VARIABLES = (ENV_VARIABLE, *DEPLOYMENT_VARIABLES)
-
-
-def unavailable(reason: str) -> NoReturn:
-    """Skip: no PostgreSQL here. Fail instead when ``REQUIRE_POSTGRES=1``."""
-    if os.environ.get("REQUIRE_POSTGRES") == "1":
-        pytest.fail(f"{reason}, and REQUIRE_POSTGRES=1 forbids skipping", pytrace=False)
-    pytest.skip(reason)
+#: Fixtures of the chat project (an application's own model) and of the command line, for
+#: every folder that uses them.
+pytest_plugins = ("tests.support.chat", "tests.support.cli")
 
 
 @pytest.fixture(scope="session")
@@ -79,25 +53,6 @@ def postgres_url() -> str:
             "start one or point TEST_DATABASE_URL at one"
         )
     return url
-
-
-@dataclass(frozen=True)
-class Login:
-    """A role on a server, with its password in clear (as a deployment would set DB_PASSWORD)."""
-
-    host: str
-    port: int
-    username: str
-    password: str
-    database: str
-
-    def environ(self, password: str | None = None) -> dict[str, str]:
-        """Deployment variables for this login; the password goes raw into ``DB_PASSWORD``."""
-        return {
-            "DATABASE_URL": f"postgresql://{self.host}:{self.port}/{self.database}",
-            "DB_USERNAME": self.username,
-            "DB_PASSWORD": self.password if password is None else password,
-        }
 
 
 @pytest.fixture(scope="session")
@@ -159,3 +114,24 @@ def process_settings(tmp_path: Path, process_environment: pytest.MonkeyPatch) ->
     (tmp_path / "settings.toml").write_text(BASE_SETTINGS_TOML, encoding="utf-8")
     process_environment.chdir(tmp_path)
     return tmp_path
+
+
+@pytest.fixture
+def root(tmp_path: Path) -> Path:
+    """``tmp_path`` holding the test settings.toml, for a load or a ``check`` run there."""
+    (tmp_path / "settings.toml").write_text(BASE_SETTINGS_TOML, encoding="utf-8")
+    return tmp_path
+
+
+@pytest.fixture
+def project(tmp_path: Path) -> Project:
+    """A project whose settings.toml is :data:`tests.support.project.SETTINGS_TOML`."""
+    created = Project(tmp_path)
+    created.write("settings.toml", SETTINGS_TOML)
+    return created
+
+
+@pytest.fixture
+def production() -> dict[str, str]:
+    """An environment in which the project's production table loads without a deployment error."""
+    return dict(PRODUCTION_ENVIRON)

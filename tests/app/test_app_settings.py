@@ -14,7 +14,7 @@ import pytest
 from app.deps import SettingsDep
 from app.main import create_app
 from settings import ImproperlyConfigured, Settings, override_settings
-from tests.app.client import running
+from tests.support.app_client import running
 
 CANARY = "canary-Zq8x-never-print-me"
 

@@ -13,8 +13,8 @@ from collections.abc import Callable, Iterator
 import pytest
 
 from settings import Settings
-from tests.app.client import running, session_app
-from tests.pgcluster import free_port
+from tests.support.app_client import running, session_app
+from tests.support.ports import free_port
 
 PASSWORD = "p@ss:w/rd?#%-outage-canary"
 

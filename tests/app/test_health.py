@@ -13,8 +13,8 @@ from app.health import readiness
 from app.main import create_app
 from settings import Settings, load_settings
 from settings.contrib.health import HEALTH_JSON, HealthCheck
-from tests.app.client import running
-from tests.pgcluster import free_port
+from tests.support.app_client import running
+from tests.support.ports import free_port
 
 REPO = Path(__file__).resolve().parents[2]
 

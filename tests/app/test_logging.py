@@ -3,36 +3,25 @@
 from __future__ import annotations
 
 import re
-import subprocess
+import shutil
+import signal
 from pathlib import Path
 
-import httpx
-
-from tests.app.test_uvicorn import clean_environ, fresh_checkout, uvicorn, wait_until_serving
-from tests.pgcluster import free_port
+from tests.support.environ import REPO
+from tests.support.uvicorn import APP, uvicorn
 
 #: uvicorn's default format: ``%(levelprefix)s %(message)s``, the level and a colon in 9 columns.
 UVICORN_LINE = re.compile(r"(DEBUG|INFO|WARNING|ERROR|CRITICAL):\s+\S.*")
 
 
 def test_the_app_s_lines_and_uvicorn_s_share_one_format(tmp_path: Path) -> None:
-    cwd, port = fresh_checkout(tmp_path), free_port()
+    shutil.copy(REPO / "settings.toml", tmp_path / "settings.toml")
     # An unknown APP_ variable: the app logs a warning at startup, next to its info line.
-    environ = clean_environ(APP_DATABSE__HOST="db")
-    process = subprocess.Popen(
-        uvicorn(port),
-        cwd=cwd,
-        env=environ,
-        text=True,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-    )
-    try:
-        with httpx.Client(base_url=f"http://127.0.0.1:{port}", timeout=5, trust_env=False) as c:
-            wait_until_serving(process, c, "/health/live")
-    finally:
-        process.terminate()
-        stdout, stderr = process.communicate(timeout=30)
+    environ = {"APP_DATABSE__HOST": "db"}
+    with uvicorn(tmp_path, environ, app=APP, options=("--app-dir", str(REPO))) as server:
+        server.wait_serving()
+        server.stop(signal.SIGTERM)
+    stdout, stderr = server.stdout, server.stderr
 
     lines = [line for line in (stdout + stderr).splitlines() if line.strip()]
     settings_line = next(line for line in lines if "Settings loaded:" in line)

@@ -14,9 +14,8 @@ import pytest
 
 from app.main import create_app
 from settings import Settings
-from tests.app.client import running, session_app
-from tests.conftest import Login
-from tests.pgcluster import PgCluster, eventually_zero
+from tests.support.app_client import running, session_app
+from tests.support.postgres import Login, PgCluster, eventually_zero
 
 pytestmark = pytest.mark.postgres
 

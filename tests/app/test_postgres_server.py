@@ -13,8 +13,8 @@ from app.deps import SessionDep
 from app.main import create_app
 from settings import Settings
 from settings.contrib.database import APPLICATION_NAME
-from tests.app.client import running, session_app
-from tests.pgcluster import eventually_zero
+from tests.support.app_client import running, session_app
+from tests.support.postgres import eventually_zero
 
 pytestmark = pytest.mark.postgres
 

@@ -21,9 +21,10 @@ import pytest
 from app.config import AppSettings
 from app.main import create_app
 from settings import load_settings
-from tests.app.client import running
-from tests.conftest import BASE_SETTINGS_TOML, unavailable
-from tests.pgcluster import free_port
+from tests.support.app_client import running
+from tests.support.ports import free_port
+from tests.support.postgres import unavailable
+from tests.support.project import BASE_SETTINGS_TOML
 
 CANARY = "redis-canary-Rd7q-never-shown"
 

@@ -20,11 +20,10 @@ import httpx
 import pytest
 from sqlalchemy.engine import make_url
 
-from tests.conftest import Login
-from tests.hardening.servers import Server, uvicorn
-from tests.pgcluster import PgCluster, eventually_zero
+from tests.support.postgres import Login, PgCluster, eventually_zero
+from tests.support.uvicorn import Server, uvicorn
 
-APP = "tests.app.reload_app:create_reload_app"
+APP = "tests.support.reload_app:create_reload_app"
 CANARY = "rotated-canary-key-must-never-be-printed-0123456789"
 
 SETTINGS_TOML = """\

@@ -11,7 +11,7 @@ from fastapi import FastAPI, Request
 
 from app.main import create_app
 from settings import Settings
-from tests.app.client import running
+from tests.support.app_client import running
 
 FRESH = re.compile(r"[0-9a-f]{32}")
 

@@ -6,47 +6,21 @@ development SQLite file lands there, with the loader's variables removed from th
 
 from __future__ import annotations
 
-import os
 import shutil
-import subprocess
-import sys
-import time
+import signal
 from pathlib import Path
 
 import httpx
 
-from tests.conftest import LOADER_VARIABLES
-from tests.pgcluster import free_port
+from tests.support.environ import REPO, clean_environ
+from tests.support.uvicorn import APP, uvicorn
 
-REPO = Path(__file__).resolve().parents[2]
+__all__ = ["clean_environ"]  # test_cli_docs.py imports it from here until it uses tests.support
+
 CANARY = "canary-7f3a-must-not-be-printed"
-
-
-def clean_environ(**extra: str) -> dict[str, str]:
-    """This process's environment without any variable the settings loader reads."""
-    environ = {
-        name: value
-        for name, value in os.environ.items()
-        if not name.startswith("APP_") and name.removesuffix("_FILE") not in LOADER_VARIABLES
-    }
-    return {**environ, **extra}
-
-
-def uvicorn(port: int) -> list[str]:
-    """The server started from a directory holding only settings.toml, the app found with
-    --app-dir: it must still load its own model (app.config.AppSettings)."""
-    return [
-        sys.executable,
-        "-m",
-        "uvicorn",
-        "app.main:app",
-        "--app-dir",
-        str(REPO),
-        "--host",
-        "127.0.0.1",
-        "--port",
-        str(port),
-    ]
+#: The server started from a directory holding only settings.toml, the app found with
+#: --app-dir: it must still load its own model (app.config.AppSettings).
+FROM_ELSEWHERE = {"app": APP, "options": ("--app-dir", str(REPO)), "repository": False}
 
 
 def fresh_checkout(tmp_path: Path) -> Path:
@@ -54,35 +28,14 @@ def fresh_checkout(tmp_path: Path) -> Path:
     return tmp_path
 
 
-def wait_until_serving(process: subprocess.Popen[str], client: httpx.Client, url: str) -> None:
-    deadline = time.monotonic() + 30
-    while time.monotonic() < deadline and process.poll() is None:
-        try:
-            client.get(url)
-            return
-        except httpx.TransportError:
-            time.sleep(0.1)
-    raise AssertionError(f"uvicorn did not serve {url} (exit status {process.poll()})")
-
-
 def test_a_fresh_checkout_with_no_configuration_serves(tmp_path: Path) -> None:
-    cwd, port = fresh_checkout(tmp_path), free_port()
-    process = subprocess.Popen(
-        uvicorn(port),
-        cwd=cwd,
-        env=clean_environ(),
-        text=True,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-    )
-    base = f"http://127.0.0.1:{port}"
-    try:
-        with httpx.Client(base_url=base, timeout=5, trust_env=False) as client:
-            wait_until_serving(process, client, "/health/live")
+    cwd = fresh_checkout(tmp_path)
+    with uvicorn(cwd, {}, **FROM_ELSEWHERE) as server:
+        server.wait_serving()
+        with httpx.Client(base_url=server.url, timeout=5, trust_env=False) as client:
             live, ready = client.get("/health/live"), client.get("/health/ready")
-    finally:
-        process.terminate()  # uvicorn shuts down gracefully, then re-raises SIGTERM
-        _, stderr = process.communicate(timeout=30)
+        server.stop(signal.SIGTERM)  # uvicorn shuts down gracefully, then re-raises SIGTERM
+    stderr = server.stderr
 
     assert (live.status_code, live.json()) == (200, {"status": "pass"})
     assert ready.status_code == 200, ready.text
@@ -92,8 +45,8 @@ def test_a_fresh_checkout_with_no_configuration_serves(tmp_path: Path) -> None:
 
 
 def test_invalid_settings_exit_non_zero_before_serving_with_the_report(tmp_path: Path) -> None:
-    cwd, port = fresh_checkout(tmp_path), free_port()
-    environ = clean_environ(
+    cwd = fresh_checkout(tmp_path)
+    environ = dict(
         ENV_FOR_DYNACONF="production",
         SECRET_KEY=CANARY,
         DB_PASSWORD=CANARY,
@@ -101,11 +54,10 @@ def test_invalid_settings_exit_non_zero_before_serving_with_the_report(tmp_path:
         DATABASE_URL=f"mysql://app:{CANARY}@db.example.com/app",
     )
 
-    result = subprocess.run(
-        uvicorn(port), cwd=cwd, env=environ, capture_output=True, text=True, timeout=60
-    )
+    with uvicorn(cwd, environ, **FROM_ELSEWHERE) as result:
+        returncode = result.wait_exit()
 
-    assert result.returncode == 3  # uvicorn's status for a failed start, documented
+    assert returncode == 3  # uvicorn's status for a failed start, documented
     assert "Improperly configured" in result.stderr
     # The report is the last thing printed, and no traceback comes with it.
     report = result.stderr[result.stderr.index("Improperly configured") :]

@@ -15,7 +15,7 @@ import pytest
 from settings import ImproperlyConfigured, Settings, get_settings, load_settings
 from settings.cli import main
 from tests.application.chat.config import AppSettings
-from tests.application.conftest import MODEL_PATH
+from tests.support.chat import MODEL_PATH
 
 REPO = Path(__file__).resolve().parents[2]
 TESTING = {"ENV_FOR_DYNACONF": "testing"}

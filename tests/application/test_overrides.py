@@ -15,8 +15,8 @@ from settings import ImproperlyConfigured, get_settings, override_settings
 from settings.testing import app_client
 from tests.application.chat.config import AppSettings
 from tests.application.chat.main import create_app
-from tests.application.conftest import API_KEY, CHAT_CANARIES, redis_url
-from tests.hardening.canaries import assert_no_leak
+from tests.support.canaries import assert_no_leak
+from tests.support.chat import API_KEY, CHAT_CANARIES, redis_url
 
 BAD_REDIS = redis_url(rest="127.0.0.1:notaport/0")
 

@@ -17,7 +17,7 @@ from settings.fastapi import start_settings
 from settings.testing import app_client
 from tests.application.chat.config import AppSettings
 from tests.application.chat.main import create_app
-from tests.application.conftest import (
+from tests.support.chat import (
     API_KEY,
     CHAT_SETTINGS_TOML,
     MODEL_PATH,

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import os
 import shutil
+import signal
 import subprocess
 import sys
 import textwrap
@@ -28,8 +29,8 @@ from pathlib import Path
 import httpx
 import pytest
 
-from tests.app.test_uvicorn import clean_environ, wait_until_serving
-from tests.pgcluster import free_port
+from tests.support.environ import clean_environ
+from tests.support.uvicorn import uvicorn
 
 pytestmark = pytest.mark.slow
 
@@ -269,33 +270,16 @@ def test_a_project_with_its_own_app_runs_its_tests_with_the_fixture(
 
 
 def test_a_project_with_its_own_app_is_served_by_uvicorn(installed: Installed, shop: Path) -> None:
-    port = free_port()
-    process = subprocess.Popen(
-        [
-            str(installed.python),
-            "-m",
-            "uvicorn",
-            "app.main:app",
-            "--host",
-            "127.0.0.1",
-            "--port",
-            str(port),
-        ],
-        cwd=shop,
-        env={**clean_environ(), "PAYMENT_TOKEN": "a-payment-token-never-printed"},
-        text=True,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-    )
-    try:
-        with httpx.Client(
-            base_url=f"http://127.0.0.1:{port}", timeout=5, trust_env=False
-        ) as client:
-            wait_until_serving(process, client, "/greeting")
+    environ = {"PAYMENT_TOKEN": "a-payment-token-never-printed"}
+    # The wheel's own interpreter, and not this repository on its path.
+    with uvicorn(
+        shop, environ, app="app.main:app", python=str(installed.python), repository=False
+    ) as server:
+        server.wait_serving()
+        with httpx.Client(base_url=server.url, timeout=5, trust_env=False) as client:
             response = client.get("/greeting")
-    finally:
-        process.terminate()
-        out, err = process.communicate(timeout=30)
+        server.stop(signal.SIGTERM)
+    out, err = server.stdout, server.stderr
     assert response.status_code == 200, err
     assert response.json() == {
         "greeting": "welcome",

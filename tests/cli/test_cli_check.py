@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from settings import ImproperlyConfigured, load_settings
-from tests.cli.cli_support import PRODUCTION, Run
+from tests.support.cli import PRODUCTION, Run
 
 
 def test_valid_settings_exit_0(cli: Run) -> None:

@@ -7,8 +7,10 @@ from pathlib import Path
 
 import pytest
 
-from tests.cli.cli_support import Run
-from tests.cli.test_cli_secrets import CANARY, TRACES
+from tests.support.canaries import WEAK
+from tests.support.cli import Run
+
+CANARY, TRACES = WEAK.value, tuple(WEAK.traces().values())
 
 ENVIRONMENTS = ("development", "production", "testing")
 

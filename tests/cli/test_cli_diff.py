@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.cli.cli_support import Run
+from tests.support.cli import Run
 
 
 def test_two_environments(cli: Run, settings_dir: Path) -> None:

@@ -6,7 +6,7 @@ import json
 import os
 from pathlib import Path
 
-from tests.cli.cli_support import PRODUCTION
+from tests.support.cli import PRODUCTION
 
 
 def save(cli, settings_dir: Path, environ: dict[str, str]) -> Path:

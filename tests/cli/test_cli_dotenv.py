@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from tests.cli.cli_support import PRODUCTION
+from tests.support.cli import PRODUCTION
 
 ROOT = Path(__file__).resolve().parents[2]
 

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.cli.cli_support import Run
+from tests.support.cli import Run
 
 
 def test_every_layer_in_precedence_order_and_the_winner(cli: Run, settings_dir: Path) -> None:

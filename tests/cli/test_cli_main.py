@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.cli.cli_support import Run
+from tests.support.cli import Run
 
 COMMANDS = ["show", "explain", "check", "diff", "schema"]
 

@@ -13,7 +13,7 @@ import pytest
 
 from app.config import AppSettings
 from settings.schema._keys import schema_keys
-from tests.cli.cli_support import Run
+from tests.support.cli import Run
 
 REPO = Path(__file__).resolve().parents[2]
 

@@ -7,7 +7,7 @@ import re
 import tomllib
 from pathlib import Path
 
-from tests.cli.cli_support import PRODUCTION, Run
+from tests.support.cli import PRODUCTION, Run
 
 
 def test_text_names_each_value_s_origin(cli: Run, settings_dir: Path) -> None:
