@@ -23,7 +23,9 @@ from settings.fastapi._reload import pinned
 #: Exposed to browsers, so a page can read the id of a failed request.
 REQUEST_ID_HEADER = "X-Request-ID"
 #: A Host header: a bracketed IPv6 address or a name, then an optional port.
-_HOST = re.compile(r"(?:\[(?P<ipv6>[0-9A-Fa-f:.]+)\]|(?P<name>[^\[\]:]+))(?::[0-9]{0,5})?")
+#: A name holds only what a DNS name or an IPv4 address can: no ``#``, ``/``, ``@`` or blank
+#: (``evil.com#.example.com`` must not pass for a subdomain of example.com).
+_HOST = re.compile(r"(?:\[(?P<ipv6>[0-9A-Fa-f:.]+)\]|(?P<name>[A-Za-z0-9_.-]+))(?::[0-9]{0,5})?")
 #: What ``*.`` stands for in an origin: one or more DNS labels.
 _SUBDOMAINS = r"[a-z0-9_](?:[a-z0-9_-]*[a-z0-9_])?(?:\.[a-z0-9_](?:[a-z0-9_-]*[a-z0-9_])?)*"
 

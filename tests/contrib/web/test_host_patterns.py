@@ -126,3 +126,20 @@ def test_a_wildcard_that_could_never_match_is_refused_at_load(
     [problem] = caught.value.problems
     assert problem.key == "cors.origins"
     assert "https://*.example.com" in problem.message
+
+
+async def test_a_wildcard_is_not_fooled_by_a_host_header_that_is_no_hostname(
+    make_settings: Callable[..., Settings],
+) -> None:
+    """``*.example.com`` matches subdomains only; a Host header with ``#``, ``/``, ``@`` or a
+    blank is malformed and gets 400 (issue 16, item 24)."""
+    settings = make_settings(APP_ALLOWED_HOSTS='["*.example.com"]')
+
+    assert await statuses(
+        settings,
+        "api.example.com",
+        "evil.com#.example.com",
+        "evil.com/.example.com",
+        "evil.com@a.example.com",
+        "evil.com .example.com",
+    ) == [200, 400, 400, 400, 400]
