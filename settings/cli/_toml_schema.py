@@ -13,6 +13,7 @@ from typing import Any
 
 from pydantic import BaseModel
 
+from settings._redact import shown
 from settings.schema import BaseSettings
 from settings.schema._keys import model_of, schema_keys
 
@@ -70,6 +71,8 @@ def _make_optional(definition: dict[str, Any], model: type[BaseModel]) -> None:
             continue
         if "default" not in prop and info.default_factory is not None:
             prop["default"] = info.get_default(call_default_factory=True)
+        if "default" in prop:  # a default URL's password is a secret too (RedisDsn, AnyUrl, str)
+            prop["default"] = shown(prop["default"])
         definition["properties"][name] = _accepting_tokens(prop)
 
 

@@ -152,3 +152,22 @@ def _errors(schema: dict[str, Any], node: dict[str, Any], value: Any, path: str)
         for index, item in enumerate(value):
             errors += _errors(schema, node.get("items", {}), item, f"{path}[{index}]")
     return errors
+
+
+def test_a_url_password_in_a_model_default_is_masked(cli: Run, settings_dir: Path) -> None:
+    """Defaults written in an application's model reach the schema; a URL's password in one
+    (RedisDsn, AnyUrl, a str DSN) never does (issue 16, item 4)."""
+    (settings_dir / "dsn_model.py").write_text(
+        "from pydantic import AnyUrl, RedisDsn\n"
+        "from settings import Settings\n\n"
+        "class DsnSettings(Settings):\n"
+        '    cache: RedisDsn = RedisDsn("redis://:cache-pw-4417@cache:6379/0")\n'
+        '    broker: AnyUrl = AnyUrl("amqp://app:broker-pw-4417@mq/")\n'
+        '    search: str = "https://elastic:search-pw-4417@search:9200"\n'
+    )
+
+    result = cli("schema", "--model", "dsn_model:DsnSettings")
+
+    assert result.code == 0
+    assert "pw-4417" not in result.out
+    assert "redis://:**********@cache:6379/0" in result.out
