@@ -177,6 +177,9 @@ class DatabaseManager:
         except ValueError as exc:
             logger.warning("Kept the last database password read: %s", exc)
             return self._latest_password
+        if not password:  # a file being rewritten, caught half-way: never an empty password
+            logger.warning("Kept the last database password read: %s is empty", self.password_file)
+            return self._latest_password
         self._passwords.add(password)
         self._latest_password = password
         return password

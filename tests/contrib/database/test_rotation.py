@@ -10,6 +10,8 @@ from __future__ import annotations
 import asyncio
 from pathlib import Path
 
+import pytest
+
 from tests.support import uvicorn as servers
 from tests.support.postgres import PgCluster, admin_execute
 from tests.support.work_app import WORK_APP, get, postgres_toml, project
@@ -88,8 +90,9 @@ def test_without_a_file_the_old_password_stays_and_fails_until_a_restart(
     assert OLD not in server.output and NEW not in server.output
 
 
-async def test_a_password_file_gone_for_a_moment_keeps_the_last_password(
-    pg_cluster: PgCluster, tmp_path: Path, caplog
+@pytest.mark.parametrize("mishap", ["gone", "truncated"])
+async def test_a_password_file_gone_or_truncated_for_a_moment_keeps_the_last_password(
+    pg_cluster: PgCluster, tmp_path: Path, caplog, mishap: str
 ) -> None:
     from sqlalchemy import text
 
@@ -98,7 +101,8 @@ async def test_a_password_file_gone_for_a_moment_keeps_the_last_password(
 
     if not pg_cluster.is_running():
         pg_cluster.start()
-    await pg_cluster.create_role("blinking", OLD)
+    role = f"blinking_{mishap}"
+    await pg_cluster.create_role(role, OLD)
     secret = tmp_path / "db_password"
     secret.write_text(OLD + "\n", encoding="utf-8")
     root = project(tmp_path / "app", postgres_toml())
@@ -106,17 +110,20 @@ async def test_a_password_file_gone_for_a_moment_keeps_the_last_password(
         "testing",
         root=root,
         environ={
-            "DATABASE_URL": f"postgresql://blinking@{pg_cluster.host}:{pg_cluster.port}/blinking",
+            "DATABASE_URL": f"postgresql://{role}@{pg_cluster.host}:{pg_cluster.port}/{role}",
             "DB_PASSWORD_FILE": str(secret),
         },
     )
     database = DatabaseManager.for_settings(settings)
     await database.initialize()
     try:
-        await admin_execute(pg_cluster, f"ALTER ROLE blinking PASSWORD '{NEW}'")
+        await admin_execute(pg_cluster, f"ALTER ROLE {role} PASSWORD '{NEW}'")
         secret.write_text(NEW + "\n", encoding="utf-8")
         first = await database.connect()  # reads NEW
-        secret.unlink()  # the secret is being replaced, say
+        if mishap == "gone":
+            secret.unlink()  # the secret is being replaced, say
+        else:
+            secret.write_text("", encoding="utf-8")  # caught half-written (issue 16, item 12)
         with caplog.at_level("WARNING", logger="app.db"):
             second = await database.connect()  # a new connection: the file is gone
             found = (await second.execute(text("SELECT current_user"))).scalar_one()
@@ -125,7 +132,7 @@ async def test_a_password_file_gone_for_a_moment_keeps_the_last_password(
     finally:
         await database.dispose()
 
-    assert found == "blinking"
+    assert found == role
     assert "Kept the last database password read" in caplog.text
     assert str(secret) in caplog.text
     assert OLD not in caplog.text and NEW not in caplog.text
