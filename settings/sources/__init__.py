@@ -104,7 +104,7 @@ def load_layers(
         loaded.layers += [layers[t] for t in ("default", environment, "global") if t in layers]
     if dotenv is not None:
         loaded.files.append(DOTENV_FILE)
-    variables = read_environment(real, model, dotenv)
+    variables = read_environment(real, model, dotenv, root)
     if tokens:
         from settings.sources._tokens import evaluate_tokens  # Dynaconf: only for tokens
 

@@ -23,6 +23,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 from pydantic import BaseModel, SecretBytes, SecretStr, ValidationError
@@ -52,6 +53,9 @@ class EnvironmentSource:
     layers: list[Layer] = field(default_factory=list)
     errors: list[Problem] = field(default_factory=list)
     unknown: list[str] = field(default_factory=list)  # origins: "env APP_X", ".env APP_X"
+    #: The settings directory: a relative ``X_FILE`` path is relative to it, as a relative
+    #: SQLite path is (``None``: the working directory).
+    root: Path | None = None
     secret_files: dict[str, str] = field(default_factory=dict)
 
 
@@ -86,11 +90,12 @@ def read_environment(
     environ: Mapping[str, str],
     model: type[BaseModel],
     dotenv: Mapping[str, str] | None = None,
+    root: Path | None = None,
 ) -> EnvironmentSource:
     """The layers the variables give: the real ones of ``environ``, and those of ``.env``
     (``dotenv``) below them, name by name."""
     variables = Variables(environ, dotenv)
-    source = EnvironmentSource()
+    source = EnvironmentSource(root=root)
     for name, key in deployment_variables(model).items():
         found = _value(name, key, variables, source)
         if found is None:
@@ -128,11 +133,12 @@ def _value(
     if file_variable in environ:
         origin = f"{FILE_ORIGIN}{file_variable}"
         try:
-            text = read_secret_file(environ[file_variable])
+            path = _beside(source.root, environ[file_variable])
+            text = read_secret_file(path)
         except ValueError as exc:
             source.errors.append(Problem(key, str(exc), origin))
             return None
-        source.secret_files[key] = environ[file_variable]
+        source.secret_files[key] = path
         return origin, {key: text}
     return None
 
@@ -220,3 +226,10 @@ def _conflicts(layers: list[Layer], model: type[BaseModel]) -> list[Problem]:
 def _ascii(origin: str) -> str:
     """An origin whose variable name is not ASCII, written so look-alikes can be told apart."""
     return origin if origin.isascii() else ascii(origin)[1:-1]
+
+
+def _beside(root: Path | None, path: str) -> str:
+    """``path`` as given when absolute (or no root), else relative to the settings directory."""
+    if root is None or not path or Path(path).is_absolute():
+        return path
+    return str(root / path)

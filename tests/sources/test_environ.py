@@ -475,3 +475,20 @@ def test_blanks_around_a_boolean_do_not_make_two_variables_conflict(project) -> 
     settings = load_settings(root=project.root, environ=environ, model=FlagModel)
 
     assert settings.maintenance is True  # one value, read by the whitespace rule: no conflict
+
+
+def test_a_relative_file_path_is_relative_to_the_settings_directory(
+    project, tmp_path, monkeypatch
+) -> None:
+    """``load_settings(root=...)`` and ``--root`` read a relative ``DB_PASSWORD_FILE`` beside
+    settings.toml, not in the working directory (issue 16, item 13)."""
+    (project.root / "relpw").write_text("from-the-settings-directory\n")
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    (elsewhere / "relpw").write_text("from-the-working-directory\n")
+    monkeypatch.chdir(elsewhere)
+
+    settings = project.load({"DB_PASSWORD_FILE": "relpw"})
+
+    assert settings.database.password.get_secret_value() == "from-the-settings-directory"
+    assert settings.sources.secret_files["database.password"] == str(project.root / "relpw")
