@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar, overload
 
 from settings._errors import ImproperlyConfigured, Problem
-from settings._provenance import Assignment, Sources
+from settings._provenance import FILE_ORIGIN, Assignment, Sources
 from settings._validate import validate
 from settings.checks._run import CheckResult, run_checks
 from settings.merge import merge
@@ -157,7 +157,7 @@ def _variable_names(history: Mapping[str, tuple[Assignment, ...]]) -> tuple[str,
     names = set()
     for assignments in history.values():
         for assignment in assignments:
-            for prefix in ("env ", ".env ", "file named by "):
+            for prefix in ("env ", ".env ", FILE_ORIGIN):
                 if assignment.origin.startswith(prefix):
                     names.update(assignment.origin.removeprefix(prefix).split(", "))
     return tuple(sorted(names))

@@ -23,6 +23,9 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any, Final
 
+#: How an origin names a value read from the file an ``X_FILE`` variable names.
+FILE_ORIGIN = "file named by "
+
 
 class _Missing:
     def __repr__(self) -> str:

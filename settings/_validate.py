@@ -14,7 +14,7 @@ from typing import Any, TypeVar
 from pydantic import ValidationError
 
 from settings._errors import Problem
-from settings._provenance import Sources
+from settings._provenance import FILE_ORIGIN, Sources
 from settings._redact import is_secret, known_secrets, mask_text, secret_forms
 from settings.merge import unflatten
 from settings.schema import BaseSettings
@@ -69,7 +69,7 @@ def _quotable(
     would be read as the port); and not when any secret of this load appears in it (a token
     such as ``@format {this.secret_key}`` can copy one anywhere).
     """
-    if is_secret(model, key) or origin.startswith("file named by") or _sets_a_table(model, origin):
+    if is_secret(model, key) or origin.startswith(FILE_ORIGIN) or _sets_a_table(model, origin):
         return False
     if not isinstance(value, _QUOTABLE) or len(str(value)) > 80:
         return False

@@ -47,7 +47,7 @@ from settings._load import checked_load, deployment_rules_apply, errors_first
 from settings._process import as_model, overridden, process_settings
 from settings.checks._run import run_checks
 from settings.contrib._settings import Settings
-from settings.contrib.web._errors import ErrorMiddleware, served_settings
+from settings.contrib.web._error_page import ErrorMiddleware, served_settings
 from settings.contrib.web._hosts import REQUEST_ID_HEADER, SettingsMiddleware, app_settings
 from settings.fastapi._audit import audit_line
 from settings.fastapi._reload import SettingsReloader, Swap, pin, pinned

@@ -29,7 +29,7 @@ from typing import Any
 from pydantic import BaseModel, SecretBytes, SecretStr, ValidationError
 
 from settings._errors import Problem
-from settings._provenance import Layer
+from settings._provenance import FILE_ORIGIN, Layer
 from settings.schema._keys import (
     declared_variables,
     field_adapter,
@@ -141,9 +141,6 @@ def _value(
         source.secret_files[key] = path
         return origin, {key: text}
     return None
-
-
-FILE_ORIGIN = "file named by "
 
 
 def read_secret_file(path: str) -> str:
