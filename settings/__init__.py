@@ -17,6 +17,8 @@ How a value travels, the package's folders in order: :mod:`settings.sources` (fi
 :mod:`settings.cli`.
 """
 
+from typing import TYPE_CHECKING, Any
+
 from settings._errors import ImproperlyConfigured, Problem
 from settings._load import load_settings
 from settings._process import get_settings, override_settings
@@ -27,6 +29,9 @@ from settings.contrib.metrics import MetricsConfig
 from settings.contrib.server import ServerConfig
 from settings.contrib.web import CorsConfig
 from settings.schema import BaseSettings, EnvVar, Section
+
+if TYPE_CHECKING:
+    from settings._lazy import lazy, settings
 
 __all__ = [
     "BaseSettings",
@@ -41,7 +46,19 @@ __all__ = [
     "ServerConfig",
     "Settings",
     "get_settings",
+    "lazy",
     "load_settings",
     "override_settings",
     "redact",
+    "settings",
 ]
+
+
+def __getattr__(name: str) -> Any:
+    """``settings`` and ``lazy`` (:mod:`settings._lazy`), imported on first use: a load that
+    never asks for Django's lazy object does not import it."""
+    if name in ("settings", "lazy"):
+        from settings import _lazy
+
+        return getattr(_lazy, name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -7,7 +7,11 @@
         async with app_client(create_app()) as client:
             assert (await client.get("/features")).json()["orders_v2"] is True
 
-The ``settings`` fixture itself comes from the pytest plugin (:mod:`settings.pytest_plugin`).
+The ``settings`` fixture itself comes from the pytest plugin (:mod:`settings.pytest_plugin`);
+its type, for a test's annotation, is :class:`SettingsFixture`::
+
+    def test_debug_off(settings: SettingsFixture) -> None:
+        settings.debug = False
 """
 
 from __future__ import annotations
@@ -16,11 +20,13 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import TYPE_CHECKING
 
+from settings.pytest_plugin import SettingsFixture
+
 if TYPE_CHECKING:
     import httpx
     from fastapi import FastAPI
 
-__all__ = ["app_client"]
+__all__ = ["SettingsFixture", "app_client"]
 
 
 @asynccontextmanager

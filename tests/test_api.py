@@ -26,9 +26,11 @@ PUBLIC = [
     "ServerConfig",
     "Settings",
     "get_settings",
+    "lazy",
     "load_settings",
     "override_settings",
     "redact",
+    "settings",
 ]
 FASTAPI_PUBLIC = [
     "REQUEST_ID_HEADER",
@@ -53,7 +55,7 @@ def test_the_public_names_are_exactly_these() -> None:
     assert package.__all__ == PUBLIC
     assert all(getattr(package, name) is not None for name in package.__all__)
     assert settings.fastapi.__all__ == FASTAPI_PUBLIC
-    assert settings.testing.__all__ == ["app_client"]
+    assert settings.testing.__all__ == ["SettingsFixture", "app_client"]
 
 
 @pytest.mark.parametrize(

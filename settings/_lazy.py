@@ -1,0 +1,67 @@
+"""Django's lazy ``settings`` object: code that reads settings at import time works unchanged.
+
+    from settings import settings
+    app = FastAPI(title=settings.debug and "dev" or "app")   # read when this line runs
+
+    from settings import lazy
+    config = lazy(AppSettings)                  # typed as AppSettings for a type checker
+    engine_url = config.database.url
+
+Creating it reads nothing: no file, no variable. Each attribute access reads
+:func:`settings.get_settings` at that moment, so it follows ``override_settings``, the pytest
+``settings`` fixture and a reload on SIGHUP, and costs one lookup. Assigning to it raises, as
+assigning to the frozen settings does.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any, TypeVar, cast
+
+from settings._errors import ImproperlyConfigured, Problem
+from settings._process import get_settings
+from settings.schema import BaseSettings
+
+if TYPE_CHECKING:
+    from settings.contrib import Settings
+
+S = TypeVar("S", bound=BaseSettings)
+
+
+class LazySettings:
+    """A stand-in for the process's settings, read at each attribute access."""
+
+    __slots__ = ("_model",)
+
+    def __init__(self, model: type[BaseSettings] | None = None) -> None:
+        object.__setattr__(self, "_model", model)
+
+    def __getattr__(self, name: str) -> Any:
+        current = get_settings()
+        model = self._model
+        if model is not None and not isinstance(current, model):
+            message = (
+                f"the process's settings are a {type(current).__name__}, not a "
+                f"{model.__name__}: name the model before anything loads (SETTINGS_MODEL, "
+                "[tool.settings] model, or the application's start)"
+            )
+            raise ImproperlyConfigured([Problem("model", message, "settings.lazy")])
+        return getattr(current, name)
+
+    def __setattr__(self, name: str, value: Any) -> None:
+        raise AttributeError(f"settings are read-only; use override_settings({name}=...) in tests")
+
+    def __delattr__(self, name: str) -> None:
+        raise AttributeError("settings are read-only")
+
+    def __repr__(self) -> str:  # never loads: a repr in a debugger must not read files
+        model = self._model.__name__ if self._model is not None else "the process's model"
+        return f"<LazySettings of {model}>"
+
+
+def lazy(model: type[S]) -> S:
+    """A lazy settings object of ``model``, typed as ``model`` for a type checker."""
+    return cast(S, LazySettings(model))
+
+
+#: ``from settings import settings``: the process's settings, typed as :class:`Settings`.
+settings = cast("Settings", LazySettings())
