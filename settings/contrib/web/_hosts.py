@@ -20,6 +20,10 @@ from settings._process import overridden
 from settings.contrib._settings import Settings
 from settings.fastapi._reload import pinned
 
+#: The environment whose host check also accepts :data:`TEST_CLIENT_HOST`.
+TESTING = "testing"
+#: The ``Host`` Starlette's ``TestClient`` and httpx's ASGI transport send.
+TEST_CLIENT_HOST = "testserver"
 #: Exposed to browsers, so a page can read the id of a failed request.
 REQUEST_ID_HEADER = "X-Request-ID"
 #: A Host header: a bracketed IPv6 address or a name, then an optional port.
@@ -109,7 +113,10 @@ def guard(app: ASGIApp, settings: Settings) -> ASGIApp:
         allow_credentials=cors.allow_credentials,
         expose_headers=[REQUEST_ID_HEADER],
     )
-    return AllowedHostsMiddleware(app, allowed_hosts=settings.allowed_hosts)
+    hosts = list(settings.allowed_hosts)
+    if settings.environment == TESTING and TEST_CLIENT_HOST not in hosts:
+        hosts.append(TEST_CLIENT_HOST)  # Starlette's TestClient, as Django's test runner allows
+    return AllowedHostsMiddleware(app, allowed_hosts=hosts)
 
 
 class SettingsMiddleware:

@@ -85,3 +85,18 @@ async def test_an_override_changes_the_rules_for_its_block(process_settings: Pat
     assert host.status_code == 200
     assert cors.headers["access-control-allow-origin"] == LISTED
     assert after.status_code == 400
+
+
+async def test_the_testing_environment_accepts_the_test_client_s_host(
+    make_settings: Callable[..., Settings],
+) -> None:
+    """Starlette's TestClient sends ``Host: testserver``; the testing environment accepts it
+    whatever allowed_hosts lists, as Django's test runner does, and no other environment does."""
+    environ = {"APP_ALLOWED_HOSTS": "api.example.com"}
+    statuses = {}
+    for env in ("testing", "development"):
+        async with running(create_app(make_settings(env, **environ))) as client:
+            response = await client.get("/health/live", headers={"Host": "testserver"})
+            statuses[env] = response.status_code
+
+    assert statuses == {"testing": 200, "development": 400}
