@@ -6,6 +6,11 @@
      ├── sqlalchemy.exc.TimeoutError        no pooled connection free in time  -> 503
      ├── sqlalchemy.exc.OperationalError    connection lost mid-request        -> 503
      ├── sqlalchemy.exc.InterfaceError      connection unusable                -> 503
+     ├── sqlalchemy.exc.DBAPIError          the connection was invalidated     -> 503
+     │                                      (the server ended it: a failover,
+     │                                      pg_terminate_backend); else re-raised
+     ├── sqlalchemy.exc.PendingRollbackError  a later statement on that         -> 503
+     │                                      invalidated connection; else re-raised
      └── anything else, unhandled           settings.fastapi.ErrorMiddleware   -> 500
 
 Every error text logged or shown goes through :mod:`app.redaction` first.
@@ -41,6 +46,20 @@ async def _database_unavailable(request: Request, exc: Exception) -> JSONRespons
     return JSONResponse({"detail": detail}, status_code=503, headers={"Retry-After": "1"})
 
 
+#: SQLAlchemy's code for "Can't reconnect until invalid transaction is rolled back": a statement
+#: after the connection under the transaction was lost.
+_INVALIDATED_TRANSACTION = "8s2b"
+
+
+async def _maybe_disconnect(request: Request, exc: Exception) -> JSONResponse:
+    """503 when the error is a lost connection (SQLAlchemy marks it invalidated), else the
+    500 every other error gets."""
+    invalidated = getattr(exc, "connection_invalidated", False) is True
+    if invalidated or getattr(exc, "code", None) == _INVALIDATED_TRANSACTION:
+        return await _database_unavailable(request, exc)
+    raise exc
+
+
 def install_exception_handlers(app: FastAPI) -> None:
     """Map database unavailability to 503 instead of a 500."""
     unavailable = (
@@ -51,3 +70,6 @@ def install_exception_handlers(app: FastAPI) -> None:
     )
     for error in unavailable:
         app.add_exception_handler(error, _database_unavailable)
+    # A subclass's handler wins over its base's: OperationalError above stays a 503 anyway.
+    app.add_exception_handler(sa_exc.DBAPIError, _maybe_disconnect)
+    app.add_exception_handler(sa_exc.PendingRollbackError, _maybe_disconnect)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import time
 from collections.abc import Callable
 
@@ -144,3 +145,43 @@ async def test_readiness_never_waits_longer_than_connect_timeout_for_the_pool(
     assert waited < 2
     [database] = ready.json()["checks"]["database:responseTime"]
     assert database["output"] == "no pooled connection free within 1 s"
+
+
+async def test_a_connection_the_server_ends_mid_request_is_a_503_not_a_500(
+    make_settings: Callable[..., Settings], postgres_url: str
+) -> None:
+    """A failover or pg_terminate_backend mid-request: SQLAlchemy raises a plain DBAPIError
+    marked connection_invalidated, then PendingRollbackError for the next statement; both
+    are the documented 503. Any other database error stays a 500 (issue 17, item 4)."""
+    app = create_app(make_settings(DATABASE_URL=postgres_url))
+
+    @app.get("/killed")
+    async def killed(session: SessionDep) -> str:
+        await session.execute(text("SELECT pg_terminate_backend(pg_backend_pid())"))
+        return "survived"
+
+    @app.get("/killed-then-query")
+    async def killed_then_query(session: SessionDep) -> str:
+        # An application that carries on after the first error:
+        with contextlib.suppress(Exception):
+            await session.execute(text("SELECT pg_terminate_backend(pg_backend_pid())"))
+        await session.execute(text("SELECT 1"))
+        return "survived"
+
+    @app.get("/typo")
+    async def typo(session: SessionDep) -> str:
+        await session.execute(text("SELEC 1"))
+        return "survived"
+
+    async with running(app) as client:
+        first, second, typo_response = [
+            await client.get(path) for path in ("/killed", "/killed-then-query", "/typo")
+        ]
+
+    assert (first.status_code, second.status_code) == (503, 503)
+    assert (
+        first.json()["detail"] == "The database is unavailable: connection lost. Try again later."
+    )
+    assert first.headers["Retry-After"] == "1"
+    assert typo_response.status_code == 500
+    assert typo_response.json()["detail"] == "Internal Server Error"
