@@ -54,12 +54,13 @@ def _run(check: Check, settings: BaseSettings) -> list[Problem]:
         return [_failed(check, f"cannot run: {exc}")]
     try:
         result = check.function(settings)
-    except Exception as exc:
-        text = mask_text(str(exc), secret_values(settings))
-        detail = f"{type(exc).__name__}: {text}" if text else type(exc).__name__
-        return [_failed(check, f"raised {detail}")]
+    except (Exception, SystemExit) as exc:  # sys.exit(0) in a check is no pass
+        return [_failed(check, f"raised {_describe(exc, settings)}")]
     if not isinstance(result, list) or not all(isinstance(p, Problem) for p in result):
         return [_failed(check, f"returned a {type(result).__name__}, not a list of problems")]
+    malformed = [p for p in result if not _well_formed(p)]
+    if malformed:
+        return [_failed(check, f"returned a malformed problem ({_malformed(malformed[0])})")]
     undeclared = sorted({p.id for p in result if p.id is not None and p.id not in check.ids})
     if undeclared:
         what = f"reports {', '.join(undeclared)}, which its register(id=...) does not declare"
@@ -115,3 +116,30 @@ def _masked(problems: list[Problem], settings: BaseSettings) -> list[Problem]:
             problem = dataclasses.replace(problem, message=message, hint=hint)
         masked.append(problem)
     return masked
+
+
+def _describe(exc: BaseException, settings: BaseSettings) -> str:
+    """``Class: text`` of an exception, masked; its class alone when its text cannot be had
+    (an ``__str__`` that raises must not crash the report)."""
+    try:
+        text = mask_text(str(exc), secret_values(settings))
+    except Exception:
+        text = ""
+    return f"{type(exc).__name__}: {text}" if text else type(exc).__name__
+
+
+def _well_formed(problem: Problem) -> bool:
+    return (
+        isinstance(problem.key, str)
+        and isinstance(problem.message, str)
+        and bool(problem.message)
+        and problem.severity in ("error", "warning")
+        and (problem.id is None or isinstance(problem.id, str))
+        and (problem.hint is None or isinstance(problem.hint, str))
+    )
+
+
+def _malformed(problem: Problem) -> str:
+    if problem.severity not in ("error", "warning"):
+        return f"severity {problem.severity!r}, not 'error' or 'warning'"
+    return "key and message must be text"

@@ -70,7 +70,7 @@ def _imported(path: str, origin: str, root: Path) -> type[BaseSettings]:
         raise _error(f"{path!r} is not 'pkg.module:Class'", origin)
     try:
         module = _import(module_name, root)
-    except Exception as exc:  # any error in the application's module
+    except (Exception, SystemExit) as exc:  # any error in the module, sys.exit() included
         reason = mask_text(f"{type(exc).__name__}: {exc}")  # it may quote a URL's password
         raise _error(f"cannot import {module_name!r}: {reason}", origin) from None
     found = getattr(module, attribute, None)

@@ -479,3 +479,67 @@ def test_a_problem_a_check_returns_is_masked(app_module: Importer) -> None:
         "is **********",
         "redis://:**********@cache is not TLS",
     ]
+
+
+def test_a_check_that_exits_or_returns_a_malformed_problem_is_an_error_naming_it(
+    app_module: Importer,
+) -> None:
+    """sys.exit(0) in a check was a false pass of check --deploy; Error(None, None), a
+    severity that is neither, and an exception whose __str__ raises crashed or passed
+    (issue 16, items 17 and 18)."""
+    app_module(
+        "unruly_twenty",
+        """
+        import sys
+        from settings import Problem
+        from settings.checks import Error, register
+
+        class Unprintable(Exception):
+            def __str__(self):
+                raise RuntimeError("no text")
+
+        @register(deploy=True)
+        def check_exits(settings):
+            sys.exit(0)
+
+        @register(deploy=True)
+        def check_nones(settings):
+            return [Error(None, None)]
+
+        @register(id="ops.E020", deploy=True)
+        def check_fatal(settings):
+            return [Problem("debug", "is odd", id="ops.E020", severity="fatal")]
+
+        @register(deploy=True)
+        def check_unprintable(settings):
+            raise Unprintable()
+    """,
+    )
+
+    failed = [p for p in run_checks(Settings.model_validate(SAFE), deploy=True).problems]
+
+    assert [(p.is_error, p.message) for p in failed] == [
+        (True, "the check unruly_twenty.check_exits raised SystemExit: 0"),
+        (
+            True,
+            "the check unruly_twenty.check_nones returned a malformed problem (key and "
+            "message must be text)",
+        ),
+        (
+            True,
+            "the check unruly_twenty.check_fatal returned a malformed problem (severity "
+            "'fatal', not 'error' or 'warning')",
+        ),
+        (True, "the check unruly_twenty.check_unprintable raised Unprintable"),
+    ]
+
+
+def test_a_model_module_that_exits_at_import_is_an_error_naming_it(
+    project, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    (tmp_path / "exits_twenty_one.py").write_text("import sys\nsys.exit(0)\n")
+    monkeypatch.syspath_prepend(str(tmp_path))
+
+    error = project.error({"SETTINGS_MODEL": "exits_twenty_one:Model"})
+
+    assert "cannot import 'exits_twenty_one': SystemExit: 0" in str(error)
