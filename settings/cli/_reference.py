@@ -19,13 +19,15 @@ from pydantic.fields import FieldInfo
 
 from settings._display import literal
 from settings._redact import is_secret, mask_value
-from settings.schema._keys import RESERVED, model_of, schema_defaults, schema_keys, section_at
-from settings.sources._environ import (
-    FILE_SUFFIX,
-    NESTING,
+from settings.schema._keys import (
     PREFIX,
-    deployment_variables,
+    RESERVED,
+    model_of,
+    schema_defaults,
+    schema_keys,
+    section_at,
 )
+from settings.sources._environ import FILE_SUFFIX, NESTING, deployment_variables
 from settings.sources._environments import ENV_VARIABLE
 
 COLUMNS = ("key", "type", "default", "variables", "secret", "description")

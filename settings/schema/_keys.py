@@ -9,6 +9,7 @@ any depth, inside lists and dicts too). No list of names is kept by hand.
 
 from __future__ import annotations
 
+import re
 from functools import cache
 from typing import Annotated, Any, get_args, get_origin
 
@@ -147,4 +148,32 @@ def declared_variables(model: type[BaseModel], prefix: str = "") -> dict[str, st
                     f"{found[variable]} and {key}; a variable sets one field"
                 )
             found[variable] = key
+    if not prefix:
+        _check_variable_names(model, found)
     return found
+
+
+#: The prefix of the variables that name keys: ``APP_DATABASE__HOST`` sets ``database.host``.
+PREFIX = "APP_"
+#: A variable's name as a shell writes it.
+_VARIABLE_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
+
+
+def _check_variable_names(model: type[BaseModel], found: dict[str, str]) -> None:
+    """Raise ``TypeError`` for a declared name that could never be set as written or would
+    collide: an empty or malformed one, one under the ``APP_`` prefix (which already names
+    every key), and ``X`` beside ``X_FILE`` (``X_FILE`` would set both)."""
+    for variable, key in found.items():
+        if not _VARIABLE_NAME.fullmatch(variable):
+            raise TypeError(f"{model.__name__}: EnvVar({variable!r}) on {key} is not a name")
+        if variable.upper().startswith(PREFIX):
+            raise TypeError(
+                f"{model.__name__}: EnvVar({variable!r}) on {key} is under the APP_ prefix, "
+                "which already names every key; choose another name"
+            )
+        if f"{variable}_FILE" in found:
+            other = found[f"{variable}_FILE"]
+            raise TypeError(
+                f"{model.__name__}: EnvVar({variable + '_FILE'!r}) on {other} is the file "
+                f"variable of EnvVar({variable!r}) on {key}; choose another name"
+            )

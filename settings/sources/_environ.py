@@ -31,6 +31,7 @@ from pydantic import BaseModel, SecretBytes, SecretStr, ValidationError
 from settings._errors import Problem
 from settings._provenance import FILE_ORIGIN, Layer
 from settings.schema._keys import (
+    PREFIX,
     declared_variables,
     field_adapter,
     schema_keys,
@@ -39,7 +40,6 @@ from settings.schema._keys import (
 )
 from settings.sources._files import DOTENV_FILE, read_regular_file
 
-PREFIX = "APP_"
 NESTING = "__"
 FILE_SUFFIX = "_FILE"
 MAX_FILE_BYTES = 64 * 1024

@@ -2,11 +2,22 @@
 
 from __future__ import annotations
 
+from typing import Annotated, Any
+
 import pytest
-from pydantic import ValidationError
+from pydantic import ValidationError, create_model
 from sqlalchemy.engine import make_url
 
-from settings import CorsConfig, DatabaseConfig, PoolConfig, Settings
+from settings import (
+    CorsConfig,
+    DatabaseConfig,
+    EnvVar,
+    ImproperlyConfigured,
+    PoolConfig,
+    Section,
+    Settings,
+    load_settings,
+)
 
 # --- frozen --------------------------------------------------------------------------------
 
@@ -236,3 +247,36 @@ def test_the_url_is_composed_once() -> None:
     database = DatabaseConfig()
 
     assert database.url is database.url
+
+
+class _Token(Section):
+    value: Annotated[str, EnvVar("TOKEN")] = ""
+
+
+@pytest.mark.parametrize(
+    ("fields", "named"),
+    [
+        # DATABASE_URL is declared on Settings.database: another field cannot take it.
+        (
+            {"url": (Annotated[str, EnvVar("DATABASE_URL")], "")},
+            "EnvVar('DATABASE_URL') is declared on both database and url",
+        ),
+        ({"flag": (Annotated[bool, EnvVar("APP_DEBUG")], False)}, "under the APP_ prefix"),
+        ({"blank": (Annotated[str, EnvVar("")], "")}, "EnvVar('') on blank is not a name"),
+        (
+            {"token": (_Token, _Token()), "other": (Annotated[str, EnvVar("TOKEN_FILE")], "")},
+            "EnvVar('TOKEN_FILE') on other is the file variable of EnvVar('TOKEN')",
+        ),
+    ],
+    ids=["taken", "app-prefix", "empty", "x-and-x-file"],
+)
+def test_a_variable_name_that_would_collide_is_refused_naming_both(
+    project, fields: dict[str, Any], named: str
+) -> None:
+    """Each of these once loaded silently, setting two fields or none (issue 16, item 20)."""
+    model = create_model("Colliding", __base__=Settings, **fields)  # type: ignore[call-overload]
+
+    with pytest.raises(ImproperlyConfigured) as error:
+        load_settings(root=project.root, environ={}, model=model)
+
+    assert named in str(error.value)
