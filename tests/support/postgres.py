@@ -81,6 +81,8 @@ class PgCluster:
     port: int = field(default_factory=free_port)
     superuser_password: str = field(default_factory=lambda: secrets.token_urlsafe(16))
     host: str = "127.0.0.1"
+    #: Extra server options (``-c name=value ...``), for a cluster started differently.
+    options: str = ""
 
     @property
     def data(self) -> Path:
@@ -119,7 +121,7 @@ class PgCluster:
     def start(self) -> None:
         options = (
             f"-p {self.port} -c listen_addresses={self.host} -c unix_socket_directories=''"
-            " -c fsync=off -c max_connections=30"
+            f" -c fsync=off -c max_connections=30 {self.options}"
         )
         self._run(
             "pg_ctl",
@@ -201,28 +203,7 @@ def throwaway_cluster(bindir: Path) -> Iterator[PgCluster]:
 
 @dataclass
 class OptionsCluster(PgCluster):
-    """A throwaway cluster started with extra server options (``-c name=value ...``)."""
-
-    options: str = ""
-
-    def start(self) -> None:
-        options = (
-            f"-p {self.port} -c listen_addresses={self.host} -c unix_socket_directories=''"
-            f" -c fsync=off -c max_connections=30 {self.options}"
-        )
-        self._run(
-            "pg_ctl",
-            "start",
-            "-w",
-            "-t",
-            "30",
-            "-D",
-            str(self.data),
-            "-o",
-            options,
-            "-l",
-            str(self.root / "server.log"),
-        )
+    """A throwaway cluster started with extra server options (``options``)."""
 
     def postmaster_pid(self) -> int:
         return int((self.data / "postmaster.pid").read_text().split()[0])
