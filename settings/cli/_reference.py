@@ -111,7 +111,7 @@ def _table_variables(model: type[BaseModel], key: str) -> list[str]:
     names = []
     for name, target in deployment_variables(model).items():
         section = section_at(model, target)
-        if section is not None and key.removeprefix(f"{target}.") in section.variable_keys:
+        if section is not None and key.removeprefix(f"{target}.") in section.variable_keys():
             names += [name, name + FILE_SUFFIX]
     return names
 

@@ -18,7 +18,7 @@ from collections.abc import Iterator
 from contextvars import ContextVar
 from dataclasses import dataclass
 from functools import cached_property
-from typing import TYPE_CHECKING, Any, ClassVar
+from typing import TYPE_CHECKING, Any
 
 from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, field_validator, model_validator
 
@@ -58,8 +58,10 @@ class Section(BaseModel):
         cannot mean anything (numbers, booleans, choices), and kept in text."""
         return strip_blanks(cls, data)
 
-    #: The keys a variable declared on this section (:class:`EnvVar`) may set.
-    variable_keys: ClassVar[tuple[str, ...]] = ()
+    @classmethod
+    def variable_keys(cls) -> frozenset[str]:
+        """The keys (relative to the section) a variable declared on it may set."""
+        return frozenset()
 
     @classmethod
     def from_variable(cls, text: str) -> dict[str, str]:

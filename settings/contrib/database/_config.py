@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 from functools import cached_property
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, Any, ClassVar, Literal
+from typing import TYPE_CHECKING, Annotated, Any, Literal
 from urllib.parse import quote, quote_plus
 
 from pydantic import Field, SecretStr, ValidationInfo, field_validator
@@ -140,17 +140,14 @@ class DatabaseConfig(Section):
         default=False, description="Connect through PgBouncer in transaction pooling mode."
     )
 
-    #: What ``DATABASE_URL`` may set: a URL has every part but the pool's.
-    variable_keys: ClassVar[tuple[str, ...]] = (
-        "driver",
-        "host",
-        "port",
-        "username",
-        "password",
-        "database",
-        "options",
-        "connect_timeout",
-    )
+    @classmethod
+    def variable_keys(cls) -> frozenset[str]:
+        """What ``DATABASE_URL`` may set, as its reader (:mod:`._url`) says: the driver, the
+        URL's parts, the query's libpq parameters and the driver options."""
+        from settings.contrib.database._url import QUERY_FIELDS, URL_PARTS
+
+        keys = {*URL_PARTS, *QUERY_FIELDS.values(), "database.driver", "database.options"}
+        return frozenset(key.removeprefix("database.") for key in keys)
 
     @classmethod
     def from_variable(cls, text: str) -> dict[str, str]:
