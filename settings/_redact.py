@@ -16,7 +16,8 @@ driver's message, a traceback, a check's message), :func:`shown` any value befor
 
 A value equal to a secret is a secret wherever it appears: a token in a file can copy one into
 an ordinary setting (``username = "@format {this.database.password}"``). Inside longer text only
-copies of 4 characters or more are masked: a password ``1`` would otherwise mask every digit 1.
+copies of :data:`MIN_MASKED` characters or more are masked: a password ``1`` would otherwise mask
+every digit 1.
 
 :func:`redact` is the one public helper: ``redact(text, settings)`` for an application's own
 log lines.
@@ -265,10 +266,16 @@ def secret_forms(secret: str) -> set[str]:
     }
 
 
+#: A copy of a secret shorter than this is not masked inside text: a password ``e`` would
+#: mask a letter of every word, and so reveal itself. URL passwords are masked at any length.
+MIN_MASKED = 4
+
+
 def mask_text(text: str, secrets: Iterable[str] = ()) -> str:
-    """``text`` with each (non-empty) secret, raw or percent-encoded, and the password of every
-    URL in it replaced by :data:`MASK`: for text nobody vetted, such as an exception's."""
-    for secret in sorted({s for s in secrets if s}, key=len, reverse=True):
+    """``text`` with each secret of :data:`MIN_MASKED` characters or more, raw or
+    percent-encoded, and the password of every URL in it replaced by :data:`MASK`: for text
+    nobody vetted, such as an exception's."""
+    for secret in sorted({s for s in secrets if len(s) >= MIN_MASKED}, key=len, reverse=True):
         for form in secret_forms(secret):
             text = text.replace(form, MASK)
     return replace_url_passwords(text, lambda _: MASK)
@@ -319,9 +326,7 @@ def _shown(value: Any, secrets: frozenset[str]) -> Any:
     if isinstance(value, URL_TYPES) or _is_sqlalchemy_url(value):
         value = _url_text(value)
     if isinstance(value, str):
-        if value in secrets:
-            return MASK
-        return mask_text(value, (s for s in secrets if len(s) > 3))
+        return MASK if value in secrets else mask_text(value, secrets)
     return value
 
 

@@ -47,10 +47,7 @@ def _problem(error: Any, sources: Sources, model: type[BaseSettings], secrets: s
     shown = key + "".join(f"[{part}]" for part in error["loc"] if isinstance(part, int))
     if error["type"] == "missing":
         return Problem(shown, "is required and no file or variable sets it", None)
-    # Pydantic's words, and a validator's: a copy of a secret of 4+ characters is masked (a
-    # shorter one would mask letters of every word, and so reveal itself).
-    long_secrets = {secret for secret in secrets if len(secret) >= 4}
-    message = mask_text(str(error["msg"]).removeprefix("Value error, "), long_secrets)
+    message = mask_text(str(error["msg"]).removeprefix("Value error, "), secrets)
     value = error.get("input")
     origin = sources.origin(key) or "schema default"
     if _quotable(model, key, value, origin, secrets):

@@ -96,11 +96,10 @@ def _masked(problems: list[Problem], settings: BaseSettings) -> list[Problem]:
     text: a check may quote a value (``f"{settings.cache_url} is not TLS"``).
 
     A problem whose text is the one declared for its id (a constant: it cannot hold a secret)
-    is left as it is, and only secrets of 4 characters or more are masked inside text, as
-    :func:`settings._redact.shown` does: a password ``e`` or ``development`` would otherwise
-    mask every ``e`` or the word "development" of every report, and so reveal itself.
+    is left as it is: a password ``development`` would otherwise mask that word in
+    security.E005's message, and so reveal itself.
     """
-    secrets = {secret for secret in secret_values(settings) if len(secret) >= 4}
+    secrets = secret_values(settings)
     masked = []
     for problem in problems:
         declared = declared_problem(problem.id)

@@ -237,9 +237,9 @@ def _failure(
     if secret:
         return f"cannot evaluate {token}"
     texts = read or set()
-    # A long text anywhere in the error; a short one only where quoted whole ('5', "on").
-    hidden = {text for text in texts if len(text) >= 4} | {repr(text) for text in texts}
-    detail = mask_text(str(exc), hidden | {f'"{text}"' for text in texts})
+    # Each text anywhere in the error (mask_text leaves the shortest alone), and a short one
+    # where quoted whole ('on', "abc").
+    detail = mask_text(str(exc), texts | {repr(t) for t in texts} | {f'"{t}"' for t in texts})
     return f"cannot evaluate {token}: {detail}"
 
 
