@@ -26,30 +26,29 @@ log lines.
 from __future__ import annotations
 
 import re
+import sys
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from functools import cache
 from typing import Any, get_args
 from urllib.parse import quote, quote_plus, unquote
 
-from pydantic import BaseModel, SecretBytes, SecretStr, networks
+from pydantic import BaseModel, SecretBytes, SecretStr
 from pydantic_core import MultiHostUrl, Url
 
 from settings._provenance import Sources
 
 MASK = "**********"
 
-#: Pydantic's URL types: its core's, and (2.10+) the ``AnyUrl`` and DSN classes wrapping them.
-URL_TYPES: tuple[type, ...] = tuple(
-    kind
-    for kind in (
-        Url,
-        MultiHostUrl,
-        getattr(networks, "_BaseUrl", None),
-        getattr(networks, "_BaseMultiHostUrl", None),
-    )
-    if isinstance(kind, type)
-)
+
+def _url_types() -> tuple[type, ...]:
+    """Pydantic's URL types: its core's, and (2.10+) the ``AnyUrl`` and DSN classes wrapping
+    them, once a model has imported them. Not imported here: ``pydantic.networks`` costs about
+    20 ms at import, and a value can only be one of its types after someone imported it."""
+    networks = sys.modules.get("pydantic.networks")
+    wrappers = (getattr(networks, "_BaseUrl", None), getattr(networks, "_BaseMultiHostUrl", None))
+    return (Url, MultiHostUrl, *(kind for kind in wrappers if isinstance(kind, type)))
+
 
 # ---------------------------------------------------------------------------------------------
 # What is secret
@@ -141,7 +140,7 @@ def _collect(value: Any, found: set[str]) -> None:
     elif isinstance(value, list | tuple | set | frozenset):
         for item in value:
             _collect(item, found)
-    elif isinstance(value, URL_TYPES):
+    elif isinstance(value, _url_types()):
         _collect(str(value), found)
     elif isinstance(value, str):
         for match in _URL.finditer(value):
@@ -323,7 +322,7 @@ def _shown(value: Any, secrets: frozenset[str]) -> Any:
         return {name: _shown(item, secrets) for name, item in value.items()}
     if isinstance(value, list | tuple):
         return [_shown(item, secrets) for item in value]
-    if isinstance(value, URL_TYPES) or _is_sqlalchemy_url(value):
+    if isinstance(value, _url_types()) or _is_sqlalchemy_url(value):
         value = _url_text(value)
     if isinstance(value, str):
         return MASK if value in secrets else mask_text(value, secrets)
@@ -349,7 +348,7 @@ class _Shown:
 def repr_safe(value: Any, secrets: frozenset[str] = frozenset()) -> Any:
     """``value`` for a ``repr()``: URLs (typed or in text) with their password masked, and text
     equal to one of ``secrets`` (a copy of a secret) masked."""
-    if isinstance(value, URL_TYPES):
+    if isinstance(value, _url_types()):
         text = str(value)
         hidden = mask_text(text)
         return value if hidden == text else _Shown(f"{type(value).__name__}({hidden!r})")
