@@ -29,6 +29,7 @@ from settings.contrib.metrics import MetricsConfig
 from settings.contrib.server import ServerConfig
 from settings.contrib.web import CorsConfig
 from settings.schema import BaseSettings, EnvVar, Section
+from settings.schema._config import SettingsConfigDict
 
 if TYPE_CHECKING:
     from settings._lazy import lazy, settings
@@ -45,6 +46,7 @@ __all__ = [
     "Section",
     "ServerConfig",
     "Settings",
+    "SettingsConfigDict",
     "get_settings",
     "lazy",
     "load_settings",

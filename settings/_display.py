@@ -33,6 +33,8 @@ def masked_tree(settings: BaseSettings) -> dict[str, Any]:
 
 
 def _add_extras(section: Section, tree: dict[str, Any], secrets: frozenset[str]) -> None:
+    for name in type(section).model_computed_fields:  # marked "computed" where shown
+        tree[name] = shown(getattr(section, name), secrets)
     tree.update(section.shown_extras(secrets))
     for name in type(section).model_fields:
         value = getattr(section, name)

@@ -36,7 +36,7 @@ from settings._provenance import Assignment, Sources
 from settings._validate import validate
 from settings.merge import flatten
 from settings.schema import BaseSettings
-from settings.schema._keys import unknown_key
+from settings.schema._keys import canonical_keys, stored_values, unknown_key
 
 if TYPE_CHECKING:
     from settings.contrib import Settings
@@ -111,7 +111,7 @@ def as_model(settings: BaseSettings, model: type[S]) -> S:
     sources kept: for an app of model ``model`` given settings of its base model."""
     if isinstance(settings, model):
         return settings
-    converted, problems = validate(flatten(settings.model_dump()), _sources_of(settings), model)
+    converted, problems = validate(flatten(stored_values(settings)), _sources_of(settings), model)
     if converted is None:
         raise ImproperlyConfigured(problems)
     return converted
@@ -127,7 +127,7 @@ def apply_changes(base: S, changes: Mapping[str, Any]) -> S:
     """A new validated settings object of ``base``'s model: ``base`` with ``changes`` (nested
     dicts or ``a__b`` keys)."""
     model = type(base)
-    flat_changes = _dotted(_as_tables(changes))
+    flat_changes = canonical_keys(model, _dotted(_as_tables(changes)))
     problems = [
         Problem(key, reason, ORIGIN)
         for key in flat_changes
@@ -135,7 +135,7 @@ def apply_changes(base: S, changes: Mapping[str, Any]) -> S:
     ]
     if problems:
         raise ImproperlyConfigured(problems)
-    values = flatten(base.model_dump())
+    values = flatten(stored_values(base))
     for key, value in flat_changes.items():
         if isinstance(value, Mapping):  # an empty one: it replaces the mapping, clearing it
             values = {k: v for k, v in values.items() if not k.startswith(f"{key}.")}
@@ -172,7 +172,7 @@ def _dotted(changes: Mapping[str, Any], prefix: str = "") -> dict[str, Any]:
 def _as_tables(value: Any) -> Any:
     """Sections given as models (``database=DatabaseConfig(...)``) become plain tables."""
     if isinstance(value, BaseModel):
-        value = value.model_dump()
+        value = stored_values(value)
     if isinstance(value, dict):
         return {key: _as_tables(item) for key, item in value.items()}
     return value

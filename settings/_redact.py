@@ -322,6 +322,8 @@ def _shown(value: Any, secrets: frozenset[str]) -> Any:
         return {name: _shown(item, secrets) for name, item in value.items()}
     if isinstance(value, list | tuple):
         return [_shown(item, secrets) for item in value]
+    if isinstance(value, set | frozenset):  # shown as a list, in a stable order
+        return sorted((_shown(item, secrets) for item in value), key=repr)
     if isinstance(value, _url_types()) or _is_sqlalchemy_url(value):
         value = _url_text(value)
     if isinstance(value, str):

@@ -45,6 +45,9 @@ def _problem(error: Any, sources: Sources, model: type[BaseSettings], secrets: s
     names = [part for part in error["loc"] if isinstance(part, str)]
     key = ".".join(names)
     shown = key + "".join(f"[{part}]" for part in error["loc"] if isinstance(part, int))
+    if not names:  # a model validator's: about the settings as a whole, not one source
+        message = mask_text(str(error["msg"]).removeprefix("Value error, "), secrets)
+        return Problem(model.__name__, message, None)
     if error["type"] == "missing":
         return Problem(shown, "is required and no file or variable sets it", None)
     message = mask_text(str(error["msg"]).removeprefix("Value error, "), secrets)

@@ -25,6 +25,7 @@ PUBLIC = [
     "Section",
     "ServerConfig",
     "Settings",
+    "SettingsConfigDict",
     "get_settings",
     "lazy",
     "load_settings",

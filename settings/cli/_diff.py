@@ -26,6 +26,7 @@ from settings.cli._context import Context, UsageError
 from settings.cli._loading import leaf_defaults, load_unchecked
 from settings.cli._render import report, to_json
 from settings.schema import BaseSettings
+from settings.schema._keys import computed_keys
 from settings.sources._files import MissingFileError, read_regular_file
 
 DEFAULTS = "schema defaults"
@@ -49,11 +50,16 @@ def run(context: Context, env_a: str, env_b: str | None) -> int:
         sides.append((DEFAULTS, _values(model, leaf_defaults(model), flat=True)))
     (name_a, a), (name_b, b) = sides
     rows = differences(model, a, b, secrets)
+    computed = computed_keys(model)
     if context.format == "json":
-        found = [{"key": key, "a": va, "b": vb} for key, va, vb in rows]
+        found = [
+            {"key": key, "a": va, "b": vb, **({"computed": True} if key in computed else {})}
+            for key, va, vb in rows
+        ]
         context.print(to_json({"a": name_a, "b": name_b, "differences": found}))
     else:
-        context.print(_table(name_a, name_b, rows))
+        marked = [(f"{k} (computed)" if k in computed else k, a, b) for k, a, b in rows]
+        context.print(_table(name_a, name_b, marked))
     return 0
 
 

@@ -17,10 +17,11 @@ from settings.cli._context import Context, UsageError
 from settings.cli._loading import Built, build_for, leaf_defaults
 from settings.cli._render import problem_data, report, to_json
 from settings.schema import BaseSettings
-from settings.schema._keys import schema_keys, unknown_key
+from settings.schema._keys import canonical_key, computed_keys, schema_keys, unknown_key
 from settings.sources._discovery import find_model
 
 SCHEMA_DEFAULT = "schema default"
+COMPUTED = "computed by the model from other settings; not settable"
 
 
 @dataclass
@@ -42,8 +43,8 @@ class Explanation:
 
 def resolve_key(model: type[BaseSettings], raw: str) -> str:
     """The dotted key ``raw`` names (``DATABASE__PORT`` is ``database.port``); else UsageError."""
-    key = raw.strip().lower().replace("__", ".")
-    if key == "environment" or unknown_key(model, key) is None:
+    key = canonical_key(model, raw.strip().replace("__", "."))
+    if key == "environment" or unknown_key(model, key) is None or key in computed_keys(model):
         return key
     kinds = schema_keys(model)
     if kinds.get(key) == "table":
@@ -77,11 +78,13 @@ def explain(built: Built, key: str) -> Explanation:
     """Every layer that set ``key`` (the schema default first) and the outcome."""
     environment = built.loaded.environment
     secrets = known_secrets(built.model, built.sources, built.settings)
-    layers = _layers(built, key, secrets)
+    computed = key in computed_keys(built.model)
+    layers = [] if computed else _layers(built, key, secrets)
     problems = [problem for problem in built.problems if _about(problem.key, key)]
     if built.settings is not None and built.ok:
         value = dotted_values(built.model, built.settings.model_dump()).get(key)
         shown = mask_value(built.model, key, value, secrets)
+        layers = [(COMPUTED, shown)] if computed else layers
         return Explanation(key, environment, layers, "valid", shown)
     status = "invalid" if any(problem.is_error for problem in problems) else "unchecked"
     return Explanation(key, environment, layers, status, None, problems)

@@ -19,15 +19,15 @@ from pydantic.fields import FieldInfo
 
 from settings._display import literal
 from settings._redact import is_secret, mask_value
+from settings.schema._config import reading_of
 from settings.schema._keys import (
-    PREFIX,
     RESERVED,
     model_of,
     schema_defaults,
     schema_keys,
     section_at,
 )
-from settings.sources._environ import FILE_SUFFIX, NESTING, deployment_variables
+from settings.sources._environ import FILE_SUFFIX, deployment_variables
 from settings.sources._environments import ENV_VARIABLE
 
 COLUMNS = ("key", "type", "default", "variables", "secret", "description")
@@ -95,9 +95,11 @@ def variables(model: type[BaseModel], key: str) -> list[str]:
     """Every variable that sets ``key``: its ``APP_`` form, declared names, their ``_FILE``."""
     if key in RESERVED:
         return [ENV_VARIABLE] if key == "environment" else []
-    app_name = PREFIX + key.upper().replace(".", NESTING)
+    reading = reading_of(model)
+    app_name = reading.variable(key)
     if schema_keys(model).get(key) == "mapping":
-        return [f"{app_name}{NESTING}<NAME>", *_table_variables(model, key)]
+        nested = f"{app_name}{reading.env_nested_delimiter}<NAME>"
+        return [nested, *_table_variables(model, key)]
     names = [app_name, app_name + FILE_SUFFIX]
     for name, target in deployment_variables(model).items():
         if target == key:

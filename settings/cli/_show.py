@@ -10,7 +10,7 @@ from settings.cli._context import Context
 from settings.cli._loading import load_unchecked
 from settings.cli._render import to_json
 from settings.schema import BaseSettings
-from settings.schema._keys import schema_keys
+from settings.schema._keys import computed_keys, schema_keys
 
 #: Lines up to this long are aligned; longer ones keep their origin two spaces after them.
 ALIGNED = 100
@@ -52,6 +52,8 @@ def _text(settings: BaseSettings, tree: Mapping[str, Any]) -> list[str]:
 def _origin(settings: BaseSettings, key: str) -> str:
     if key == "database.url":
         return "composed from database.*"
+    if key in computed_keys(type(settings)):
+        return "computed by the model; not settable"
     sources = settings.sources
     return (sources.origin(key) if sources else None) or "schema default"
 

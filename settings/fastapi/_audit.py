@@ -17,6 +17,7 @@ from settings._display import dotted_values, literal
 from settings._provenance import MISSING
 from settings._redact import is_secret, known_secrets, mask_value
 from settings.schema import BaseSettings
+from settings.schema._keys import stored_values
 
 __all__ = ["Change", "audit_line", "changes"]
 
@@ -35,8 +36,8 @@ class Change:
 def changes(old: BaseSettings, new: BaseSettings) -> list[Change]:
     """The keys whose effective value differs, sorted, values as they may be shown."""
     model = type(new)
-    before = dotted_values(model, old.model_dump())
-    after = dotted_values(model, new.model_dump())
+    before = dotted_values(model, stored_values(old))
+    after = dotted_values(model, stored_values(new))
     secrets = known_secrets(model, old.sources, old) | known_secrets(model, new.sources, new)
     found = []
     for key in sorted(before.keys() | after.keys()):

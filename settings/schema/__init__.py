@@ -49,7 +49,14 @@ class Section(BaseModel):
     string) is masked here, so ``repr()`` and ``str()`` of any section show no secret.
     """
 
-    model_config = ConfigDict(frozen=True, extra="forbid", validate_default=True, defer_build=True)
+    model_config = ConfigDict(
+        frozen=True,
+        extra="forbid",
+        validate_default=True,
+        defer_build=True,
+        # A field with a validation_alias (a variable's name) is still set by its key.
+        populate_by_name=True,
+    )
 
     @model_validator(mode="before")
     @classmethod

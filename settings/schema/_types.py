@@ -47,14 +47,23 @@ PlainText = Annotated[str, AfterValidator(refuse_control_characters)]
 
 
 def parse_list(value: Any) -> Any:
-    """Accept a JSON array or comma-separated text; trim blanks and drop empty items.
+    """A list of text from a JSON array of strings or comma-separated text (:func:`split_items`)."""
+    if not isinstance(value, str):
+        return value
+    items = split_items(value)
+    if not all(isinstance(item, str) for item in items):
+        raise ValueError("must be a JSON array of strings")
+    return items
+
+
+def split_items(text: str) -> list[Any]:
+    """A JSON array or comma-separated text as a list; blanks around text items trimmed and
+    empty ones dropped. ``ValueError`` says why not, never quoting the text.
 
     Text that starts with ``[`` is JSON, unless a bracketed IPv6 address starts a
     comma-separated list (``[::1],localhost``): that is not misread as a broken array.
     """
-    if not isinstance(value, str):
-        return value
-    text = value.strip()
+    text = text.strip()
     if text.startswith("[") and not _IPV6_FIRST.match(text):
         try:
             items = json.loads(text)
@@ -63,11 +72,15 @@ def parse_list(value: Any) -> Any:
             raise ValueError(f"is not a valid JSON array ({detail})") from None
         except RecursionError:  # "[[[[..." nested deeper than the interpreter's stack
             raise ValueError("is not a valid JSON array (nested too deeply)") from None
-        if not isinstance(items, list) or not all(isinstance(item, str) for item in items):
-            raise ValueError("must be a JSON array of strings")
+        if not isinstance(items, list):
+            raise ValueError("must be a JSON array")
     else:
         items = text.split(",")
-    return [item.strip() for item in items if item.strip()]
+    return [
+        item.strip() if isinstance(item, str) else item
+        for item in items
+        if not isinstance(item, str) or item.strip()
+    ]
 
 
 StrList = Annotated[list[PlainText], BeforeValidator(parse_list)]

@@ -7,11 +7,13 @@ Precedence, lowest first (docs/sources.md says the same):
 3. ``settings.toml`` ``[<environment>]``
 4. ``.secrets.toml`` ``[default]``, then ``[<environment>]`` (optional)
 5. ``settings.local.toml`` ``[default]``, then ``[<environment>]`` (optional, git-ignored)
-6. environment variables: ``APP_<KEY>`` and the variables the model declares with
-   ``EnvVar`` (``DATABASE_URL``, ``DB_*``, ``SECRET_KEY``, ``CORS_ORIGINS`` on
+6. the files of the model's ``secrets_dir`` (``model_config``), one per key, named as its
+   variable: Docker and Kubernetes secrets
+7. environment variables: ``APP_<KEY>`` (the model's ``env_prefix``) and the variables the
+   model declares with ``EnvVar`` (``DATABASE_URL``, ``DB_*``, ``SECRET_KEY``, ``CORS_ORIGINS`` on
    :class:`settings.Settings`), each also as ``<NAME>_FILE``; those of the optional ``.env``
-   beside ``settings.toml`` (:mod:`._dotenv`) count as variables, each below a real variable of
-   the same name
+   beside ``settings.toml`` (:mod:`._dotenv`; the model's ``env_file``) count as variables,
+   each below a real variable of the same name
 
 A file's ``[global]`` table, if any, applies after its environment table, as in Dynaconf.
 
@@ -35,13 +37,13 @@ from typing import Any
 
 from pydantic import BaseModel
 
-from settings._errors import Problem
+from settings._errors import Problem, Severity
 from settings._provenance import Layer
 from settings._redact import is_secret
-from settings.schema._keys import schema_defaults
-from settings.sources._environ import Variables, read_environment
+from settings.schema._config import reading_of
+from settings.schema._keys import canonical_keys, schema_defaults
+from settings.sources._environ import Variables, read_environment, read_secrets_dir
 from settings.sources._environments import DEFAULT_ENV, ENV_VARIABLE, select_environment
-from settings.sources._files import DOTENV_FILE
 from settings.sources._marks import Mode, check_markers, file_mode, table_values
 from settings.sources._toml import (
     LOCAL_FILE,
@@ -87,8 +89,9 @@ def load_layers(
     development)."""
     documents = read_files(root)
     tokens = any(_has_token(document) for document in documents.values())
-    dotenv = _dotenv_variables(root)
-    real, environ = environ, Variables(environ, dotenv)
+    reading = reading_of(model)
+    dotenv, dotenv_files, read = _dotenv_variables(root, reading.env_files)
+    real, environ = environ, Variables(environ, dotenv, dotenv_files)
     environments = environment_names(documents[SETTINGS_FILE])
     environment, env_origin = select_environment(env, environ, environments)
     loaded = Loaded(environment)
@@ -102,9 +105,9 @@ def load_layers(
             layers[table], problems = _layer(name, table, values, file_mode(document), model)
             loaded.errors += problems
         loaded.layers += [layers[t] for t in ("default", environment, "global") if t in layers]
-    if dotenv is not None:
-        loaded.files.append(DOTENV_FILE)
-    variables = read_environment(real, model, dotenv, root)
+    loaded.files += read
+    mounted = read_secrets_dir(model, root)
+    variables = read_environment(real, model, dotenv, root, dotenv_files)
     if tokens:
         from settings.sources._tokens import evaluate_tokens  # Dynaconf: only for tokens
 
@@ -113,10 +116,10 @@ def load_layers(
         )
     loaded.errors += check_markers(loaded.layers)  # on evaluated values: `@json [...]` is a list
     loaded.development_secrets = _development_secrets(loaded, documents[SETTINGS_FILE])
-    loaded.layers += variables.layers
-    loaded.errors += variables.errors
+    loaded.layers += mounted.layers + variables.layers
+    loaded.errors += mounted.errors + variables.errors
     loaded.unknown_variables = variables.unknown
-    loaded.secret_files = variables.secret_files
+    loaded.secret_files = {**mounted.secret_files, **variables.secret_files}
     loaded.layers.insert(0, Layer(env_origin, {"environment": environment}))
     return loaded
 
@@ -129,13 +132,21 @@ def _layer(
     origin = f"{file} [{table}]"
     found: list[tuple[str, str]] = []
     defaults = schema_defaults(model)
-    flat, failed = table_values(values, mode, found, defaults), list[tuple[str, str]]()
+    flat = canonical_keys(model, table_values(values, mode, found, defaults))
+    failed: list[tuple[str, str]] = []
     if _has_token(values):
         from settings.sources._tokens import merge_tokens  # Dynaconf: only for tokens
 
         flat, failed = merge_tokens(flat, defaults, partial(is_secret, model))
     found += failed + unknown_keys(flat, model)
-    return Layer(origin, flat), [Problem(key, why, origin) for key, why in found]
+    ignored = reading_of(model).ignore_unknown  # extra="ignore": unknown keys are warnings
+    return Layer(origin, flat), [
+        Problem(key, why, origin, severity=_severity(why, ignored)) for key, why in found
+    ]
+
+
+def _severity(why: str, ignored: bool) -> Severity:
+    return "warning" if ignored and why.startswith("unknown key") else "error"
 
 
 def _development_secrets(loaded: Loaded, settings_toml: Document) -> set[str]:
@@ -164,10 +175,23 @@ def _has_token(value: Any) -> bool:
     return False
 
 
-def _dotenv_variables(root: Path) -> dict[str, str] | None:
-    """The variables of ``.env`` beside ``settings.toml``; ``None`` when there is none."""
-    if not (root / DOTENV_FILE).exists() and not (root / DOTENV_FILE).is_symlink():
-        return None
-    from settings.sources._dotenv import read_dotenv  # python-dotenv: only for a .env
+def _dotenv_variables(
+    root: Path, names: tuple[str, ...]
+) -> tuple[dict[str, str] | None, dict[str, str], list[str]]:
+    """The variables of the ``.env`` files beside ``settings.toml`` (the model's ``env_file``,
+    later files winning; ``None`` when there is none), the file each came from, and the files
+    read."""
+    values: dict[str, str] | None = None
+    files: dict[str, str] = {}
+    read: list[str] = []
+    for name in names:
+        if not (root / name).exists() and not (root / name).is_symlink():
+            continue
+        from settings.sources._dotenv import read_dotenv  # python-dotenv: only for a .env
 
-    return read_dotenv(root)
+        found = read_dotenv(root, name)
+        if found is not None:
+            values = {**(values or {}), **found}
+            files.update(dict.fromkeys(found, name))
+            read.append(name)
+    return values, files, read

@@ -29,32 +29,33 @@ from settings.sources._files import DOTENV_FILE, MissingFileError, read_regular_
 MAX_DOTENV_BYTES = 256 * 1024
 
 
-def read_dotenv(root: Path) -> dict[str, str] | None:
-    """The variables of ``root/.env``, or ``None`` when there is no such file.
+def read_dotenv(root: Path, name: str = DOTENV_FILE) -> dict[str, str] | None:
+    """The variables of ``root/name`` (``.env``, or a file of the model's ``env_file``), or
+    ``None`` when there is no such file.
 
     Raises :class:`ImproperlyConfigured` naming the path when it cannot be read or parsed.
     """
-    path = root / DOTENV_FILE
+    path = root / name
     try:
         raw = read_regular_file(path, limit=MAX_DOTENV_BYTES)
     except MissingFileError:
         return None
     except ValueError as exc:
-        raise _error(str(exc)) from None
+        raise _error(str(exc), name) from None
     try:
         text = raw.decode("utf-8").removeprefix("\ufeff")
     except UnicodeDecodeError as exc:
-        raise _error(f"{path} is not UTF-8 (byte {exc.start})") from None
+        raise _error(f"{path} is not UTF-8 (byte {exc.start})", name) from None
     from dotenv import dotenv_values  # only where a .env exists: most loads have none
     from dotenv.parser import parse_stream
 
     bad = [binding.original.line for binding in parse_stream(io.StringIO(text)) if binding.error]
     if bad:
         lines = ", ".join(str(line) for line in bad)
-        raise _error(f"{path}: cannot parse line {lines}; write KEY=value")
+        raise _error(f"{path}: cannot parse line {lines}; write KEY=value", name)
     values = dotenv_values(stream=io.StringIO(text), interpolate=False)
     return {name: value for name, value in values.items() if value is not None}
 
 
-def _error(message: str) -> ImproperlyConfigured:
-    return ImproperlyConfigured([Problem("settings", message, DOTENV_FILE)])
+def _error(message: str, name: str) -> ImproperlyConfigured:
+    return ImproperlyConfigured([Problem("settings", message, name)])

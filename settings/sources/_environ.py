@@ -30,8 +30,9 @@ from pydantic import BaseModel, SecretBytes, SecretStr, ValidationError
 
 from settings._errors import Problem
 from settings._provenance import FILE_ORIGIN, Layer
+from settings.schema._config import Reading, reading_of
 from settings.schema._keys import (
-    PREFIX,
+    canonical_key,
     declared_variables,
     field_adapter,
     schema_keys,
@@ -39,8 +40,8 @@ from settings.schema._keys import (
     unknown_key,
 )
 from settings.sources._files import DOTENV_FILE, read_regular_file
+from settings.sources._text import from_text
 
-NESTING = "__"
 FILE_SUFFIX = "_FILE"
 MAX_FILE_BYTES = 64 * 1024
 
@@ -68,9 +69,15 @@ def deployment_variables(model: type[BaseModel]) -> dict[str, str]:
 class Variables(Mapping[str, str]):
     """The real variables over those of ``.env``, each name knowing where it came from."""
 
-    def __init__(self, environ: Mapping[str, str], dotenv: Mapping[str, str] | None) -> None:
+    def __init__(
+        self,
+        environ: Mapping[str, str],
+        dotenv: Mapping[str, str] | None,
+        files: Mapping[str, str] | None = None,
+    ) -> None:
         self._real = environ
         self._values = {**(dotenv or {}), **environ}
+        self._files = files or {}  # the env_file each .env variable came from
 
     def __getitem__(self, name: str) -> str:
         return self._values[name]
@@ -83,7 +90,9 @@ class Variables(Mapping[str, str]):
 
     def origin(self, name: str) -> str:
         """``env NAME`` for a real variable, ``.env NAME`` for one of ``.env``."""
-        return f"env {name}" if name in self._real else f"{DOTENV_FILE} {name}"
+        return (
+            f"env {name}" if name in self._real else f"{self._files.get(name, DOTENV_FILE)} {name}"
+        )
 
 
 def read_environment(
@@ -91,10 +100,15 @@ def read_environment(
     model: type[BaseModel],
     dotenv: Mapping[str, str] | None = None,
     root: Path | None = None,
+    dotenv_files: Mapping[str, str] | None = None,
 ) -> EnvironmentSource:
     """The layers the variables give: the real ones of ``environ``, and those of ``.env``
-    (``dotenv``) below them, name by name."""
-    variables = Variables(environ, dotenv)
+    (``dotenv``, each from the file ``dotenv_files`` names) below them, name by name."""
+    reading = reading_of(model)
+    if reading.env_ignore_empty:
+        environ = {k: v for k, v in environ.items() if v}
+        dotenv = {k: v for k, v in (dotenv or {}).items() if v}
+    variables = Variables(environ, dotenv, dotenv_files)
     source = EnvironmentSource(root=root)
     for name, key in deployment_variables(model).items():
         found = _value(name, key, variables, source)
@@ -103,7 +117,7 @@ def read_environment(
         origin, values = found
         section = section_at(model, key)
         if section is None:
-            source.layers.append(Layer(origin, values))
+            _add(source, model, origin, key, values[key])
             continue
         try:
             parts = section.from_variable(values[key])
@@ -112,10 +126,46 @@ def read_environment(
         else:
             source.layers.append(Layer(origin, {f"{key}.{k}": v for k, v in parts.items()}))
     for name in sorted(variables):
-        if name.startswith(PREFIX):
-            _prefixed(name, variables, source, model)
+        dotted = _named_key(name, reading)
+        if dotted is not None:
+            _prefixed(name, dotted, variables, source, model)
     source.errors += _conflicts(source.layers, model)
     return source
+
+
+def _named_key(name: str, reading: Reading) -> str | None:
+    """The dotted key variable ``name`` names (``APP_DATABASE__HOST`` -> ``database.host``),
+    as written; ``None`` when it is not under the prefix."""
+    prefix, delimiter = reading.env_prefix, reading.env_nested_delimiter
+    if not name.isascii() and not reading.case_sensitive:
+        # str.lower() would turn a look-alike letter (the Kelvin sign) into an ASCII one
+        return "" if name.upper().startswith(prefix.upper()) and prefix else None
+    if reading.case_sensitive:
+        if not name.startswith(prefix):
+            return None
+        return name[len(prefix) :].replace(delimiter, ".")
+    if not name.upper().startswith(prefix.upper()):
+        return None
+    return name[len(prefix) :].lower().replace(delimiter.lower(), ".")
+
+
+def _add(
+    source: EnvironmentSource, model: type[BaseModel], origin: str, key: str, text: Any
+) -> None:
+    """A variable's text for ``key`` as a layer: converted where the field's type is a
+    collection (JSON or comma-separated), a mapping or a table (JSON)."""
+    name = "" if origin.startswith(FILE_ORIGIN) else origin.rpartition(" ")[2]
+    try:
+        values = from_text(model, key, text, name)
+    except ValueError as exc:
+        source.errors.append(Problem(key, str(exc), origin))
+        return
+    if len(values) > 1 or key not in values:  # a JSON object given to a table: its keys
+        for dotted in list(values):
+            if (reason := unknown_key(model, dotted)) is not None:
+                source.errors.append(Problem(dotted, reason, origin))
+                del values[dotted]
+    source.layers.append(Layer(origin, values))
 
 
 def _value(
@@ -157,29 +207,35 @@ def read_secret_file(path: str) -> str:
 
 
 def _prefixed(
-    name: str, environ: Variables, source: EnvironmentSource, model: type[BaseModel]
+    name: str, dotted: str, environ: Variables, source: EnvironmentSource, model: type[BaseModel]
 ) -> None:
-    """One ``APP_`` variable: a key's value, or (``APP_<KEY>_FILE``) the file holding it."""
-    if not name.isascii():  # str.lower() would turn a look-alike letter into an ASCII one
-        source.unknown.append(environ.origin(name))
+    """One variable named after a key: its value, or (``APP_<KEY>_FILE``) the file holding it.
+
+    Without a prefix (``env_prefix = ""``) every variable of the process is a candidate, so
+    one that names no key is somebody else's, not an unknown setting."""
+    reading = reading_of(model)
+    unknown = source.unknown if reading.env_prefix else []
+    if not dotted:
+        unknown.append(environ.origin(name))
         return
-    dotted = name[len(PREFIX) :].lower().replace(NESTING, ".")
-    if dotted.endswith("_file") and unknown_key(model, dotted) is not None:
-        key = dotted.removesuffix("_file")
-        if key and schema_keys(model).get(key) == "leaf":
-            found = _value(name.removesuffix(FILE_SUFFIX), key, environ, source)
+    if not reading.case_sensitive:
+        dotted = canonical_key(model, dotted)
+    kinds = schema_keys(model)
+    if dotted.lower().endswith("_file") and unknown_key(model, dotted) is not None:
+        key = dotted[: -len(FILE_SUFFIX)]
+        key = key if reading.case_sensitive else canonical_key(model, key)
+        if key and kinds.get(key) == "leaf":
+            found = _value(name[: -len(FILE_SUFFIX)], key, environ, source)
             if found is not None:
-                source.layers.append(Layer(*found))
+                _add(source, model, found[0], key, found[1][key])
             return
-    if f"{name}{FILE_SUFFIX}" in environ and schema_keys(model).get(dotted) == "leaf":
+    if f"{name}{FILE_SUFFIX}" in environ and kinds.get(dotted) == "leaf":
         return  # read, or reported as set twice, with its _FILE form
     reason = unknown_key(model, dotted) if dotted else "unknown key"
-    if schema_keys(model).get(dotted) == "mapping":  # text can never be a table of options
-        reason = f"is a table; set its keys ({name}{NESTING}<KEY>) instead"
-    if reason is None:
-        source.layers.append(Layer(environ.origin(name), {dotted: environ[name]}))
+    if reason is None or kinds.get(dotted) == "table":
+        _add(source, model, environ.origin(name), dotted, environ[name])
     elif reason.startswith("unknown key"):
-        source.unknown.append(environ.origin(name))
+        unknown.append(environ.origin(name))
     else:
         source.errors.append(Problem(dotted, reason, environ.origin(name)))
 
@@ -230,3 +286,42 @@ def _beside(root: Path | None, path: str) -> str:
     if root is None or not path or Path(path).is_absolute():
         return path
     return str(root / path)
+
+
+def read_secrets_dir(model: type[BaseModel], root: Path) -> EnvironmentSource:
+    """The layer of the model's ``secrets_dir``: a file per key, named as the key's variable
+    (``<env_prefix><KEY>``, pydantic-settings' naming; Docker's and Kubernetes' mounted
+    secrets). Other files in the directory are not settings and are left alone.
+
+    A missing directory is a warning (a mount that did not happen); one that is not a
+    directory, or a file that cannot be read, is an error naming the path."""
+    reading = reading_of(model)
+    source = EnvironmentSource(root=root)
+    if reading.secrets_dir is None:
+        return source
+    directory = Path(_beside(root, reading.secrets_dir))
+    if not directory.exists():
+        message = f"directory {str(directory)!r} does not exist; no secrets were read from it"
+        source.errors.append(Problem("secrets_dir", message, "model_config", severity="warning"))
+        return source
+    if not directory.is_dir():
+        message = f"{str(directory)!r} is not a directory"
+        source.errors.append(Problem("secrets_dir", message, "model_config"))
+        return source
+    for path in sorted(directory.iterdir()):
+        dotted = _named_key(path.name, reading)
+        if not dotted or path.name.startswith("."):  # Kubernetes' ..data links
+            continue
+        key = dotted if reading.case_sensitive else canonical_key(model, dotted)
+        if unknown_key(model, key) is not None and schema_keys(model).get(key) != "table":
+            continue
+        origin = f"{FILE_ORIGIN}secrets_dir: {path}"
+        try:
+            text = read_secret_file(str(path))
+        except ValueError as exc:
+            source.errors.append(Problem(key, str(exc), origin))
+            continue
+        _add(source, model, origin, key, text)
+        if schema_keys(model).get(key) == "leaf":  # read again when it rotates
+            source.secret_files[key] = str(path)
+    return source
