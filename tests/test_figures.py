@@ -14,10 +14,10 @@ REPO = Path(__file__).resolve().parent.parent
 
 #: The most ``settings.*`` modules one clean load may leave in ``sys.modules`` (a fresh
 #: interpreter, a minimal ``settings.toml``, an empty environ). Issue 19's target is 12; this
-#: is what the tree gives today (34: the default model brings its batteries' sections and
+#: is what the tree gives today (35: the default model brings its batteries' sections and
 #: rules). Lower it as modules leave the load path, never raise it: a load that starts
 #: importing more fails here.
-MAX_MODULES_TOUCHED_BY_A_CLEAN_LOAD = 36
+MAX_MODULES_TOUCHED_BY_A_CLEAN_LOAD = 35
 
 
 def test_the_framework_has_no_import_cycles() -> None:

@@ -14,19 +14,35 @@ each real variable shadowing the ``.env`` line of the same name; each value keep
 (``env DB_HOST`` or ``.env DB_HOST``), and conflicts are judged on the merged variables, the same
 as between real ones.
 
-Values stay literal text: no Dynaconf token, TOML or JSON guessing is applied here; the schema
-converts each value by its field's type. Two variables that set one field to different values
-are an error naming both; there is never a silent winner.
+Values stay literal text (no Dynaconf token, no TOML), and the schema converts each value by its
+field's type, with one exception decided by the type, never by guessing from the text: where
+the field is a collection (``list``, ``tuple``, ``set``, ``frozenset`` of any item type, also
+inside ``Optional`` or ``Annotated``) the text is a JSON array or comma-separated items, blanks
+trimmed and empty items dropped, and where it is a mapping or a table (a section) the text is a
+JSON object, as pydantic-settings reads them (:func:`from_text`). Errors never quote the text.
+
+Two variables that set one field to different values are an error naming both; there is never
+a silent winner.
 """
 
 from __future__ import annotations
 
+import json
+import types
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Annotated, Any, Union, get_args, get_origin
 
-from pydantic import BaseModel, SecretBytes, SecretStr, ValidationError
+from pydantic import (
+    BaseModel,
+    BeforeValidator,
+    PlainValidator,
+    SecretBytes,
+    SecretStr,
+    ValidationError,
+    WrapValidator,
+)
 
 from settings._errors import Problem
 from settings._provenance import FILE_ORIGIN, Layer
@@ -35,14 +51,19 @@ from settings.schema._keys import (
     canonical_key,
     declared_variables,
     field_adapter,
+    field_info,
+    model_of,
     schema_keys,
     section_at,
     unknown_key,
 )
+from settings.schema._types import split_items
 from settings.sources._files import DOTENV_FILE, read_regular_file
-from settings.sources._text import from_text
 
 FILE_SUFFIX = "_FILE"
+_COLLECTIONS = (list, tuple, set, frozenset)
+_TEXT_VALIDATORS = (BeforeValidator, PlainValidator, WrapValidator)
+
 MAX_FILE_BYTES = 64 * 1024
 
 
@@ -325,3 +346,78 @@ def read_secrets_dir(model: type[BaseModel], root: Path) -> EnvironmentSource:
         if schema_keys(model).get(key) == "leaf":  # read again when it rotates
             source.secret_files[key] = str(path)
     return source
+
+
+def from_text(model: type[BaseModel], key: str, text: Any, name: str = "") -> dict[str, Any]:
+    """``{dotted key: value}`` for a variable's ``text`` given to ``key``; ``ValueError`` when
+    the text cannot be what the field takes. ``name`` is the variable, for the hint."""
+    if not isinstance(text, str):
+        return {key: text}
+    kind = schema_keys(model).get(key)
+    if kind == "table" or kind == "mapping":
+        hint = f" or set its keys ({name}__<KEY>)" if name else ""
+        table = _json(text, dict, f"is a table; give a JSON object{hint}")
+        return _keyed(model, key, table) if kind == "table" else {key: table}
+    info = field_info(model, key)
+    if info is not None and _is_collection(info.annotation) and not _reads_text(model, key):
+        return {key: split_items(text)}
+    return {key: text}
+
+
+def _json(text: str, kind: type, expected: str) -> Any:
+    try:
+        value = json.loads(text)
+    except json.JSONDecodeError as exc:
+        if not text.lstrip().startswith(("[", "{")):
+            raise ValueError(expected) from None
+        raise ValueError(f"{expected}: not valid JSON ({exc.msg} at column {exc.colno})") from None
+    except RecursionError:
+        raise ValueError(f"{expected}: nested too deeply") from None
+    if not isinstance(value, kind):
+        raise ValueError(expected)
+    return value
+
+
+def _keyed(model: type[BaseModel], key: str, table: Mapping[str, Any]) -> dict[str, Any]:
+    """A JSON object given to a table, as the dotted keys it sets (a missing key keeps what
+    lower layers give it, as a table in a file does)."""
+    flat: dict[str, Any] = {}
+    kinds = schema_keys(model)
+    for name, value in table.items():
+        dotted = canonical_key(model, f"{key}.{name}")
+        if isinstance(value, Mapping) and kinds.get(dotted) == "table":
+            flat.update(_keyed(model, dotted, value))
+        else:
+            flat[dotted] = value
+    return flat
+
+
+def _reads_text(model: type[BaseModel], key: str) -> bool:
+    """Whether the field at ``key`` reads text itself, with a validator that runs before its
+    type's (``StrList``, a ``BeforeValidator``, ``@field_validator(mode="before")``): it gets
+    the variable's text as it is, as pydantic-settings' ``NoDecode`` gives it."""
+    *parents, name = key.split(".")
+    owner = model_of(field_info(model, ".".join(parents)).annotation) if parents else model
+    if owner is None:
+        return False
+    info = owner.model_fields[name]
+    annotation = info.annotation
+    metadata = [*info.metadata]
+    while get_origin(annotation) is Annotated:
+        annotation, *more = get_args(annotation)
+        metadata += more
+    if any(isinstance(item, _TEXT_VALIDATORS) for item in metadata):
+        return True
+    for decorator in owner.__pydantic_decorators__.field_validators.values():
+        if name in decorator.info.fields and decorator.info.mode != "after":
+            return True
+    return False
+
+
+def _is_collection(annotation: Any) -> bool:
+    origin = get_origin(annotation)
+    if origin is Annotated:
+        return _is_collection(get_args(annotation)[0])
+    if origin in (Union, types.UnionType):
+        return any(_is_collection(arg) for arg in get_args(annotation) if arg is not type(None))
+    return origin in _COLLECTIONS or annotation in _COLLECTIONS
