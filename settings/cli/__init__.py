@@ -236,5 +236,6 @@ def _command_reference(args: argparse.Namespace, context: Context) -> int:
     from settings.sources._discovery import find_model
 
     model = find_model(context.model, context.environ, context.root)
-    context.print(reference(model, f"{model.__module__}:{model.__qualname__}").rstrip("\n"))
+    name = f"{model.__module__}:{model.__qualname__}"
+    context.print(reference(model, name, context.environments()).rstrip("\n"))
     return 0

@@ -40,7 +40,14 @@ from settings._provenance import Layer
 from settings._redact import is_secret
 from settings.schema._keys import schema_defaults
 from settings.sources._environ import Variables, read_environment
-from settings.sources._environments import DEFAULT_ENV, ENV_VARIABLE, select_environment
+from settings.sources._environments import (
+    DEFAULT_ENV,
+    ENV_VARIABLE,
+    Environments,
+    environments_of,
+    select_environment,
+    unknown_deploy_environments,
+)
 from settings.sources._files import DOTENV_FILE
 from settings.sources._marks import Mode, check_markers, file_mode, table_values
 from settings.sources._toml import (
@@ -72,6 +79,7 @@ class Loaded:
     """Every layer in precedence order, and what went wrong reading them."""
 
     environment: str
+    environments: Environments = field(default_factory=Environments)
     layers: list[Layer] = field(default_factory=list, repr=False)
     errors: list[Problem] = field(default_factory=list)
     files: list[str] = field(default_factory=list)
@@ -83,15 +91,17 @@ class Loaded:
 def load_layers(
     env: str | None, root: Path, environ: Mapping[str, str], model: type[BaseModel]
 ) -> Loaded:
-    """All layers of ``model``'s settings for ``env`` (default: ``ENV_FOR_DYNACONF``, else
-    development)."""
+    """All layers of ``model``'s settings for ``env`` (default: the switch variable, else the
+    default environment: :mod:`._environments`)."""
+    config = environments_of(model, root)
     documents = read_files(root)
     tokens = any(_has_token(document) for document in documents.values())
     dotenv = _dotenv_variables(root)
     real, environ = environ, Variables(environ, dotenv)
     environments = environment_names(documents[SETTINGS_FILE])
-    environment, env_origin = select_environment(env, environ, environments)
-    loaded = Loaded(environment)
+    environment, env_origin = select_environment(env, environ, environments, config)
+    loaded = Loaded(environment, config)
+    loaded.errors += unknown_deploy_environments(config, environments)
     for name, document in documents.items():
         if document:
             loaded.files.append(name)
@@ -139,10 +149,11 @@ def _layer(
 
 
 def _development_secrets(loaded: Loaded, settings_toml: Document) -> set[str]:
-    """The secret keys ``settings.toml`` gives ``[default]`` and ``[development]``: evaluated
-    where the table is loaded, as written where it is not."""
+    """The secret keys ``settings.toml`` gives ``[default]`` and the default environment's
+    table (``[development]`` unless configured): evaluated where the table is loaded, as
+    written where it is not."""
     secrets = set()
-    for table in ("default", DEFAULT_ENV):
+    for table in ("default", loaded.environments.default):
         value = settings_toml.get(table, {}).get("secret_key")
         for layer in loaded.layers:
             if layer.origin == f"{SETTINGS_FILE} [{table}]":

@@ -19,6 +19,7 @@ import sys
 import tomllib
 from collections.abc import Mapping
 from pathlib import Path
+from typing import Any
 
 from settings._errors import ImproperlyConfigured, Problem
 from settings._redact import mask_text
@@ -50,18 +51,24 @@ def find_model(model: ModelArgument, environ: Mapping[str, str], root: Path) -> 
 
 
 def _pyproject_model(root: Path) -> str | None:
+    named = pyproject_settings(root).get("model")
+    if named is not None and not isinstance(named, str):
+        raise _error("must be a string 'pkg.module:Class'", f"{PYPROJECT} [tool.settings] model")
+    return named
+
+
+def pyproject_settings(root: Path) -> dict[str, Any]:
+    """The ``[tool.settings]`` table of the ``pyproject.toml`` beside ``settings.toml``; empty
+    without one. Raises :class:`ImproperlyConfigured` for a file that cannot be read."""
     path = root / PYPROJECT
     try:
         document = tomllib.loads(path.read_text(encoding="utf-8-sig"))
     except FileNotFoundError:
-        return None
+        return {}
     except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
         raise _error(f"cannot read {path}: {exc}", PYPROJECT) from None
     table = document.get("tool", {}).get("settings", {})
-    named = table.get("model") if isinstance(table, dict) else None
-    if named is not None and not isinstance(named, str):
-        raise _error("must be a string 'pkg.module:Class'", f"{PYPROJECT} [tool.settings] model")
-    return named
+    return table if isinstance(table, dict) else {}
 
 
 def _imported(path: str, origin: str, root: Path) -> type[BaseSettings]:
