@@ -9,7 +9,8 @@ with warnings only.
 ``--all-envs`` checks every environment ``settings.toml`` defines, each as its own load, and
 reports a problem found in several of them once, naming them. It is the check for CI, on the
 files as committed: production's secrets live in the deployment, not in the repository, so
-the deployment rules apply only with ``--deploy`` (then to every environment).
+the deployment rules apply only with ``--deploy`` (then to every environment), the
+``deploy_environments`` included. The switch variable is ignored.
 """
 
 from __future__ import annotations
