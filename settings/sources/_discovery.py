@@ -14,6 +14,7 @@ Importing the model's module also registers the checks declared beside it.
 
 from __future__ import annotations
 
+import functools
 import importlib
 import sys
 import tomllib
@@ -62,13 +63,20 @@ def pyproject_settings(root: Path) -> dict[str, Any]:
     without one. Raises :class:`ImproperlyConfigured` for a file that cannot be read."""
     path = root / PYPROJECT
     try:
-        document = tomllib.loads(path.read_text(encoding="utf-8-sig"))
+        document = _parsed(path.read_text(encoding="utf-8-sig"))
     except FileNotFoundError:
         return {}
     except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
         raise _error(f"cannot read {path}: {exc}", PYPROJECT) from None
     table = document.get("tool", {}).get("settings", {})
-    return table if isinstance(table, dict) else {}
+    return dict(table) if isinstance(table, dict) else {}
+
+
+@functools.lru_cache(maxsize=8)
+def _parsed(text: str) -> dict[str, Any]:
+    """A ``pyproject.toml`` parsed once per content: a load reads it for the model's name and
+    again for the environments' (:mod:`._environments`), and parsing costs more than reading."""
+    return tomllib.loads(text)
 
 
 def _imported(path: str, origin: str, root: Path) -> type[BaseSettings]:
