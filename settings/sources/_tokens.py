@@ -7,7 +7,10 @@ two passes, because the second needs the first's result:
    layers become markers (:mod:`settings.merge._markers`) that the merge applies: ``@del``,
    ``@empty``, ``@merge``, ``@merge_unique``, ``@insert``, ``@reset``.
 2. :func:`evaluate_tokens`, on the active layers: every other token (``@format``, ``@jinja``,
-   ``@int``, ``@json``, ``@get``, ``@read_file`` ...), list items and markers' values included.
+   ``@int``, ``@json``, ``@get``, ``@read_file`` ...), in list items, tables inside lists and
+   markers' values too, but only in the values that win the merge, as Dynaconf, which
+   evaluates a token when its key is read, never evaluates one a higher layer overrides.
+   ``@read_file`` reads as a ``_FILE`` variable's file is read (:func:`_read_file`).
    ``{env[X]}`` reads the injected environment, inside ``@read_file`` too; ``this`` is the
    merged values, markers applied and environment variables included, as Dynaconf's ``this``
    would be, with ``this.current_env``. As in Dynaconf, the tokens inside an ``@merge`` value
