@@ -27,6 +27,8 @@ Model = type[BaseSettings]
 
 
 def model_of(annotation: Any) -> type[BaseModel] | None:
+    if get_origin(annotation) in (list, dict, tuple, set, frozenset):  # list[Section]: a value
+        return None
     candidates = (annotation, *get_args(annotation))
     for candidate in candidates:
         if isinstance(candidate, type) and issubclass(candidate, BaseModel):
