@@ -303,5 +303,5 @@ def test_a_failing_example_fails_naming_its_page_and_line(tmp_path: Path) -> Non
     (block,) = blocks(page)
     shutil.copy(REPO / "settings.toml", tmp_path / "settings.toml")
 
-    with pytest.raises(AssertionError, match=r"page\.md:1: .* exited 1"):
+    with pytest.raises(AssertionError, match=r"(?s)page\.md:1: .* exited 1"):
         execute(block, tmp_path)

@@ -604,7 +604,8 @@ def test_the_same_files_give_what_dynaconf_gives(
 
 
 def test_every_intended_difference_is_documented_with_its_reason() -> None:
-    docs = (Path(__file__).parents[2] / "docs" / "explanation" / "dynaconf-compat.md").read_text(encoding="utf-8")
+    page = Path(__file__).parents[2] / "docs" / "explanation" / "dynaconf-compat.md"
+    docs = page.read_text(encoding="utf-8")
 
     undocumented = [case.id for case in CASES if case.differs and f"`{case.id}`" not in docs]
 
