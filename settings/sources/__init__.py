@@ -1,6 +1,6 @@
 """Read the settings files and the environment into layers, in precedence order.
 
-Precedence, lowest first (docs/sources.md says the same):
+Precedence, lowest first (docs/explanation/sources.md says the same):
 
 1. the defaults written in the model (:mod:`settings.schema`, the batteries' sections)
 2. ``settings.toml`` ``[default]``

@@ -7,7 +7,7 @@ settings left at their defaults), and with :func:`settings.build.build`, the loa
 validation (Dynaconf has no schema: ours then validates the values it gives, which is not
 compared here). The keys a case names are compared: a case without ``differs`` must give the same
 value in both, and that value is ``expect``; a case with ``differs`` is an intended difference,
-its reason written beside it and in docs/dynaconf-compat.md, and both results are pinned
+its reason written beside it and in docs/explanation/dynaconf-compat.md, and both results are pinned
 (``expect`` ours, ``dynaconf`` Dynaconf's), so a change on either side shows here.
 
 The cases with a ``model`` (:class:`Fidelity`, every field with a default) are also compared
@@ -809,7 +809,8 @@ def test_the_same_files_give_what_dynaconf_gives(
 
 
 def test_every_intended_difference_is_documented_with_its_reason() -> None:
-    docs = (Path(__file__).parents[2] / "docs" / "dynaconf-compat.md").read_text(encoding="utf-8")
+    page = Path(__file__).parents[2] / "docs" / "explanation" / "dynaconf-compat.md"
+    docs = page.read_text(encoding="utf-8")
 
     undocumented = [case.id for case in CASES if case.differs and f"`{case.id}`" not in docs]
 
