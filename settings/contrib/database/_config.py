@@ -12,7 +12,7 @@ import math
 import re
 from functools import cached_property
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, Any, Literal
+from typing import TYPE_CHECKING, Annotated, Any, ClassVar, Literal
 from urllib.parse import quote, quote_plus
 
 from pydantic import Field, SecretStr, ValidationInfo, field_validator
@@ -109,6 +109,10 @@ class PoolConfig(Section):
 class DatabaseConfig(Section):
     """Where the database is. ``url`` (asyncpg) and ``sync_url`` (psycopg) are composed from
     the parts, every character escaped."""
+
+    #: ``DB_HOST`` ... set the field named ``database``; another (``replica``) is set by
+    #: ``APP_REPLICA__...``, files and its own ``EnvVar``.
+    variables_field: ClassVar[str | None] = "database"
 
     driver: Literal["postgresql+asyncpg", "sqlite+aiosqlite"] = Field(
         default="postgresql+asyncpg", description="postgresql+asyncpg, or sqlite+aiosqlite."
