@@ -49,6 +49,42 @@ logger = logging.getLogger("app.db")
 _MANAGERS: weakref.WeakSet[DatabaseManager] = weakref.WeakSet()
 
 
+#: SQLSTATEs of a server that ended the connection: the connection exception class, a
+#: shutdown or ``pg_terminate_backend`` (57P01), a crash (57P02), a server still starting
+#: (57P03), idle timeouts (57P05, 25P03); PgBouncer reports its own ends as 08P01.
+LOST_STATES = ("08", "57P01", "57P02", "57P03", "57P05", "25P03")
+
+
+def lost_connection(exc: BaseException) -> bool:
+    """Whether ``exc`` (SQLAlchemy's, its asyncpg adapter's or asyncpg's own) means the
+    connection is gone or unusable: what SQLAlchemy's "Dealing with Disconnects" calls a
+    disconnect, and asyncpg's ``InternalClientError`` ("cannot switch to state ..."), whose
+    connection is left mid-protocol when the server ends it between two statements
+    (sqlalchemy#13241)."""
+    if isinstance(exc, sa_exc.DBAPIError) and exc.connection_invalidated:
+        return True
+    seen: BaseException | None = exc
+    for _ in range(4):  # the wrapper, the adapter's error, asyncpg's, and its cause
+        if seen is None:
+            return False
+        if isinstance(seen, ConnectionError) or _lost_in_driver(seen):
+            return True
+        seen = getattr(seen, "orig", None) or seen.__cause__
+    return False
+
+
+def _lost_in_driver(error: BaseException) -> bool:
+    sqlstate = getattr(error, "sqlstate", None)
+    if isinstance(sqlstate, str) and sqlstate.startswith(LOST_STATES):
+        return True
+    if not type(error).__module__.startswith("asyncpg"):
+        return False
+    import asyncpg  # type: ignore[import-untyped]  # loaded already: the error came from it
+
+    closed = isinstance(error, asyncpg.InterfaceError) and "connection is closed" in str(error)
+    return closed or isinstance(error, asyncpg.exceptions.InternalClientError)
+
+
 class DatabaseUnavailableError(Exception):
     """No connection could be had. ``str()`` says what failed and is safe to show a client."""
 
@@ -158,6 +194,14 @@ class DatabaseManager:
         def checked_in(*_: Any) -> None:
             self._used = max(0, self._used - 1)
             _publish()
+
+        @event.listens_for(target, "handle_error")
+        def disconnect(context: Any) -> None:
+            # SQLAlchemy's hook for disconnect errors its dialect does not know: the connection
+            # is invalidated (never handed out again, a pre-ping reconnects) and the error
+            # says connection_invalidated, which app.errors answers with a 503.
+            if lost_connection(context.original_exception):
+                context.is_disconnect = True
 
         if self.password_file is not None and not self.config.is_sqlite:
 
