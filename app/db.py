@@ -28,7 +28,7 @@ from typing import Any
 from sqlalchemy import event, text
 from sqlalchemy import exc as sa_exc
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_engine
-from sqlalchemy.pool import QueuePool
+from sqlalchemy.pool import NullPool, QueuePool
 
 from app.redaction import describe_error, driver_error
 from settings import DatabaseConfig, Settings, redact
@@ -47,6 +47,19 @@ logger = logging.getLogger("app.db")
 
 #: The managers alive in this process, whose pools the metrics add up.
 _MANAGERS: weakref.WeakSet[DatabaseManager] = weakref.WeakSet()
+#: Readiness probes given up on, held until their own cleanup ends.
+_BACKGROUND: set[asyncio.Future[None]] = set()
+
+
+def _forget(probe: asyncio.Future[None]) -> None:
+    _BACKGROUND.discard(probe)
+    _retrieve(probe)
+
+
+def _retrieve(probe: asyncio.Future[None]) -> None:
+    """Mark the outcome seen, so asyncio logs nothing about a probe no one waits for now."""
+    if not probe.cancelled():
+        probe.exception()
 
 
 #: SQLSTATEs of a server that ended the connection: the connection exception class, a
@@ -91,11 +104,13 @@ class DatabaseUnavailableError(Exception):
 
 @dataclass(frozen=True)
 class PoolStatus:
-    """The pool's counters: configured size, connections in use, overflow connections open."""
+    """The pool's counters: configured size, connections in use, overflow connections open;
+    ``busy`` when every connection it may open is in use (requests wait for one)."""
 
     size: int
     checked_out: int
     overflow: int
+    busy: bool = False
 
 
 def engine_options(config: DatabaseConfig) -> dict[str, Any]:
@@ -134,6 +149,8 @@ class DatabaseManager:
         self._passwords = {config.password.get_secret_value()}
         self._latest_password: str | None = None
         self._open: dict[int, Any] = {}  # id of the DBAPI connection: the driver's connection
+        self._probe_engine: AsyncEngine | None = None  # readiness, when the pool is all in use
+        self._own_probe: asyncio.Future[None] | None = None
         self._used = 0
 
     @classmethod
@@ -203,9 +220,13 @@ class DatabaseManager:
             if lost_connection(context.original_exception):
                 context.is_disconnect = True
 
+        self._watch_password(engine)
+
+    def _watch_password(self, engine: AsyncEngine) -> None:
+        """Read the password file again for each new connection of ``engine``."""
         if self.password_file is not None and not self.config.is_sqlite:
 
-            @event.listens_for(target, "do_connect")
+            @event.listens_for(engine.sync_engine, "do_connect")
             def fresh_password(dialect: Any, record: Any, args: Any, params: Any) -> None:
                 password = self._current_password()
                 if password is not None:
@@ -268,6 +289,9 @@ class DatabaseManager:
                     len(closed) - sum(closed),
                 )
         await engine.dispose()
+        if self._probe_engine is not None:
+            await self._probe_engine.dispose()
+            self._probe_engine = None
         _MANAGERS.discard(self)
         self._open.clear()
         self._used = 0
@@ -291,7 +315,8 @@ class DatabaseManager:
         pool = self.engine.pool
         if isinstance(pool, QueuePool):
             # overflow() counts down from -size while the pool is still filling up.
-            return PoolStatus(pool.size(), pool.checkedout(), max(0, pool.overflow()))
+            used, limit = pool.checkedout(), pool.size() + self.config.pool.max_overflow
+            return PoolStatus(pool.size(), used, max(0, pool.overflow()), busy=used >= limit)
         return PoolStatus(size=1, checked_out=0, overflow=0)
 
     @property
@@ -302,22 +327,71 @@ class DatabaseManager:
         return self.config.pool.size + self.config.pool.max_overflow
 
     async def health_check(self) -> HealthCheck:
-        """``SELECT 1`` through the pool, all of it within ``connect_timeout``."""
+        """``SELECT 1`` within ``connect_timeout``, answered in that time whatever the server
+        does: "the database does not answer" (a failure), never "the pool is busy".
+
+        The round trip uses an idle pooled connection when there is one; when every pooled
+        connection is in use (the app's own load) it uses a short-lived connection of its own,
+        outside the pool, one at a time (probes that arrive meanwhile share its result).
+        """
         timeout = self.config.connect_timeout
+        started = time.perf_counter()
+        probe = asyncio.ensure_future(self._round_trip())
+        # Never await a timed-out probe: SQLAlchemy's cleanup of a cancelled connection waits
+        # up to 2 s more for a graceful close (a frozen server never answers it).
+        done, _ = await asyncio.wait({probe}, timeout=timeout)
         failure: str | None = None
         detail: str | None = None
-        started = time.perf_counter()
-        try:
-            async with asyncio.timeout(timeout):
-                async with self.engine.connect() as connection:
-                    await connection.execute(text("SELECT 1"))
-        except Exception as exc:
+        if not done:
+            probe.cancel()
+            _BACKGROUND.add(probe)
+            probe.add_done_callback(_forget)
+            failure = f"no answer within {timeout:g} s"
+            detail = "a probe timed out"
+        elif (exc := probe.exception()) is not None:
             failure, detail = self._failure(exc), describe_error(exc, *self._secrets)
         latency_ms = round((time.perf_counter() - started) * 1000, 3)
         self._log_transition(failure, detail)
         return HealthCheck(ok=failure is None, latency_ms=latency_ms, failure=failure)
 
-    def _failure(self, exc: Exception) -> str:
+    async def _round_trip(self) -> None:
+        """A pooled round trip while the pool has a connection to give; when it has none, or
+        the checkout is not done within a grace period (the pool filled up meanwhile, or a
+        pre-ping waits), a connection of its own. The pooled attempt is never cancelled: it
+        ends by itself and gives its connection back."""
+        pool = self.engine.pool
+        if self.config.is_sqlite or not isinstance(pool, QueuePool):
+            await self._pooled_round_trip()
+            return
+        if not self.pool_status().busy:
+            pooled = asyncio.ensure_future(self._pooled_round_trip())
+            _BACKGROUND.add(pooled)
+            pooled.add_done_callback(_forget)
+            done, _ = await asyncio.wait(
+                {pooled}, timeout=min(1.0, self.config.connect_timeout / 4)
+            )
+            if done and not isinstance(pooled.exception(), sa_exc.TimeoutError):
+                return pooled.result()  # passed, or failed for a reason other than a busy pool
+        if self._own_probe is None or self._own_probe.done():
+            self._own_probe = asyncio.ensure_future(self._own_round_trip())
+            self._own_probe.add_done_callback(_retrieve)
+        await asyncio.shield(self._own_probe)
+
+    async def _pooled_round_trip(self) -> None:
+        async with self.engine.connect() as connection:
+            await connection.execute(text("SELECT 1"))
+
+    async def _own_round_trip(self) -> None:
+        """``SELECT 1`` over a new connection, outside the pool and its metrics."""
+        if self._probe_engine is None:
+            url = driver_url(self.config)
+            options = {"poolclass": NullPool, "connect_args": connect_args(self.config)}
+            self._probe_engine = create_async_engine(url, **options)
+            self._watch_password(self._probe_engine)
+        async with self._probe_engine.connect() as connection:
+            await connection.execute(text("SELECT 1"))
+
+    def _failure(self, exc: BaseException) -> str:
         """What failed, in words safe for a public health body (no host, no message)."""
         pool = self.config.pool
         if isinstance(exc, sa_exc.TimeoutError):
