@@ -39,6 +39,7 @@ from settings.contrib.database import (
     driver_url,
     measure_budget,
     read_secret_file,
+    server_disagreement,
 )
 from settings.contrib.health import HealthCheck
 from settings.contrib.metrics import pool_wait, record_pool
@@ -249,11 +250,16 @@ class DatabaseManager:
         return password
 
     async def check_budget(self) -> Budget | None:
-        """Compare the connection budget with what the server allows (PostgreSQL, not through
-        PgBouncer); log a warning with the numbers when it is higher. Never raises: a server
-        that cannot be asked is logged at debug level and the check is left out."""
+        """Tell PgBouncer from PostgreSQL and warn when ``database.pgbouncer`` disagrees
+        (``database.W001``/``W002``); then compare the connection budget with what the server
+        allows (PostgreSQL, not through PgBouncer) and log a warning with the numbers when it
+        is higher. Never raises: a server that cannot be asked is logged at debug level and the
+        check is left out."""
         settings = self.settings
-        if settings is None or not budget_applies(settings):
+        if settings is None or self.config.is_sqlite:
+            return None
+        await self._check_server_kind(settings)
+        if not budget_applies(settings):
             return None
         try:
             found = await measure_budget(settings)
@@ -264,6 +270,16 @@ class DatabaseManager:
         if found.exceeded:
             logger.warning("Connection budget exceeded: %s", found.describe())
         return found
+
+    async def _check_server_kind(self, settings: Settings) -> None:
+        try:
+            found = await server_disagreement(self.config)
+        except Exception as exc:
+            logger.debug("Server kind not checked: %s", describe_error(exc, *self._secrets))
+            return
+        silenced = found is not None and found.id in getattr(settings, "silenced_checks", ())
+        if found is not None and not silenced:
+            logger.warning("%s %s: %s; %s", found.id, found.key, found.message, found.hint)
 
     async def dispose(self) -> None:
         """Close every pooled connection, within ``connect_timeout`` whatever the server does;

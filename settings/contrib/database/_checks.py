@@ -151,7 +151,10 @@ def check_connection_budget(settings: Settings) -> list[Problem]:
         # The class name of the innermost cause: never its text, which may quote a secret.
         while exc.__cause__ is not None and isinstance(exc.__cause__, Exception):
             exc = exc.__cause__
-        message = f"{DATABASE_E002.message} ({type(exc).__name__})"
+        waited = settings.database.connect_timeout
+        timed_out = isinstance(exc, TimeoutError)
+        reason = f"timed out after {waited:g} s" if timed_out else type(exc).__name__
+        message = f"{DATABASE_E002.message} ({reason})"
         return [dataclasses.replace(DATABASE_E002, message=message)]
     if not found.exceeded:
         return []
