@@ -6,11 +6,13 @@ the file's directory); ``health_check`` makes a real ``SELECT 1`` round trip bou
 connection budget with what the server allows; ``dispose`` closes every pooled connection at
 shutdown, within ``connect_timeout``.
 
-Behind PgBouncer (``database.pgbouncer``) the engine follows SQLAlchemy's advice for transaction
-pooling: no pool of its own (``NullPool``), no statement caches, unique statement names
-(:mod:`settings.contrib.database._driver`). A password given by a file (``DB_PASSWORD_FILE``) is
-read again for
-each new connection, so a rotated secret is used without a restart.
+Behind PgBouncer (``database.pgbouncer``) the engine keeps its pool, sized as without it, and
+follows SQLAlchemy's advice for transaction pooling: no statement caches, unique statement names
+(:mod:`settings.contrib.database._driver`). Each pooled connection is a client of PgBouncer, which
+lends it a server connection per transaction, so the pool saves the login to PgBouncer on every
+request (a connection per request cost 0.36x the throughput; ``benchmarks/pgbouncer.py``). A
+password given by a file (``DB_PASSWORD_FILE``) is read again for each new connection, so a
+rotated secret is used without a restart.
 """
 
 from __future__ import annotations
@@ -37,6 +39,7 @@ from settings.contrib.database import (
     driver_url,
     measure_budget,
     read_secret_file,
+    server_disagreement,
 )
 from settings.contrib.health import HealthCheck
 from settings.contrib.metrics import pool_wait, record_pool
@@ -45,6 +48,55 @@ logger = logging.getLogger("app.db")
 
 #: The managers alive in this process, whose pools the metrics add up.
 _MANAGERS: weakref.WeakSet[DatabaseManager] = weakref.WeakSet()
+#: Readiness probes given up on, held until their own cleanup ends.
+_BACKGROUND: set[asyncio.Future[None]] = set()
+
+
+def _forget(probe: asyncio.Future[None]) -> None:
+    _BACKGROUND.discard(probe)
+    _retrieve(probe)
+
+
+def _retrieve(probe: asyncio.Future[None]) -> None:
+    """Mark the outcome seen, so asyncio logs nothing about a probe no one waits for now."""
+    if not probe.cancelled():
+        probe.exception()
+
+
+#: SQLSTATEs of a server that ended the connection: the connection exception class, a
+#: shutdown or ``pg_terminate_backend`` (57P01), a crash (57P02), a server still starting
+#: (57P03), idle timeouts (57P05, 25P03); PgBouncer reports its own ends as 08P01.
+LOST_STATES = ("08", "57P01", "57P02", "57P03", "57P05", "25P03")
+
+
+def lost_connection(exc: BaseException) -> bool:
+    """Whether ``exc`` (SQLAlchemy's, its asyncpg adapter's or asyncpg's own) means the
+    connection is gone or unusable: what SQLAlchemy's "Dealing with Disconnects" calls a
+    disconnect, and asyncpg's ``InternalClientError`` ("cannot switch to state ..."), whose
+    connection is left mid-protocol when the server ends it between two statements
+    (sqlalchemy#13241)."""
+    if isinstance(exc, sa_exc.DBAPIError) and exc.connection_invalidated:
+        return True
+    seen: BaseException | None = exc
+    for _ in range(4):  # the wrapper, the adapter's error, asyncpg's, and its cause
+        if seen is None:
+            return False
+        if isinstance(seen, ConnectionError) or _lost_in_driver(seen):
+            return True
+        seen = getattr(seen, "orig", None) or seen.__cause__
+    return False
+
+
+def _lost_in_driver(error: BaseException) -> bool:
+    sqlstate = getattr(error, "sqlstate", None)
+    if isinstance(sqlstate, str) and sqlstate.startswith(LOST_STATES):
+        return True
+    if not type(error).__module__.startswith("asyncpg"):
+        return False
+    import asyncpg  # type: ignore[import-untyped]  # loaded already: the error came from it
+
+    closed = isinstance(error, asyncpg.InterfaceError) and "connection is closed" in str(error)
+    return closed or isinstance(error, asyncpg.exceptions.InternalClientError)
 
 
 class DatabaseUnavailableError(Exception):
@@ -53,11 +105,13 @@ class DatabaseUnavailableError(Exception):
 
 @dataclass(frozen=True)
 class PoolStatus:
-    """The pool's counters: configured size, connections in use, overflow connections open."""
+    """The pool's counters: configured size, connections in use, overflow connections open;
+    ``busy`` when every connection it may open is in use (requests wait for one)."""
 
     size: int
     checked_out: int
     overflow: int
+    busy: bool = False
 
 
 def engine_options(config: DatabaseConfig) -> dict[str, Any]:
@@ -65,15 +119,12 @@ def engine_options(config: DatabaseConfig) -> dict[str, Any]:
     options: dict[str, Any] = {"pool_pre_ping": config.pool.pre_ping}
     if config.is_sqlite and config.database == ":memory:":
         return options  # SQLAlchemy picks a StaticPool, which takes no sizing arguments
-    if config.pgbouncer:
-        options["poolclass"] = NullPool  # PgBouncer pools; SQLAlchemy's advice for it
-    else:
-        options.update(
-            pool_size=config.pool.size,
-            max_overflow=config.pool.max_overflow,
-            pool_timeout=config.pool.timeout,
-            pool_recycle=config.pool.recycle,
-        )
+    options.update(
+        pool_size=config.pool.size,
+        max_overflow=config.pool.max_overflow,
+        pool_timeout=config.pool.timeout,
+        pool_recycle=config.pool.recycle,
+    )
     if not config.is_sqlite:
         options["connect_args"] = connect_args(config)
     return options
@@ -99,6 +150,8 @@ class DatabaseManager:
         self._passwords = {config.password.get_secret_value()}
         self._latest_password: str | None = None
         self._open: dict[int, Any] = {}  # id of the DBAPI connection: the driver's connection
+        self._probe_engine: AsyncEngine | None = None  # readiness, when the pool is all in use
+        self._own_probe: asyncio.Future[None] | None = None
         self._used = 0
 
     @classmethod
@@ -160,9 +213,21 @@ class DatabaseManager:
             self._used = max(0, self._used - 1)
             _publish()
 
+        @event.listens_for(target, "handle_error")
+        def disconnect(context: Any) -> None:
+            # SQLAlchemy's hook for disconnect errors its dialect does not know: the connection
+            # is invalidated (never handed out again, a pre-ping reconnects) and the error
+            # says connection_invalidated, which app.errors answers with a 503.
+            if lost_connection(context.original_exception):
+                context.is_disconnect = True
+
+        self._watch_password(engine)
+
+    def _watch_password(self, engine: AsyncEngine) -> None:
+        """Read the password file again for each new connection of ``engine``."""
         if self.password_file is not None and not self.config.is_sqlite:
 
-            @event.listens_for(target, "do_connect")
+            @event.listens_for(engine.sync_engine, "do_connect")
             def fresh_password(dialect: Any, record: Any, args: Any, params: Any) -> None:
                 password = self._current_password()
                 if password is not None:
@@ -185,11 +250,16 @@ class DatabaseManager:
         return password
 
     async def check_budget(self) -> Budget | None:
-        """Compare the connection budget with what the server allows (PostgreSQL, not through
-        PgBouncer); log a warning with the numbers when it is higher. Never raises: a server
-        that cannot be asked is logged at debug level and the check is left out."""
+        """Tell PgBouncer from PostgreSQL and warn when ``database.pgbouncer`` disagrees
+        (``database.W001``/``W002``); then compare the connection budget with what the server
+        allows (PostgreSQL, not through PgBouncer) and log a warning with the numbers when it
+        is higher. Never raises: a server that cannot be asked is logged at debug level and the
+        check is left out."""
         settings = self.settings
-        if settings is None or not budget_applies(settings):
+        if settings is None or self.config.is_sqlite:
+            return None
+        await self._check_server_kind(settings)
+        if not budget_applies(settings):
             return None
         try:
             found = await measure_budget(settings)
@@ -200,6 +270,16 @@ class DatabaseManager:
         if found.exceeded:
             logger.warning("Connection budget exceeded: %s", found.describe())
         return found
+
+    async def _check_server_kind(self, settings: Settings) -> None:
+        try:
+            found = await server_disagreement(self.config)
+        except Exception as exc:
+            logger.debug("Server kind not checked: %s", describe_error(exc, *self._secrets))
+            return
+        silenced = found is not None and found.id in getattr(settings, "silenced_checks", ())
+        if found is not None and not silenced:
+            logger.warning("%s %s: %s; %s", found.id, found.key, found.message, found.hint)
 
     async def dispose(self) -> None:
         """Close every pooled connection, within ``connect_timeout`` whatever the server does;
@@ -225,6 +305,9 @@ class DatabaseManager:
                     len(closed) - sum(closed),
                 )
         await engine.dispose()
+        if self._probe_engine is not None:
+            await self._probe_engine.dispose()
+            self._probe_engine = None
         _MANAGERS.discard(self)
         self._open.clear()
         self._used = 0
@@ -248,9 +331,8 @@ class DatabaseManager:
         pool = self.engine.pool
         if isinstance(pool, QueuePool):
             # overflow() counts down from -size while the pool is still filling up.
-            return PoolStatus(pool.size(), pool.checkedout(), max(0, pool.overflow()))
-        if isinstance(pool, NullPool):  # behind PgBouncer: a connection per checkout
-            return PoolStatus(size=0, checked_out=self._used, overflow=0)
+            used, limit = pool.checkedout(), pool.size() + self.config.pool.max_overflow
+            return PoolStatus(pool.size(), used, max(0, pool.overflow()), busy=used >= limit)
         return PoolStatus(size=1, checked_out=0, overflow=0)
 
     @property
@@ -261,22 +343,71 @@ class DatabaseManager:
         return self.config.pool.size + self.config.pool.max_overflow
 
     async def health_check(self) -> HealthCheck:
-        """``SELECT 1`` through the pool, all of it within ``connect_timeout``."""
+        """``SELECT 1`` within ``connect_timeout``, answered in that time whatever the server
+        does: "the database does not answer" (a failure), never "the pool is busy".
+
+        The round trip uses an idle pooled connection when there is one; when every pooled
+        connection is in use (the app's own load) it uses a short-lived connection of its own,
+        outside the pool, one at a time (probes that arrive meanwhile share its result).
+        """
         timeout = self.config.connect_timeout
+        started = time.perf_counter()
+        probe = asyncio.ensure_future(self._round_trip())
+        # Never await a timed-out probe: SQLAlchemy's cleanup of a cancelled connection waits
+        # up to 2 s more for a graceful close (a frozen server never answers it).
+        done, _ = await asyncio.wait({probe}, timeout=timeout)
         failure: str | None = None
         detail: str | None = None
-        started = time.perf_counter()
-        try:
-            async with asyncio.timeout(timeout):
-                async with self.engine.connect() as connection:
-                    await connection.execute(text("SELECT 1"))
-        except Exception as exc:
+        if not done:
+            probe.cancel()
+            _BACKGROUND.add(probe)
+            probe.add_done_callback(_forget)
+            failure = f"no answer within {timeout:g} s"
+            detail = "a probe timed out"
+        elif (exc := probe.exception()) is not None:
             failure, detail = self._failure(exc), describe_error(exc, *self._secrets)
         latency_ms = round((time.perf_counter() - started) * 1000, 3)
         self._log_transition(failure, detail)
         return HealthCheck(ok=failure is None, latency_ms=latency_ms, failure=failure)
 
-    def _failure(self, exc: Exception) -> str:
+    async def _round_trip(self) -> None:
+        """A pooled round trip while the pool has a connection to give; when it has none, or
+        the checkout is not done within a grace period (the pool filled up meanwhile, or a
+        pre-ping waits), a connection of its own. The pooled attempt is never cancelled: it
+        ends by itself and gives its connection back."""
+        pool = self.engine.pool
+        if self.config.is_sqlite or not isinstance(pool, QueuePool):
+            await self._pooled_round_trip()
+            return
+        if not self.pool_status().busy:
+            pooled = asyncio.ensure_future(self._pooled_round_trip())
+            _BACKGROUND.add(pooled)
+            pooled.add_done_callback(_forget)
+            done, _ = await asyncio.wait(
+                {pooled}, timeout=min(1.0, self.config.connect_timeout / 4)
+            )
+            if done and not isinstance(pooled.exception(), sa_exc.TimeoutError):
+                return pooled.result()  # passed, or failed for a reason other than a busy pool
+        if self._own_probe is None or self._own_probe.done():
+            self._own_probe = asyncio.ensure_future(self._own_round_trip())
+            self._own_probe.add_done_callback(_retrieve)
+        await asyncio.shield(self._own_probe)
+
+    async def _pooled_round_trip(self) -> None:
+        async with self.engine.connect() as connection:
+            await connection.execute(text("SELECT 1"))
+
+    async def _own_round_trip(self) -> None:
+        """``SELECT 1`` over a new connection, outside the pool and its metrics."""
+        if self._probe_engine is None:
+            url = driver_url(self.config)
+            options = {"poolclass": NullPool, "connect_args": connect_args(self.config)}
+            self._probe_engine = create_async_engine(url, **options)
+            self._watch_password(self._probe_engine)
+        async with self._probe_engine.connect() as connection:
+            await connection.execute(text("SELECT 1"))
+
+    def _failure(self, exc: BaseException) -> str:
         """What failed, in words safe for a public health body (no host, no message)."""
         pool = self.config.pool
         if isinstance(exc, sa_exc.TimeoutError):

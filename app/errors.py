@@ -6,9 +6,11 @@
      ├── sqlalchemy.exc.TimeoutError        no pooled connection free in time  -> 503
      ├── sqlalchemy.exc.OperationalError    connection lost mid-request        -> 503
      ├── sqlalchemy.exc.InterfaceError      connection unusable                -> 503
-     ├── sqlalchemy.exc.DBAPIError          the connection was invalidated     -> 503
-     │                                      (the server ended it: a failover,
-     │                                      pg_terminate_backend); else re-raised
+     ├── sqlalchemy.exc.DBAPIError          the connection was invalidated or  -> 503
+     │                                      lost (the server ended it: a failover,
+     │                                      pg_terminate_backend; asyncpg's
+     │                                      InternalClientError after it: see
+     │                                      app.db.lost_connection); else re-raised
      ├── sqlalchemy.exc.PendingRollbackError  a later statement on that         -> 503
      │                                      invalidated connection; else re-raised
      └── anything else, unhandled           settings.fastapi.ErrorMiddleware   -> 500
@@ -24,7 +26,7 @@ from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse
 from sqlalchemy import exc as sa_exc
 
-from app.db import DatabaseUnavailableError
+from app.db import DatabaseUnavailableError, lost_connection
 from app.redaction import describe_error
 from settings.fastapi import ErrorMiddleware, served_settings
 
@@ -52,10 +54,9 @@ _INVALIDATED_TRANSACTION = "8s2b"
 
 
 async def _maybe_disconnect(request: Request, exc: Exception) -> JSONResponse:
-    """503 when the error is a lost connection (SQLAlchemy marks it invalidated), else the
-    500 every other error gets."""
-    invalidated = getattr(exc, "connection_invalidated", False) is True
-    if invalidated or getattr(exc, "code", None) == _INVALIDATED_TRANSACTION:
+    """503 when the error is a lost connection (SQLAlchemy marks it invalidated, or the
+    driver's error says so), else the 500 every other error gets."""
+    if lost_connection(exc) or getattr(exc, "code", None) == _INVALIDATED_TRANSACTION:
         return await _database_unavailable(request, exc)
     raise exc
 

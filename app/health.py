@@ -2,8 +2,10 @@
 connection budget, as a readiness check of the framework's registry
 (:mod:`settings.contrib.health`, which serves ``/health/live`` and ``/health/ready``).
 
-``database:connections`` warns (still ready) while the pool uses overflow connections, and
-``database:budget`` when the app's connection ceiling is above what the server allows.
+``database:connections`` warns (still ready) while the pool uses overflow connections or has
+none free (the app's own load, not the database's health: the round trip then goes over a
+connection of its own), and ``database:budget`` when the app's connection ceiling is above
+what the server allows.
 """
 
 from __future__ import annotations
@@ -26,8 +28,8 @@ def _timeout(settings: Settings) -> float:
 
 @readiness_check("database", timeout=_timeout)
 async def database(settings: Settings, request: Request) -> Report | None:
-    """``SELECT 1`` through the pool, within ``connect_timeout``; left out for an app that
-    has no database manager."""
+    """``SELECT 1`` within ``connect_timeout`` (:meth:`DatabaseManager.health_check`); left
+    out for an app that has no database manager."""
     manager: DatabaseManager | None = getattr(request.app.state, "database", None)
     if manager is None:
         return None
@@ -37,19 +39,18 @@ async def database(settings: Settings, request: Request) -> Report | None:
 
 def database_report(check: HealthCheck, pool: PoolStatus, budget: Budget | None = None) -> Report:
     """The round trip, the pool's counters and the budget (when measured at startup)."""
-    entries: dict[str, list[dict[str, Any]]] = {
-        "database:connections": [
-            {
-                "componentType": "datastore",
-                "status": "warn" if pool.overflow else "pass",
-                "observedValue": {
-                    "size": pool.size,
-                    "checked_out": pool.checked_out,
-                    "overflow": pool.overflow,
-                },
-            }
-        ]
+    connections: dict[str, Any] = {
+        "componentType": "datastore",
+        "status": "warn" if pool.overflow or pool.busy else "pass",
+        "observedValue": {
+            "size": pool.size,
+            "checked_out": pool.checked_out,
+            "overflow": pool.overflow,
+        },
     }
+    if pool.busy:
+        connections["output"] = "every pooled connection is in use"
+    entries: dict[str, list[dict[str, Any]]] = {"database:connections": [connections]}
     if budget is not None:
         entry: dict[str, Any] = {
             "componentType": "datastore",

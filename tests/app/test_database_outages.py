@@ -1,20 +1,31 @@
-"""A database that refuses or never answers: 503 in time, a log line saying what failed, no secret.
+"""A database that refuses, never answers or drops connections mid-request: 503 in time, a log
+line saying what failed, no secret, never a 500.
 
-Neither needs a PostgreSQL server: a closed port refuses, and a socket that listens but never
-accepts stands for a host that does not answer.
+The first two need no PostgreSQL server: a closed port refuses, and a socket that listens but
+never accepts stands for a host that does not answer. The third ends the app's sessions on a
+throwaway cluster with ``pg_terminate_backend`` under load.
 """
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import socket
 import time
+from collections import Counter
 from collections.abc import Callable, Iterator
+from pathlib import Path
 
 import pytest
 
 from settings import Settings
+from tests.support import uvicorn as servers
 from tests.support.app_client import running, session_app
+from tests.support.load import Outcome, hammer
+from tests.support.pgbouncer import pgbouncer
 from tests.support.ports import free_port
+from tests.support.postgres import Login, PgCluster
+from tests.support.work_app import WORK_APP, postgres_toml, project
 
 PASSWORD = "p@ss:w/rd?#%-outage-canary"
 
@@ -83,3 +94,71 @@ async def test_host_that_never_answers(
     assert items.status_code == 503
     assert any("no answer within 1 s" in r.getMessage() for r in caplog.records)
     assert_no_secret(caplog.text, ready.text, items.text)
+
+
+@pytest.fixture(scope="module")
+def terminated_login(pg_cluster: PgCluster) -> Login:
+    """A role of its own on the throwaway cluster, whose sessions the test may end."""
+    if not pg_cluster.is_running():
+        pg_cluster.start()
+    login = Login(pg_cluster.host, pg_cluster.port, "terminated", "terminated-pw-3a7", "terminated")
+    asyncio.run(pg_cluster.create_role(login.username, login.password))
+    return login
+
+
+async def terminate_sessions(cluster: PgCluster, role: str) -> int:
+    """``pg_terminate_backend`` on every session of ``role``, as a failover or an operator
+    would; how many were ended."""
+    admin = await cluster.admin()
+    try:
+        ended = await admin.fetchval(
+            "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity WHERE usename = $1",
+            role,
+        )
+        return int(ended)
+    finally:
+        await admin.close()
+
+
+@pytest.mark.parametrize("through", ["direct", "pgbouncer"])
+def test_connections_killed_mid_request_give_503_never_500(
+    pg_cluster: PgCluster, terminated_login: Login, tmp_path: Path, through: str
+) -> None:
+    """The server ends the app's connections again and again under concurrent load, directly
+    or behind PgBouncer: every request is served (200) or told the database is unavailable
+    (503), none is a 500, and the log holds no traceback."""
+    login = terminated_login
+    with contextlib.ExitStack() as stack:
+        environ = {**login.environ(), "ENV_FOR_DYNACONF": "testing"}
+        if through == "pgbouncer":
+            bouncer = stack.enter_context(pgbouncer(pg_cluster, {login.username: login.password}))
+            environ["DATABASE_URL"] = f"postgresql://{bouncer.host}:{bouncer.port}/{login.database}"
+            environ["APP_DATABASE__PGBOUNCER"] = "true"
+        toml = postgres_toml(pool="size = 3\nmax_overflow = 2")
+        server = stack.enter_context(
+            servers.uvicorn(project(tmp_path, toml), environ, app=WORK_APP, options=("--factory",))
+        )
+        server.wait_serving()
+
+        async def load_and_kill() -> tuple[list[Outcome], int]:
+            outcomes: list[Outcome] = []
+            load = asyncio.create_task(
+                hammer(server.url, "/work", clients=12, requests=1000, outcomes=outcomes)
+            )
+            ended = 0
+            while not load.done():
+                await asyncio.sleep(0.05)
+                ended += await terminate_sessions(pg_cluster, login.username)
+            return await load, ended
+
+        outcomes, ended = asyncio.run(load_and_kill())
+        server.stop()
+
+    statuses = Counter(o.status or o.error for o in outcomes)
+    assert ended >= 10, ended  # the connections really were killed while requests ran
+    assert set(statuses) <= {200, 503}, statuses
+    assert statuses[200] > 0
+    for outcome in outcomes:
+        if outcome.status == 503:
+            assert outcome.body["detail"].startswith("The database is unavailable")
+    assert "Traceback" not in server.output, server.output

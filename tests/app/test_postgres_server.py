@@ -84,18 +84,15 @@ async def test_exhausted_pool_gives_503_after_pool_timeout_not_a_hang(
                 await connection.close()
         again = await client.get("/health/ready")
 
-    assert ready.status_code == 503
-    [database] = ready.json()["checks"]["database:responseTime"]
-    assert database["output"] == "no pooled connection free within 1 s"
-    assert ready.json()["checks"]["database:connections"][0]["observedValue"] == {
-        "size": 1,
-        "checked_out": 2,
-        "overflow": 1,
-    }
+    # The pool is busy but the database answers: readiness passes with a warning, at once.
+    assert ready.status_code == 200
+    [connections] = ready.json()["checks"]["database:connections"]
+    assert connections["status"] == "warn"
+    assert connections["observedValue"] == {"size": 1, "checked_out": 2, "overflow": 1}
+    assert ready_wait < 0.9
     assert now.status_code == 503
     assert "no pooled connection free within 1 s" in now.json()["detail"]
-    for waited in (ready_wait, now_wait):
-        assert 0.9 <= waited < 3  # waited for the pool timeout (1 s), not the connect timeout
+    assert 0.9 <= now_wait < 3  # waited for the pool timeout (1 s), not the connect timeout
     assert again.status_code == 200
 
 
@@ -120,7 +117,7 @@ async def test_a_statement_longer_than_command_timeout_is_cut_short(
     assert ready.status_code == 200  # the pool is still usable
 
 
-async def test_readiness_never_waits_longer_than_connect_timeout_for_the_pool(
+async def test_readiness_does_not_wait_for_the_pool_when_every_connection_is_in_use(
     make_settings: Callable[..., Settings], postgres_url: str
 ) -> None:
     settings = make_settings(
@@ -141,10 +138,12 @@ async def test_readiness_never_waits_longer_than_connect_timeout_for_the_pool(
         finally:
             await held.close()
 
-    assert ready.status_code == 503
-    assert waited < 2
-    [database] = ready.json()["checks"]["database:responseTime"]
-    assert database["output"] == "no pooled connection free within 1 s"
+    # The pool is busy, the database answers: ready, with a warning (issue 17, item 5).
+    assert ready.status_code == 200
+    assert waited < 1
+    [connections] = ready.json()["checks"]["database:connections"]
+    assert connections["status"] == "warn"
+    assert connections["output"] == "every pooled connection is in use"
 
 
 async def test_a_connection_the_server_ends_mid_request_is_a_503_not_a_500(

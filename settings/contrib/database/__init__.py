@@ -7,9 +7,10 @@ as :class:`settings.Settings` does). Its rules have ``security.`` and ``database
 For an application's own connection manager (the reference app's ``app/db.py``), imported on
 first use: :func:`driver_url` and :func:`connect_args` (asyncpg's arguments: TLS, PgBouncer's
 statement names, the server options), :data:`APPLICATION_NAME`, :func:`read_secret_file` (a
-rotated password, read again), and the connection budget (:class:`Budget`,
+rotated password, read again), the connection budget (:class:`Budget`,
 :func:`budget_applies`, :func:`measure_budget`), which ``python -m settings check --connect``
-reports as ``database.E001``.
+reports as ``database.E001``, and :func:`server_disagreement` (PgBouncer or PostgreSQL, against
+``database.pgbouncer``: ``database.W001``/``W002``).
 """
 
 from __future__ import annotations
@@ -27,6 +28,7 @@ if TYPE_CHECKING:
         driver_url,
         read_secret_file,
     )
+    from settings.contrib.database._server_kind import server_disagreement
 
 __all__ = [
     "APPLICATION_NAME",
@@ -38,6 +40,7 @@ __all__ = [
     "driver_url",
     "measure_budget",
     "read_secret_file",
+    "server_disagreement",
 ]
 
 #: Where each name a connection manager needs lives: imported on first use (PEP 562), so a
@@ -50,6 +53,7 @@ _LAZY = {
     "driver_url": "_driver",
     "measure_budget": "_budget",
     "read_secret_file": "_driver",
+    "server_disagreement": "_server_kind",
 }
 
 

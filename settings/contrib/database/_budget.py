@@ -106,24 +106,27 @@ def budget(settings: Settings, allowance: Allowance) -> Budget:
 async def measure_budget(settings: Settings) -> Budget:
     """Ask the server, within ``database.connect_timeout``, over one connection of its own.
 
-    Raises ``OSError``, ``TimeoutError`` or the driver's error when the server cannot be asked.
+    Raises ``OSError``, ``TimeoutError`` ("timed out after N s") or the driver's error when
+    the server cannot be asked.
     """
-    from asyncio import timeout
-
     from sqlalchemy import text
     from sqlalchemy.ext.asyncio import create_async_engine
     from sqlalchemy.pool import NullPool
 
     from settings.contrib.database._driver import connect_args, driver_url
+    from settings.contrib.database._server_kind import within
 
     config = settings.database
     engine = create_async_engine(
         driver_url(config), poolclass=NullPool, connect_args=connect_args(config)
     )
+
+    async def ask() -> Any:
+        async with engine.connect() as connection:
+            return (await connection.execute(text(ALLOWANCE_QUERY))).one()
+
     try:
-        async with timeout(config.connect_timeout):
-            async with engine.connect() as connection:
-                row = (await connection.execute(text(ALLOWANCE_QUERY))).one()
+        row = await within(config.connect_timeout, ask())
     finally:
         await engine.dispose()
     values: tuple[Any, ...] = tuple(row)

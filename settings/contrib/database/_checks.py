@@ -244,7 +244,10 @@ def check_connection_budget(settings: BaseSettings) -> list[Problem]:
             # The class name of the innermost cause: never its text, which may quote a secret.
             while exc.__cause__ is not None and isinstance(exc.__cause__, Exception):
                 exc = exc.__cause__
-            message = f"{DATABASE_E002.message} ({type(exc).__name__})"
+            waited = database.connect_timeout
+            timed_out = isinstance(exc, TimeoutError)
+            reason = f"timed out after {waited:g} s" if timed_out else type(exc).__name__
+            message = f"{DATABASE_E002.message} ({reason})"
             problems.append(_at(dataclasses.replace(DATABASE_E002, message=message), key))
             continue
         if found.exceeded:

@@ -1,0 +1,116 @@
+"""Whether the app talks to PgBouncer or to PostgreSQL itself, and whether
+``database.pgbouncer`` says the same.
+
+PgBouncer answers the login itself: the process id of its ``BackendKeyData`` message is a random
+number of its own (the key clients cancel with), while ``pg_backend_pid()`` runs on the server
+connection it lends. PostgreSQL sends its own process id, so the two are equal. The server's
+version and parameters cannot tell them apart: PgBouncer passes on the server's. The probe runs
+one unnamed statement with no statement cache, which is safe behind PgBouncer in any mode.
+
+``python -m settings check --connect`` reports a disagreement as ``database.W001`` (PgBouncer,
+setting off) or ``database.W002`` (PostgreSQL, setting on); the reference app logs the same at
+start.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Awaitable
+from typing import TYPE_CHECKING, Literal, TypeVar
+
+from settings._errors import Problem
+from settings.checks import Warning, register
+from settings.contrib._settings import Settings
+
+if TYPE_CHECKING:
+    from settings.contrib.database._config import DatabaseConfig
+
+ServerKind = Literal["pgbouncer", "postgresql"]
+T = TypeVar("T")
+
+W001 = Warning(
+    "database.pgbouncer",
+    "is false, but the server is PgBouncer",
+    id="database.W001",
+    hint="set database.pgbouncer = true (statement caches off, unique statement names); in "
+    "session pooling mode it is not needed: add database.W001 to silenced_checks",
+)
+W002 = Warning(
+    "database.pgbouncer",
+    "is true, but the server is PostgreSQL, not PgBouncer",
+    id="database.W002",
+    hint="set database.pgbouncer = false, so that the connection budget is checked and "
+    "statements are cached, or point DATABASE_URL at PgBouncer",
+)
+
+
+async def within(seconds: float, awaitable: Awaitable[T]) -> T:
+    """``awaitable`` within ``seconds``, else ``TimeoutError("timed out after N s")`` at once:
+    never a ``CancelledError``, nor the driver's cleanup of a frozen server's connection."""
+    import asyncio
+
+    task = asyncio.ensure_future(awaitable)
+    done, _ = await asyncio.wait({task}, timeout=seconds)
+    if not done:
+        task.cancel()
+        raise TimeoutError(f"timed out after {seconds:g} s")
+    return task.result()
+
+
+async def detect_server(config: DatabaseConfig) -> ServerKind:
+    """Ask the server over one connection of its own, within ``connect_timeout``."""
+    from sqlalchemy.ext.asyncio import create_async_engine
+    from sqlalchemy.pool import NullPool
+
+    from settings.contrib.database._driver import connect_args, driver_url
+
+    arguments = connect_args(config)
+    arguments.update(statement_cache_size=0, prepared_statement_cache_size=0)
+    arguments["prepared_statement_name_func"] = lambda: ""  # unnamed: nothing left behind
+    engine = create_async_engine(driver_url(config), poolclass=NullPool, connect_args=arguments)
+
+    async def ask() -> ServerKind:
+        async with engine.connect() as connection:
+            raw = await connection.get_raw_connection()
+            announced = raw.driver_connection.get_server_pid()  # type: ignore[union-attr]
+            result = await connection.exec_driver_sql("SELECT pg_backend_pid()")
+            running = result.scalar_one()
+        return "postgresql" if announced == running else "pgbouncer"
+
+    try:
+        return await within(config.connect_timeout, ask())
+    finally:
+        await engine.dispose()
+
+
+async def server_disagreement(config: DatabaseConfig) -> Problem | None:
+    """Ask the server what it is: ``database.W001`` or ``database.W002`` when
+    ``database.pgbouncer`` says otherwise, else ``None``. Raises ``TimeoutError`` or the
+    driver's error when the server cannot be asked."""
+    return disagreement(config, await detect_server(config))
+
+
+def disagreement(config: DatabaseConfig, kind: ServerKind) -> Problem | None:
+    """The warning when ``database.pgbouncer`` and the server disagree, else ``None``."""
+    if kind == "pgbouncer" and not config.pgbouncer:
+        return W001
+    if kind == "postgresql" and config.pgbouncer:
+        return W002
+    return None
+
+
+@register(id=[W001.id, W002.id], connect=True)
+def check_server_kind(settings: Settings) -> list[Problem]:
+    """PgBouncer or PostgreSQL, against ``database.pgbouncer``. A server that cannot be asked
+    is left to the connection budget's check (``database.E002``)."""
+    import asyncio
+
+    config = settings.database
+    if config.is_sqlite:
+        return []
+    try:
+        kind = asyncio.run(detect_server(config))
+    except Exception:
+        return []
+    found = disagreement(config, kind)
+    return [dataclasses.replace(found)] if found is not None else []

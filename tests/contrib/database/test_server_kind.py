@@ -1,0 +1,126 @@
+"""PgBouncer told from PostgreSQL, at start and by ``check --connect``: a warning with its id when
+``database.pgbouncer`` disagrees with the server, either way, none when it agrees; and a server
+that never answers (frozen with SIGSTOP) is reported as "timed out after N s"."""
+
+from __future__ import annotations
+
+import asyncio
+import signal
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from app.db import DatabaseManager
+from settings import load_settings
+from tests.support.cli import Run
+from tests.support.pgbouncer import PgBouncer, pgbouncer
+from tests.support.postgres import Login, OptionsCluster, options_cluster
+from tests.support.work_app import postgres_toml, project
+
+
+@pytest.fixture(scope="module")
+def server() -> Iterator[tuple[OptionsCluster, Login, PgBouncer]]:
+    """A throwaway cluster with a role of its own, and PgBouncer in front of it."""
+    with options_cluster() as cluster:
+        login = Login(cluster.host, cluster.port, "kind", "kind-pw-71c0", "kind")
+        asyncio.run(cluster.create_role(login.username, login.password))
+        with pgbouncer(cluster, {login.username: login.password}) as bouncer:
+            yield cluster, login, bouncer
+
+
+def environ(login: Login, port: int, pgbouncer: bool) -> dict[str, str]:
+    return {
+        **login.environ(),
+        "DATABASE_URL": f"postgresql://{login.host}:{port}/{login.database}",
+        "APP_DATABASE__PGBOUNCER": "true" if pgbouncer else "false",
+        "APP_DATABASE__CONNECT_TIMEOUT": "2",
+    }
+
+
+CASES = [
+    pytest.param("pgbouncer", False, "database.W001", id="PgBouncer, setting off"),
+    pytest.param("postgresql", True, "database.W002", id="PostgreSQL, setting on"),
+    pytest.param("pgbouncer", True, None, id="PgBouncer, setting on"),
+    pytest.param("postgresql", False, None, id="PostgreSQL, setting off"),
+]
+
+
+@pytest.mark.parametrize(("through", "setting", "warning"), CASES)
+def test_check_connect_warns_when_the_setting_and_the_server_disagree(
+    server: tuple[OptionsCluster, Login, PgBouncer],
+    cli: Run,
+    tmp_path: Path,
+    through: str,
+    setting: bool,
+    warning: str | None,
+) -> None:
+    cluster, login, bouncer = server
+    port = bouncer.port if through == "pgbouncer" else cluster.port
+    root = project(tmp_path / "project", postgres_toml())
+
+    result = cli(
+        "check", "--env", "testing", "--connect", root=root, environ=environ(login, port, setting)
+    )
+
+    assert result.code == 0, result.err
+    found = {code for code in ("database.W001", "database.W002") if code in result.err}
+    assert found == ({warning} if warning else set()), result.err
+    assert login.password not in result.out + result.err
+
+
+@pytest.mark.parametrize(("through", "setting", "warning"), CASES)
+async def test_the_start_logs_the_same_warning(
+    server: tuple[OptionsCluster, Login, PgBouncer],
+    tmp_path: Path,
+    caplog: pytest.LogCaptureFixture,
+    through: str,
+    setting: bool,
+    warning: str | None,
+) -> None:
+    cluster, login, bouncer = server
+    port = bouncer.port if through == "pgbouncer" else cluster.port
+    root = project(tmp_path / "project", postgres_toml())
+    settings = load_settings("testing", root=root, environ=environ(login, port, setting))
+    manager = DatabaseManager.for_settings(settings)
+
+    await manager.initialize()
+    try:
+        with caplog.at_level("WARNING", logger="app.db"):
+            await manager.check_budget()
+    finally:
+        await manager.dispose()
+
+    logged = [r.getMessage() for r in caplog.records if r.name == "app.db"]
+    assert [m.split()[0] for m in logged if m.startswith("database.W")] == (
+        [warning] if warning else []
+    )
+
+
+def test_check_connect_against_a_frozen_server_says_it_timed_out(
+    server: tuple[OptionsCluster, Login, PgBouncer], cli: Run, tmp_path: Path
+) -> None:
+    cluster, login, _ = server
+    root = project(tmp_path / "project", postgres_toml())
+    cluster.signal_all(signal.SIGSTOP)
+    try:
+        started = time.monotonic()
+        result = cli(
+            "check",
+            "--env",
+            "testing",
+            "--connect",
+            root=root,
+            environ=environ(login, cluster.port, False),
+        )
+        took = time.monotonic() - started
+    finally:
+        cluster.signal_all(signal.SIGCONT)
+
+    assert result.code == 1
+    assert "cannot ask the server about the connection budget (timed out after 2 s)" in (
+        result.err
+    ), result.err
+    assert "CancelledError" not in result.err
+    assert took < 2 * 2 + 3  # two connect checks, each bounded by connect_timeout, and cleanup
