@@ -54,12 +54,12 @@ def database_report(check: HealthCheck, pool: PoolStatus, budget: Budget | None 
     if budget is not None:
         entry: dict[str, Any] = {
             "componentType": "datastore",
-            "status": "warn" if budget.exceeded else "pass",
+            "status": budget.status,
             "observedValue": {"ceiling": budget.ceiling, "allowed": budget.allowance.allowed},
             "observedUnit": "connections",
         }
-        if budget.exceeded:
-            entry["output"] = "the app may open more connections than the server allows"
+        if budget.output is not None:
+            entry["output"] = budget.output
         entries["database:budget"] = [entry]
     return Report(check, component_type="datastore", entries=entries)
 

@@ -11,10 +11,12 @@ from functools import lru_cache
 from typing import Annotated
 
 from fastapi import Depends, FastAPI, Request
+from sqlalchemy import text
 
-from app.deps import SettingsDep
+from app.deps import SessionDep, SettingsDep
 from app.main import create_app
 from benchmarks.common import BENCH_HOST as HOST
+from benchmarks.minimal_db_app import FIRST, SECOND
 from settings import Settings, load_settings
 
 
@@ -71,5 +73,21 @@ def sync_depends(settings: Settings | None = None) -> FastAPI:
         settings: Annotated[Settings, Depends(get_settings)],
     ) -> dict[str, str | None]:
         return {"host": settings.database.host}
+
+    return app
+
+
+def session_dep(settings: Settings | None = None) -> FastAPI:
+    """The reference app (every middleware, its settings' features on) plus ``GET /bench/db``:
+    two statements in a transaction through ``app.deps.SessionDep``, as
+    :mod:`benchmarks.minimal_db_app` runs them."""
+    app, _ = _app(settings)
+
+    @app.get("/bench/db")
+    async def bench_db(session: SessionDep) -> int:
+        first = (await session.execute(text(FIRST), {"n": 41})).scalar_one()
+        second = (await session.execute(text(SECOND), {"m": first})).scalar_one()
+        await session.commit()
+        return int(second)
 
     return app

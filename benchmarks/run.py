@@ -6,6 +6,7 @@ python -m benchmarks --smoke         # one tiny round of each: proves it runs, t
 python -m benchmarks --only cold,attribute --markdown benchmarks/results.md
 python -m benchmarks --only merge --markdown benchmarks/results-merge.md
 python -m benchmarks --only metrics --markdown benchmarks/results-metrics.md
+python -m benchmarks --only database --markdown benchmarks/results-database.md
 """
 
 from __future__ import annotations
@@ -27,6 +28,7 @@ from benchmarks import (
     app_start,
     attribute_read,
     cold_start,
+    db_request,
     merge_cost,
     metrics_cost,
     request_path,
@@ -63,7 +65,7 @@ PLANS = {
 }
 ANALYSIS = "\n## Analysis"
 DESCRIPTION = "Benchmarks of the settings framework; prints a table of ratios and targets."
-BENCHMARKS = ("attribute", "cold", "request", "start", "merge", "metrics")
+BENCHMARKS = ("attribute", "cold", "request", "start", "merge", "metrics", "database")
 PACKAGES = (
     "pydantic",
     "pydantic-core",
@@ -122,6 +124,10 @@ def main(argv: list[str] | None = None) -> int:
             )
         elif name == "metrics":
             sections.append(metrics_cost.run(plan.load_rounds, plan.load_seconds, plan.warmup))
+        elif name == "database":
+            sections.extend(
+                db_request.run(plan.load_rounds, plan.load_seconds, plan.warmup, plan.asgi_requests)
+            )
         else:
             sections.append(app_start.run(plan.rounds, plan.warmup))
 

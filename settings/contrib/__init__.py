@@ -14,7 +14,6 @@ them, and a model without a battery pays nothing for it:
 
 from settings.contrib._settings import Settings
 from settings.contrib.database import _checks as _database_checks  # noqa: F401
-from settings.contrib.database import _server_kind as _database_server_kind  # noqa: F401
 
 # The batteries' rules, registered with the model they are written for.
 from settings.contrib.web import _checks as _web_checks  # noqa: F401

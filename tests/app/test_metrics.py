@@ -6,17 +6,23 @@ from __future__ import annotations
 from collections.abc import Callable
 from pathlib import Path
 
+import httpx
 import pytest
+from sqlalchemy.engine import make_url
 
 from app.config import AppSettings
 from settings import Settings
 from tests.support.app_client import running
 from tests.support.prometheus import sample
+from tests.support.uvicorn import uvicorn
 from tests.support.work_app import create_work_app
 
+RELOAD_APP = "tests.support.reload_app:create_reload_app"
+#: The pool of these tests' apps (an earlier test's app may have named its pool otherwise).
+POOL = {"db_client_connection_pool_name": "fastapi-layered-settings"}
+
 NAMES = (
-    'db_client_connection_count{state="idle"}',
-    'db_client_connection_count{state="used"}',
+    "db_client_connection_count",
     "db_client_connection_max",
     "db_client_connection_pending_requests",
     "db_client_connection_timeouts_total",
@@ -61,19 +67,33 @@ async def test_every_listed_name_with_the_figures_of_this_process(
 
     assert (
         grew(
-            "http_server_request_duration_seconds_count", method="GET", route="/work", status="200"
+            "http_server_request_duration_seconds_count",
+            http_request_method="GET",
+            http_route="/work",
+            http_response_status_code="200",
         )
         == 2
     )
     assert (
-        grew("http_server_request_duration_seconds_count", method="GET", route="", status="404")
+        grew(
+            "http_server_request_duration_seconds_count",
+            http_request_method="GET",
+            http_route="",
+            http_response_status_code="404",
+        )
         == 1
     )
-    assert grew("db_client_connection_wait_time_seconds_count") == 2
+    assert grew("db_client_connection_wait_time_seconds_count", **POOL) == 2
     assert sample(text, "db_client_connection_max") >= (
         settings.database.pool.size + settings.database.pool.max_overflow
     )
-    assert sample(text, "db_client_connection_count", state="idle") >= 1
+    assert (
+        sample(text, "db_client_connection_count", db_client_connection_state="idle", **POOL) >= 1
+    )
+    assert (
+        sample(text, "db_client_connection_count", db_client_connection_state="used", **POOL) == 0
+    )
+    assert "_created" not in text  # OpenTelemetry has no such series
     assert (
         sample(
             text,
@@ -93,7 +113,9 @@ async def test_a_pool_timeout_is_counted(postgres_settings: Callable[..., Settin
     )
     app = create_work_app(settings)
     async with running(app) as client:
-        before = sample((await client.get("/metrics")).text, "db_client_connection_timeouts_total")
+        before = sample(
+            (await client.get("/metrics")).text, "db_client_connection_timeouts_total", **POOL
+        )
         held = await app.state.database.connect()  # the pool's only connection
         try:
             refused = await client.get("/work")
@@ -102,8 +124,8 @@ async def test_a_pool_timeout_is_counted(postgres_settings: Callable[..., Settin
             await held.close()
 
     assert refused.status_code == 503
-    assert sample(during, "db_client_connection_timeouts_total") == before + 1
-    assert sample(during, "db_client_connection_count", state="used") >= 1
+    assert sample(during, "db_client_connection_timeouts_total", **POOL) == before + 1
+    assert sample(during, "db_client_connection_count", db_client_connection_state="used") >= 1
 
 
 async def test_metrics_off_is_404(make_settings: Callable[..., Settings], tmp_path: Path) -> None:
@@ -120,3 +142,107 @@ def sample_or_zero(text: str, name: str, **labels: str) -> float:
         return sample(text, name, **labels)
     except AssertionError:
         return 0.0
+
+
+def recorded(name: str) -> float:
+    """The sum of this process's samples called ``name``, whatever their labels."""
+    from settings.contrib.metrics._instruments import instruments
+
+    return sum(
+        sample.value
+        for metric in instruments().registry.collect()
+        for sample in metric.samples
+        if sample.name == name
+    )
+
+
+async def test_metrics_off_records_nothing(postgres_settings: Callable[..., Settings]) -> None:
+    settings = postgres_settings(APP_METRICS__ENABLED="false")
+    waits, requests = (
+        recorded("db_client_connection_wait_time_seconds_count"),
+        recorded("http_server_request_duration_seconds_count"),
+    )
+    async with running(create_work_app(settings)) as client:
+        assert (await client.get("/work")).status_code == 200
+        assert (await client.get("/work")).status_code == 200
+
+    assert recorded("db_client_connection_wait_time_seconds_count") == waits
+    assert recorded("http_server_request_duration_seconds_count") == requests
+
+
+async def test_a_failed_connection_attempt_is_counted_by_reason(
+    make_settings: Callable[..., Settings], postgres_url: str
+) -> None:
+    missing = make_url(postgres_url).set(database="no_such_database_here")
+    settings = make_settings(DATABASE_URL=missing.render_as_string(hide_password=False))
+    async with running(create_work_app(settings)) as client:
+        text = (await client.get("/metrics")).text
+        before = sample_or_zero(
+            text, "db_client_connection_failures_total", error_type="invalid_catalog_name"
+        )
+        assert (await client.get("/work")).status_code == 503
+        text = (await client.get("/metrics")).text
+
+    failures = sample(
+        text,
+        "db_client_connection_failures_total",
+        error_type="invalid_catalog_name",
+        db_client_connection_pool_name="fastapi-layered-settings",
+    )
+    assert failures == before + 1
+
+
+@pytest.mark.parametrize("multiprocess", [False, True], ids=["one process", "multiprocess"])
+def test_after_a_reload_one_fingerprint_is_reported(tmp_path: Path, multiprocess: bool) -> None:
+    from tests.app.test_reload import reload, startup_fingerprint, write_settings
+
+    directory = tmp_path / "app"
+    directory.mkdir()
+    environ = {}
+    if multiprocess:
+        (tmp_path / "prometheus").mkdir()
+        environ["PROMETHEUS_MULTIPROC_DIR"] = str(tmp_path / "prometheus")
+    write_settings(directory, size=2)
+    with uvicorn(directory, environ, app=RELOAD_APP, options=("--factory",)) as server:
+        server.wait_serving()
+        old = startup_fingerprint(server)
+        write_settings(directory, size=3)
+        reload(server)
+        with httpx.Client(base_url=server.url, timeout=10, trust_env=False) as client:
+            text = client.get("/metrics").text
+
+    series = [line for line in text.splitlines() if line.startswith("app_settings_info{")]
+    assert len(series) == 1, text
+    assert old not in series[0]
+    assert series[0].endswith(" 1.0")
+
+
+@pytest.mark.parametrize("kind", ["missing", "a file"])
+def test_a_bad_multiprocess_directory_is_a_clear_error(tmp_path: Path, kind: str) -> None:
+    from tests.app.test_reload import write_settings
+
+    directory = tmp_path / "app"
+    directory.mkdir()
+    write_settings(directory)
+    bad = tmp_path / "prometheus"
+    if kind == "a file":
+        bad.write_text("")
+    environ = {"PROMETHEUS_MULTIPROC_DIR": str(bad)}
+    with uvicorn(directory, environ, app=RELOAD_APP, options=("--factory",)) as server:
+        status = server.wait_exit()
+        output, stderr = server.output, server.stderr
+    with uvicorn(
+        directory,
+        {**environ, "APP_METRICS__ENABLED": "false"},
+        app=RELOAD_APP,
+        options=("--factory",),
+        label="quiet",
+    ) as quiet:
+        quiet.wait_serving()
+        served = httpx.get(f"{quiet.url}/health/live", timeout=10).status_code
+
+    assert status == 3, output
+    what = "is a file" if kind == "a file" else "does not exist"
+    assert f"PROMETHEUS_MULTIPROC_DIR={bad}: {what}" in stderr
+    assert "Traceback" not in output
+    assert served == 200  # metrics off: the directory is not needed

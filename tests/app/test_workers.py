@@ -4,7 +4,9 @@ leaves no connection of any worker on the server; ``/metrics`` adds up every wor
 from __future__ import annotations
 
 import asyncio
+import os
 import signal
+import time
 import uuid
 from pathlib import Path
 
@@ -12,7 +14,7 @@ import httpx
 
 from tests.support import uvicorn as servers
 from tests.support.load import hammer
-from tests.support.postgres import PgCluster, eventually_zero, sessions_named
+from tests.support.postgres import PgCluster, eventually_zero, options_cluster, sessions_named
 from tests.support.prometheus import sample
 from tests.support.work_app import WORK_APP, postgres_toml, project
 
@@ -81,9 +83,64 @@ def test_metrics_add_up_every_worker(pg_cluster: PgCluster, tmp_path: Path) -> N
     counted = sample(
         metrics,
         "http_server_request_duration_seconds_count",
-        method="GET",
-        route="/pid",
-        status="200",
+        http_request_method="GET",
+        http_route="/pid",
+        http_response_status_code="200",
     )
     assert counted == asked + 40
     assert sample(metrics, "db_client_connection_max") == 2 * (2 + 2)  # two pools of 2 + 2
+
+
+def test_uvicorn_workers_count_in_the_budget_and_the_metrics_warning(tmp_path: Path) -> None:
+    with options_cluster("-c max_connections=20") as cluster:
+        asyncio.run(cluster.create_role("three", "three-pw"))
+        directory = project(tmp_path, postgres_toml(pool="size = 5\nmax_overflow = 5"))
+        environ = environ_for(cluster, "three", "three-workers")  # no WEB_CONCURRENCY
+        with servers.uvicorn(
+            directory, environ, app=WORK_APP, options=("--factory", "--workers", "3")
+        ) as server:
+            server.wait_serving()
+            with httpx.Client(base_url=server.url, timeout=10, trust_env=False) as client:
+                ready = client.get("/health/ready").json()
+            server.stop(signal.SIGTERM)
+
+    [budget] = ready["checks"]["database:budget"]
+    assert budget["status"] == "warn"
+    assert budget["observedValue"] == {"ceiling": 30, "allowed": 17}
+    exceeded = "Connection budget exceeded: server.replicas 1 x server.workers 3 x (pool.size 5"
+    assert server.output.count(exceeded) == 3, server.output
+    assert server.output.count("workers counted from uvicorn --workers 3") == 3
+    assert "3 workers (uvicorn --workers 3) but PROMETHEUS_MULTIPROC_DIR is not set" in (
+        server.output
+    )
+
+
+def test_a_killed_worker_leaves_the_sums(pg_cluster: PgCluster, tmp_path: Path) -> None:
+    if not pg_cluster.is_running():
+        pg_cluster.start()
+    multiproc = tmp_path / "prometheus"
+    multiproc.mkdir()
+    directory = project(tmp_path / "app", postgres_toml())
+    environ = {
+        **environ_for(pg_cluster, "workers", "killed-worker"),
+        "PROMETHEUS_MULTIPROC_DIR": str(multiproc),
+    }
+    with servers.uvicorn(
+        directory, environ, app=WORK_APP, options=("--factory", "--workers", "2")
+    ) as server:
+        server.wait_serving()
+        pids, _ = serving_pids(server.url)
+        killed = min(pids)
+        os.kill(killed, signal.SIGKILL)  # it never runs its shutdown
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:  # uvicorn starts a new worker in its place
+            now, _ = serving_pids(server.url, attempts=20)
+            if len(now) == 2 and killed not in now:
+                break
+            time.sleep(0.2)
+        with httpx.Client(base_url=server.url, timeout=10, trust_env=False) as client:
+            metrics = client.get("/metrics").text
+        server.stop(signal.SIGTERM)
+
+    assert len(now) == 2 and killed not in now, server.output
+    assert sample(metrics, "db_client_connection_max") == 2 * (2 + 2)  # two live pools only

@@ -63,7 +63,7 @@ async def test_an_app_on_the_framework_serves_its_request_durations_and_settings
 
     assert response.status_code == 200
     assert response.headers["content-type"].startswith("text/plain")
-    assert 'route="/items/{item}"' in response.text  # the template, not the path
+    assert 'http_route="/items/{item}"' in response.text  # the template, not the path
     assert f'fingerprint="{settings.fingerprint}"' in response.text
 
 

@@ -1,6 +1,9 @@
 """The connection budget: how many connections the app may open, against what the server allows.
 
-The ceiling is ``server.replicas x server.workers x (pool.size + pool.max_overflow)``. What the
+The ceiling is ``server.replicas x server.workers x (pool.size + pool.max_overflow)``, the
+workers being those really serving where that can be known (``uvicorn --workers 3``, see
+:mod:`settings.contrib._workers`), else ``server.workers`` when set; when nothing says, one is
+assumed and the budget says so (a warning, and ``warn`` in readiness). What the
 server allows this role on this database is the smallest of ``max_connections`` less the
 reserved connections, the role's ``rolconnlimit`` and the database's ``datconnlimit`` (-1: no
 limit); a superuser is held to ``max_connections`` only, as PostgreSQL does. Behind PgBouncer
@@ -10,8 +13,11 @@ compare, and SQLite has no server.
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
+
+from settings.contrib._workers import Workers, worker_count
 
 if TYPE_CHECKING:
     from settings.contrib._settings import Settings
@@ -66,6 +72,9 @@ class Budget:
     pool_size: int
     max_overflow: int
     allowance: Allowance
+    #: What counted the workers, and whether they could be counted at all.
+    workers_source: str = "server.workers"
+    workers_known: bool = True
 
     @property
     def ceiling(self) -> int:
@@ -84,7 +93,30 @@ class Budget:
             f"(pool.size {self.pool_size} + pool.max_overflow {self.max_overflow}) = "
             f"{self.ceiling} connections; the server allows {allowance.allowed} to role "
             f"{allowance.role} on database {allowance.database} ({allowance.explain()})"
+            f"; {self.workers_note()}"
         )
+
+    def workers_note(self) -> str:
+        if self.workers_known:
+            return f"workers counted from {self.workers_source}"
+        return (
+            f"how many workers serve is not known ({self.workers_source}), "
+            f"{self.workers} assumed: set server.workers (WEB_CONCURRENCY)"
+        )
+
+    @property
+    def status(self) -> str:
+        """``warn`` when the ceiling is above the allowance or the workers are not known."""
+        return "warn" if self.exceeded or not self.workers_known else "pass"
+
+    @property
+    def output(self) -> str | None:
+        """What readiness says beside a ``warn``."""
+        if self.exceeded:
+            return "the app may open more connections than the server allows"
+        if not self.workers_known:
+            return f"the ceiling assumes {self.workers} worker: {self.workers_note()}"
+        return None
 
 
 def budget_applies(settings: Settings) -> bool:
@@ -92,14 +124,19 @@ def budget_applies(settings: Settings) -> bool:
     return not settings.database.is_sqlite and not settings.database.pgbouncer
 
 
-def budget(settings: Settings, allowance: Allowance) -> Budget:
+def budget(settings: Settings, allowance: Allowance, workers: Workers | None = None) -> Budget:
+    """The budget of ``settings`` against ``allowance``, for ``workers`` (by default, those
+    serving this process's app, :func:`settings.contrib._workers.worker_count`)."""
     pool = settings.database.pool
+    workers = worker_count(settings) if workers is None else workers
     return Budget(
         settings.server.replicas,
-        settings.server.workers,
+        settings.server.workers if workers.count is None else workers.count,
         pool.size,
         pool.max_overflow,
         allowance,
+        workers_source=workers.source,
+        workers_known=workers.count is not None,
     )
 
 
@@ -130,4 +167,7 @@ async def measure_budget(settings: Settings) -> Budget:
     finally:
         await engine.dispose()
     values: tuple[Any, ...] = tuple(row)
-    return budget(settings, Allowance(*values))
+    found = budget(settings, Allowance(*values))
+    if not found.workers_known and not found.exceeded:  # exceeded: its owner warns already
+        logging.getLogger("settings.budget").warning("Connection budget: %s", found.workers_note())
+    return found

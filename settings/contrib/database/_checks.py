@@ -16,7 +16,7 @@ from collections.abc import Iterator
 from typing import TYPE_CHECKING, cast
 
 from settings._errors import Problem
-from settings.checks import Error, register
+from settings.checks import Error, Warning, register
 from settings.checks._builtin import is_placeholder
 from settings.contrib.database._config import DatabaseConfig
 from settings.schema import BaseSettings, Section
@@ -24,6 +24,7 @@ from settings.schema._config import reading_of
 from settings.schema._keys import declared_variables
 
 if TYPE_CHECKING:
+    from settings._provenance import Sources
     from settings.contrib._settings import Settings
 
 #: The field the constants below are written for (their keys and hints).
@@ -235,7 +236,7 @@ def check_connection_budget(settings: BaseSettings) -> list[Problem]:
     processes = server if isinstance(server, ServerConfig) else ServerConfig()
     for key, database in databases(settings):
         # The budget reads ``database`` and ``server``: this database, the model's processes.
-        view = cast("Settings", _BudgetView(database, processes))
+        view = cast("Settings", _BudgetView(database, processes, settings.sources))
         if not budget_applies(view):
             continue
         try:
@@ -262,3 +263,43 @@ class _BudgetView:
 
     database: DatabaseConfig
     server: object
+    #: Where ``server.workers`` came from, for the worker count (:mod:`settings.contrib._workers`).
+    sources: Sources | None
+
+
+W001 = Warning(
+    "database.pgbouncer",
+    "is false, but the server is PgBouncer",
+    id="database.W001",
+    hint="set database.pgbouncer = true (statement caches off, unique statement names); in "
+    "session pooling mode it is not needed: add database.W001 to silenced_checks",
+)
+W002 = Warning(
+    "database.pgbouncer",
+    "is true, but the server is PostgreSQL, not PgBouncer",
+    id="database.W002",
+    hint="set database.pgbouncer = false, so that the connection budget is checked and "
+    "statements are cached, or point DATABASE_URL at PgBouncer",
+)
+
+
+@register(id=[W001.id, W002.id], connect=True)
+def check_server_kind(settings: BaseSettings) -> list[Problem]:
+    """PgBouncer or PostgreSQL, against each database's ``pgbouncer``. A server that cannot be
+    asked is left to the connection budget's check (``database.E002``)."""
+    import asyncio
+
+    from settings.contrib.database._server_kind import detect_server, disagreement
+
+    problems = []
+    for key, config in databases(settings):
+        if config.is_sqlite:
+            continue
+        try:
+            kind = asyncio.run(detect_server(config))
+        except Exception:  # noqa: S112 - a server that cannot be asked is database.E002's
+            continue
+        found = disagreement(config, kind)
+        if found is not None:
+            problems.append(_at(found, key))
+    return problems

@@ -14,34 +14,17 @@ start.
 
 from __future__ import annotations
 
-import dataclasses
 from collections.abc import Awaitable
 from typing import TYPE_CHECKING, Literal, TypeVar
 
 from settings._errors import Problem
-from settings.checks import Warning, register
-from settings.contrib._settings import Settings
+from settings.contrib.database._checks import W001, W002
 
 if TYPE_CHECKING:
     from settings.contrib.database._config import DatabaseConfig
 
 ServerKind = Literal["pgbouncer", "postgresql"]
 T = TypeVar("T")
-
-W001 = Warning(
-    "database.pgbouncer",
-    "is false, but the server is PgBouncer",
-    id="database.W001",
-    hint="set database.pgbouncer = true (statement caches off, unique statement names); in "
-    "session pooling mode it is not needed: add database.W001 to silenced_checks",
-)
-W002 = Warning(
-    "database.pgbouncer",
-    "is true, but the server is PostgreSQL, not PgBouncer",
-    id="database.W002",
-    hint="set database.pgbouncer = false, so that the connection budget is checked and "
-    "statements are cached, or point DATABASE_URL at PgBouncer",
-)
 
 
 async def within(seconds: float, awaitable: Awaitable[T]) -> T:
@@ -97,20 +80,3 @@ def disagreement(config: DatabaseConfig, kind: ServerKind) -> Problem | None:
     if kind == "postgresql" and config.pgbouncer:
         return W002
     return None
-
-
-@register(id=[W001.id, W002.id], connect=True)
-def check_server_kind(settings: Settings) -> list[Problem]:
-    """PgBouncer or PostgreSQL, against ``database.pgbouncer``. A server that cannot be asked
-    is left to the connection budget's check (``database.E002``)."""
-    import asyncio
-
-    config = settings.database
-    if config.is_sqlite:
-        return []
-    try:
-        kind = asyncio.run(detect_server(config))
-    except Exception:
-        return []
-    found = disagreement(config, kind)
-    return [dataclasses.replace(found)] if found is not None else []

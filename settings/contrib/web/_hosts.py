@@ -10,11 +10,13 @@ from __future__ import annotations
 import ipaddress
 import re
 from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import Any, cast
 
+from starlette.datastructures import MutableHeaders
 from starlette.middleware.cors import CORSMiddleware
 from starlette.responses import PlainTextResponse
-from starlette.types import ASGIApp, Receive, Scope, Send
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from settings._process import overridden
 from settings.contrib._settings import Settings
@@ -65,6 +67,31 @@ def host_allowed(host: str, patterns: Sequence[str]) -> bool:
     )
 
 
+class HostCheck:
+    """Whether a ``Host`` header matches ``allowed_hosts``, each header's verdict kept: a server
+    sees few distinct ones, so after the first request the check is one dictionary lookup. At
+    most :attr:`KEPT` are kept (random headers cannot grow it further; they are checked anew).
+    """
+
+    KEPT = 1024
+
+    def __init__(self, allowed_hosts: Sequence[str]) -> None:
+        self.allowed_hosts = tuple(allowed_hosts)
+        self.allow_any = "*" in self.allowed_hosts
+        self._verdicts: dict[bytes, bool] = {}
+
+    def allows(self, header: bytes) -> bool:
+        if self.allow_any:
+            return True
+        verdict = self._verdicts.get(header)
+        if verdict is None:
+            host = request_host(header.decode("latin-1"))
+            verdict = host is not None and host_allowed(host, self.allowed_hosts)
+            if len(self._verdicts) < self.KEPT:
+                self._verdicts[header] = verdict
+        return verdict
+
+
 class AllowedHostsMiddleware:
     """Answer 400 to a request whose ``Host`` header matches no ``allowed_hosts`` pattern.
 
@@ -74,19 +101,18 @@ class AllowedHostsMiddleware:
 
     def __init__(self, app: ASGIApp, allowed_hosts: Sequence[str]) -> None:
         self.app = app
-        self.allowed_hosts = tuple(allowed_hosts)
-        self.allow_any = "*" in self.allowed_hosts
+        self.check = HostCheck(allowed_hosts)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if self.allow_any:
-            await self.app(scope, receive, send)
-            return
         header = next((v for k, v in scope["headers"] if k == b"host"), b"")
-        host = request_host(header.decode("latin-1"))
-        if host is not None and host_allowed(host, self.allowed_hosts):
+        if self.check.allows(header):
             await self.app(scope, receive, send)
         else:
-            await PlainTextResponse("Invalid host header", status_code=400)(scope, receive, send)
+            await refuse_host(scope, receive, send)
+
+
+async def refuse_host(scope: Scope, receive: Receive, send: Send) -> None:
+    await PlainTextResponse("Invalid host header", status_code=400)(scope, receive, send)
 
 
 def origin_regex(origins: Sequence[str]) -> str | None:
@@ -101,10 +127,18 @@ def origin_regex(origins: Sequence[str]) -> str | None:
     return "|".join(f"(?:{alternative})" for alternative in alternatives)
 
 
-def guard(app: ASGIApp, settings: Settings) -> ASGIApp:
-    """``app`` behind the Host check, then CORS, as the settings say."""
+def allowed_hosts(settings: Settings) -> list[str]:
+    """``allowed_hosts``, plus Starlette's test client's host in the testing environment."""
+    hosts = list(settings.allowed_hosts)
+    if settings.environment == TESTING and TEST_CLIENT_HOST not in hosts:
+        hosts.append(TEST_CLIENT_HOST)  # Starlette's TestClient, as Django's test runner allows
+    return hosts
+
+
+def cors_middleware(app: ASGIApp, settings: Settings) -> CORSMiddleware:
+    """Starlette's ``CORSMiddleware`` around ``app``, as ``settings.cors`` says."""
     cors = settings.cors
-    app = CORSMiddleware(
+    return CORSMiddleware(
         app,
         allow_origins=[origin for origin in cors.origins if "://*." not in origin],
         allow_origin_regex=origin_regex(cors.origins),
@@ -113,26 +147,81 @@ def guard(app: ASGIApp, settings: Settings) -> ASGIApp:
         allow_credentials=cors.allow_credentials,
         expose_headers=[REQUEST_ID_HEADER],
     )
-    hosts = list(settings.allowed_hosts)
-    if settings.environment == TESTING and TEST_CLIENT_HOST not in hosts:
-        hosts.append(TEST_CLIENT_HOST)  # Starlette's TestClient, as Django's test runner allows
-    return AllowedHostsMiddleware(app, allowed_hosts=hosts)
+
+
+def guard(app: ASGIApp, settings: Settings) -> ASGIApp:
+    """``app`` behind the Host check, then CORS, as the settings say (two middleware, for an
+    application that wants them without :class:`SettingsMiddleware`)."""
+    return AllowedHostsMiddleware(cors_middleware(app, settings), allowed_hosts(settings))
+
+
+@dataclass(frozen=True)
+class _Policy:
+    """What :class:`SettingsMiddleware` applies for one settings object, built once."""
+
+    settings: Settings
+    hosts: HostCheck
+    cors: CORSMiddleware
 
 
 class SettingsMiddleware:
-    """Apply ``allowed_hosts`` (400 otherwise) and ``cors`` from the settings being served."""
+    """Apply ``allowed_hosts`` (400 otherwise) and ``cors`` from the settings being served.
+
+    One pure ASGI layer. What the settings decide is built once per settings object (again when
+    an override or a reload changes them), and each Host header's verdict is kept. A request
+    without an ``Origin`` header (most: anything but a browser's cross-origin call) skips
+    Starlette's ``CORSMiddleware`` and gets what it would add, ``Vary: Origin``; the others go
+    through it.
+    """
 
     def __init__(self, app: ASGIApp) -> None:
         self.app = app
-        self._settings: Settings | None = None
-        self._guarded: ASGIApp = app
+        self._policy: _Policy | None = None
+
+    def policy(self, settings: Settings) -> _Policy:
+        policy = self._policy
+        if policy is None or policy.settings is not settings:  # first, or an override/reload
+            hosts = HostCheck(allowed_hosts(settings))
+            policy = self._policy = _Policy(settings, hosts, cors_middleware(self.app, settings))
+        return policy
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] not in ("http", "websocket"):
+        kind = scope["type"]
+        if kind != "http" and kind != "websocket":
             await self.app(scope, receive, send)
             return
         base = pinned(scope)  # a request keeps the settings it began with across a reload
         settings = app_settings(scope["app"]) if base is None else cast(Settings, overridden(base))
-        if settings is not self._settings:  # first request, or an override came or went
-            self._guarded, self._settings = guard(self.app, settings), settings
-        await self._guarded(scope, receive, send)
+        policy = self.policy(settings)
+        host = origin = None
+        for name, value in scope["headers"]:
+            if name == b"host":
+                if host is None:
+                    host = value
+            elif name == b"origin" and origin is None:
+                origin = value
+        if not policy.hosts.allows(host or b""):
+            await refuse_host(scope, receive, send)
+        elif kind != "http":
+            await self.app(scope, receive, send)  # CORS is for HTTP only
+        elif origin is not None:
+            await policy.cors(scope, receive, send)
+        else:
+            await self.app(scope, receive, _vary_origin(send))
+
+
+def _vary_origin(send: Send) -> Send:
+    """What Starlette's ``CORSMiddleware`` adds to a response to a request without
+    ``Origin``: ``Vary: Origin``, merged into a ``Vary`` already there."""
+
+    async def send_vary(message: Message) -> None:
+        if message["type"] == "http.response.start":
+            raw = message.setdefault("headers", [])
+            if any(name == b"vary" for name, _ in raw):
+                headers = MutableHeaders(scope=message)
+                headers["Vary"] = ", ".join([*headers.getlist("Vary"), "Origin"])
+            else:
+                raw.append((b"vary", b"Origin"))
+        await send(message)
+
+    return send_vary

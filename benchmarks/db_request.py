@@ -1,0 +1,202 @@
+"""What a request costs with a database (issue 17.1): the reference app against the plainest
+FastAPI + SQLAlchemy app, on the same PostgreSQL, with the same pool.
+
+- **ours**: ``app.main.create_app`` (host check, CORS, request id, error pages, metrics, the
+  reload's in-flight count: every feature on) plus ``GET /bench/db``, two parameterised
+  statements in a transaction through ``app.deps.SessionDep``
+  (:func:`benchmarks.request_apps.session_dep`);
+- **reference**: :mod:`benchmarks.minimal_db_app`, FastAPI and a SQLAlchemy async engine with
+  the same pool (``pool.size`` 5 + ``max_overflow`` 5, pre-ping), the same route, no middleware.
+
+Both under uvicorn (one worker, ``--no-access-log``), loaded in interleaved rounds by
+:mod:`benchmarks.loadgen`: requests/s (the target, >= 0.90x) and the server's CPU per request.
+Then the breakdown, in-process (no server, no sockets, one request at a time): the same two
+apps on ``/bench/db``, and the reference app on a route that touches nothing (``/health/live``)
+with each middleware left out in turn, so that each piece's cost is the difference.
+
+Needs the local PostgreSQL (``BENCH_DATABASE_URL``, default ``postgres@127.0.0.1:5432/test``).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import urllib.request
+from collections.abc import Callable
+from contextlib import AsyncExitStack
+from typing import Any
+
+from sqlalchemy.engine import make_url
+
+from benchmarks import asgi
+from benchmarks.app_start import ENVIRON
+from benchmarks.common import child_environ, settings_dir
+from benchmarks.loadgen import cpu_seconds, measure
+from benchmarks.measure import Section, Series, Target, interleave
+from benchmarks.minimal_db_app import DEFAULT_URL
+from benchmarks.servers import Server, start, stop, wait_until_live
+
+TITLE = "database request"
+TITLE_PIECES = "request path, piece by piece"
+OURS = "ours: app.main + SessionDep"
+REFERENCE = "FastAPI + SQLAlchemy, same pool"
+CPU = "server CPU/request: "
+ASGI = "in-process ASGI: "
+CONNECTIONS = 16
+PATH = "/bench/db"
+FULL = "every piece"
+BARE = "no middleware of ours"
+#: The middleware left out, one at a time, by class name (``app.main.create_app``'s stack).
+PIECES = {
+    "without RequestIdMiddleware (request id)": "RequestIdMiddleware",
+    "without MetricsMiddleware (metrics)": "MetricsMiddleware",
+    "without InFlightMiddleware (reload's request count)": "InFlightMiddleware",
+    "without SettingsMiddleware (host check, CORS)": "SettingsMiddleware",
+    "without ErrorMiddleware (error pages)": "ErrorMiddleware",
+}
+
+
+def database_environ() -> dict[str, str]:
+    """Production, every feature on, the local PostgreSQL, a pool of 5 + 5 with pre-ping."""
+    url = make_url(os.environ.get("BENCH_DATABASE_URL", DEFAULT_URL))
+    return {
+        **ENVIRON,
+        "APP_DATABASE__HOST": url.host or "127.0.0.1",
+        "APP_DATABASE__PORT": str(url.port or 5432),
+        "APP_DATABASE__USERNAME": url.username or "postgres",
+        "APP_DATABASE__PASSWORD": url.password or "bench-password",
+        "APP_DATABASE__DATABASE": url.database or "test",
+        "APP_DATABASE__POOL__SIZE": "5",
+        "APP_DATABASE__POOL__MAX_OVERFLOW": "5",
+        "APP_DATABASE__POOL__PRE_PING": "true",
+        "APP_CORS__ORIGINS": '["https://app.example.com"]',
+        "APP_METRICS__ENABLED": "true",
+        "BENCH_DATABASE_URL": url.render_as_string(hide_password=False),
+    }
+
+
+def run(rounds: int, seconds: float, warmup: int = 1, asgi_requests: int = 2000) -> list[Section]:
+    section = Section(TITLE)
+    pieces = Section(TITLE_PIECES)
+    with settings_dir() as root:
+        environ = {**database_environ(), "BENCH_SETTINGS_ROOT": str(root)}
+        _under_uvicorn(section, root, child_environ(environ), rounds, seconds, warmup)
+        _in_process(section, pieces, environ, rounds, warmup, asgi_requests)
+    section.targets += [
+        Target(f"{OURS} / reference, req/s", OURS, REFERENCE, ">=", 0.90),
+        Target("server CPU/request (reference / ours)", CPU + REFERENCE, CPU + OURS, None),
+        Target("in-process (reference / ours)", ASGI + REFERENCE, ASGI + OURS, None),
+    ]
+    section.notes.append(
+        f"load: {CONNECTIONS} keep-alive connections, {seconds:g} s per sample; pool 5 + 5, "
+        "pre-ping, on the local PostgreSQL"
+    )
+    for name in PIECES:
+        pieces.targets.append(Target(f"{name} / {FULL}, time", name, FULL, None))
+    pieces.targets.append(Target(f"{BARE} / {FULL}, time", BARE, FULL, None))
+    pieces.notes.append(
+        "GET /health/live of the reference app in-process, one middleware left out at a time; "
+        "a piece's cost is its row's time less the full stack's"
+    )
+    return [section, pieces]
+
+
+def _under_uvicorn(
+    section: Section,
+    root: Any,
+    environ: dict[str, str],
+    rounds: int,
+    seconds: float,
+    warmup: int,
+) -> None:
+    targets = {
+        OURS: "benchmarks.request_apps:session_dep",
+        REFERENCE: "benchmarks.minimal_db_app:create_minimal_app",
+    }
+    servers: dict[str, Server] = {}
+    try:
+        for name, target in targets.items():
+            servers[name] = start(target, root, environ, "--factory")
+        variants: list[tuple[list[Series], Callable[[], tuple[float, ...]]]] = []
+        for name, server in servers.items():
+            wait_until_live(server)
+            _check_body(server.port)
+            probe = cpu_seconds(server.process.pid)
+            series = [section.add(name, "req/s", higher_is_better=True)]
+            if probe:
+                series.append(section.add(CPU + name, "µs"))
+            variants.append((series, _sampler(server.port, seconds, probe)))
+        interleave(variants, rounds, warmup)
+    finally:
+        for server in servers.values():
+            stop(server)
+
+
+def _check_body(port: int) -> None:
+    request = urllib.request.Request(
+        f"http://127.0.0.1:{port}{PATH}", headers={"Host": "127.0.0.1"}
+    )
+    with urllib.request.urlopen(request, timeout=10) as response:
+        body = response.read()
+    if body != b"42":
+        raise RuntimeError(f"unexpected {PATH} body: {body[:200]!r}")
+
+
+def _sampler(
+    port: int, seconds: float, probe: Callable[[], float] | None
+) -> Callable[[], tuple[float, ...]]:
+    def sample() -> tuple[float, ...]:
+        result = measure(port, PATH, connections=CONNECTIONS, seconds=seconds, probe=probe)
+        if result.probe_per_request is None:
+            return (result.rate,)
+        return result.rate, result.probe_per_request * 1e6
+
+    return sample
+
+
+def _in_process(
+    section: Section,
+    pieces: Section,
+    environ: dict[str, str],
+    rounds: int,
+    warmup: int,
+    requests: int,
+) -> None:
+    from benchmarks import request_apps
+    from benchmarks.minimal_db_app import create_minimal_app
+    from settings import load_settings
+
+    saved = dict(os.environ)
+    os.environ["BENCH_DATABASE_URL"] = environ["BENCH_DATABASE_URL"]
+    settings = load_settings(root=environ["BENCH_SETTINGS_ROOT"], environ=environ)
+    apps = {OURS: request_apps.session_dep(settings), REFERENCE: create_minimal_app()}
+    stacks = {FULL: request_apps.session_dep(settings)}
+    for name, left_out in PIECES.items():
+        stacks[name] = without(request_apps.session_dep(settings), {left_out})
+    stacks[BARE] = without(request_apps.session_dep(settings), set(PIECES.values()))
+    loop = asyncio.new_event_loop()
+    stack = AsyncExitStack()
+    try:
+        for app in [*apps.values(), *stacks.values()]:
+            loop.run_until_complete(stack.enter_async_context(asgi.running(app)))
+        variants = [
+            (section.add(ASGI + name, "µs"), asgi.sampler(loop, app, PATH, requests // 4))
+            for name, app in apps.items()
+        ]
+        interleave(variants, rounds, warmup)
+        variants = [
+            (pieces.add(name, "µs"), asgi.sampler(loop, app, "/health/live", requests))
+            for name, app in stacks.items()
+        ]
+        interleave(variants, rounds, warmup)
+    finally:
+        loop.run_until_complete(stack.aclose())
+        loop.close()
+        os.environ.clear()
+        os.environ.update(saved)
+
+
+def without(app: Any, names: set[str]) -> Any:
+    """``app`` with the middleware of these class names left out (before its first request)."""
+    app.user_middleware = [m for m in app.user_middleware if m.cls.__name__ not in names]
+    return app
