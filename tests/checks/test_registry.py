@@ -407,14 +407,15 @@ def test_a_check_reporting_an_id_it_did_not_declare_is_an_error_naming_it(
 
 
 def test_an_id_belongs_to_one_check(app_module: Importer) -> None:
-    with pytest.raises(ValueError, match=r"declares security.E001, already declared by "):
+    app_module("shop_seventeen", SHOP)
+    with pytest.raises(ValueError, match=r"declares shop.E001, already declared by shop_sev"):
         app_module(
             "thief_seventeen",
             """
             from settings.checks import register
 
-            @register(id="security.E001")
-            def check_debug_again(settings):
+            @register(id="shop.E001")
+            def check_llm_key_again(settings):
                 return []
         """,
         )
@@ -543,3 +544,65 @@ def test_a_model_module_that_exits_at_import_is_an_error_naming_it(
     error = project.error({"SETTINGS_MODEL": "exits_twenty_one:Model"})
 
     assert "cannot import 'exits_twenty_one': SystemExit: 0" in str(error)
+
+
+def test_an_application_check_may_not_declare_an_id_of_the_framework(app_module: Importer) -> None:
+    """Refused at registration whatever the import order: the battery owning security.E001
+    may be imported after the application (issue 16, item 19)."""
+    for prefix in ("security", "settings", "database"):
+        with pytest.raises(ValueError, match=rf"declares {prefix}\.E099: the prefixes "):
+            app_module(
+                f"squatter_{prefix}",
+                f"""
+                from settings.checks import register
+
+                @register(id="{prefix}.E099")
+                def check_mine(settings):
+                    return []
+            """,
+            )
+
+
+def test_factory_made_checks_and_lambdas_each_run(app_module: Importer) -> None:
+    """Five checks of one qualified name (a factory's, two lambdas) all run; only a module run
+    again replaces its checks (issue 16, item 19)."""
+    factory = app_module(
+        "factory_twenty_two",
+        """
+        from settings.checks import Warning, register
+
+        ran = []
+
+        def limit(name):
+            @register(id="ops.W022")
+            def check(settings):
+                ran.append(name)
+                return [Warning(name, "checked", id="ops.W022")]
+            return check
+
+        for name in ("debug", "log_level", "allowed_hosts"):
+            limit(name)
+
+        register(lambda settings: ran.append("lambda one") or [])
+        register(lambda settings: ran.append("lambda two") or [])
+    """,
+    )
+    settings = Settings.model_validate(SAFE)
+
+    problems = run_checks(settings, deploy=False).problems
+    assert sorted(factory.ran) == [
+        "allowed_hosts",
+        "debug",
+        "lambda one",
+        "lambda two",
+        "log_level",
+    ]
+    assert sorted(p.key for p in problems if p.id == "ops.W022") == [
+        "allowed_hosts",
+        "debug",
+        "log_level",
+    ]
+
+    importlib.reload(factory)
+    run_checks(settings, deploy=False)
+    assert len(factory.ran) == 5  # the new module's five, none of the old ones twice
