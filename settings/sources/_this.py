@@ -58,7 +58,15 @@ class This:
         return isinstance(key, str) and self.get(key, default=MISSING) is not MISSING
 
     def __getattr__(self, name: str) -> Any:
-        value = self.get(name, default=MISSING) if not name.startswith("__") else MISSING
+        # A table walked through (``this.database`` of ``this.database.host``) is not read:
+        # only what the token takes from it is (a secret beside ``host`` is not).
+        read, self.read = self.read, set()
+        try:
+            value = self.get(name, default=MISSING) if not name.startswith("__") else MISSING
+        finally:
+            walked, self.read = self.read, read
+        if not isinstance(value, dict):
+            read.update(walked)
         if value is MISSING and name == "current_env" and self._current_env is not None:
             return self._current_env
         if value is MISSING:
