@@ -22,7 +22,7 @@ from typing import TYPE_CHECKING, Any
 
 from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, field_validator, model_validator
 
-from settings._redact import repr_safe, secret_values
+from settings._redact import known_secrets, repr_safe, secret_values
 from settings.schema._types import StrList, strip_blanks
 
 if TYPE_CHECKING:
@@ -77,7 +77,8 @@ class Section(BaseModel):
     def __repr_args__(self) -> Iterator[tuple[str | None, Any]]:
         secrets = _repr_secrets.get()
         if secrets is None:  # the outermost repr: its secrets mask their copies inside it
-            secrets = frozenset(secret_values(self))
+            sources = getattr(self, "_sources", None)  # and those a layer gave, overridden
+            secrets = known_secrets(type(self), sources, self)
             token = _repr_secrets.set(secrets)
         else:
             token = None
