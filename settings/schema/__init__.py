@@ -138,8 +138,8 @@ class BaseSettings(Section):
 
     @cached_property
     def fingerprint(self) -> str:
-        """A short hex digest of every effective value; secrets enter only through
-        HMAC-SHA256 keyed by ``secret_key`` (:mod:`settings.schema._fingerprint`)."""
+        """A short hex digest of every effective value; each secret only as set or empty, so
+        it tells nothing about one (:mod:`settings.schema._fingerprint`)."""
         from settings.schema._fingerprint import fingerprint
 
         return fingerprint(self)
