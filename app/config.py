@@ -27,6 +27,11 @@ class AppSettings(Settings):
     """The settings of the reference application."""
 
     features: FeatureFlags = Field(default_factory=FeatureFlags)
+    api_docs: bool = Field(
+        True,
+        description="Serve the API's documentation: /openapi.json, /docs and /redoc "
+        "(off in production).",
+    )
     redis_url: Annotated[RedisDsn | None, EnvVar("REDIS_URL")] = Field(
         None, description="Redis for the cache; its readiness check is off while unset."
     )

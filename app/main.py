@@ -22,7 +22,7 @@ from contextlib import asynccontextmanager
 from fastapi import FastAPI
 from starlette.middleware import Middleware
 
-from app import features, health, readiness  # noqa: F401 - they register the readiness checks
+from app import api_docs, features, health, readiness  # noqa: F401 - readiness checks
 from app.config import AppSettings
 from app.db import DatabaseManager
 from app.errors import install_exception_handlers
@@ -63,6 +63,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     """A new app. With ``settings=None`` the lifespan loads :class:`AppSettings`."""
     app = FastAPI(
         title="fastapi-layered-settings",
+        # The documentation's routes follow the settings (api_docs): app/api_docs.py.
+        openapi_url=None,
+        docs_url=None,
+        redoc_url=None,
         lifespan=settings_lifespan(
             settings,
             model=AppSettings,
@@ -78,6 +82,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(health_router())
     app.include_router(features.router)
     app.include_router(metrics_router())
+    app.include_router(api_docs.router)
     return app
 
 

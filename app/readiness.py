@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import asyncio
 import ssl
+from urllib.parse import unquote
 
 from starlette.requests import Request
 
@@ -28,8 +29,9 @@ async def redis(settings: AppSettings, request: Request) -> bool | None:
     context = ssl.create_default_context() if url.scheme == "rediss" else None
     reader, writer = await asyncio.open_connection(url.host, url.port or 6379, ssl=context)
     try:
-        if url.password:
-            await _command(reader, writer, "AUTH", *filter(None, [url.username, url.password]))
+        if url.password:  # the URL holds them percent-encoded (p%40ss for p@ss): Redis does not
+            user, password = unquote(url.username or ""), unquote(url.password)
+            await _command(reader, writer, "AUTH", *filter(None, [user, password]))
         await _command(reader, writer, "PING")
     finally:
         writer.close()

@@ -29,7 +29,7 @@ import re
 import sys
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
-from functools import cache
+from functools import cache, lru_cache
 from typing import Any, get_args
 from urllib.parse import quote, quote_plus, unquote
 
@@ -272,12 +272,21 @@ MIN_MASKED = 4
 
 def mask_text(text: str, secrets: Iterable[str] = ()) -> str:
     """``text`` with each secret of :data:`MIN_MASKED` characters or more, raw or
-    percent-encoded, and the password of every URL in it replaced by :data:`MASK`: for text
-    nobody vetted, such as an exception's."""
-    for secret in sorted({s for s in secrets if len(s) >= MIN_MASKED}, key=len, reverse=True):
-        for form in secret_forms(secret):
-            text = text.replace(form, MASK)
+    percent-encoded, in any case, and the password of every URL in it replaced by :data:`MASK`:
+    for text nobody vetted, such as an exception's. Any case, because a validator may have
+    folded it (``allowed_hosts`` and ``log_level`` are lower-cased before a message quotes
+    them)."""
+    kept = frozenset(s for s in secrets if len(s) >= MIN_MASKED)
+    if kept:
+        text = _secrets_pattern(kept).sub(MASK, text)
     return replace_url_passwords(text, lambda _: MASK)
+
+
+@lru_cache(maxsize=32)
+def _secrets_pattern(secrets: frozenset[str]) -> re.Pattern[str]:
+    """Every form of every secret, longest first, in any case."""
+    forms = sorted({form for secret in secrets for form in secret_forms(secret)}, key=len)
+    return re.compile("|".join(map(re.escape, reversed(forms))), re.IGNORECASE)
 
 
 def redact(text: str, *secrets: BaseModel | str | None) -> str:
@@ -313,6 +322,11 @@ def shown(value: Any, secrets: Iterable[str] = ()) -> Any:
     return _shown(value, frozenset(s for s in secrets if s))
 
 
+@lru_cache(maxsize=32)
+def _folded(secrets: frozenset[str]) -> frozenset[str]:
+    return frozenset(secret.casefold() for secret in secrets)
+
+
 def _shown(value: Any, secrets: frozenset[str]) -> Any:
     if isinstance(value, SecretStr | SecretBytes):
         return MASK if value.get_secret_value() else ""
@@ -326,8 +340,8 @@ def _shown(value: Any, secrets: frozenset[str]) -> Any:
         return sorted((_shown(item, secrets) for item in value), key=repr)
     if isinstance(value, _url_types()) or _is_sqlalchemy_url(value):
         value = _url_text(value)
-    if isinstance(value, str):
-        return MASK if value in secrets else mask_text(value, secrets)
+    if isinstance(value, str):  # in any case: a validator may have folded a copy
+        return MASK if value.casefold() in _folded(secrets) else mask_text(value, secrets)
     return value
 
 
@@ -354,8 +368,8 @@ def repr_safe(value: Any, secrets: frozenset[str] = frozenset()) -> Any:
         text = str(value)
         hidden = mask_text(text)
         return value if hidden == text else _Shown(f"{type(value).__name__}({hidden!r})")
-    if isinstance(value, str):
-        hidden = _shown(value, secrets)  # as printed elsewhere: copies inside text too
+    if isinstance(value, str):  # as printed elsewhere: copies inside text too, in any case
+        hidden = _shown(value, secrets)
         return value if hidden == value else _Shown(repr(hidden))
     if isinstance(value, list):
         return [repr_safe(item, secrets) for item in value]

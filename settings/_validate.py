@@ -56,6 +56,8 @@ def _problem(
     if error["type"] == "missing":
         return Problem(shown, "is required and no file or variable sets it", None)
     message = mask_text(str(error["msg"]).removeprefix("Value error, "), secrets)
+    if is_secret(model, key):
+        message = _without_length(message, error.get("ctx"))
     value = error.get("input")
     origin = _origin(sources, names) or "schema default"
     if _quotable(model, key, value, origin, secrets):
@@ -95,6 +97,16 @@ def _origin(sources: Sources, names: list[str]) -> str | None:
         if key in sources.history:
             origin = sources.origin(key)
     return origin
+
+
+def _without_length(message: str, ctx: Mapping[str, Any] | None) -> str:
+    """A secret's error without its length: Pydantic's ``max_length`` error says "at most 5
+    items after validation, not 20", and 20 is the secret's length."""
+    actual = (ctx or {}).get("actual_length")
+    if actual is None:
+        return message
+    message = message.replace(f", not {actual}", "")
+    return message if str(actual) not in message else "has a length outside the allowed range"
 
 
 def _quotable(

@@ -8,7 +8,15 @@ import pytest
 from pydantic import AnyUrl, Field, SecretStr
 
 from settings import Section, Settings, redact
-from settings._redact import MASK, is_secret, mask_text, mask_url, secret_values, split_url
+from settings._redact import (
+    MASK,
+    is_secret,
+    mask_text,
+    mask_url,
+    secret_values,
+    shown,
+    split_url,
+)
 
 #: The URL the redesign issue found masked three ways: its query holds an ``@``.
 URL = "postgresql://u:pw@h/db?sslmode=require&application_name=a@b"
@@ -84,3 +92,14 @@ def test_what_is_secret_is_decided_by_type_at_any_depth() -> None:
     assert is_secret(Model, "database.password")
     assert not is_secret(Model, "tokens.password_hint")
     assert not is_secret(Model, "database.username")
+
+
+def test_a_copy_is_masked_in_any_case() -> None:
+    """A validator may fold a copy (allowed_hosts lower-cases): masked all the same (issue 16,
+    item 7)."""
+    secret = "Canary-PW-7731-R"
+
+    assert mask_text(f"got {secret.lower()!r} and {secret.upper()}", [secret]) == (
+        "got '**********' and **********"
+    )
+    assert shown(["localhost", secret.lower()], [secret]) == ["localhost", "**********"]

@@ -6,12 +6,14 @@ A check declares the ids it can report when it is registered (``@register(id="ll
 a list of ids); nothing is read from its code. A problem made with :func:`Error` or
 :func:`Warning` and an id is recorded under that id (the first one made wins: the module-level
 constant), so :func:`rules_table` can describe every declared id. An id belongs to one check:
-declaring it again on another is an error at registration.
+declaring it again on another is an error at registration, and so is an application's check
+declaring an id of the framework's namespaces (:data:`RESERVED`), whatever the import order.
 """
 
 from __future__ import annotations
 
 import inspect
+import itertools
 import sys
 import typing
 from collections.abc import Callable, Iterable, Sequence
@@ -109,7 +111,15 @@ class Check:
         return [_problems[name] for name in self.ids if name in _problems]
 
 
-_registry: dict[str, Check] = {}
+#: Every registered check, by a key of its own: factory-made checks sharing a qualified name
+#: (and lambdas) each run. See :func:`register` for when one replaces another.
+_registry: dict[int, Check] = {}
+_numbers = itertools.count()
+
+#: The id prefixes of the framework's own checks (the core's and the batteries'): a check
+#: outside the ``settings`` package declaring one is refused, even before the battery that
+#: owns it is imported.
+RESERVED = ("settings.", "security.", "database.")
 
 #: The ids a check declares: one, or several (``E001.id`` is accepted as it is typed).
 Ids = str | Sequence[str | None] | None
@@ -133,25 +143,61 @@ def register(
     deployment rules run), ``@register(connect=True)`` (when a server may be asked), with the
     ids it can report: ``@register(id="llm.E001")`` or ``id=["llm.E001", "llm.W001"]``.
 
-    Registering a function of the same qualified name again replaces it, so importing a module
-    twice does not run its checks twice. Raises ``ValueError`` when another check already
-    declared one of the ids.
+    A module run again (``importlib.reload``, a second import) replaces the checks it
+    registered before, so they do not run twice: a check is replaced by one written at the same
+    place in the same file but compiled anew. Checks that one factory makes (the same code) and
+    lambdas each stay registered, and each runs. Raises ``ValueError`` when another check
+    already declared one of the ids, or when a check outside the ``settings`` package declares
+    an id of :data:`RESERVED`.
     """
     given = [id] if id is None or isinstance(id, str) else list(id)
     ids = tuple(name for name in given if name is not None)  # Problem.id is typed optional
 
     def decorate(check: CheckFunction) -> CheckFunction:
         entry = Check(check, ids, deploy, connect)
+        reserved = sorted(i for i in ids if i.startswith(RESERVED))
+        if reserved and not _builtin(check):
+            raise ValueError(
+                f"{entry.name} declares {', '.join(reserved)}: the prefixes "
+                f"{', '.join(RESERVED)} are the framework's; choose a prefix of your own"
+            )
+        place = _place(check)
+        stale = [
+            key
+            for key, other in _registry.items()
+            if _place(other.function) == place and _code(other.function) is not _code(check)
+        ]
+        for key in stale:
+            del _registry[key]
         for other in _registry.values():
             taken = sorted(set(other.ids) & set(ids))
-            if taken and other.name != entry.name:
+            if taken and _place(other.function) != place:
                 raise ValueError(
                     f"{entry.name} declares {', '.join(taken)}, already declared by {other.name}"
                 )
-        _registry[entry.name] = entry
+        _registry[next(_numbers)] = entry
         return check
 
     return decorate if function is None else decorate(function)
+
+
+def _builtin(function: CheckFunction) -> bool:
+    module = getattr(function, "__module__", None) or ""
+    return module == "settings" or module.startswith("settings.")
+
+
+def _code(function: CheckFunction) -> object:
+    return getattr(function, "__code__", function)
+
+
+def _place(function: CheckFunction) -> tuple[object, ...]:
+    """Where a check is written: its qualified name, file, line and column."""
+    code = getattr(function, "__code__", None)
+    if code is None:  # a callable object: its own identity
+        return (id(function),)
+    columns = tuple(position[2] for position in itertools.islice(code.co_positions(), 2))
+    name = getattr(function, "__qualname__", "")
+    return (function.__module__, name, code.co_filename, code.co_firstlineno, columns)
 
 
 def declared_ids() -> set[str]:

@@ -1,10 +1,19 @@
-"""Running the registered checks on one settings object: never raising, silencing by id, and
-giving each problem the origin of its value."""
+"""Running the registered checks on one settings object: never raising, never hanging,
+silencing by id, and giving each problem the origin of its value.
+
+The checks run one after another in a worker thread, each given :data:`TIME_LIMIT` seconds
+(:data:`CONNECT_TIME_LIMIT` for one that asks a server): a check past it is an error naming it,
+and the load goes on without waiting for it. Python cannot stop a thread, so a check that never
+returns keeps running in the background (a daemon thread: it does not keep the process alive).
+"""
 
 from __future__ import annotations
 
+import contextvars
 import dataclasses
-from collections.abc import Callable
+import queue
+import threading
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
 from settings._errors import Problem
@@ -27,9 +36,7 @@ def run_checks(settings: BaseSettings, *, deploy: bool, connect: bool = False) -
     """Run every check that applies to ``settings``' model, each problem with the origin of the
     value it is about; never raises. ``deploy`` adds the deployment checks, ``connect`` those
     that ask a server (which run the event loop: call it where none runs)."""
-    found: list[Problem] = []
-    for check in registered(settings, deploy=deploy, connect=connect):
-        found += _run(check, settings)
+    found = _run_all(registered(settings, deploy=deploy, connect=connect), settings)
     sources = settings.sources
     found = [
         problem
@@ -46,6 +53,57 @@ def run_checks(settings: BaseSettings, *, deploy: bool, connect: bool = False) -
     )
 
 
+#: Seconds one check may run. Checks are meant to be small pure functions; a check past this
+#: is an error naming it (a check that blocks would hang the start and ``check``).
+TIME_LIMIT = 10.0
+#: Seconds one check registered with ``connect=True`` may run: it asks a server, within the
+#: server's own timeouts (``database.connect_timeout``).
+CONNECT_TIME_LIMIT = 60.0
+
+
+def _run_all(checks: Sequence[Check], settings: BaseSettings) -> list[Problem]:
+    """Every check's findings, each check run in a worker thread within its time limit. A check
+    past it is reported, and the checks after it run in a new worker."""
+    found: list[Problem] = []
+    pending = list(checks)
+    while pending:
+        results: queue.SimpleQueue[list[Problem]] = queue.SimpleQueue()
+        stop = threading.Event()
+        worker = threading.Thread(
+            target=contextvars.copy_context().run,
+            args=(_work, pending, settings, results, stop),
+            name="settings checks",
+            daemon=True,
+        )
+        worker.start()
+        done = 0
+        for check in pending:
+            limit = CONNECT_TIME_LIMIT if check.connect else TIME_LIMIT
+            try:
+                found += results.get(timeout=limit)
+            except queue.Empty:
+                stop.set()  # the worker runs nothing more once this check returns, if ever
+                what = f"did not finish within {limit:g} seconds"
+                found.append(_failed(check, what, hint=_SLOW_HINT))
+            done += 1
+            if stop.is_set():
+                break
+        pending = pending[done:]
+    return found
+
+
+def _work(
+    checks: Sequence[Check],
+    settings: BaseSettings,
+    results: queue.SimpleQueue[list[Problem]],
+    stop: threading.Event,
+) -> None:
+    for check in checks:
+        if stop.is_set():
+            return
+        results.put(_run(check, settings))
+
+
 def _run(check: Check, settings: BaseSettings) -> list[Problem]:
     """The check's findings; an error naming it if it raises or returns something else."""
     try:
@@ -54,7 +112,7 @@ def _run(check: Check, settings: BaseSettings) -> list[Problem]:
         return [_failed(check, f"cannot run: {exc}")]
     try:
         result = check.function(settings)
-    except (Exception, SystemExit) as exc:  # sys.exit(0) in a check is no pass
+    except BaseException as exc:  # sys.exit(0) in a check is no pass; nothing escapes a worker
         return [_failed(check, f"raised {_describe(exc, settings)}")]
     if not isinstance(result, list) or not all(isinstance(p, Problem) for p in result):
         return [_failed(check, f"returned a {type(result).__name__}, not a list of problems")]
@@ -68,12 +126,15 @@ def _run(check: Check, settings: BaseSettings) -> list[Problem]:
     return result
 
 
-def _failed(check: Check, what: str) -> Problem:
-    return Error(
-        "settings",
-        f"the check {check.name} {what}",
-        hint="a check returns a list of problems (settings.checks.Error/Warning); fix the check",
-    )
+_HINT = "a check returns a list of problems (settings.checks.Error/Warning); fix the check"
+_SLOW_HINT = (
+    "a check must return quickly: give what it waits for a timeout (a server: register it "
+    "with connect=True), or fix the check"
+)
+
+
+def _failed(check: Check, what: str, *, hint: str = _HINT) -> Problem:
+    return Error("settings", f"the check {check.name} {what}", hint=hint)
 
 
 def _in_model_order(model: type[BaseSettings]) -> Callable[[Problem], int]:

@@ -1,12 +1,14 @@
 """The audit trail of the settings: one line at startup and after every reload, refused or not.
 
-    Audit: settings reload; environment production; fingerprint 3f2a9c0d1b7e -> 88c1d2e3f4a5; 2
-    changed: database.pool.size 2 -> 7 (settings.toml [production]), secret_key changed
-    (.secrets.toml [default])
+    Audit: settings reload; environment production; secrets 5be0c4e1a7d2 -> 0e9f3b6a1c48;
+    fingerprint 3f2a9c0d1b7e -> 88c1d2e3f4a5; 2 changed: database.pool.size 2 -> 7
+    (settings.toml [production]), secret_key changed (.secrets.toml [default])
 
-The line names the fingerprint before and after, and each changed key with its new value and
-the origin of that value. A secret's value never appears, neither old nor new: a changed secret
-says ``changed``, and so does a URL whose only change is its password.
+The line names the secrets' version and the fingerprint before and after, and each changed key
+with its new value and the origin of that value. The fingerprint leaves the secrets out; their
+version (:func:`settings.schema._fingerprint.secrets_version`) changes when one is rotated, and
+means something only within this process. A secret's value never appears, neither old nor
+new: a changed secret says ``changed``, and so does a URL whose only change is its password.
 """
 
 from __future__ import annotations
@@ -17,6 +19,7 @@ from settings._display import dotted_values, literal
 from settings._provenance import MISSING
 from settings._redact import is_secret, known_secrets, mask_value
 from settings.schema import BaseSettings
+from settings.schema._fingerprint import secrets_version
 from settings.schema._keys import stored_values
 
 __all__ = ["Change", "audit_line", "changes"]
@@ -64,7 +67,8 @@ def audit_line(event: str, old: BaseSettings | None, new: BaseSettings, *, refus
     """
     before = old.fingerprint if old is not None else "none"
     after = new.fingerprint
-    head = f"Audit: settings {event}; environment {new.environment}; "
+    secrets = f"{secrets_version(old) if old is not None else 'none'} -> {secrets_version(new)}"
+    head = f"Audit: settings {event}; environment {new.environment}; secrets {secrets}; "
     head += f"fingerprint {before} -> {after}"
     if refused:
         noun = "error" if refused == 1 else "errors"

@@ -11,6 +11,13 @@ start. Then:
   the process's settings (:func:`settings.get_settings`) follow;
 - **invalid**: the settings in use stay, the report is logged, and nothing else changes.
 
+A file being written is not read: the reload waits until no settings file has changed for
+:data:`QUIET` seconds, and checks that none changed while it read them (size, time, inode);
+one that did is read again, and a reload whose files keep changing is refused. A writer that
+pauses mid-file for longer than :data:`QUIET` cannot be told from one that has finished: write
+the new file beside the old and rename it over (or let Kubernetes swap its ``..data`` link),
+as docs/reload.md says.
+
 Either way one audit line (:mod:`settings.fastapi._audit`) says what happened: the fingerprint old
 ->
 new and each changed key with its new origin, never a secret's value. Reloads run one at a
@@ -27,17 +34,26 @@ from __future__ import annotations
 import asyncio
 import logging
 import signal
+import time
 from collections.abc import Awaitable, Callable, Mapping, MutableMapping
+from pathlib import Path
 from typing import Any
 
-from settings._errors import ImproperlyConfigured
+from settings._errors import ImproperlyConfigured, Problem
 from settings._load import checked_load
 from settings._process import process_settings
 from settings._redact import mask_text, secret_values
 from settings.fastapi._audit import audit_line
 from settings.schema import BaseSettings
+from settings.sources import OPTIONAL_FILES, SETTINGS_FILE
+from settings.sources._files import DOTENV_FILE, file_states, newest_change
 
 __all__ = ["SettingsReloader", "Swap", "pin", "pinned"]
+
+#: Seconds no settings file may have changed before a reload reads them.
+QUIET = 0.3
+#: Seconds a reload waits at most for the files to settle, and reads it makes at most.
+SETTLE_LIMIT, READS = 5.0, 3
 
 #: Where a request keeps the settings it began with, in its ASGI scope's ``state``.
 _PIN = "settings.pinned"
@@ -103,7 +119,7 @@ class SettingsReloader:
             old: BaseSettings = self.app.state.settings
             self.logger.info("Settings reload requested")
             try:
-                new, warnings, _ = await asyncio.to_thread(checked_load, model=type(old))
+                new, warnings = await asyncio.to_thread(_settled_load, old)
             except ImproperlyConfigured as exc:
                 errors = sum(problem.is_error for problem in exc.problems) or 1
                 self.logger.error(
@@ -132,3 +148,38 @@ class SettingsReloader:
 
     async def _replace(self, old: BaseSettings, new: BaseSettings) -> None:
         self.app.state.settings = new
+
+
+def _settled_load(old: BaseSettings) -> tuple[BaseSettings, list[Problem]]:
+    """``checked_load`` for ``old``'s model, of files that did not change while read (in the
+    working directory of the start, and the ``X_FILE`` targets ``old`` read); raises
+    :class:`ImproperlyConfigured` when they keep changing."""
+    root = Path.cwd()
+    names = (SETTINGS_FILE, *OPTIONAL_FILES, DOTENV_FILE)
+    targets = old.sources.secret_files.values() if old.sources is not None else ()
+    paths = [root / name for name in names] + [root / target for target in targets]
+    for _ in range(READS):
+        _wait_until_quiet(paths)
+        before = file_states(paths)
+        new, warnings, _ = checked_load(model=type(old))
+        if file_states(paths) == before:
+            return new, warnings
+    changing = ", ".join(
+        str(path.relative_to(root) if path.is_relative_to(root) else path)
+        for path, a, b in zip(paths, before, file_states(paths), strict=True)
+        if a != b
+    )
+    message = f"the settings files kept changing while being read ({changing or 'several'})"
+    hint = "write each file beside the old one and rename it over; then send SIGHUP again"
+    raise ImproperlyConfigured([Problem("settings", message, hint=hint)])
+
+
+def _wait_until_quiet(paths: list[Path]) -> None:
+    """Until no path has changed for :data:`QUIET` seconds, or :data:`SETTLE_LIMIT` passed."""
+    deadline = time.monotonic() + SETTLE_LIMIT
+    while time.monotonic() < deadline:
+        newest = newest_change(paths)
+        age = time.time() - newest if newest is not None else QUIET
+        if age >= QUIET:
+            return
+        time.sleep(min(QUIET - age, max(deadline - time.monotonic(), 0)))

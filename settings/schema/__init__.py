@@ -22,7 +22,7 @@ from typing import TYPE_CHECKING, Any, ClassVar
 
 from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, field_validator, model_validator
 
-from settings._redact import repr_safe, secret_values
+from settings._redact import known_secrets, repr_safe, secret_values
 from settings.schema._types import StrList, strip_blanks
 
 if TYPE_CHECKING:
@@ -89,7 +89,8 @@ class Section(BaseModel):
     def __repr_args__(self) -> Iterator[tuple[str | None, Any]]:
         secrets = _repr_secrets.get()
         if secrets is None:  # the outermost repr: its secrets mask their copies inside it
-            secrets = frozenset(secret_values(self))
+            sources = getattr(self, "_sources", None)  # and those a layer gave, overridden
+            secrets = known_secrets(type(self), sources, self)
             token = _repr_secrets.set(secrets)
         else:
             token = None
@@ -149,8 +150,8 @@ class BaseSettings(Section):
 
     @cached_property
     def fingerprint(self) -> str:
-        """A short hex digest of every effective value; secrets enter only through
-        HMAC-SHA256 keyed by ``secret_key`` (:mod:`settings.schema._fingerprint`)."""
+        """A short hex digest of every effective value; each secret only as set or empty, so
+        it tells nothing about one (:mod:`settings.schema._fingerprint`)."""
         from settings.schema._fingerprint import fingerprint
 
         return fingerprint(self)

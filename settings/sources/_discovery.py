@@ -26,6 +26,8 @@ from settings._errors import ImproperlyConfigured, Problem
 from settings._redact import mask_text
 from settings.schema import BaseSettings
 from settings.schema._keys import declared_variables
+from settings.sources._files import MissingFileError, read_regular_file
+from settings.sources._toml import MAX_TOML_BYTES
 
 MODEL_VARIABLE = "SETTINGS_MODEL"
 #: The batteries-included model, named as an application names its own (Django's
@@ -60,16 +62,31 @@ def _pyproject_model(root: Path) -> str | None:
 
 def pyproject_settings(root: Path) -> dict[str, Any]:
     """The ``[tool.settings]`` table of the ``pyproject.toml`` beside ``settings.toml``; empty
-    without one. Raises :class:`ImproperlyConfigured` for a file that cannot be read."""
+    without one. The file is read as the settings files are: a regular file only (a FIFO or
+    ``/dev/zero`` is an error, never a hang), at most :data:`MAX_TOML_BYTES`. Raises
+    :class:`ImproperlyConfigured` for a file that cannot be read or whose tables are not
+    tables."""
     path = root / PYPROJECT
     try:
-        document = _parsed(path.read_text(encoding="utf-8-sig"))
-    except FileNotFoundError:
+        raw = read_regular_file(path, limit=MAX_TOML_BYTES)
+        document = _parsed(raw.decode("utf-8").removeprefix("\ufeff"))
+    except MissingFileError:
         return {}
-    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
-        raise _error(f"cannot read {path}: {exc}", PYPROJECT) from None
-    table = document.get("tool", {}).get("settings", {})
-    return dict(table) if isinstance(table, dict) else {}
+    except UnicodeDecodeError as exc:
+        raise _error(f"{path} is not UTF-8 (byte {exc.start})", PYPROJECT) from None
+    except tomllib.TOMLDecodeError as exc:
+        raise _error(f"{path}: invalid TOML: {exc}", PYPROJECT) from None
+    except ValueError as exc:  # not a regular file, too large, denied: the reason names it
+        raise _error(str(exc), PYPROJECT) from None
+    except RecursionError:
+        raise _error(f"{path}: values are nested too deep", PYPROJECT) from None
+    table: dict[str, Any] = document
+    for where, name in (("[tool]", "tool"), ("[tool.settings]", "settings")):
+        inner = table.get(name, {})
+        if not isinstance(inner, dict):
+            raise _error(f"{where} must be a table", PYPROJECT)
+        table = inner
+    return dict(table)
 
 
 @functools.lru_cache(maxsize=8)

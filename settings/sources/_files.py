@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import os
 import stat
+from collections.abc import Iterable
 from pathlib import Path
 
 _KINDS = (
@@ -65,3 +66,27 @@ def read_regular_file(path: str | Path, *, limit: int) -> bytes:
     if size > limit:
         raise ValueError(f"cannot read {shown}: it is larger than {limit} bytes")
     return b"".join(chunks)
+
+
+#: What tells a file's content apart without reading it: size, modification time, inode.
+FileState = tuple[int, int, int] | None
+
+
+def file_states(paths: Iterable[str | Path]) -> tuple[FileState, ...]:
+    """The state of each path (links followed; ``None`` when absent or unreadable): two equal
+    results around a read mean no file was written or replaced meanwhile."""
+    states: list[FileState] = []
+    for path in paths:
+        try:
+            found = os.stat(path)
+        except (OSError, ValueError):
+            states.append(None)
+        else:
+            states.append((found.st_size, found.st_mtime_ns, found.st_ino))
+    return tuple(states)
+
+
+def newest_change(paths: Iterable[str | Path]) -> float | None:
+    """When the most recently modified of ``paths`` was last written (seconds since the epoch)."""
+    times = [state[1] / 1e9 for state in file_states(paths) if state is not None]
+    return max(times, default=None)

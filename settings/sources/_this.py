@@ -30,6 +30,7 @@ class This(Mapping[str, Any]):
         prefix: str = "",
         current_env: str | None = None,
         read: set[str] | None = None,
+        active: set[int] | None = None,
     ) -> None:
         self._values = values
         self._literal = literal
@@ -39,6 +40,8 @@ class This(Mapping[str, Any]):
         self._current_env = current_env
         #: Every text a token read through ``this``: its error never quotes one of them.
         self.read: set[str] = set() if read is None else read
+        #: The values being evaluated: one that reads itself gets its text as written.
+        self._active: set[int] = set() if active is None else active
 
     def get(self, key: str, default: Any = None, cast: str | None = None, **_: Any) -> Any:
         """The value at dotted ``key``, else ``default``; ``cast`` as in ``@get key @int``
@@ -58,7 +61,13 @@ class This(Mapping[str, Any]):
         dotted = self._prefix + ".".join(path)
         if isinstance(node, dict) and not indexed:
             value = This(
-                node, self._literal, self._evaluate, self._cast, f"{dotted}.", read=self.read
+                node,
+                self._literal,
+                self._evaluate,
+                self._cast,
+                f"{dotted}.",
+                read=self.read,
+                active=self._active,
             )
         else:  # inside a list, the list's key says whether it is literal
             value = self._view(node, _same if dotted in self._literal else self._evaluate)
@@ -68,10 +77,19 @@ class This(Mapping[str, Any]):
         """``node`` (a value, a list, a table inside a list) as a token reads it: values
         evaluated, tables as :class:`This`."""
         if isinstance(node, dict):
-            return This(node, frozenset(), evaluate, self._cast, read=self.read)
+            return This(
+                node, frozenset(), evaluate, self._cast, read=self.read, active=self._active
+            )
         if isinstance(node, list):
             return [self._view(item, evaluate) for item in node]
-        value = evaluate(node)
+        if id(node) in self._active:  # a token reading itself, through its table
+            value = node
+        else:
+            self._active.add(id(node))
+            try:
+                value = evaluate(node)
+            finally:
+                self._active.discard(id(node))
         if isinstance(value, dict | list):  # @json {...}: evaluated already, nothing inside is
             return self._view(value, _same)
         self.read.update(_texts(value))
@@ -81,6 +99,8 @@ class This(Mapping[str, Any]):
         return isinstance(key, str) and self.get(key, default=MISSING) is not MISSING
 
     def __getattr__(self, name: str) -> Any:
+        # A table walked through (``this.database`` of ``this.database.host``) reads nothing:
+        # its values are evaluated, and recorded in ``read``, only when a token takes them.
         value = self.get(name, default=MISSING) if not name.startswith("__") else MISSING
         if value is MISSING and name == "current_env" and self._current_env is not None:
             return self._current_env

@@ -24,11 +24,11 @@ from __future__ import annotations
 import dataclasses
 import functools
 import warnings
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from typing import Any
 
 from settings._errors import Problem
-from settings._provenance import MISSING, Layer
+from settings._provenance import FILE_ORIGIN, MISSING, Layer
 from settings._redact import mask_text
 from settings.merge import flatten, merge, unflatten
 from settings.merge._markers import (
@@ -131,13 +131,15 @@ def evaluate_tokens(
     literal = frozenset(key for layer in variables for key in layer.values)
     values, history = merge([*layers, *variables])
     winning = _winning(layers, values, history)
+    marked = {k: _marked(v, k) if is_secret(k) else v for k, v in values.items()}
     this = This(
-        unflatten(values),
+        unflatten(marked),
         literal,
-        lambda value: _evaluate(value, environ, this),
+        lambda value: _still_marked(value, _evaluate(value, environ, this)),
         _cast,
         current_env=environment,
     )
+    environ = _Environ(environ, _secret_variables(variables, is_secret), this)
     problems: list[Problem] = []
     for index, layer in enumerate(layers):
         layers[index] = _evaluated(layer, winning, environ, this, is_secret, problems)
@@ -161,13 +163,18 @@ def _evaluated(
             return dataclasses.replace(value, values=inner)
         if (layer.origin, key) not in winning or not _pending(value):
             return value
+        this.read = reads = _Reads()  # what this key's tokens read, and nothing else
         try:
-            return map_leaves(value, lambda leaf: _evaluate(leaf, environ, this))
+            result = map_leaves(value, lambda leaf: _evaluate(leaf, environ, this))
         except Exception as exc:  # Dynaconf raises many types; all mean a bad token
             token = next(_name(leaf) for leaf in leaf_values(value) if _pending(leaf))
             failure = _failure(token, exc, secret=is_secret(key), read=this.read)
             problems.append(Problem(key, failure, layer.origin))
             return value
+        if reads.secrets and not is_secret(key):
+            problems.append(_reads_a_secret(key, reads.secrets, layer.origin))
+            return value  # the token as written: its result is never shown
+        return map_leaves(result, _unmarked)
 
     return Layer(layer.origin, {key: evaluated(key, value) for key, value in layer.values.items()})
 
@@ -198,6 +205,102 @@ def _assigned(values: Mapping[str, Any], key: str) -> Any:
         if isinstance(value, Replace) and key.startswith(f"{table}."):
             return _assigned(value.values, key.removeprefix(f"{table}."))
     return MISSING
+
+
+# --- a secret read into a setting that is not secret -----------------------------------------
+#
+# A token may copy a secret into a plain setting and change it on the way (``{{ this.secret_key
+# | reverse }}``, a slice, ``{x:.5}``): no mask can recognise such a copy. So a token of a key
+# that is not secret may not read a secret at all, through ``this`` or ``env``. Whether it does
+# depends on which keys it reads, never on the secret's value: the refusal tells nothing of it.
+
+
+class _SecretText(str):
+    """A secret's text as ``this`` or ``env`` hand it to a token, marked with where it is."""
+
+    where: str
+
+
+def _mark(text: str, where: str) -> _SecretText:
+    marked = _SecretText(text)
+    marked.where = where
+    return marked
+
+
+def _marked(value: Any, where: str) -> Any:
+    """``value`` with every text in it marked as the secret at ``where``."""
+    if isinstance(value, str):
+        return _mark(value, where)
+    if isinstance(value, list):
+        return [_marked(item, where) for item in value]
+    if isinstance(value, dict):
+        return {name: _marked(item, where) for name, item in value.items()}
+    return value
+
+
+def _still_marked(given: Any, result: Any) -> Any:
+    """A secret's value evaluated (``secret_key = "@format {env[KEY]}"``) is still the secret."""
+    return _marked(result, given.where) if isinstance(given, _SecretText) else result
+
+
+def _unmarked(value: Any) -> Any:
+    return str.__str__(value) if isinstance(value, _SecretText) else value
+
+
+class _Reads(set[str]):
+    """``This.read`` for one key: the texts its tokens read, and which of them were secrets."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.secrets: set[str] = set()
+
+    def update(self, *others: Iterable[str]) -> None:
+        for texts in others:
+            texts = list(texts)
+            self.secrets.update(t.where for t in texts if isinstance(t, _SecretText))
+            super().update(texts)
+
+
+def _secret_variables(variables: list[Layer], is_secret: Callable[[str], bool]) -> set[str]:
+    """The names of the variables that set a secret (``DB_PASSWORD``, ``DATABASE_URL``)."""
+    return {
+        layer.origin.rpartition(" ")[2]
+        for layer in variables
+        if not layer.origin.startswith(FILE_ORIGIN) and any(map(is_secret, layer.values))
+    }
+
+
+class _Environ(Mapping[str, str]):
+    """The environment as tokens read it (``{env[X]}``, ``env.X`` in ``@jinja``), each read of
+    a variable that sets a secret recorded in ``this.read``."""
+
+    def __init__(self, environ: Mapping[str, str], secret: set[str], this: This) -> None:
+        self._environ, self._secret, self._this = environ, secret, this
+
+    def __getitem__(self, name: str) -> str:
+        value = self._environ[name]
+        if name in self._secret:
+            self._this.read.update([_mark(value, f"env {name}")])
+        return value
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._environ)
+
+    def __len__(self) -> int:
+        return len(self._environ)
+
+
+def _reads_a_secret(key: str, secrets: set[str], origin: str) -> Problem:
+    read = ", ".join(sorted(secrets))
+    return Problem(
+        key,
+        f"a token here reads a secret ({read}) into a setting that is not secret; its result "
+        "is not used, since a changed copy of a secret (upper case, reversed, a slice) cannot "
+        "be masked",
+        origin,
+        hint=f"declare {key} a secret in the model (SecretStr), or set it without reading "
+        "the secret",
+    )
 
 
 def _evaluate(value: Any, environ: Mapping[str, str], this: This) -> Any:

@@ -11,10 +11,12 @@ from typing import Any
 
 import pytest
 
+from app.config import AppSettings
 from app.deps import SettingsDep
 from app.main import create_app
-from settings import ImproperlyConfigured, Settings, override_settings
+from settings import ImproperlyConfigured, Settings, load_settings, override_settings
 from tests.support.app_client import running
+from tests.support.environ import REPO
 
 CANARY = "canary-Zq8x-never-print-me"
 
@@ -145,3 +147,36 @@ def test_importing_the_app_reads_no_file_variable_or_database(tmp_path: Path) ->
 
     assert (result.returncode, result.stdout.strip()) == (0, "FastAPI"), result.stderr
     assert list(tmp_path.iterdir()) == []
+
+
+DOCUMENTATION = ("/openapi.json", "/docs", "/docs/oauth2-redirect", "/redoc")
+
+
+@pytest.mark.parametrize("served", [True, False])
+async def test_the_api_documentation_follows_api_docs(
+    make_settings: Callable[..., Settings], served: bool
+) -> None:
+    """Served in development and testing, 404 where ``api_docs`` is off (issue 16, item 26)."""
+    settings = AppSettings.model_validate({**make_settings().model_dump(), "api_docs": served})
+
+    async with running(create_app(settings)) as client:
+        statuses = {path: (await client.get(path)).status_code for path in DOCUMENTATION}
+        schema = (await client.get("/openapi.json")).json() if served else {}
+
+    assert statuses == dict.fromkeys(DOCUMENTATION, 200 if served else 404)
+    if served:
+        assert "/features" in schema["paths"]
+        assert not any(path in schema["paths"] for path in DOCUMENTATION)
+
+
+def test_production_turns_the_api_documentation_off() -> None:
+    """The repository's settings.toml: off in [production], on elsewhere."""
+    environ = {
+        "SECRET_KEY": "Zq8wN3vR5tY7uI9oP1aS2dF4gH6jK8lX0cVbM",
+        "DB_PASSWORD": "pw",
+        "APP_ALLOWED_HOSTS": "api.example.com",
+    }
+    production = load_settings("production", root=REPO, environ=environ, model=AppSettings)
+    development = load_settings("development", root=REPO, environ={}, model=AppSettings)
+
+    assert (production.api_docs, development.api_docs) == (False, True)

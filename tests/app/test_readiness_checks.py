@@ -12,9 +12,11 @@ import shutil
 import socket
 import subprocess
 import time
+import uuid
 from collections.abc import AsyncIterator, Iterator
 from contextlib import asynccontextmanager, contextmanager
 from pathlib import Path
+from urllib.parse import quote
 
 import pytest
 
@@ -154,3 +156,47 @@ async def test_without_redis_url_the_check_is_off(tmp_path: Path) -> None:
         status, body = await ready(client)
     assert status == 200
     assert "redis:responseTime" not in body["checks"]
+
+
+@contextmanager
+def redis_user(password: str) -> Iterator[str]:
+    """A user of the local Redis (127.0.0.1:6379) allowed only ``PING``, deleted afterwards;
+    the default user is left as it is."""
+    name = f"settings-test-{uuid.uuid4().hex[:12]}"
+
+    def cli(*args: str) -> str:
+        try:
+            done = subprocess.run(
+                ["redis-cli", "-h", "127.0.0.1", "-p", "6379", *args],
+                capture_output=True,
+                text=True,
+                timeout=10,
+            )
+        except FileNotFoundError:
+            unavailable("no redis-cli here (Debian's redis-tools package)")
+        if done.returncode != 0 or "ERR" in done.stdout or "refused" in done.stdout:
+            unavailable(f"no Redis on 127.0.0.1:6379 to add a user to: {done.stdout.strip()}")
+        return done.stdout.strip()
+
+    assert cli("ACL", "SETUSER", name, "on", f">{password}", "-@all", "+ping") == "OK"
+    try:
+        yield name
+    finally:
+        cli("ACL", "DELUSER", name)
+
+
+async def test_a_password_with_at_and_colon_is_decoded_before_auth(tmp_path: Path) -> None:
+    """The URL holds the password percent-encoded; AUTH needs it decoded, or pods never become
+    ready (issue 16, item 23)."""
+    password = "p@ss:w/rd%-Rd7q"
+    with redis_user(password) as user:
+        url = f"redis://{user}:{quote(password, safe='')}@127.0.0.1:6379/0"
+        settings = app_settings(tmp_path, REDIS_URL=url)
+        async with running(create_app(settings)) as client:
+            status, body = await ready(client)
+        wrong = app_settings(tmp_path, REDIS_URL=url.replace("Rd7q", "Rd7x"))
+        async with running(create_app(wrong)) as client:
+            refused, _ = await ready(client)
+
+    assert body["checks"]["redis:responseTime"][0]["status"] == "pass"
+    assert (status, refused) == (200, 503)

@@ -211,7 +211,9 @@ def test_a_rotated_secret_is_named_and_never_shown(tmp_path: Path) -> None:
 
     assert ready.status_code == 200
     assert line.endswith("1 changed: secret_key changed (.secrets.toml [default])")
-    assert f"fingerprint {old} -> " in line and f"fingerprint {old} -> {old}" not in line
+    assert f"fingerprint {old} -> {old}" in line  # the fingerprint leaves secrets out
+    versions = re.search(r"; secrets ([0-9a-f]+) -> ([0-9a-f]+);", line)
+    assert versions and versions.group(1) != versions.group(2), line  # their version changed
     assert CANARY not in output
 
 

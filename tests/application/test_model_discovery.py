@@ -5,8 +5,10 @@ wins (SPEC 9)."""
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -16,6 +18,7 @@ from settings import ImproperlyConfigured, Settings, get_settings, load_settings
 from settings.cli import main
 from tests.application.chat.config import AppSettings
 from tests.support.chat import MODEL_PATH
+from tests.support.environ import clean_environ
 
 REPO = Path(__file__).resolve().parents[2]
 TESTING = {"ENV_FOR_DYNACONF": "testing"}
@@ -206,3 +209,58 @@ def test_a_single_file_model_beside_settings_toml_is_found_from_elsewhere(tmp_pa
 
     assert type(settings).__name__ == "MySettings"
     assert settings.flag is True  # type: ignore[attr-defined]
+
+
+def _pyproject_fifo(directory: Path) -> str:
+    os.mkfifo(directory / "pyproject.toml")
+    return "it is a FIFO (named pipe), not a regular file"
+
+
+def _pyproject_dev_zero(directory: Path) -> str:
+    (directory / "pyproject.toml").symlink_to("/dev/zero")
+    return "it is a character device, not a regular file"
+
+
+def _pyproject_tool_text(directory: Path) -> str:
+    (directory / "pyproject.toml").write_text('tool = "x"\n', encoding="utf-8")
+    return "[tool] must be a table"
+
+
+def _pyproject_settings_text(directory: Path) -> str:
+    (directory / "pyproject.toml").write_text('[tool]\nsettings = "x"\n', encoding="utf-8")
+    return "[tool.settings] must be a table"
+
+
+def _pyproject_too_large(directory: Path) -> str:
+    (directory / "pyproject.toml").write_text("# x\n" * 300_000, encoding="utf-8")
+    return "it is larger than 1048576 bytes"
+
+
+@pytest.mark.parametrize(
+    "make",
+    [
+        _pyproject_fifo,
+        _pyproject_dev_zero,
+        _pyproject_tool_text,
+        _pyproject_settings_text,
+        _pyproject_too_large,
+    ],
+)
+def test_a_pyproject_that_cannot_name_a_model_is_a_clear_error(
+    chat_dir: Path, make: Callable[[Path], str]
+) -> None:
+    """A FIFO hung ``check``, ``/dev/zero`` raised MemoryError, ``tool = "x"`` an
+    AttributeError traceback (issue 16, item 15): each is now the report's one problem."""
+    says = make(chat_dir)
+    result = subprocess.run(
+        [sys.executable, "-m", "settings", "check", "--root", str(chat_dir)],
+        cwd=REPO,
+        env=clean_environ(),
+        capture_output=True,
+        text=True,
+        timeout=30,
+    )
+    assert result.returncode == 1, result.stderr
+    assert "Traceback" not in result.stderr
+    assert "ERROR model: " in result.stderr and says in result.stderr, result.stderr
+    assert "(from pyproject.toml)" in result.stderr

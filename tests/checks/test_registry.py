@@ -7,8 +7,10 @@ Each application module here is written to ``tmp_path`` and imported, as an appl
 from __future__ import annotations
 
 import importlib
+import subprocess
 import sys
 import textwrap
+import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from types import ModuleType
@@ -19,8 +21,10 @@ import pytest
 from settings import Problem, Settings
 from settings.checks import W003, Error, Warning, registered, rules_table
 from settings.checks import _registry as registry
+from settings.checks import _run as checks_run
 from settings.checks._run import run_checks
 from settings.contrib.database._checks import E006
+from tests.support.environ import clean_environ
 from tests.support.project import STRONG_KEY
 
 SAFE: dict[str, Any] = {
@@ -407,14 +411,15 @@ def test_a_check_reporting_an_id_it_did_not_declare_is_an_error_naming_it(
 
 
 def test_an_id_belongs_to_one_check(app_module: Importer) -> None:
-    with pytest.raises(ValueError, match=r"declares security.E001, already declared by "):
+    app_module("shop_seventeen", SHOP)
+    with pytest.raises(ValueError, match=r"declares shop.E001, already declared by shop_sev"):
         app_module(
             "thief_seventeen",
             """
             from settings.checks import register
 
-            @register(id="security.E001")
-            def check_debug_again(settings):
+            @register(id="shop.E001")
+            def check_llm_key_again(settings):
                 return []
         """,
         )
@@ -543,3 +548,146 @@ def test_a_model_module_that_exits_at_import_is_an_error_naming_it(
     error = project.error({"SETTINGS_MODEL": "exits_twenty_one:Model"})
 
     assert "cannot import 'exits_twenty_one': SystemExit: 0" in str(error)
+
+
+def test_an_application_check_may_not_declare_an_id_of_the_framework(app_module: Importer) -> None:
+    """Refused at registration whatever the import order: the battery owning security.E001
+    may be imported after the application (issue 16, item 19)."""
+    for prefix in ("security", "settings", "database"):
+        with pytest.raises(ValueError, match=rf"declares {prefix}\.E099: the prefixes "):
+            app_module(
+                f"squatter_{prefix}",
+                f"""
+                from settings.checks import register
+
+                @register(id="{prefix}.E099")
+                def check_mine(settings):
+                    return []
+            """,
+            )
+
+
+def test_factory_made_checks_and_lambdas_each_run(app_module: Importer) -> None:
+    """Five checks of one qualified name (a factory's, two lambdas) all run; only a module run
+    again replaces its checks (issue 16, item 19)."""
+    factory = app_module(
+        "factory_twenty_two",
+        """
+        from settings.checks import Warning, register
+
+        ran = []
+
+        def limit(name):
+            @register(id="ops.W022")
+            def check(settings):
+                ran.append(name)
+                return [Warning(name, "checked", id="ops.W022")]
+            return check
+
+        for name in ("debug", "log_level", "allowed_hosts"):
+            limit(name)
+
+        register(lambda settings: ran.append("lambda one") or [])
+        register(lambda settings: ran.append("lambda two") or [])
+    """,
+    )
+    settings = Settings.model_validate(SAFE)
+
+    problems = run_checks(settings, deploy=False).problems
+    assert sorted(factory.ran) == [
+        "allowed_hosts",
+        "debug",
+        "lambda one",
+        "lambda two",
+        "log_level",
+    ]
+    assert sorted(p.key for p in problems if p.id == "ops.W022") == [
+        "allowed_hosts",
+        "debug",
+        "log_level",
+    ]
+
+    importlib.reload(factory)
+    run_checks(settings, deploy=False)
+    assert len(factory.ran) == 5  # the new module's five, none of the old ones twice
+
+
+def test_a_check_that_hangs_is_an_error_naming_it_and_the_others_run(
+    app_module: Importer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A check that never returns made the start and check hang (issue 16, item 16)."""
+    monkeypatch.setattr(checks_run, "TIME_LIMIT", 0.3)
+    hung = app_module(
+        "hung_twenty_three",
+        """
+        import threading
+        from settings.checks import Warning, register
+
+        release = threading.Event()
+        after = []
+
+        @register
+        def check_forever(settings):
+            release.wait()
+            after.append("the hung check returned")
+            return []
+
+        @register(id="ops.W023")
+        def check_after(settings):
+            after.append("ran")
+            return [Warning("log_level", "ran", id="ops.W023")]
+    """,
+    )
+    started = time.monotonic()
+
+    problems = run_checks(Settings.model_validate(SAFE), deploy=False).problems
+
+    assert time.monotonic() - started < 5
+    [hang] = [p for p in problems if p.is_error]
+    assert hang.message == (
+        "the check hung_twenty_three.check_forever did not finish within 0.3 seconds"
+    )
+    assert "must return quickly" in (hang.hint or "")
+    assert [p.id for p in problems if not p.is_error] == ["ops.W023"]
+    hung.release.set()
+    time.sleep(0.1)
+    assert hung.after == ["ran", "the hung check returned"]  # the worker ran nothing more
+
+
+def test_check_reports_a_check_that_hangs_and_exits(tmp_path: Path) -> None:
+    """``python -m settings check`` as a real process, with the default time limit."""
+    (tmp_path / "settings.toml").write_text("[default]\n[development]\n")
+    (tmp_path / "hanging.py").write_text(
+        textwrap.dedent(
+            """
+            import time
+            from settings import BaseSettings
+            from settings.checks import register
+
+            class Model(BaseSettings):
+                pass
+
+            @register
+            def check_sleeps(settings: Model):
+                time.sleep(3600)
+                return []
+            """
+        )
+    )
+    environ = clean_environ({"SETTINGS_MODEL": "hanging:Model", "PYTHONPATH": str(tmp_path)})
+    started = time.monotonic()
+
+    result = subprocess.run(
+        [sys.executable, "-m", "settings", "check", "--root", str(tmp_path)],
+        env=environ,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+
+    assert result.returncode == 1
+    assert time.monotonic() - started < checks_run.TIME_LIMIT + 20
+    assert (
+        f"the check hanging.check_sleeps did not finish within {checks_run.TIME_LIMIT:g} seconds"
+        in result.stderr + result.stdout
+    )

@@ -8,6 +8,7 @@ from pydantic import AnyUrl
 
 from settings import EnvVar, Settings, load_settings
 from settings.fastapi._audit import audit_line, changes
+from settings.schema._fingerprint import secrets_version
 
 CANARY = "rotated-secret-canary-0123456789abcdef"
 
@@ -25,7 +26,7 @@ def test_startup_line_names_the_fingerprint(project) -> None:
 
     assert line == (
         f"Audit: settings startup; environment development; "
-        f"fingerprint none -> {settings.fingerprint}"
+        f"secrets none -> {secrets_version(settings)}; fingerprint none -> {settings.fingerprint}"
     )
 
 
@@ -55,7 +56,9 @@ def test_a_changed_secret_is_named_never_shown(project) -> None:
 
     assert "database.password changed (.secrets.toml [default])" in line
     assert CANARY not in line
-    assert old.fingerprint != new.fingerprint
+    assert f"secrets {secrets_version(old)} -> {secrets_version(new)};" in line
+    assert secrets_version(old) != secrets_version(new)
+    assert old.fingerprint != new.fingerprint  # the password was empty, and is now set
 
 
 def test_a_url_whose_password_alone_changed_says_changed(project) -> None:

@@ -4,6 +4,7 @@ uvicorn: tests/app/test_reload.py.)"""
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import subprocess
 import sys
@@ -11,6 +12,7 @@ import textwrap
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
+from typing import Any
 
 import httpx
 import pytest
@@ -20,6 +22,7 @@ from starlette.requests import Request
 
 from settings import Settings, get_settings
 from settings.fastapi import SettingsDep, request_settings, settings_lifespan
+from settings.fastapi import _reload as reload_module
 from settings.fastapi._reload import SettingsReloader, pin
 
 REPO = Path(__file__).resolve().parents[2]
@@ -196,3 +199,61 @@ def test_sighup_reloads_an_app_on_settings_lifespan_in_its_own_process(tmp_path:
 
     assert result.returncode == 0, result.stderr
     assert result.stdout.split() == ["info", "error"]
+
+
+async def test_a_half_written_settings_file_is_never_applied(
+    process_settings: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    """A writer caught mid-file can leave valid TOML: the first half of settings.toml, its
+    ``[default.database]`` table not yet written (issue 16, item 11). The reload waits until
+    the file is quiet, so it applies the whole file."""
+    caplog.set_level(logging.INFO, "settings.reload")
+    half = (process_settings / "settings.toml").read_text()
+    whole = half + "".join(
+        f'\n[{env}.database]\nhost = "db.written-last.example"\n'
+        for env in ("development", "testing")
+    )
+    app = level_app()
+    async with started(app):
+        (process_settings / "settings.toml").write_text(half)
+        finish = asyncio.get_running_loop().call_later(
+            0.1, (process_settings / "settings.toml").write_text, whole
+        )
+        try:
+            applied = await app.state.settings_reloader.reload()
+        finally:
+            finish.cancel()
+        host = app.state.settings.database.host
+
+    assert applied is True
+    assert host == "db.written-last.example"
+
+
+async def test_files_that_keep_changing_while_read_refuse_the_reload(
+    process_settings: Path, caplog: pytest.LogCaptureFixture, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A writer that changes the file while it is read, every time: the reload is refused and
+    the settings in use stay."""
+    caplog.set_level(logging.INFO, "settings.reload")
+    monkeypatch.setattr(reload_module, "QUIET", 0.01)
+    load = reload_module.checked_load
+    path = process_settings / "settings.toml"
+
+    def load_while_written(**arguments: Any) -> Any:
+        found = load(**arguments)
+        path.write_text(path.read_text() + "\n")  # a writer, meanwhile
+        return found
+
+    monkeypatch.setattr(reload_module, "checked_load", load_while_written)
+    app = level_app()
+    async with started(app):
+        old = app.state.settings
+        set_level(process_settings, "warning")
+
+        applied = await app.state.settings_reloader.reload()
+
+        kept = app.state.settings
+
+    assert (applied, kept) == (False, old)
+    assert "the settings files kept changing while being read (settings.toml)" in caplog.text
+    assert "refused (1 error, reported above)" in caplog.text

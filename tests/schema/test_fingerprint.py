@@ -1,5 +1,6 @@
 """``settings.fingerprint``: the same in every process for the same files and variables,
-changed by any value, a rotated secret included, and revealing nothing about secrets."""
+changed by any value, and telling nothing about a secret (a secret counts only as set or empty);
+``secrets_version``: changed by a rotated secret, within one process."""
 
 from __future__ import annotations
 
@@ -14,8 +15,9 @@ from pydantic import AnyUrl, BaseModel, SecretBytes, SecretStr
 
 from app.config import AppSettings as ReferenceSettings
 from settings import Settings
-from settings.schema._fingerprint import _plain
+from settings.schema._fingerprint import _plain, secrets_version
 from tests.support.app_client import running
+from tests.support.project import BASE_SETTINGS_TOML
 from tests.support.uvicorn import clean_environ
 from tests.support.work_app import create_work_app
 
@@ -52,17 +54,64 @@ def test_the_same_files_and_variables_give_the_same_fingerprint_in_every_process
     assert first == second == here.fingerprint
 
 
-def test_a_rotated_secret_or_any_value_changes_it(make_settings: Callable[..., Settings]) -> None:
+def test_any_value_changes_it_a_rotated_secret_changes_the_secrets_version(
+    make_settings: Callable[..., Settings],
+) -> None:
     base = make_settings(DB_PASSWORD="pw-1")
 
     assert make_settings(DB_PASSWORD="pw-1").fingerprint == base.fingerprint
-    assert make_settings(DB_PASSWORD="pw-2").fingerprint != base.fingerprint
-    assert make_settings(DB_PASSWORD="pw-1", SECRET_KEY=KEY + "x").fingerprint != base.fingerprint
-    assert make_settings(DB_PASSWORD="pw-1", APP_DEBUG="true").fingerprint != base.fingerprint
+    assert make_settings(APP_DEBUG="true", DB_PASSWORD="pw-1").fingerprint != base.fingerprint
     assert (
         make_settings(DB_PASSWORD="pw-1", APP_DATABASE__POOL__SIZE="3").fingerprint
         != base.fingerprint
     )
+    assert make_settings(DB_PASSWORD="").fingerprint != base.fingerprint  # set or empty counts
+    rotated = [
+        make_settings(DB_PASSWORD="pw-2"),
+        make_settings(DB_PASSWORD="pw-1", SECRET_KEY=KEY + "x"),
+    ]
+    assert [other.fingerprint for other in rotated] == [base.fingerprint] * 2
+    assert secrets_version(make_settings(DB_PASSWORD="pw-1")) == secrets_version(base)
+    assert all(secrets_version(other) != secrets_version(base) for other in rotated)
+
+
+def test_the_fingerprint_is_no_oracle_for_a_secret(make_settings: Callable[..., Settings]) -> None:
+    """Knowing every other value and ``secret_key`` (a committed development key), a guess of
+    the password cannot be tested against the public fingerprint (issue 16, item 9): every
+    password gives the same one."""
+    published = make_settings(DB_PASSWORD="postgres").fingerprint
+    guesses = ["postgres", "password", "hunter2", "admin", "p@ss:w/rd?#%"]
+
+    assert {make_settings(DB_PASSWORD=guess).fingerprint for guess in guesses} == {published}
+
+
+def test_the_secrets_version_differs_from_one_process_to_the_next(tmp_path: Path) -> None:
+    """It is keyed by a random key of the process: the same secrets give different versions in
+    two processes, so it cannot be computed from a guess either."""
+    (tmp_path / "settings.toml").write_text(BASE_SETTINGS_TOML, encoding="utf-8")
+    code = (
+        "from settings import load_settings;"
+        "from settings.schema._fingerprint import secrets_version;"
+        "s = load_settings('testing', root='.', environ={'DB_PASSWORD': 'pw-1'});"
+        "print(secrets_version(s), secrets_version(s), s.fingerprint)"
+    )
+
+    runs = [
+        subprocess.run(
+            [sys.executable, "-c", code],
+            cwd=tmp_path,
+            env=clean_environ(),
+            capture_output=True,
+            text=True,
+            timeout=60,
+            check=True,
+        ).stdout.split()
+        for _ in range(2)
+    ]
+
+    (a, a_again, fingerprint_a), (b, _, fingerprint_b) = runs
+    assert a == a_again and a != b
+    assert fingerprint_a == fingerprint_b
 
 
 class Vault(BaseModel):
@@ -78,7 +127,7 @@ class AppSettings(Settings):
     vault: Vault = Vault()
 
 
-def test_an_applications_own_secrets_enter_only_through_hmac() -> None:
+def test_an_applications_own_secrets_never_enter_it() -> None:
     secrets = {
         "token": "tok-3f9a",
         "key": "key-8c1e",
@@ -99,13 +148,16 @@ def test_an_applications_own_secrets_enter_only_through_hmac() -> None:
         )
 
     base = make()
-    plain = json.dumps(_plain(base, KEY.encode()))
+    plain = json.dumps(_plain(base))
 
     for secret in secrets.values():
         assert secret not in plain
     for name in secrets:
-        assert make(**{name: secrets[name] + "-rotated"}).fingerprint != base.fingerprint, name
-    assert make().fingerprint == base.fingerprint
+        rotated = make(**{name: secrets[name] + "-rotated"})
+        assert rotated.fingerprint == base.fingerprint, name
+        assert secrets_version(rotated) != secrets_version(base), name
+    assert make(token="").fingerprint != base.fingerprint  # set, then empty
+    assert secrets_version(make()) == secrets_version(base)
 
 
 async def test_readiness_and_the_startup_line_show_it(

@@ -280,8 +280,8 @@ CASES = [
     ),
     Case(
         "format-this",
-        {"settings.toml": toml('secret_key = "k"\nlog_level = "@format {this.secret_key}-x"')},
-        {"log_level": "k-x"},
+        {"settings.toml": toml('log_level = "@format {this.database.host}-x"\n' + DB)},
+        {"log_level": "db.internal-x"},
     ),
     Case(
         "format-this-nested",
@@ -302,7 +302,8 @@ CASES = [
         "format-this-sees-a-later-layer",
         {
             "settings.toml": toml(
-                'log_level = "@format {this.secret_key}"', 'secret_key = "from-dev"'
+                'log_level = "@format {this.database.host}"\n' + DB,
+                '[development.database]\nhost = "from-dev"',
             )
         },
         {"log_level": "from-dev"},
@@ -311,7 +312,8 @@ CASES = [
         "format-this-of-a-token",
         {
             "settings.toml": toml(
-                'secret_key = "@format {env[KEY]}"\nlog_level = "@format {this.secret_key}!"'
+                'log_level = "@format {this.database.host}!"\n'
+                '[default.database]\nhost = "@format {env[KEY]}"'
             )
         },
         {"log_level": "k1!"},
@@ -319,9 +321,9 @@ CASES = [
     ),
     Case(
         "format-this-sees-a-variable",
-        {"settings.toml": toml('log_level = "@format {this.secret_key}!"')},
+        {"settings.toml": toml('log_level = "@format {this.database.host}!"')},
         {"log_level": "from-env!"},
-        environ={"APP_SECRET_KEY": "from-env"},
+        environ={"APP_DATABASE__HOST": "from-env"},
     ),
     Case(
         "format-this-missing-key",
@@ -387,8 +389,8 @@ CASES = [
     ),
     Case(
         "get",
-        {"settings.toml": toml('secret_key = "k"\nlog_level = "@get secret_key"')},
-        {"log_level": "k"},
+        {"settings.toml": toml('log_level = "@get database.host"\n' + DB)},
+        {"log_level": "db.internal"},
     ),
     Case(
         "get-with-default",
@@ -399,7 +401,7 @@ CASES = [
         "get-with-cast",
         {
             "settings.toml": toml(
-                'secret_key = "42"\n[default.database]\nport = "@get secret_key @int"'
+                'log_level = "42"\n[default.database]\nport = "@get log_level @int"'
             )
         },
         {"database.port": 42},

@@ -56,11 +56,13 @@ def test_this_sees_environment_variables_but_keeps_them_literal(project) -> None
         """secret_key = "k"
         [default.database]
         username = "@format {this.database.host}-reader"
-        database = "@get database.password"
+        database = "@get database.options.application_name"
         """,
     )
 
-    database = project.load({"DB_HOST": "envhost", "DB_PASSWORD": "@format {env[HOME]}"}).database
+    database = project.load(
+        {"DB_HOST": "envhost", "APP_DATABASE__OPTIONS__APPLICATION_NAME": "@format {env[HOME]}"}
+    ).database
 
     assert database.username == "envhost-reader"
     assert database.database == "@format {env[HOME]}"
@@ -761,3 +763,71 @@ def test_a_sandbox_blocked_template_is_an_error_naming_key_file_and_table(
     [problem] = caught.value.problems
     assert (problem.key, problem.origin) == ("database.username", "settings.toml [default]")
     assert problem.message.startswith("cannot evaluate @jinja: refused by Jinja's sandbox")
+
+
+# --- a secret read into a setting that is not secret (issue 16, item 6) ---------------------
+
+PASSWORD = "Pw-Secret-7731-kq"
+
+
+@pytest.mark.parametrize(
+    ("key", "token", "read"),
+    [
+        ("username", "@jinja {{ this.database.password | upper }}", "database.password"),
+        ("username", "@jinja {{ this.database.password | reverse }}", "database.password"),
+        ("username", "@jinja {{ this.database.password[2:9] }}", "database.password"),
+        ("username", "@format {this.database.password:.6}", "database.password"),
+        ("username", "@format {this.database.password}", "database.password"),
+        ("username", "@get database.password", "database.password"),
+        ("username", "@jinja {{ this.get('database') | string }}", "database.password"),
+        ("username", "@jinja {{ 'a' if this.secret_key[0] == 'x' else 'b' }}", "secret_key"),
+        ("options.application_name", "@jinja {{ env.DB_PASSWORD | lower }}", "env DB_PASSWORD"),
+        ("username", "@format {env[DB_PASSWORD]}", "env DB_PASSWORD"),
+        ("database", "@format {this.database.host}", "database.password"),  # host reads it
+    ],
+)
+def test_a_token_reading_a_secret_into_a_plain_setting_is_refused(
+    project, key: str, token: str, read: str
+) -> None:
+    """A copy a token changes (upper case, reversed, a slice) cannot be masked: the load is
+    refused, naming the key and the secret read, whatever the secret's value."""
+    project.write(
+        "settings.toml",
+        "[default]\n[default.database]\n"
+        'host = "@jinja {{ this.database.password | reverse }}.example"\n'
+        + f"{key} = {json.dumps(token)}\n[development]\n",
+    )
+    environ = {"DB_PASSWORD": PASSWORD, "SECRET_KEY": "xyz-0123456789-abcdefghij"}
+
+    error = project.error(environ)
+
+    problems = {p.key: p for p in error.problems}
+    for refused in ("database.host", f"database.{key}"):
+        problem = problems[refused]
+        assert problem.message.startswith("a token here reads a secret (")
+        assert problem.origin == "settings.toml [default]"
+        assert f"declare {refused} a secret in the model" in (problem.hint or "")
+    assert read in problems[f"database.{key}"].message
+    text = str(error) + repr(error.problems)
+    for copy in (PASSWORD, PASSWORD.upper(), PASSWORD[::-1], PASSWORD[2:9], PASSWORD[:6]):
+        assert copy.casefold() not in text.casefold()
+
+
+def test_a_token_may_read_a_secret_into_a_secret_and_plain_values_anywhere(project) -> None:
+    project.write(
+        "settings.toml",
+        """
+        [default]
+        secret_key = "@format {this.database.password}-{this.database.host}-0123456789abcdef"
+        [default.database]
+        host = "db.example.com"
+        username = "@format {this.database.host}-reader"
+        [development]
+        """,
+    )
+
+    settings = project.load({"DB_PASSWORD": PASSWORD})
+
+    assert settings.secret_key.get_secret_value() == f"{PASSWORD}-db.example.com-0123456789abcdef"
+    assert settings.database.username == "db.example.com-reader"
+    assert type(settings.database.username) is str

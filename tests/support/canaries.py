@@ -3,7 +3,9 @@
 A canary holds the characters that URLs, TOML and shells treat specially, so each encoding
 of it is a different string. Besides the plain value and its percent-encodings (as ``urllib``
 and SQLAlchemy write them), each canary has a short distinctive core that survives every
-encoding: finding the core anywhere means some form of the secret got out.
+encoding: finding the core anywhere means some form of the secret got out. Traces are searched
+in any case (a validator may fold a copy: ``allowed_hosts`` lower-cases), and the core reversed
+too (a ``@jinja`` template may reverse a copy).
 """
 
 from __future__ import annotations
@@ -30,6 +32,7 @@ class Canary:
             "form-encoded": quote_plus(self.value),
             "as SQLAlchemy writes a URL password": quote(self.value, safe=" +"),
             "distinctive core": self.core,
+            "distinctive core, reversed": self.core[::-1],
         }
 
 
@@ -44,13 +47,14 @@ CANARIES = (SECRET_KEY, PASSWORD)
 
 
 def leaks(outputs: Mapping[str, str], canaries: Iterable[Canary] = CANARIES) -> list[str]:
-    """One line per trace found: where, which secret, which form."""
+    """One line per trace found, in any case: where, which secret, which form."""
+    folded = {where: text.casefold() for where, text in outputs.items()}
     return [
         f"{where} shows the {item.field} canary ({form}: {trace!r})"
         for item in canaries
         for form, trace in item.traces().items()
-        for where, text in outputs.items()
-        if trace in text
+        for where, text in folded.items()
+        if trace.casefold() in text
     ]
 
 
