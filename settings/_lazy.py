@@ -18,7 +18,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any, TypeVar, cast
 
 from settings._errors import ImproperlyConfigured, Problem
-from settings._process import get_settings
+from settings._process import get_settings, override_settings
 from settings.schema import BaseSettings
 
 if TYPE_CHECKING:
@@ -30,10 +30,12 @@ S = TypeVar("S", bound=BaseSettings)
 class LazySettings:
     """A stand-in for the process's settings, read at each attribute access."""
 
-    __slots__ = ("_model",)
+    __slots__ = ("_assigned", "_model")
 
     def __init__(self, model: type[BaseSettings] | None = None) -> None:
         object.__setattr__(self, "_model", model)
+        #: The overrides assignments made, by name, latest last.
+        object.__setattr__(self, "_assigned", {})
 
     def __getattr__(self, name: str) -> Any:
         current = get_settings()
@@ -48,10 +50,17 @@ class LazySettings:
         return getattr(current, name)
 
     def __setattr__(self, name: str, value: Any) -> None:
-        raise AttributeError(f"settings are read-only; use override_settings({name}=...) in tests")
+        """``settings.NAME = value``: a validated override of ``NAME`` in this context."""
+        change = override_settings(**{name: value})
+        change.enable()  # validates: an unknown key or a bad value raises here
+        self._assigned.setdefault(name, []).append(change)
 
     def __delattr__(self, name: str) -> None:
-        raise AttributeError("settings are read-only")
+        """Undo the latest assignment to ``NAME``."""
+        changes = self._assigned.get(name)
+        if not changes:
+            raise AttributeError(f"{name} was not assigned; settings are changed by assignment")
+        changes.pop().disable()
 
     def __repr__(self) -> str:  # never loads: a repr in a debugger must not read files
         model = self._model.__name__ if self._model is not None else "the process's model"

@@ -125,6 +125,16 @@ def _as_secret(value: Any) -> Any:
     return value
 
 
+def _collect_computed(model: BaseModel, name: str, found: set[str]) -> None:
+    """The secrets inside a computed value (the password of a URL it composes), if it can be
+    computed: a property that raises is the model's problem, reported where it is read."""
+    try:
+        value = getattr(model, name)
+    except Exception:
+        return
+    _collect(value, found)
+
+
 def _collect(value: Any, found: set[str]) -> None:
     if isinstance(value, SecretStr):
         found.add(value.get_secret_value())
@@ -134,6 +144,8 @@ def _collect(value: Any, found: set[str]) -> None:
     elif isinstance(value, BaseModel):
         for name in type(value).model_fields:
             _collect(getattr(value, name), found)
+        for name in type(value).model_computed_fields:  # a URL composed from a plain password
+            _collect_computed(value, name, found)
     elif isinstance(value, Mapping):
         for item in value.values():
             _collect(item, found)

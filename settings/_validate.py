@@ -17,12 +17,14 @@ from settings._errors import Problem
 from settings._provenance import FILE_ORIGIN, Sources
 from settings._redact import is_secret, known_secrets, mask_text, secret_forms
 from settings.merge import unflatten
-from settings.schema import BaseSettings
+from settings.schema import BaseSettings, _validating
 from settings.schema._keys import declared_variables, schema_keys
 
 S = TypeVar("S", bound=BaseSettings)
 
 _QUOTABLE = (str, int, float, bool)
+#: The problem of a required value that no layer sets.
+UNSET = "is required and no file or variable sets it"
 
 
 def validate(
@@ -30,14 +32,17 @@ def validate(
 ) -> tuple[S | None, list[Problem]]:
     """The validated settings, or ``None`` and every problem found. ``root``, the settings
     directory, is the validation context's: a section may resolve paths against it."""
+    context = {"root": root} if root is not None else None
+    data = unflatten(values)
+    token = _validating.set(True)  # a model validator may set fields (Section.__setattr__)
     try:
-        context = {"root": root} if root is not None else None
-        data = unflatten(values)
         settings = model.model_validate(data, context=context)
     except ValidationError as exc:
         secrets = set(known_secrets(model, sources))  # every value a layer gave a secret
         errors = exc.errors(include_input=True, include_url=False)
         return None, [_problem(error, data, sources, model, secrets) for error in errors]
+    finally:
+        _validating.reset(token)
     settings._sources = sources
     return settings, []
 
@@ -54,7 +59,7 @@ def _problem(
         message = mask_text(str(error["msg"]).removeprefix("Value error, "), secrets)
         return Problem(model.__name__, message, None)
     if error["type"] == "missing":
-        return Problem(shown, "is required and no file or variable sets it", None)
+        return Problem(shown, UNSET, None)
     message = mask_text(str(error["msg"]).removeprefix("Value error, "), secrets)
     if is_secret(model, key):
         message = _without_length(message, error.get("ctx"))

@@ -21,6 +21,7 @@ from typing import Any
 
 from settings._errors import ImproperlyConfigured, Problem
 from settings._load import deployment_rules_apply, verdict
+from settings._validate import UNSET
 from settings.cli._context import Context
 from settings.cli._loading import build_for
 from settings.cli._render import counts, problem_data, report, report_by_environment, to_json
@@ -61,6 +62,8 @@ def run_all(context: Context, *, deploy: bool) -> int:
         checked(dataclasses.replace(context, env=name), deploy=deploy)
         for name in known_environments(context)
     ]
+    if not deploy:
+        found = [dataclasses.replace(one, problems=_deployed(one.problems)) for one in found]
     affected: dict[Problem, list[str]] = {}
     for one in found:
         for problem in dict.fromkeys(one.problems):  # listed once per environment too
@@ -81,6 +84,21 @@ def run_all(context: Context, *, deploy: bool) -> int:
         for one in found:
             context.print(_summary(one))
     return 1 if any(problem.is_error for problem in affected) else 0
+
+
+def _deployed(problems: list[Problem]) -> list[Problem]:
+    """A required value that nothing sets where ``check --all-envs`` runs (CI, a laptop) is
+    the deployment's to set (``FIRST_SUPERUSER_PASSWORD`` from the orchestrator): a warning
+    here, still an error for ``--deploy`` and for every start."""
+    return [
+        dataclasses.replace(problem, severity="warning", message=_UNSET_HERE)
+        if problem.message == UNSET and problem.origin is None
+        else problem
+        for problem in problems
+    ]
+
+
+_UNSET_HERE = "is required and not set here; the deployment must set it (check --deploy: error)"
 
 
 def known_environments(context: Context) -> list[str]:

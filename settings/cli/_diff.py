@@ -88,7 +88,8 @@ def _values(
     model: type[BaseSettings], tree: Mapping[str, Any], *, flat: bool = False
 ) -> dict[str, Any]:
     values = dict(tree) if flat else dotted_values(model, tree)
-    values.pop("environment", None)  # differs by definition
+    for key in [k for k in values if k.lower() == "environment"]:
+        del values[key]  # differs by definition
     return values
 
 

@@ -86,6 +86,17 @@ class Section(BaseModel):
         masked (``database.url``)."""
         return {}
 
+    def __setattr__(self, name: str, value: Any) -> None:
+        """Frozen, except while the framework validates the settings: an ``@model_validator
+        (mode="after")`` may set a field from others (``self.EMAILS_FROM_NAME =
+        self.PROJECT_NAME``), as in pydantic-settings; the object is frozen when it is handed
+        out."""
+        if _validating.get() and name in type(self).model_fields:
+            self.__dict__[name] = value
+            self.__pydantic_fields_set__.add(name)
+            return
+        super().__setattr__(name, value)
+
     def __repr_args__(self) -> Iterator[tuple[str | None, Any]]:
         secrets = _repr_secrets.get()
         if secrets is None:  # the outermost repr: its secrets mask their copies inside it
@@ -105,6 +116,9 @@ class Section(BaseModel):
                 _repr_secrets.reset(token)
         yield from args
 
+
+#: Set while :func:`settings._validate.validate` builds a settings object (see ``__setattr__``).
+_validating: ContextVar[bool] = ContextVar("settings_validating", default=False)
 
 #: The secrets of the object whose ``repr()`` is being written, for the sections inside it.
 _repr_secrets: ContextVar[frozenset[str] | None] = ContextVar("repr_secrets", default=None)

@@ -21,7 +21,10 @@ from settings.schema import BaseSettings, EnvVar, Section
 from settings.schema._config import reading_of
 
 #: Keys no file or variable may set: the loader sets them itself.
-RESERVED = {"environment": "the environment is chosen by ENV_FOR_DYNACONF, not set in a file"}
+RESERVED = {
+    "environment": "the environment is chosen by the switch variable (ENV_FOR_DYNACONF or the "
+    "application's env_switcher), not set in a file"
+}
 
 Model = type[BaseSettings]
 
@@ -64,6 +67,9 @@ def _spellings(model: type[BaseModel]) -> dict[str, str]:
     spellings: dict[str, str] = {}
     for key in [*schema_keys(model), *computed_keys(model)]:
         lowered = key.lower()
+        if lowered == "environment":  # every spelling of it is the environment: reserved
+            spellings[lowered] = lowered
+            continue
         if lowered in spellings:
             raise TypeError(
                 f"{model.__name__}: {spellings[lowered]} and {key} differ only in case; keys "
@@ -121,14 +127,16 @@ def stored_values(value: Any) -> Any:
 
 def settable_keys(model: type[BaseModel]) -> list[str]:
     """The keys a file or variable may set: leaves and mappings, not tables nor reserved keys."""
-    return [k for k, kind in schema_keys(model).items() if kind != "table" and k not in RESERVED]
+    return [
+        k for k, kind in schema_keys(model).items() if kind != "table" and k.lower() not in RESERVED
+    ]
 
 
 def unknown_key(model: type[BaseModel], dotted: str) -> str | None:
     """Why ``dotted`` cannot be set (unknown, a table, reserved), or ``None`` if it can."""
     keys = schema_keys(model)
-    if dotted in RESERVED:
-        return RESERVED[dotted]
+    if dotted.lower() in RESERVED:
+        return RESERVED[dotted.lower()]
     kind = keys.get(dotted)
     if kind == "leaf" or kind == "mapping":
         return None

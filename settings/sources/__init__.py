@@ -133,7 +133,10 @@ def load_layers(
     loaded.errors += mounted.errors + variables.errors
     loaded.unknown_variables = variables.unknown
     loaded.secret_files = {**mounted.secret_files, **variables.secret_files}
-    loaded.layers.insert(0, Layer(env_origin, {"environment": environment}))
+    # The environment, in every field named for it (``ENVIRONMENT: Literal[...]`` of a model
+    # that had its own), each validated by its own type.
+    named = [name for name in model.model_fields if name.lower() == "environment"]
+    loaded.layers.insert(0, Layer(env_origin, dict.fromkeys(named, environment)))
     return loaded
 
 

@@ -7,6 +7,8 @@ from pathlib import Path
 
 import pytest
 
+from settings import BaseSettings
+from settings.cli import main
 from tests.support.canaries import WEAK
 from tests.support.cli import Run
 
@@ -208,3 +210,26 @@ def test_a_secret_only_production_loads_is_never_printed(
     for trace in TRACES:
         assert trace not in result.out
         assert trace not in result.err
+
+
+class NeedsDeployment(BaseSettings):
+    """A value only the deployment gives: no default, nothing committed."""
+
+    superuser_password: str
+
+
+def test_all_envs_warns_of_a_required_value_only_the_deployment_sets(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    (tmp_path / "settings.toml").write_text("[default]\n[development]\n[production]\n")
+    model = f"{__name__}:NeedsDeployment"
+
+    code = main(["check", "--all-envs", "--root", str(tmp_path), "--model", model], environ={})
+    deployed = main(
+        ["check", "--all-envs", "--deploy", "--root", str(tmp_path), "--model", model], environ={}
+    )
+
+    err = capsys.readouterr().err
+    assert (code, deployed) == (0, 1)
+    assert "WARNING superuser_password: is required and not set here; the deployment" in err
+    assert "ERROR superuser_password: is required and no file or variable sets it" in err
