@@ -52,11 +52,11 @@ COMMAND = "python docs/generate.py"
 
 #: Files that are wholly one command's output.
 FILES = {
-    "docs/settings.md": "python -m settings reference",
+    "docs/reference/settings.md": "python -m settings reference",
     "settings.schema.json": "python -m settings schema",
 }
 #: Where generated regions may be: the README and every page of docs/.
-PAGES = ("README.md", "docs/*.md")
+PAGES = ("README.md", "docs/**/*.md")
 #: Copied into the directory the commands run in.
 COPIED = ("settings.toml", "pyproject.toml")
 DOCS_DIRECTORY = "/srv/app"

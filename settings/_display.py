@@ -12,13 +12,14 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Mapping
+from functools import cached_property
 from typing import Any
 
 from pydantic import BaseModel
 
 from settings._redact import known_secrets, shown
 from settings.schema import BaseSettings, Section
-from settings.schema._keys import schema_keys
+from settings.schema._keys import schema_keys, section_at
 
 _BARE_KEY = re.compile(r"^[A-Za-z0-9_-]+$")
 
@@ -40,6 +41,16 @@ def _add_extras(section: Section, tree: dict[str, Any], secrets: frozenset[str])
         value = getattr(section, name)
         if isinstance(value, Section) and isinstance(tree.get(name), dict):
             _add_extras(value, tree[name], secrets)
+
+
+def derived_from(model: type[BaseModel], key: str) -> str | None:
+    """The section a shown extra (``database.url``, ``replica.sync_url``) is composed from, or
+    ``None`` when ``key`` is no such value."""
+    parent, _, name = key.rpartition(".")
+    section = section_at(model, parent) if parent else None
+    if section is None or name in section.model_fields or name in section.model_computed_fields:
+        return None
+    return parent if isinstance(getattr(section, name, None), property | cached_property) else None
 
 
 def dotted_values(

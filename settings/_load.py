@@ -12,7 +12,7 @@ from __future__ import annotations
 import dataclasses
 import os
 import re
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar, overload
@@ -25,11 +25,10 @@ from settings.merge import merge
 from settings.schema import BaseSettings
 from settings.sources import Loaded, load_layers
 from settings.sources._discovery import ModelArgument, find_model
+from settings.sources._environments import environments_of
 
 if TYPE_CHECKING:
     from settings.contrib import Settings
-
-PRODUCTION = "production"
 
 
 @dataclass(frozen=True)
@@ -70,6 +69,7 @@ def build(
         unknown_variables=tuple(loaded.unknown_variables),
         development_secrets=frozenset(loaded.development_secrets),
         secret_files=dict(loaded.secret_files),
+        deploy_environments=loaded.environments.deploy,
     )
     reported = {problem.key for problem in loaded.errors}
     valid = {k: v for k, v in values.items() if k not in reported}
@@ -78,10 +78,19 @@ def build(
     return Built(found, loaded, root, values, history, sources, settings, problems)
 
 
-def deployment_rules_apply(environment: str) -> bool:
-    """The one policy: a start in production runs the deployment rules (``check --deploy``
-    runs them anywhere)."""
-    return environment == PRODUCTION
+def deployment_rules_apply(environment: str, deploy_environments: Collection[str]) -> bool:
+    """The one policy: a start in a deployment environment (``deploy_environments``, by
+    default production) runs the deployment rules; ``check --deploy`` runs them anywhere."""
+    return environment in deploy_environments
+
+
+def deploy_environments(settings: BaseSettings) -> tuple[str, ...]:
+    """The deployment environments of the load that made ``settings``; for settings built by
+    hand, as their model and the working directory's ``pyproject.toml`` configure them."""
+    sources = settings.sources
+    if sources is not None and sources.deploy_environments is not None:
+        return sources.deploy_environments
+    return environments_of(type(settings), Path.cwd()).deploy
 
 
 @dataclass(frozen=True)
@@ -102,7 +111,7 @@ def verdict(built: Built, *, deploy: bool | None = None, connect: bool = False) 
     them when ``deploy`` is ``None``, else as it says; ``connect`` adds the checks that ask a
     server."""
     if deploy is None:
-        deploy = deployment_rules_apply(built.sources.environment)
+        deploy = deployment_rules_apply(built.sources.environment, built.loaded.environments.deploy)
     found = _checks(built, deploy=deploy, connect=connect)
     problems = built.problems + found.problems
     return Verdict(errors_first(problems), len(found.silenced))
@@ -198,8 +207,9 @@ def load_settings(
     Pure: reads the files in ``root`` (default: the working directory) and the variables in
     ``environ`` (default: ``os.environ``), and changes nothing, logs included. ``model`` is the
     application's model (a class or ``"pkg.mod:Class"``), else ``SETTINGS_MODEL``, else
-    ``[tool.settings] model`` in ``pyproject.toml``, else :class:`Settings`. Production also
-    runs the deployment rules, whose errors stop the load. Warnings do not stop it: the app logs
+    ``[tool.settings] model`` in ``pyproject.toml``, else :class:`Settings`. A deployment
+    environment (``deploy_environments``, by default production) also runs the deployment
+    rules, whose errors stop the load. Warnings do not stop it: the app logs
     them at startup and ``python -m settings check`` prints them.
     """
     return checked_load(env, root=root, environ=environ, model=model)[0]

@@ -71,6 +71,9 @@ class Sources:
     #: Dotted key -> path, for each value read from a file named by an ``X_FILE`` variable,
     #: so that a rotated secret can be read again (the database password, per connection).
     secret_files: Mapping[str, str] = field(default_factory=dict)
+    #: The environments whose start runs the deployment rules, as the load found them
+    #: (``deploy_environments``); ``None`` for settings built by hand.
+    deploy_environments: tuple[str, ...] | None = None
 
     def origin(self, key: str) -> str | None:
         """The origin of the value that won for ``key`` (or for the last key set inside it);

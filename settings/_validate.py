@@ -32,19 +32,24 @@ def validate(
     directory, is the validation context's: a section may resolve paths against it."""
     try:
         context = {"root": root} if root is not None else None
-        settings = model.model_validate(unflatten(values), context=context)
+        data = unflatten(values)
+        settings = model.model_validate(data, context=context)
     except ValidationError as exc:
         secrets = set(known_secrets(model, sources))  # every value a layer gave a secret
         errors = exc.errors(include_input=True, include_url=False)
-        return None, [_problem(error, sources, model, secrets) for error in errors]
+        return None, [_problem(error, data, sources, model, secrets) for error in errors]
     settings._sources = sources
     return settings, []
 
 
-def _problem(error: Any, sources: Sources, model: type[BaseSettings], secrets: set[str]) -> Problem:
-    names = [part for part in error["loc"] if isinstance(part, str)]
+def _problem(
+    error: Any, data: Any, sources: Sources, model: type[BaseSettings], secrets: set[str]
+) -> Problem:
+    path = _path(error, data)
+    names = [part for part in path if isinstance(part, str)]
     key = ".".join(names)
-    shown = key + "".join(f"[{part}]" for part in error["loc"] if isinstance(part, int))
+    shown = "".join(f"[{part}]" if isinstance(part, int) else f".{part}" for part in path)
+    shown = shown.removeprefix(".")
     if not names:  # a model validator's: about the settings as a whole, not one source
         message = mask_text(str(error["msg"]).removeprefix("Value error, "), secrets)
         return Problem(model.__name__, message, None)
@@ -52,10 +57,44 @@ def _problem(error: Any, sources: Sources, model: type[BaseSettings], secrets: s
         return Problem(shown, "is required and no file or variable sets it", None)
     message = mask_text(str(error["msg"]).removeprefix("Value error, "), secrets)
     value = error.get("input")
-    origin = sources.origin(key) or "schema default"
+    origin = _origin(sources, names) or "schema default"
     if _quotable(model, key, value, origin, secrets):
         message += f" (got {mask_text(repr(value))})"
     return Problem(shown, message, origin)
+
+
+def _path(error: Any, data: Any) -> list[str | int]:
+    """The error's location as the keys and list positions of the values given.
+
+    Pydantic's location also names the member of a union that failed (``int``,
+    ``lax-or-strict[...]``, a model's class name): such a part is no key of the values at that
+    point, and is left out, so the key is the field's dotted key (``either``).
+    """
+    path: list[str | int] = []
+    node = data
+    last = len(error["loc"]) - 1
+    for index, part in enumerate(error["loc"]):
+        if isinstance(part, int):  # only lists are indexed
+            path.append(part)
+            node = node[part] if isinstance(node, list) and -len(node) <= part < len(node) else None
+        elif isinstance(node, dict) and part in node:
+            path.append(part)
+            node = node[part]
+        elif index == last and error["type"] == "missing":  # absent from the values: missing
+            path.append(part)
+    return path
+
+
+def _origin(sources: Sources, names: list[str]) -> str | None:
+    """Where the value at ``names`` came from; inside a value set whole (a list of tables),
+    where that value came from."""
+    key = ".".join(names)
+    origin = sources.origin(key)
+    while origin is None and key not in sources.history and "." in key:
+        key = key.rpartition(".")[0]
+        if key in sources.history:
+            origin = sources.origin(key)
+    return origin
 
 
 def _quotable(

@@ -10,9 +10,12 @@ running app's settings dependency return, and is undone when the test ends, pass
         settings.override(database={"port": 5433})   # or database__port=5433
         assert get_settings().database.port == 5433
 
-The fixture loads the environment the ``settings_env`` ini option names (default ``testing``;
-``ENV_FOR_DYNACONF`` does not change it, so a shell left in production cannot reach the tests),
+The fixture loads the environment the ``settings_env`` ini option names (default ``testing``),
 with the project's model, from the working directory; for the test it is the process's settings.
+It names the environment itself, so the switch variable (``ENV_FOR_DYNACONF``, or the
+application's ``env_switcher``) does not change it: a shell left in production cannot reach the
+tests. The rest of the application's naming holds: ``testing`` gets the deployment rules only if
+``deploy_environments`` lists it.
 """
 
 from __future__ import annotations

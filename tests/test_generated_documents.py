@@ -1,8 +1,8 @@
 """The generated documents are current: what ``python docs/generate.py`` would write is committed.
 
 The one test that fails when the reference model, a command's output or the checks change: the
-settings reference, the JSON Schema, the command output in docs/cli.md and the checks table are
-regenerated in memory (every command run, as the script does) and compared with the files.
+settings reference, the JSON Schema, the command output in docs/reference/cli.md and the checks
+table are regenerated in memory (every command run, as the script does) and compared with the files.
 """
 
 from __future__ import annotations
@@ -35,14 +35,16 @@ def test_every_generated_document_is_current(generate: ModuleType) -> None:
 
 
 def test_the_generated_regions_are_the_pages_blocks_of_command_output(generate: ModuleType) -> None:
-    """Every console block of docs/cli.md is generated, and the checks table is kept once."""
-    cli = (REPO / "docs" / "cli.md").read_text(encoding="utf-8")
+    """Every console block of docs/reference/cli.md is generated, and the checks table is kept
+    once."""
+    cli = (REPO / "docs" / "reference" / "cli.md").read_text(encoding="utf-8")
     readme = (REPO / "README.md").read_text(encoding="utf-8")
 
     regions = generate.REGION.findall(cli)
 
     assert len(regions) == cli.count("```console\n") > 0
-    assert "| id | severity |" in (REPO / "docs" / "checks.md").read_text(encoding="utf-8")
+    checks = (REPO / "docs" / "reference" / "checks.md").read_text(encoding="utf-8")
+    assert "| id | severity |" in checks
     assert "| id | severity |" not in readme
 
 

@@ -1,7 +1,6 @@
-"""docs/architecture.md's "How a value travels" is the code's layout: the modules in the order a
-value
-passes through them, and no module imports one that comes later (the order is the design;
-an import against it is a cycle waiting to happen or a layer in the wrong place)."""
+"""docs/explanation/architecture.md's "How a value travels" is the code's layout: the modules in
+the order a value passes through them, and no module imports one that comes later (the order is
+the design; an import against it is a cycle waiting to happen or a layer in the wrong place)."""
 
 from __future__ import annotations
 
@@ -19,7 +18,7 @@ PACKAGE = REPO / "settings"
 def travel_order() -> list[str]:
     """The modules the page's section names, in its order (a folder listed whole is the
     package's ``__init__``)."""
-    text = (REPO / "docs" / "architecture.md").read_text(encoding="utf-8")
+    text = (REPO / "docs" / "explanation" / "architecture.md").read_text(encoding="utf-8")
     section = text[text.index("## How a value travels") :]
     section = section[: section.index("\n## ", 1)]
     order: list[str] = []
@@ -70,7 +69,8 @@ def test_every_module_of_the_package_is_in_the_travel_order() -> None:
     order = travel_order()
     modules = {module_name(path) for path in PACKAGE.rglob("*.py")}
     missing = sorted(m for m in modules if m != "settings" and position(order, m) is None)
-    assert not missing, f"docs/architecture.md's 'How a value travels' does not place: {missing}"
+    page = "docs/explanation/architecture.md's 'How a value travels'"
+    assert not missing, f"{page} does not place: {missing}"
 
 
 @pytest.mark.parametrize("path", sorted(PACKAGE.rglob("*.py")), ids=lambda path: module_name(path))

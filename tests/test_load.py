@@ -7,6 +7,7 @@ from pathlib import Path
 import pytest
 
 from settings import ImproperlyConfigured, load_settings
+from settings._load import build
 
 # --- settings.toml is required -----------------------------------------------------------
 
@@ -239,15 +240,35 @@ def test_unknown_keys_of_every_file_are_reported_together(project) -> None:
     }
 
 
-def test_a_table_of_an_unknown_environment_in_another_file_is_an_error(project) -> None:
+def test_a_table_of_an_unknown_environment_in_another_file_is_a_warning_never_loaded(
+    project,
+) -> None:
+    """As in Dynaconf, the table is ignored; unlike Dynaconf, it is said (with a guess)."""
     project.write(".secrets.toml", "[prodution.database]\npassword = 'pw'\n")
 
-    [problem] = project.error().problems
+    built = build("production", project.root, {})
 
-    assert (problem.key, problem.origin) == ("prodution", ".secrets.toml")
-    assert "settings.toml defines: default, global, development, production, testing" in (
-        problem.message
+    assert built.settings is not None
+    assert "database.password" not in built.values
+    [problem] = built.problems
+    assert (problem.key, problem.origin, problem.severity) == (
+        "[prodution]",
+        ".secrets.toml",
+        "warning",
     )
+    assert problem.message == (
+        "is not an environment settings.toml defines (development, production, testing); "
+        "this table is never loaded; did you mean [production]?"
+    )
+
+
+def test_the_keys_of_a_table_never_loaded_are_still_checked(project) -> None:
+    project.write(".secrets.toml", "[qa.database]\npasword = 'pw'\n")
+
+    assert project.problems() == {
+        ("database.pasword", ".secrets.toml [qa]"),
+        ("[qa]", ".secrets.toml"),
+    }
 
 
 def test_a_key_outside_any_table_is_an_error(project) -> None:

@@ -145,3 +145,19 @@ def test_an_environment_settings_toml_lacks_is_reported_as_the_ini_option_s(
             "*fix: add a [[]staging] table to settings.toml, or set settings_env to one it has*",
         ]
     )
+
+
+def test_the_application_s_switch_variable_does_not_reach_the_fixture(
+    user_project: pytest.Pytester, process_environment: pytest.MonkeyPatch
+) -> None:
+    """An application naming its environments (SPEC 13) still tests in ``testing``, whatever
+    its switch variable says; its deployment environments' rules stay out of the tests."""
+    user_project.makefile(
+        ".toml",
+        pyproject='[tool.settings]\nenv_switcher = "ENVIRONMENT"\ndefault_env = "development"\n'
+        'deploy_environments = ["staging"]\n',
+    )
+    user_project.makefile(".toml", settings=SETTINGS_TOML + "[staging]\ndebug = true\n")
+    process_environment.setenv("ENVIRONMENT", "staging")
+    result = user_project.runpytest_subprocess("-p", "no:cacheprovider", "-k", "reads_the_current")
+    result.assert_outcomes(passed=1)

@@ -237,3 +237,28 @@ def test_the_internal_load_objects_keep_secrets_out_of_their_repr(project) -> No
 
     assert built.settings is not None
     assert "hunter" not in repr(built) + repr(built.loaded) + repr(built.sources)
+
+
+def test_a_union_field_is_reported_under_its_key_with_the_origin_of_its_value(
+    project,
+) -> None:
+    """Not ``either.lax-or-strict[...]`` from "schema default": the key, and .secrets.toml."""
+    from typing import Union
+
+    from pydantic import SecretStr
+
+    from settings._load import build
+    from settings.contrib import Settings
+
+    class WithUnion(Settings):
+        either: Union[SecretStr, int] = 1  # noqa: UP007 - the spelling the issue reports
+
+    project.write(".secrets.toml", "[default]\neither = [1, 2]\n")
+
+    built = build(None, project.root, {}, WithUnion)
+
+    assert {(p.key, p.origin) for p in built.problems} == {("either", ".secrets.toml [default]")}
+    assert [p.message for p in built.problems] == [
+        "Input should be a valid string",
+        "Input should be a valid integer",
+    ]

@@ -24,7 +24,8 @@ from module-level constants with stable ids, so a test reads ``assert check_llm_
 
 The core's own checks (``settings.`` ids, exported here) register themselves the same way, and
 so do the batteries' (``security.``, ``database.``: :mod:`settings.contrib`).
-:func:`rules_table` renders what the registered checks can report as Markdown (docs/checks.md).
+:func:`rules_table` renders what the registered checks can report as Markdown
+(docs/reference/checks.md).
 """
 
 from settings._errors import Problem

@@ -3,8 +3,10 @@
 Commands: ``show``, ``explain KEY``, ``check [--deploy] [--all-envs]``, ``diff ENV_A [ENV_B]``
 (or ``diff --against saved.json``), ``schema``, ``reference``.
 Each reads the files in the working directory (``--root DIR`` elsewhere), the process
-environment, and the environment named by ``--env`` (else ``ENV_FOR_DYNACONF``, else
-development). Results go to stdout, problems to stderr. Secrets are never printed.
+environment, and the environment named by ``--env`` (else the switch variable, else the
+default environment: ``ENV_FOR_DYNACONF`` and development unless the application names its own
+in ``[tool.settings]`` or its model's ``model_config``). Results go to stdout, problems to
+stderr. Secrets are never printed.
 
 Exit status:
     0  all good: warnings alone, and differences found by ``diff``, are still 0
@@ -13,9 +15,10 @@ Exit status:
     2  wrong usage: an unknown command, option or key (argparse's convention)
 
 ``show``, ``explain`` and ``diff`` describe a configuration without judging it by the
-deployment rules; ``check`` gives that verdict (always in production, or with ``--deploy``).
-``check --all-envs``, the check for CI, loads every environment of ``settings.toml`` and applies
-the deployment rules only with ``--deploy``: production's secrets are not in the repository.
+deployment rules; ``check`` gives that verdict (always in a deployment environment, production
+unless ``deploy_environments`` says otherwise, or with ``--deploy``). ``check --all-envs``, the
+check for CI, loads every environment of ``settings.toml`` and applies the deployment rules only
+with ``--deploy``: production's secrets are not in the repository.
 """
 
 from __future__ import annotations
@@ -81,7 +84,10 @@ def build_parser() -> argparse.ArgumentParser:
     commands = parser.add_subparsers(title="commands", metavar="COMMAND", required=True)
     common = argparse.ArgumentParser(add_help=False)
     common.add_argument(
-        "--env", metavar="E", help="environment (default: $ENV_FOR_DYNACONF, else development)"
+        "--env",
+        metavar="E",
+        help="environment (default: $ENV_FOR_DYNACONF, else development; or the "
+        "env_switcher and default_env of [tool.settings])",
     )
     common.add_argument(
         "--root",
@@ -121,8 +127,8 @@ def build_parser() -> argparse.ArgumentParser:
     sub.add_argument(
         "--deploy",
         action="store_true",
-        help="also apply the deployment rules (always on in production; with "
-        "--all-envs, to every environment)",
+        help="also apply the deployment rules (always on in production, or in the "
+        "deploy_environments of [tool.settings]; with --all-envs, to every environment)",
     )
     sub.add_argument(
         "--connect",
@@ -137,7 +143,8 @@ def build_parser() -> argparse.ArgumentParser:
         help="check every environment settings.toml defines, each problem "
         "reported once with the environments it affects; the check for CI. The "
         "deployment rules apply only with --deploy, production included: its "
-        "secrets are not in the repository. ENV_FOR_DYNACONF is ignored and "
+        "secrets are not in the repository. The switch variable (ENV_FOR_DYNACONF) "
+        "is ignored and "
         "variables apply to every environment: to check a deployment, run "
         "'check --env E' there.",
     )
@@ -236,5 +243,6 @@ def _command_reference(args: argparse.Namespace, context: Context) -> int:
     from settings.sources._discovery import find_model
 
     model = find_model(context.model, context.environ, context.root)
-    context.print(reference(model, f"{model.__module__}:{model.__qualname__}").rstrip("\n"))
+    name = f"{model.__module__}:{model.__qualname__}"
+    context.print(reference(model, name, context.environments()).rstrip("\n"))
     return 0

@@ -9,12 +9,14 @@ with warnings only.
 ``--all-envs`` checks every environment ``settings.toml`` defines, each as its own load, and
 reports a problem found in several of them once, naming them. It is the check for CI, on the
 files as committed: production's secrets live in the deployment, not in the repository, so
-the deployment rules apply only with ``--deploy`` (then to every environment).
+the deployment rules apply only with ``--deploy`` (then to every environment), the
+``deploy_environments`` included. The switch variable is ignored.
 """
 
 from __future__ import annotations
 
 import dataclasses
+from dataclasses import dataclass
 from typing import Any
 
 from settings._errors import ImproperlyConfigured, Problem
@@ -25,18 +27,28 @@ from settings.cli._render import counts, problem_data, report, report_by_environ
 from settings.sources._toml import SETTINGS_FILE, environment_names, read_files
 
 
+@dataclass(frozen=True)
+class Checked:
+    """One environment's verdict: its name, whether the deployment rules ran, the problems,
+    and how many findings ``silenced_checks`` silenced."""
+
+    environment: str
+    rules: bool
+    problems: list[Problem]
+    silenced: int = 0
+
+
 def run(context: Context, *, deploy: bool, connect: bool = False) -> int:
     """Print the findings; exit 1 if any is an error. ``connect``: also run the checks that
     ask a server (the database's connection budget)."""
-    problems, silenced = checked(context, deploy=deploy or None, connect=connect)
-    rules = deploy or deployment_rules_apply(context.environment)
-    if problems:
-        context.complain(report(problems))
+    result = checked(context, deploy=deploy or None, connect=connect)
+    if result.problems:
+        context.complain(report(result.problems))
     if context.format == "json":
-        context.print(to_json(_result(context.environment, rules, problems, silenced)))
+        context.print(to_json(_result(result)))
     else:
-        context.print(_summary(context.environment, rules, problems, silenced))
-    return 1 if any(problem.is_error for problem in problems) else 0
+        context.print(_summary(result))
+    return 1 if any(problem.is_error for problem in result.problems) else 0
 
 
 def run_all(context: Context, *, deploy: bool) -> int:
@@ -45,15 +57,14 @@ def run_all(context: Context, *, deploy: bool) -> int:
     Raises ``ImproperlyConfigured`` when there is no environment to check (``settings.toml``
     missing, unreadable, or without an environment table).
     """
-    found: dict[str, list[Problem]] = {}
-    silenced: dict[str, int] = {}
-    for name in known_environments(context):
-        one = dataclasses.replace(context, env=name)
-        found[name], silenced[name] = checked(one, deploy=deploy)
+    found = [
+        checked(dataclasses.replace(context, env=name), deploy=deploy)
+        for name in known_environments(context)
+    ]
     affected: dict[Problem, list[str]] = {}
-    for name, problems in found.items():
-        for problem in dict.fromkeys(problems):  # a problem is listed once per environment too
-            affected.setdefault(problem, []).append(name)
+    for one in found:
+        for problem in dict.fromkeys(one.problems):  # listed once per environment too
+            affected.setdefault(problem, []).append(one.environment)
     if affected:
         errors_first = sorted(affected.items(), key=lambda item: not item[0].is_error)
         context.complain(report_by_environment(dict(errors_first)))
@@ -61,17 +72,14 @@ def run_all(context: Context, *, deploy: bool) -> int:
         context.print(
             to_json(
                 {
-                    "environments": {
-                        name: _result(name, deploy, problems, silenced[name])
-                        for name, problems in found.items()
-                    },
+                    "environments": {one.environment: _result(one) for one in found},
                     "ok": not any(problem.is_error for problem in affected),
                 }
             )
         )
     else:
-        for name, problems in found.items():
-            context.print(_summary(name, deploy, problems, silenced[name]))
+        for one in found:
+            context.print(_summary(one))
     return 1 if any(problem.is_error for problem in affected) else 0
 
 
@@ -86,38 +94,48 @@ def known_environments(context: Context) -> list[str]:
 
 def findings(context: Context, *, deploy: bool | None, connect: bool = False) -> list[Problem]:
     """The problems and warnings of one environment; ``deploy=None``: what a start reports
-    (production runs the deployment rules)."""
-    return checked(context, deploy=deploy, connect=connect)[0]
+    (a deployment environment runs the deployment rules)."""
+    return checked(context, deploy=deploy, connect=connect).problems
 
 
-def checked(
-    context: Context, *, deploy: bool | None, connect: bool = False
-) -> tuple[list[Problem], int]:
-    """:func:`findings`, and how many findings ``silenced_checks`` silenced."""
+def checked(context: Context, *, deploy: bool | None, connect: bool = False) -> Checked:
+    """One environment's verdict; ``deploy=None``: the deployment rules run where a start runs
+    them (``deploy_environments``)."""
     try:
         built = build_for(context)
     except ImproperlyConfigured as exc:
-        return exc.problems, 0
+        return Checked(*_asked(context, deploy), exc.problems)
+    environment, environments = built.sources.environment, built.loaded.environments
+    if deploy is None:
+        deploy = deployment_rules_apply(environment, environments.deploy)
     judged = verdict(built, deploy=deploy, connect=connect)
-    return judged.problems, judged.silenced
+    return Checked(environment, deploy, judged.problems, judged.silenced)
 
 
-def _result(
-    environment: str, rules: bool, problems: list[Problem], silenced: int
-) -> dict[str, Any]:
+def _asked(context: Context, deploy: bool | None) -> tuple[str, bool]:
+    """The environment asked for, and whether its deployment rules would run, for a load that
+    failed; blank when even the names of the environments are misconfigured."""
+    try:
+        name, environments = context.environment, context.environments()
+    except ImproperlyConfigured:  # its problem is the one the load reports
+        return (context.env or "").strip().lower(), bool(deploy)
+    return name, deployment_rules_apply(name, environments.deploy) if deploy is None else deploy
+
+
+def _result(result: Checked) -> dict[str, Any]:
     return {
-        "environment": environment,
-        "deployment_rules": rules,
-        "ok": not any(problem.is_error for problem in problems),
-        "problems": [problem_data(problem) for problem in problems],
-        "silenced": silenced,
+        "environment": result.environment,
+        "deployment_rules": result.rules,
+        "ok": not any(problem.is_error for problem in result.problems),
+        "problems": [problem_data(problem) for problem in result.problems],
+        "silenced": result.silenced,
     }
 
 
-def _summary(environment: str, rules: bool, problems: list[Problem], silenced: int) -> str:
+def _summary(result: Checked) -> str:
     """``FAILED: production with deployment rules: 1 error, 0 warnings`` (``, 2 silenced``)."""
-    status = "FAILED" if any(problem.is_error for problem in problems) else "OK"
-    scope = " with deployment rules" if rules else ""
-    quiet = f", {silenced} silenced" if silenced else ""
-    named = environment or "(no environment named)"  # ENV_FOR_DYNACONF set but empty
-    return f"{status}: {named}{scope}: {counts(problems)}{quiet}"
+    status = "FAILED" if any(problem.is_error for problem in result.problems) else "OK"
+    scope = " with deployment rules" if result.rules else ""
+    quiet = f", {result.silenced} silenced" if result.silenced else ""
+    named = result.environment or "(no environment named)"  # the switch variable set but empty
+    return f"{status}: {named}{scope}: {counts(result.problems)}{quiet}"

@@ -7,7 +7,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TextIO
 
-from settings.sources import DEFAULT_ENV, ENV_VARIABLE
+from settings.sources._discovery import find_model
+from settings.sources._environments import Environments, environments_of
 
 
 class UsageError(Exception):
@@ -28,9 +29,18 @@ class Context:
 
     @property
     def environment(self) -> str:
-        """The environment's name as asked for (``--env``, else ``ENV_FOR_DYNACONF``)."""
-        name = self.env if self.env is not None else self.environ.get(ENV_VARIABLE, DEFAULT_ENV)
-        return name.strip().lower()
+        """The environment's name as asked for: ``--env``, else the switch variable, else the
+        default environment (``ENV_FOR_DYNACONF`` and ``development`` unless the application
+        names its own). Raises ``ImproperlyConfigured`` when they cannot be had."""
+        if self.env is not None:
+            return self.env.strip().lower()
+        environments = self.environments()
+        return self.environ.get(environments.switcher, environments.default).strip().lower()
+
+    def environments(self) -> Environments:
+        """How the application names its environments: its model's ``model_config``, else
+        ``[tool.settings]`` in the ``pyproject.toml`` beside ``settings.toml``."""
+        return environments_of(find_model(self.model, self.environ, self.root), self.root)
 
     def print(self, text: str = "") -> None:
         """Write a line of results to stdout."""

@@ -18,7 +18,7 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-from settings._display import dotted_values, literal, masked_tree
+from settings._display import derived_from, dotted_values, literal, masked_tree
 from settings._errors import ImproperlyConfigured
 from settings._provenance import MISSING
 from settings._redact import MASK, known_secrets, mask_value
@@ -32,8 +32,6 @@ from settings.sources._files import MissingFileError, read_regular_file
 DEFAULTS = "schema defaults"
 _MAX_WIDTH = 56
 _MAX_SAVED_BYTES = 16 * 1024 * 1024
-#: Composed from the ``database.*`` keys: its masked password is ``database.password``'s.
-_DERIVED = frozenset({"database.url"})
 
 
 def run(context: Context, env_a: str, env_b: str | None) -> int:
@@ -115,7 +113,9 @@ def run_against(context: Context, path: Path) -> int:
     model = type(current)
     saved = dotted_values(model, saved_tree)
     now = dotted_values(model, masked_tree(current))
-    rows, unknown = against(saved, now)
+    # A composed URL (database.url): its masked password is database.password's, compared there.
+    derived = frozenset(key for key in now if derived_from(model, key) is not None)
+    rows, unknown = against(saved, now, derived)
     name_a, name_b = str(path), current.environment
     if context.format == "json":
         found = [{"key": key, "a": va, "b": vb} for key, va, vb in rows]
@@ -130,16 +130,16 @@ def run_against(context: Context, path: Path) -> int:
 
 
 def against(
-    saved: Mapping[str, Any], current: Mapping[str, Any]
+    saved: Mapping[str, Any], current: Mapping[str, Any], derived: frozenset[str] = frozenset()
 ) -> tuple[list[tuple[str, Any, Any]], list[str]]:
     """The differing keys (both sides as shown, masked), and the keys that cannot be compared:
-    masked on both sides."""
+    masked on both sides, unless ``derived`` from keys compared on their own."""
     rows, unknown = [], []
     for key in sorted(saved.keys() | current.keys()):
         a, b = saved.get(key, MISSING), current.get(key, MISSING)
         if a != b:
             rows.append((key, None if a is MISSING else a, None if b is MISSING else b))
-        elif key not in _DERIVED and _masked(b):
+        elif key not in derived and _masked(b):
             unknown.append(key)
     return rows, unknown
 

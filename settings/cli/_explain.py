@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from settings._display import dotted_values, literal
+from settings._display import derived_from, dotted_values, literal
 from settings._errors import Problem
 from settings._provenance import MISSING
 from settings._redact import known_secrets, mask_text, mask_value
@@ -50,8 +50,9 @@ def resolve_key(model: type[BaseSettings], raw: str) -> str:
     if kinds.get(key) == "table":
         inside = [k for k, kind in kinds.items() if k.startswith(key + ".") and kind != "table"]
         raise UsageError(f"{key} is a table; explain one of its keys: {', '.join(inside)}")
-    if key == "database.url":
-        raise UsageError("database.url is composed from the other database.* keys; explain one")
+    section = derived_from(model, key)
+    if section is not None:
+        raise UsageError(f"{key} is composed from the other {section}.* keys; explain one")
     reason = unknown_key(model, key) or "unknown key"
     if reason.startswith("unknown key"):  # echo the input, unless it holds a URL's password
         shown = mask_text(raw)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from settings._display import dotted_values, literal, masked_tree, toml_key
+from settings._display import derived_from, dotted_values, literal, masked_tree, toml_key
 from settings.cli._context import Context
 from settings.cli._loading import load_unchecked
 from settings.cli._render import to_json
@@ -50,10 +50,11 @@ def _text(settings: BaseSettings, tree: Mapping[str, Any]) -> list[str]:
 
 
 def _origin(settings: BaseSettings, key: str) -> str:
-    if key == "database.url":
-        return "composed from database.*"
     if key in computed_keys(type(settings)):
         return "computed by the model; not settable"
+    section = derived_from(type(settings), key)
+    if section is not None:
+        return f"composed from {section}.*"
     sources = settings.sources
     return (sources.origin(key) if sources else None) or "schema default"
 

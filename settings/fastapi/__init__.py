@@ -43,7 +43,12 @@ from starlette.requests import HTTPConnection
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from settings._errors import ImproperlyConfigured, Problem
-from settings._load import checked_load, deployment_rules_apply, errors_first
+from settings._load import (
+    checked_load,
+    deploy_environments,
+    deployment_rules_apply,
+    errors_first,
+)
 from settings._process import as_model, overridden, process_settings
 from settings.checks._run import run_checks
 from settings.contrib._settings import Settings
@@ -84,17 +89,18 @@ def start_settings(
 ) -> tuple[BaseSettings, list[Problem]]:
     """The settings to start with, and their warnings; raises :class:`ImproperlyConfigured`.
 
-    Given ``settings`` are checked as a start checks them (production runs the deployment
-    rules); given ones of a base model of ``model`` (a class) are validated again as ``model``,
-    its own fields taking their defaults. Otherwise they are loaded from the working directory
-    with ``model`` (see :func:`settings.load_settings`) and become the process's settings.
+    Given ``settings`` are checked as a start checks them (a deployment environment runs the
+    deployment rules); given ones of a base model of ``model`` (a class) are validated again as
+    ``model``, its own fields taking their defaults. Otherwise they are loaded from the working
+    directory with ``model`` (see :func:`settings.load_settings`) and become the process's
+    settings.
     """
     if settings is not None and isinstance(model, type) and issubclass(model, type(settings)):
         settings = as_model(settings, model)
     if settings is None:
         settings = _process_settings_of(model)
     if settings is not None:
-        deploy = deployment_rules_apply(settings.environment)
+        deploy = deployment_rules_apply(settings.environment, deploy_environments(settings))
         problems = errors_first(run_checks(settings, deploy=deploy).problems)
         if any(problem.is_error for problem in problems):
             raise ImproperlyConfigured(problems)

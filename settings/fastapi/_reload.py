@@ -19,7 +19,7 @@ time; a SIGHUP during a reload is honoured by another one after it.
 uvicorn's own handling of SIGHUP: a single ``uvicorn`` process installs handlers for SIGINT and
 SIGTERM only, so without this one SIGHUP would end it (the default action). Under
 ``--workers N`` the supervisor catches SIGHUP itself and replaces the workers one by one, each
-new one loading the settings at its start; see docs/reload.md.
+new one loading the settings at its start; see docs/how-to/reload.md.
 """
 
 from __future__ import annotations

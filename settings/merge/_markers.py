@@ -58,8 +58,9 @@ class Extend:
         return self.token
 
     def problem(self, below: Any) -> str | None:
-        """Why this cannot apply to ``below`` (not a list), or ``None``."""
-        return _not_a_list(self.token, self._base(below))
+        """``None``: an ``@merge`` applies to any value below. A value that is not a list (a
+        text, a number) is replaced by the items, as Dynaconf does."""
+        return None
 
     def apply(self, below: Any) -> list[Any]:
         base = self._base(below)
@@ -93,10 +94,9 @@ class Insert:
         return self.token
 
     def problem(self, below: Any) -> str | None:
-        """Why this cannot apply to ``below`` (not a list, index out of range), or ``None``."""
+        """Why this cannot apply to ``below`` (index out of range), or ``None``. A value below
+        that is not a list counts as an empty list, replaced, as in Dynaconf."""
         base = self.default if below is MISSING else below
-        if (reason := _not_a_list(self.token, base)) is not None:
-            return reason
         size = len(base) if isinstance(base, list) else 0
         if not -size <= self.index <= size:
             items = "1 item" if size == 1 else f"{size} items"
@@ -110,16 +110,13 @@ class Insert:
         return items
 
 
-def _not_a_list(token: str, base: Any) -> str | None:
-    if base is MISSING or isinstance(base, list):
-        return None
-    return f"{token} adds to a list, and the value below is a {type(base).__name__}"
-
-
 def map_leaves(value: Any, function: Callable[[Any], Any]) -> Any:
-    """``value`` with ``function`` applied to every leaf in it: list items, markers' values."""
+    """``value`` with ``function`` applied to every leaf in it: list items, the values of tables
+    inside lists (``[[default.items]]``), markers' values."""
     if isinstance(value, list):
         return [map_leaves(item, function) for item in value]
+    if isinstance(value, dict):
+        return {key: map_leaves(item, function) for key, item in value.items()}
     if isinstance(value, Verbatim) or (isinstance(value, Extend) and value.verbatim):
         return value
     if isinstance(value, Extend):

@@ -18,7 +18,7 @@ from collections.abc import Iterator
 from contextvars import ContextVar
 from dataclasses import dataclass
 from functools import cached_property
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, field_validator, model_validator
 
@@ -57,6 +57,11 @@ class Section(BaseModel):
         # A field with a validation_alias (a variable's name) is still set by its key.
         populate_by_name=True,
     )
+
+    #: The field name under which the variables declared inside the section are read (``DB_HOST``
+    #: sets the field named ``database``); ``None``: under any name. Elsewhere in a model the
+    #: section is set by ``APP_<FIELD>__...``, files and the field's own ``EnvVar``.
+    variables_field: ClassVar[str | None] = None
 
     @model_validator(mode="before")
     @classmethod

@@ -27,6 +27,8 @@ Model = type[BaseSettings]
 
 
 def model_of(annotation: Any) -> type[BaseModel] | None:
+    if get_origin(annotation) in (list, dict, tuple, set, frozenset):  # list[Section]: a value
+        return None
     candidates = (annotation, *get_args(annotation))
     for candidate in candidates:
         if isinstance(candidate, type) and issubclass(candidate, BaseModel):
@@ -205,7 +207,7 @@ def declared_variables(model: type[BaseModel], prefix: str = "") -> dict[str, st
     for name, info in model.model_fields.items():
         dotted = prefix + name
         nested = model_of(info.annotation)
-        inner = declared_variables(nested, dotted + ".") if nested is not None else {}
+        inner = declared_variables(nested, dotted + ".") if _reads_inner(nested, name) else {}
         own = {name: dotted for name in _named_variables(info)}
         for variable, key in {**inner, **own}.items():
             if variable in found:
@@ -230,6 +232,15 @@ def _named_variables(info: FieldInfo) -> list[str]:
     elif isinstance(alias, AliasChoices):
         names += [choice for choice in alias.choices if isinstance(choice, str)]
     return names
+
+
+def _reads_inner(nested: type[BaseModel] | None, name: str) -> bool:
+    """Whether the variables declared inside ``nested`` are read under the field ``name``
+    (:attr:`Section.variables_field`: ``DB_HOST`` sets ``database``, not ``replica``)."""
+    if nested is None:
+        return False
+    only = nested.variables_field if issubclass(nested, Section) else None
+    return only is None or only == name.lower()
 
 
 #: A variable's name as a shell writes it.

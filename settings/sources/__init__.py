@@ -1,6 +1,6 @@
 """Read the settings files and the environment into layers, in precedence order.
 
-Precedence, lowest first (docs/sources.md says the same):
+Precedence, lowest first (docs/explanation/sources.md says the same):
 
 1. the defaults written in the model (:mod:`settings.schema`, the batteries' sections)
 2. ``settings.toml`` ``[default]``
@@ -43,7 +43,14 @@ from settings._redact import is_secret
 from settings.schema._config import reading_of
 from settings.schema._keys import canonical_keys, schema_defaults
 from settings.sources._environ import Variables, read_environment, read_secrets_dir
-from settings.sources._environments import DEFAULT_ENV, ENV_VARIABLE, select_environment
+from settings.sources._environments import (
+    DEFAULT_ENV,
+    ENV_VARIABLE,
+    Environments,
+    environments_of,
+    select_environment,
+    unknown_deploy_environments,
+)
 from settings.sources._marks import Mode, check_markers, file_mode, table_values
 from settings.sources._toml import (
     LOCAL_FILE,
@@ -74,6 +81,7 @@ class Loaded:
     """Every layer in precedence order, and what went wrong reading them."""
 
     environment: str
+    environments: Environments = field(default_factory=Environments)
     layers: list[Layer] = field(default_factory=list, repr=False)
     errors: list[Problem] = field(default_factory=list)
     files: list[str] = field(default_factory=list)
@@ -85,16 +93,18 @@ class Loaded:
 def load_layers(
     env: str | None, root: Path, environ: Mapping[str, str], model: type[BaseModel]
 ) -> Loaded:
-    """All layers of ``model``'s settings for ``env`` (default: ``ENV_FOR_DYNACONF``, else
-    development)."""
+    """All layers of ``model``'s settings for ``env`` (default: the switch variable, else the
+    default environment: :mod:`._environments`)."""
+    config = environments_of(model, root)
     documents = read_files(root)
     tokens = any(_has_token(document) for document in documents.values())
     reading = reading_of(model)
     dotenv, dotenv_files, read = _dotenv_variables(root, reading.env_files)
     real, environ = environ, Variables(environ, dotenv, dotenv_files)
     environments = environment_names(documents[SETTINGS_FILE])
-    environment, env_origin = select_environment(env, environ, environments)
-    loaded = Loaded(environment)
+    environment, env_origin = select_environment(env, environ, environments, config)
+    loaded = Loaded(environment, config)
+    loaded.errors += unknown_deploy_environments(config, environments)
     for name, document in documents.items():
         if document:
             loaded.files.append(name)
@@ -107,6 +117,9 @@ def load_layers(
         loaded.layers += [layers[t] for t in ("default", environment, "global") if t in layers]
     loaded.files += read
     mounted = read_secrets_dir(model, root)
+    # The switch variable chooses the environment; it sets no key, even one of the same name.
+    real = {name: value for name, value in real.items() if name != config.switcher}
+    dotenv = {k: v for k, v in dotenv.items() if k != config.switcher} if dotenv else dotenv
     variables = read_environment(real, model, dotenv, root, dotenv_files)
     if tokens:
         from settings.sources._tokens import evaluate_tokens  # Dynaconf: only for tokens
@@ -150,10 +163,11 @@ def _severity(why: str, ignored: bool) -> Severity:
 
 
 def _development_secrets(loaded: Loaded, settings_toml: Document) -> set[str]:
-    """The secret keys ``settings.toml`` gives ``[default]`` and ``[development]``: evaluated
-    where the table is loaded, as written where it is not."""
+    """The secret keys ``settings.toml`` gives ``[default]`` and the default environment's
+    table (``[development]`` unless configured): evaluated where the table is loaded, as
+    written where it is not."""
     secrets = set()
-    for table in ("default", DEFAULT_ENV):
+    for table in ("default", loaded.environments.default):
         value = settings_toml.get(table, {}).get("secret_key")
         for layer in loaded.layers:
             if layer.origin == f"{SETTINGS_FILE} [{table}]":

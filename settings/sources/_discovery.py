@@ -14,11 +14,13 @@ Importing the model's module also registers the checks declared beside it.
 
 from __future__ import annotations
 
+import functools
 import importlib
 import sys
 import tomllib
 from collections.abc import Mapping
 from pathlib import Path
+from typing import Any
 
 from settings._errors import ImproperlyConfigured, Problem
 from settings._redact import mask_text
@@ -50,18 +52,31 @@ def find_model(model: ModelArgument, environ: Mapping[str, str], root: Path) -> 
 
 
 def _pyproject_model(root: Path) -> str | None:
-    path = root / PYPROJECT
-    try:
-        document = tomllib.loads(path.read_text(encoding="utf-8-sig"))
-    except FileNotFoundError:
-        return None
-    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
-        raise _error(f"cannot read {path}: {exc}", PYPROJECT) from None
-    table = document.get("tool", {}).get("settings", {})
-    named = table.get("model") if isinstance(table, dict) else None
+    named = pyproject_settings(root).get("model")
     if named is not None and not isinstance(named, str):
         raise _error("must be a string 'pkg.module:Class'", f"{PYPROJECT} [tool.settings] model")
     return named
+
+
+def pyproject_settings(root: Path) -> dict[str, Any]:
+    """The ``[tool.settings]`` table of the ``pyproject.toml`` beside ``settings.toml``; empty
+    without one. Raises :class:`ImproperlyConfigured` for a file that cannot be read."""
+    path = root / PYPROJECT
+    try:
+        document = _parsed(path.read_text(encoding="utf-8-sig"))
+    except FileNotFoundError:
+        return {}
+    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
+        raise _error(f"cannot read {path}: {exc}", PYPROJECT) from None
+    table = document.get("tool", {}).get("settings", {})
+    return dict(table) if isinstance(table, dict) else {}
+
+
+@functools.lru_cache(maxsize=8)
+def _parsed(text: str) -> dict[str, Any]:
+    """A ``pyproject.toml`` parsed once per content: a load reads it for the model's name and
+    again for the environments' (:mod:`._environments`), and parsing costs more than reading."""
+    return tomllib.loads(text)
 
 
 def _imported(path: str, origin: str, root: Path) -> type[BaseSettings]:

@@ -1,16 +1,22 @@
 """Dynaconf's ``this`` for the files' tokens: the merged values, read as ``this.a.b``,
 ``this["a"]``, ``this.get("a.b")`` or ``this.a.list[0]`` (what ``@format``, ``@jinja`` and
-``@get`` use), and ``this.current_env``, the environment being loaded."""
+``@get`` use), and ``this.current_env``, the environment being loaded.
+
+A table read through ``this`` is a read-only mapping, as Dynaconf's box is: ``{this.database}``
+is its text (``{'host': 'db', 'port': 5432}``), and in ``@jinja`` ``this.database | tojson``,
+``this.database.items()`` and ``this.database | length`` work. Its values are evaluated only
+when read, so a table whose keys read one another through ``this`` does not loop.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator, Mapping
 from typing import Any
 
 from settings._provenance import MISSING
 
 
-class This:
+class This(Mapping[str, Any]):
     """The merged values, keys case-insensitive. A file's value that is itself a token is
     evaluated when read (by ``evaluate``); values from environment variables (the ``literal``
     keys) stay text. ``cast(name, value)`` applies a converter such as ``@int``."""
@@ -35,8 +41,9 @@ class This:
         self.read: set[str] = set() if read is None else read
 
     def get(self, key: str, default: Any = None, cast: str | None = None, **_: Any) -> Any:
-        """The value at dotted ``key``, else ``default``; ``cast`` as in ``@get key @int``.
-        A part that is a number indexes a list (``allowed_hosts.0``), as in Dynaconf."""
+        """The value at dotted ``key``, else ``default``; ``cast`` as in ``@get key @int``
+        (applied to the default too, as Dynaconf does). A part that is a number indexes a list
+        (``allowed_hosts.0``), as in Dynaconf."""
         node: Any = self._values
         path: list[str] = []  # the key's parts before any list index: the setting's key
         indexed = False
@@ -47,12 +54,28 @@ class This:
                 node = node[part]
                 path += [] if indexed else [part]
             else:
-                return default
-        if self._prefix + ".".join(path) not in self._literal:
-            evaluate = self._evaluate
-            node = [evaluate(v) for v in node] if isinstance(node, list) else evaluate(node)
-        self.read.update(_texts(node))
-        return node if cast is None else self._cast(cast, node)
+                return default if cast is None else self._cast(cast, default)
+        dotted = self._prefix + ".".join(path)
+        if isinstance(node, dict) and not indexed:
+            value = This(
+                node, self._literal, self._evaluate, self._cast, f"{dotted}.", read=self.read
+            )
+        else:  # inside a list, the list's key says whether it is literal
+            value = self._view(node, _same if dotted in self._literal else self._evaluate)
+        return value if cast is None else self._cast(cast, plain(value))
+
+    def _view(self, node: Any, evaluate: Callable[[Any], Any]) -> Any:
+        """``node`` (a value, a list, a table inside a list) as a token reads it: values
+        evaluated, tables as :class:`This`."""
+        if isinstance(node, dict):
+            return This(node, frozenset(), evaluate, self._cast, read=self.read)
+        if isinstance(node, list):
+            return [self._view(item, evaluate) for item in node]
+        value = evaluate(node)
+        if isinstance(value, dict | list):  # @json {...}: evaluated already, nothing inside is
+            return self._view(value, _same)
+        self.read.update(_texts(value))
+        return value
 
     def __contains__(self, key: object) -> bool:
         return isinstance(key, str) and self.get(key, default=MISSING) is not MISSING
@@ -63,9 +86,6 @@ class This:
             return self._current_env
         if value is MISSING:
             raise AttributeError(name)
-        if isinstance(value, dict):
-            prefix = f"{self._prefix}{name.lower()}."
-            return This(value, self._literal, self._evaluate, self._cast, prefix, read=self.read)
         return value
 
     def __getitem__(self, name: str) -> Any:
@@ -73,6 +93,31 @@ class This:
             return self.__getattr__(name)
         except AttributeError:
             raise KeyError(name) from None
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._values)
+
+    def __len__(self) -> int:
+        return len(self._values)
+
+    def __str__(self) -> str:
+        """The table's text, as Dynaconf's ``{this.database}`` gives it."""
+        return str(plain(self))
+
+    __repr__ = __str__
+
+
+def plain(value: Any) -> Any:
+    """``value`` with every :class:`This` inside it as a plain dict, its values evaluated."""
+    if isinstance(value, This):
+        return {key: plain(value[key]) for key in value}
+    if isinstance(value, list):
+        return [plain(item) for item in value]
+    return value
+
+
+def _same(value: Any) -> Any:
+    return value
 
 
 def _is_index(part: str, items: list[Any]) -> bool:

@@ -7,7 +7,10 @@ two passes, because the second needs the first's result:
    layers become markers (:mod:`settings.merge._markers`) that the merge applies: ``@del``,
    ``@empty``, ``@merge``, ``@merge_unique``, ``@insert``, ``@reset``.
 2. :func:`evaluate_tokens`, on the active layers: every other token (``@format``, ``@jinja``,
-   ``@int``, ``@json``, ``@get``, ``@read_file`` ...), list items and markers' values included.
+   ``@int``, ``@json``, ``@get``, ``@read_file`` ...), in list items, tables inside lists and
+   markers' values too, but only in the values that win the merge, as Dynaconf, which
+   evaluates a token when its key is read, never evaluates one a higher layer overrides.
+   ``@read_file`` reads as a ``_FILE`` variable's file is read (:func:`_read_file`).
    ``{env[X]}`` reads the injected environment, inside ``@read_file`` too; ``this`` is the
    merged values, markers applied and environment variables included, as Dynaconf's ``this``
    would be, with ``this.current_env``. As in Dynaconf, the tokens inside an ``@merge`` value
@@ -25,7 +28,7 @@ from collections.abc import Callable, Mapping
 from typing import Any
 
 from settings._errors import Problem
-from settings._provenance import Layer
+from settings._provenance import MISSING, Layer
 from settings._redact import mask_text
 from settings.merge import flatten, merge, unflatten
 from settings.merge._markers import (
@@ -37,8 +40,9 @@ from settings.merge._markers import (
     leaf_values,
     map_leaves,
 )
+from settings.sources._files import MissingFileError, read_regular_file
 from settings.sources._marks import Defaults, extend, merged_table, schema_default
-from settings.sources._this import This
+from settings.sources._this import This, plain
 
 #: The tokens that say how a value combines with what the lower layers set.
 MERGE_TOKENS = ("@del", "@empty", "@merge", "@merge_unique", "@insert", "@reset")
@@ -115,16 +119,20 @@ def evaluate_tokens(
 ) -> list[Problem]:
     """Apply the other tokens of the files' ``layers``, in place.
 
-    ``variables`` are the environment's layers: ``this`` sees them, but they are not evaluated.
-    ``environment`` is ``this.current_env``. Returns a problem, with key and origin, for every
-    token that fails.
+    Only the values that win are evaluated, as in Dynaconf, which evaluates a token when its
+    key is read: a token that a higher layer (a file, a variable) overrides stays as written,
+    and cannot fail the load. What a winning token reads through ``this`` is the winning value
+    too. ``variables`` are the environment's layers: ``this`` sees them, but they are not
+    evaluated. ``environment`` is ``this.current_env``. Returns a problem, with key and origin,
+    for every token that fails.
     """
     if not any(_pending(v) for layer in layers for v in layer.values.values()):
         return []  # Dynaconf is imported only for files that use its tokens
     literal = frozenset(key for layer in variables for key in layer.values)
-    merged = unflatten(merge([*layers, *variables])[0])
+    values, history = merge([*layers, *variables])
+    winning = _winning(layers, values, history)
     this = This(
-        merged,
+        unflatten(values),
         literal,
         lambda value: _evaluate(value, environ, this),
         _cast,
@@ -132,18 +140,64 @@ def evaluate_tokens(
     )
     problems: list[Problem] = []
     for index, layer in enumerate(layers):
-        values = dict(layer.values)
-        for key, value in layer.values.items():
-            if not _pending(value):
-                continue
-            try:
-                values[key] = map_leaves(value, lambda leaf: _evaluate(leaf, environ, this))
-            except Exception as exc:  # Dynaconf raises many types; all mean a bad token
-                token = next(_name(leaf) for leaf in leaf_values(value) if _pending(leaf))
-                failure = _failure(token, exc, secret=is_secret(key), read=this.read)
-                problems.append(Problem(key, failure, layer.origin))
-        layers[index] = Layer(layer.origin, values)
+        layers[index] = _evaluated(layer, winning, environ, this, is_secret, problems)
     return problems
+
+
+def _evaluated(
+    layer: Layer,
+    winning: set[tuple[str, str]],
+    environ: Mapping[str, str],
+    this: This,
+    is_secret: Callable[[str], bool],
+    problems: list[Problem],
+) -> Layer:
+    """``layer`` with the tokens of its winning values evaluated; a token that fails is left
+    as written and adds a problem to ``problems``."""
+
+    def evaluated(key: str, value: Any) -> Any:
+        if isinstance(value, Replace):  # each of its keys wins or not on its own
+            inner = {name: evaluated(f"{key}.{name}", v) for name, v in value.values.items()}
+            return dataclasses.replace(value, values=inner)
+        if (layer.origin, key) not in winning or not _pending(value):
+            return value
+        try:
+            return map_leaves(value, lambda leaf: _evaluate(leaf, environ, this))
+        except Exception as exc:  # Dynaconf raises many types; all mean a bad token
+            token = next(_name(leaf) for leaf in leaf_values(value) if _pending(leaf))
+            failure = _failure(token, exc, secret=is_secret(key), read=this.read)
+            problems.append(Problem(key, failure, layer.origin))
+            return value
+
+    return Layer(layer.origin, {key: evaluated(key, value) for key, value in layer.values.items()})
+
+
+def _winning(
+    layers: list[Layer], values: Mapping[str, Any], history: Mapping[str, Any]
+) -> set[tuple[str, str]]:
+    """(origin, key) of every file value that the merged ``values`` hold: the last assignment
+    of each key, and below an ``@merge``/``@insert`` the value it adds to, and so on down."""
+    by_origin = {layer.origin: layer for layer in layers}
+    winning = set()
+    for key in values:
+        for assignment in reversed(history[key]):
+            if assignment.removed:
+                break
+            winning.add((assignment.origin, key))
+            layer = by_origin.get(assignment.origin)
+            if layer is None or not isinstance(_assigned(layer.values, key), Extend | Insert):
+                break
+    return winning
+
+
+def _assigned(values: Mapping[str, Any], key: str) -> Any:
+    """What a layer's ``values`` give ``key``: its own value, or one inside a table it replaces."""
+    if key in values:
+        return values[key]
+    for table, value in values.items():
+        if isinstance(value, Replace) and key.startswith(f"{table}."):
+            return _assigned(value.values, key.removeprefix(f"{table}."))
+    return MISSING
 
 
 def _evaluate(value: Any, environ: Mapping[str, str], this: This) -> Any:
@@ -164,11 +218,44 @@ def _evaluate(value: Any, environ: Mapping[str, str], this: This) -> Any:
             warnings.filterwarnings("error", message="Unsafe access attempt", module="dynaconf")
             if str(lazy.formatter) == "jinja":
                 parsed = _render_jinja(inner, env=environ, this=this)
+            elif str(lazy.formatter) == "read_file":
+                parsed = _read_file(inner)
             else:
-                parsed = lazy.formatter(inner, env=environ, this=this)
+                parsed = plain(lazy.formatter(inner, env=environ, this=this))  # @get a table
         if lazy.casting is not None:
             parsed = lazy.casting(parsed)
     return _unboxed(parsed)
+
+
+def _read_file(value: str) -> str:
+    """``@read_file path [default]``, as Dynaconf documents it (a path with spaces quoted), but
+    read as a ``_FILE`` variable's file is: a regular file of at most ``MAX_FILE_BYTES``, never
+    a FIFO or device, and never read whole when larger (Dynaconf reads any size)."""
+    from settings.sources._environ import MAX_FILE_BYTES
+
+    text = value.strip()
+    if text[:1] in ('"', "'") and text.find(text[0], 1) > 0:
+        end = text.find(text[0], 1)
+        path, default = text[1:end], text[end + 1 :].strip()
+    else:
+        path, _, default = text.partition(" ")
+        default = default.strip()
+    if not path:
+        raise ValueError("no path to read")
+    try:
+        content = read_regular_file(path, limit=MAX_FILE_BYTES)
+    except MissingFileError:
+        if default:
+            return default
+        raise ValueError(f"{path} does not exist and no default value is given") from None
+    except ValueError as exc:
+        if "larger than" in str(exc):
+            raise ValueError(f"{path} is larger than {MAX_FILE_BYTES // 1024} KiB") from None
+        raise
+    try:
+        return content.decode("utf-8")
+    except UnicodeDecodeError:
+        raise ValueError(f"{path} is not UTF-8 text") from None
 
 
 def _render_jinja(template: str, **context: Any) -> str:
@@ -198,7 +285,16 @@ def _sandbox() -> Any:
 
     sandbox = StrictSandbox()
     sandbox.filters.update(parse_conf.jinja_env.filters)  # Dynaconf's os.path filters
+    # ``this.database | tojson``: a table read through ``this`` is JSON as Dynaconf's box is.
+    dumps = {**sandbox.policies["json.dumps_kwargs"], "default": _json_default}
+    sandbox.policies["json.dumps_kwargs"] = dumps
     return sandbox
+
+
+def _json_default(value: Any) -> Any:
+    if isinstance(value, This):
+        return plain(value)
+    raise TypeError(f"Object of type {type(value).__name__} is not JSON serializable")
 
 
 def _cast(converter: str, value: Any) -> Any:

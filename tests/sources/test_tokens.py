@@ -187,6 +187,54 @@ def test_read_file_reads_the_named_file(project) -> None:
     assert project.load().database.password.get_secret_value() == "from-a-file"
 
 
+def test_read_file_refuses_a_file_over_the_cap_of_file_variables_without_reading_it(
+    project,
+) -> None:
+    """64 KiB, as for ``DB_PASSWORD_FILE``; the error names the key, the file and the cap."""
+    path = project.root / "huge.txt"
+    with path.open("wb") as huge:  # sparse: no disk written, but 300 MB to read whole
+        huge.truncate(300 * 1024 * 1024)
+    project.write(".secrets.toml", f'[default]\nlog_level = "@read_file {path}"\n')
+
+    [problem] = project.error().problems
+
+    assert (problem.key, problem.origin) == ("log_level", ".secrets.toml [default]")
+    assert problem.message == f"cannot evaluate @read_file: {path} is larger than 64 KiB"
+
+
+def test_read_file_reads_a_file_of_exactly_the_cap(project) -> None:
+    path = project.secret_file("key.txt", "k" * 64 * 1024)
+    project.write(".secrets.toml", f'[default]\nsecret_key = "@read_file {path}"\n')
+
+    assert project.load().secret_key.get_secret_value() == "k" * 64 * 1024
+
+
+def test_read_file_refuses_a_fifo_instead_of_waiting_for_a_writer(project) -> None:
+    path = project.root / "pipe"
+    os.mkfifo(path)
+    project.write(".secrets.toml", f'[default]\nlog_level = "@read_file {path}"\n')
+
+    [problem] = project.error().problems
+
+    assert problem.key == "log_level"
+    assert "a FIFO (named pipe), not a regular file" in problem.message
+
+
+@pytest.mark.parametrize(
+    ("token", "expected"),
+    [('@read_file \\"{path}\\" warning', "error"), ("@read_file {missing} warning", "warning")],
+)
+def test_read_file_takes_a_quoted_path_and_a_default_as_dynaconf_does(
+    project, token, expected
+) -> None:
+    path = project.secret_file("level with space.txt", "error")
+    missing = project.root / "missing.txt"
+    text = token.format(path=path, missing=missing)
+    project.write(".secrets.toml", f'[default]\nlog_level = "{text}"\n')
+
+    assert project.load().log_level == expected
+
+
 # --- @del and @empty: back to the schema default -------------------------------------------
 
 
@@ -343,13 +391,14 @@ def test_an_insert_index_out_of_range_is_reported(project, index) -> None:
 
 
 @pytest.mark.parametrize("token", ["@merge error", "@insert 0 error"])
-def test_merging_into_a_value_that_is_no_list_is_reported(project, token) -> None:
+def test_merging_into_a_value_that_is_no_list_replaces_it_as_dynaconf_does(project, token) -> None:
+    """The list replaces the text below (Dynaconf's result); the field's type then judges it."""
     project.write("settings.local.toml", f'[default]\nlog_level = "{token}"\n')
 
     [problem] = project.error().problems
 
     assert (problem.key, problem.origin) == ("log_level", "settings.local.toml [default]")
-    assert "adds to a list, and the value below is a str" in problem.message
+    assert problem.message.startswith("Input should be 'debug', 'info'")
 
 
 def test_a_list_written_as_a_token_below_is_merged_into(project) -> None:

@@ -1,6 +1,10 @@
 """The database battery's rules: the password, the engine, certificate files, and (asking the
 server, with ``python -m settings check --connect``) the connection budget.
 
+Each rule runs on every :class:`DatabaseConfig` of the model, at any depth, and names its key
+(``replica.password``); a model without one has none of them. The constants are written for the
+field named ``database``, the one the deployment variables (``DB_PASSWORD``...) set.
+
 Ids: ``security.`` for what makes a deployment unsafe, ``database.`` for what would fail or
 overload the server.
 """
@@ -8,11 +12,22 @@ overload the server.
 from __future__ import annotations
 
 import dataclasses
+from collections.abc import Iterator
+from typing import TYPE_CHECKING, cast
 
 from settings._errors import Problem
 from settings.checks import Error, register
 from settings.checks._builtin import is_placeholder
-from settings.contrib._settings import Settings
+from settings.contrib.database._config import DatabaseConfig
+from settings.schema import BaseSettings, Section
+from settings.schema._config import reading_of
+from settings.schema._keys import declared_variables
+
+if TYPE_CHECKING:
+    from settings.contrib._settings import Settings
+
+#: The field the constants below are written for (their keys and hints).
+DATABASE = DatabaseConfig.variables_field or "database"
 
 E006 = Error(
     "database.password",
@@ -47,39 +62,106 @@ DATABASE_E003 = Error(
 )
 
 
+def databases(settings: BaseSettings) -> Iterator[tuple[str, DatabaseConfig]]:
+    """Each :class:`DatabaseConfig` of ``settings`` with its dotted key, in the model's order."""
+    yield from _within(settings, "")
+
+
+def _within(section: Section, prefix: str) -> Iterator[tuple[str, DatabaseConfig]]:
+    for name in type(section).model_fields:
+        value = getattr(section, name)
+        if isinstance(value, DatabaseConfig):
+            yield prefix + name, value
+        elif isinstance(value, Section):
+            yield from _within(value, f"{prefix}{name}.")
+
+
+def _at(problem: Problem, key: str, hint: str | None = None) -> Problem:
+    """``problem`` (written for ``database``) about the database at ``key``, with ``hint``
+    there (else the same hint, naming ``key``'s keys: ``replica.pgbouncer``)."""
+    if key == DATABASE:
+        return problem
+    moved = f"{key}{problem.key.removeprefix(DATABASE)}"
+    if hint is None and problem.hint is not None:
+        hint = problem.hint.replace(f"{DATABASE}.", f"{key}.")
+    return dataclasses.replace(problem, key=moved, hint=hint)
+
+
+def _section_variables(settings: BaseSettings, key: str) -> list[str]:
+    """The variables the model declares on the section at ``key`` (``REPLICA_URL``)."""
+    return [name for name, target in declared_variables(type(settings)).items() if target == key]
+
+
+def _variable(settings: BaseSettings, key: str) -> str:
+    """The variable that sets ``key``: one the model declares (``DB_DATABASE``), else
+    ``APP_<KEY>`` (``APP_REPLICA__DATABASE``)."""
+    declared = [
+        name for name, target in declared_variables(type(settings)).items() if target == key
+    ]
+    return declared[0] if declared else reading_of(type(settings)).variable(key)
+
+
+def _set_password(settings: BaseSettings, key: str) -> str:
+    """``set APP_REPLICA__PASSWORD (or APP_REPLICA__PASSWORD_FILE), or the password in
+    REPLICA_URL``."""
+    variable = _variable(settings, f"{key}.password")
+    urls = "".join(f", or the password in {url}" for url in _section_variables(settings, key))
+    return f"set {variable} (or {variable}_FILE){urls}"
+
+
 @register(id=E006.id, deploy=True)
-def check_database_password(settings: Settings) -> list[Problem]:
-    database = settings.database
-    return [E006] if not database.is_sqlite and not database.password.get_secret_value() else []
+def check_database_password(settings: BaseSettings) -> list[Problem]:
+    return [
+        _at(
+            E006,
+            key,
+            f"{_set_password(settings, key)}; with peer or certificate authentication, add "
+            "security.E006 to silenced_checks",
+        )
+        for key, database in databases(settings)
+        if not database.is_sqlite and not database.password.get_secret_value()
+    ]
 
 
 @register(id=E011.id, deploy=True)
-def check_database_password_placeholder(settings: Settings) -> list[Problem]:
-    return [E011] if is_placeholder(settings.database.password.get_secret_value()) else []
+def check_database_password_placeholder(settings: BaseSettings) -> list[Problem]:
+    return [
+        _at(E011, key, f"{_set_password(settings, key)} to the real password")
+        for key, database in databases(settings)
+        if is_placeholder(database.password.get_secret_value())
+    ]
 
 
 @register(id=E007.id, deploy=True)
-def check_database_engine(settings: Settings) -> list[Problem]:
-    return [E007] if settings.database.is_sqlite else []
+def check_database_engine(settings: BaseSettings) -> list[Problem]:
+    def hint(key: str) -> str:
+        urls = [f"{url}=postgresql://..." for url in _section_variables(settings, key)]
+        driver = f"{_variable(settings, f'{key}.driver')}=postgresql+asyncpg"
+        return f"set {' or '.join([*urls, driver])}"
+
+    return [
+        _at(E007, key, hint(key)) for key, database in databases(settings) if database.is_sqlite
+    ]
 
 
 @register(id=DATABASE_E003.id)
-def check_certificate_files(settings: Settings) -> list[Problem]:
+def check_certificate_files(settings: BaseSettings) -> list[Problem]:
     """The files of ``sslrootcert``/``sslcert``/``sslkey`` load now, not at the first
     connection (where the start would end in a traceback)."""
-    database = settings.database
-    if database.is_sqlite or "ssl" not in database.options:
-        return []
-    from settings.contrib.database._driver import (
-        ssl_argument,
-    )  # ssl is imported only where TLS is configured
+    problems = []
+    for key, database in databases(settings):
+        if database.is_sqlite or "ssl" not in database.options:
+            continue
+        from settings.contrib.database._driver import (
+            ssl_argument,
+        )  # ssl is imported only where TLS is configured
 
-    try:
-        ssl_argument(database.options)
-    except ValueError as exc:
-        message = str(exc).removeprefix("database.options: ")
-        return [dataclasses.replace(DATABASE_E003, message=message)]
-    return []
+        try:
+            ssl_argument(database.options)
+        except ValueError as exc:
+            message = str(exc).removeprefix("database.options: ")
+            problems.append(_at(dataclasses.replace(DATABASE_E003, message=message), key))
+    return problems
 
 
 DATABASE_E004 = Error(
@@ -91,32 +173,36 @@ DATABASE_E004 = Error(
 
 
 @register(id=DATABASE_E004.id)
-def check_inherited_database(settings: Settings) -> list[Problem]:
+def check_inherited_database(settings: BaseSettings) -> list[Problem]:
     """A database name is its driver's: when a layer (``DATABASE_URL`` without a database)
     switches the driver, the name a lower layer gave for the other driver (SQLite's
     ``development.sqlite3``) is not inherited. The problem says what to add."""
     history = settings.sources.history if settings.sources else {}
-    drivers, names = history.get("database.driver", ()), history.get("database.database", ())
-    if not drivers or not names or drivers[-1].origin == names[-1].origin:
-        return []
-    driver, named_by = settings.database.driver, names[-1].origin
-    beside = [a for a in drivers if a.origin == named_by and not a.removed]
-    if not beside or beside[-1].value == driver:
-        return []
-    switched_by = drivers[-1].origin
-    fix = (
-        "add /NAME to the URL or set DB_DATABASE"
-        if "DATABASE_URL" in switched_by
-        else "set database in the same table"
-        if not switched_by.startswith(("env ", "file "))
-        else "set DB_DATABASE"
-    )
-    message = (
-        f"{switched_by.removeprefix('env ')} sets the driver {driver} but names no "
-        f"database; {names[-1].value!r} ({named_by}) is a {beside[-1].value} database: {fix}"
-    )
-    origin = drivers[-1].origin
-    return [dataclasses.replace(DATABASE_E004, message=message, origin=origin, hint=None)]
+    problems = []
+    for key, database in databases(settings):
+        drivers, names = history.get(f"{key}.driver", ()), history.get(f"{key}.database", ())
+        if not drivers or not names or drivers[-1].origin == names[-1].origin:
+            continue
+        driver, named_by = database.driver, names[-1].origin
+        beside = [a for a in drivers if a.origin == named_by and not a.removed]
+        if not beside or beside[-1].value == driver:
+            continue
+        switched_by = drivers[-1].origin
+        name_variable = _variable(settings, f"{key}.database")
+        fix = (
+            f"add /NAME to the URL or set {name_variable}"
+            if any(url in switched_by for url in _section_variables(settings, key))
+            else f"set {name_variable}"
+            if switched_by.startswith(("env ", "file ", ".env "))
+            else "set database in the same table"
+        )
+        message = (
+            f"{switched_by.removeprefix('env ')} sets the driver {driver} but names no "
+            f"database; {names[-1].value!r} ({named_by}) is a {beside[-1].value} database: {fix}"
+        )
+        problem = dataclasses.replace(DATABASE_E004, message=message, origin=switched_by, hint=None)
+        problems.append(_at(problem, key))
+    return problems
 
 
 DATABASE_E001 = Error(
@@ -135,25 +221,41 @@ DATABASE_E002 = Error(
 
 
 @register(id=[DATABASE_E001.id, DATABASE_E002.id], connect=True)
-def check_connection_budget(settings: Settings) -> list[Problem]:
+def check_connection_budget(settings: BaseSettings) -> list[Problem]:
     """The app's ceiling, replicas x workers x (pool.size + pool.max_overflow), against what
-    the server allows this role on this database (:mod:`._budget`); asks the server, so it
-    runs only with ``python -m settings check --connect``."""
+    the server allows this role on this database (:mod:`._budget`), for each database; asks
+    the server, so it runs only with ``python -m settings check --connect``."""
     import asyncio
 
     from settings.contrib.database._budget import budget_applies, measure_budget
+    from settings.contrib.server import ServerConfig
 
-    if not budget_applies(settings):
-        return []
-    try:
-        found = asyncio.run(measure_budget(settings))
-    except Exception as exc:
-        # The class name of the innermost cause: never its text, which may quote a secret.
-        while exc.__cause__ is not None and isinstance(exc.__cause__, Exception):
-            exc = exc.__cause__
-        message = f"{DATABASE_E002.message} ({type(exc).__name__})"
-        return [dataclasses.replace(DATABASE_E002, message=message)]
-    if not found.exceeded:
-        return []
-    message = f"{DATABASE_E001.message}: {found.describe()}"
-    return [dataclasses.replace(DATABASE_E001, message=message)]
+    problems = []
+    server = getattr(settings, "server", None)
+    processes = server if isinstance(server, ServerConfig) else ServerConfig()
+    for key, database in databases(settings):
+        # The budget reads ``database`` and ``server``: this database, the model's processes.
+        view = cast("Settings", _BudgetView(database, processes))
+        if not budget_applies(view):
+            continue
+        try:
+            found = asyncio.run(measure_budget(view))
+        except Exception as exc:
+            # The class name of the innermost cause: never its text, which may quote a secret.
+            while exc.__cause__ is not None and isinstance(exc.__cause__, Exception):
+                exc = exc.__cause__
+            message = f"{DATABASE_E002.message} ({type(exc).__name__})"
+            problems.append(_at(dataclasses.replace(DATABASE_E002, message=message), key))
+            continue
+        if found.exceeded:
+            message = f"{DATABASE_E001.message}: {found.describe()}"
+            problems.append(_at(dataclasses.replace(DATABASE_E001, message=message), key))
+    return problems
+
+
+@dataclasses.dataclass(frozen=True)
+class _BudgetView:
+    """What the budget reads of the settings, for one database."""
+
+    database: DatabaseConfig
+    server: object

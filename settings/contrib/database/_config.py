@@ -1,4 +1,4 @@
-"""The database section: where the database is, its pool, and its URL composed from the parts.
+"""The database section: where the database is, its pool, and its URLs composed from the parts.
 
 ``DATABASE_URL`` (declared on the ``database`` field of :class:`settings.Settings`) sets the whole
 section, as :meth:`DatabaseConfig.from_variable` reads it (:mod:`._url`). A relative SQLite path
@@ -8,10 +8,11 @@ is relative to the settings directory, which the load passes as the validation c
 
 from __future__ import annotations
 
+import math
 import re
 from functools import cached_property
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, Any, Literal
+from typing import TYPE_CHECKING, Annotated, Any, ClassVar, Literal
 from urllib.parse import quote, quote_plus
 
 from pydantic import Field, SecretStr, ValidationInfo, field_validator
@@ -25,6 +26,9 @@ if TYPE_CHECKING:
 
 POSTGRES = "postgresql+asyncpg"
 SQLITE = "sqlite+aiosqlite"
+#: The drivers of ``sync_url``: the same targets for a sync program (Alembic, a script).
+POSTGRES_SYNC = "postgresql+psycopg"
+SQLITE_SYNC = "sqlite"
 #: URL query options (libpq's names) the connection honours; anything else is refused at load,
 #: since it would fail every connection. The files become an SSL context, ``application_name``
 #: and ``options=-c name=value`` become startup parameters (see
@@ -103,7 +107,12 @@ class PoolConfig(Section):
 
 
 class DatabaseConfig(Section):
-    """Where the database is. ``url`` is composed from the parts, every character escaped."""
+    """Where the database is. ``url`` (asyncpg) and ``sync_url`` (psycopg) are composed from
+    the parts, every character escaped."""
+
+    #: ``DB_HOST`` ... set the field named ``database``; another (``replica``) is set by
+    #: ``APP_REPLICA__...``, files and its own ``EnvVar``.
+    variables_field: ClassVar[str | None] = "database"
 
     driver: Literal["postgresql+asyncpg", "sqlite+aiosqlite"] = Field(
         default="postgresql+asyncpg", description="postgresql+asyncpg, or sqlite+aiosqlite."
@@ -253,19 +262,40 @@ class DatabaseConfig(Section):
             query=query,
         )
 
+    @cached_property
+    def sync_url(self) -> URL:
+        """``url``'s target for a sync program (Alembic, a script): psycopg with libpq's option
+        names (asyncpg's ``ssl`` is ``sslmode`` again, ``connect_timeout`` is in whole seconds),
+        or pysqlite. Its ``str()`` hides the password. Composed once, on first use."""
+        if self.is_sqlite:
+            return self.url.set(drivername=SQLITE_SYNC)
+        query = {("sslmode" if name == "ssl" else name): v for name, v in self.url.query.items()}
+        query["connect_timeout"] = str(math.ceil(self.connect_timeout))
+        return self.url.set(drivername=POSTGRES_SYNC, query=query)
+
     def shown_extras(self, secrets: frozenset[str]) -> dict[str, Any]:
-        """``url`` as ``show`` prints it: the password, any secret option and any copy of a
-        secret (a username a token copied from the password) masked. Without SQLAlchemy (the
-        ``database`` extra) there is no URL to show."""
+        """``url`` and ``sync_url`` as ``show`` prints them: the password, any secret option
+        and any copy of a secret (a username a token copied from the password) masked. Without
+        SQLAlchemy (the ``database`` extra) there is no URL to show."""
         try:
             import sqlalchemy  # noqa: F401 - the url is SQLAlchemy's: the database extra
         except ImportError:
             return {}  # the core alone: the parts are shown, the URL is not composed
-        options = {name: shown(value, secrets) for name, value in self.options.items()}
-        query = {**self.url.query, **options}  # a socket directory: ?host=/run/postgresql
-        url = self.url.set(query=query).render_as_string(hide_password=True)
-        url = url.replace(":***@", f":{MASK}@", 1).replace("%2A" * len(MASK), MASK)
-        socket = query.get("host")
-        if isinstance(socket, str) and socket.startswith("/"):  # written as libpq reads it
-            url = url.replace(f"host={quote_plus(socket)}", f"host={quote(socket)}", 1)
-        return {"url": shown(url, secrets)}
+        return {
+            "url": _shown_url(self.url, secrets),
+            "sync_url": _shown_url(self.sync_url, secrets),
+        }
+
+
+def _shown_url(url: URL, secrets: frozenset[str]) -> str:
+    """``url`` rendered with its password and any secret in its query masked."""
+    query = {
+        name: shown(value, secrets) if isinstance(value, str) else value
+        for name, value in url.query.items()
+    }
+    text = url.set(query=query).render_as_string(hide_password=True)
+    text = text.replace(":***@", f":{MASK}@", 1).replace("%2A" * len(MASK), MASK)
+    socket = query.get("host")
+    if isinstance(socket, str) and socket.startswith("/"):  # written as libpq reads it
+        text = text.replace(f"host={quote_plus(socket)}", f"host={quote(socket)}", 1)
+    return str(shown(text, secrets))
