@@ -28,10 +28,10 @@ class AppSettings(Settings):
 
     features: FeatureFlags = Field(default_factory=FeatureFlags)
     api_docs: bool = Field(
-        True,
+        default=True,
         description="Serve the API's documentation: /openapi.json, /docs and /redoc "
         "(off in production).",
     )
     redis_url: Annotated[RedisDsn | None, EnvVar("REDIS_URL")] = Field(
-        None, description="Redis for the cache; its readiness check is off while unset."
+        default=None, description="Redis for the cache; its readiness check is off while unset."
     )

@@ -6,9 +6,9 @@
   fields each (text, bounded numbers, a flag, a list, a ``Literal``, a ``SecretStr``, a dict);
 - ``pyproject.toml`` naming it in ``[tool.settings] model``, so ours finds it as an application's
   model is found (the children run there with the repository on ``PYTHONPATH``);
-- ``settings.toml``: the repository's (its ``features`` tables left out: that section belongs to
-  the reference application), plus every new field in ``[default]`` and three per section in
-  ``[production]``;
+- ``settings.toml``: the repository's (its ``features`` tables and ``api_docs`` left out:
+  they belong to the reference application), plus every new field in ``[default]`` and three
+  per section in ``[production]``;
 - the references of the same shape: ``benchapp/naive.py`` (plain frozen Pydantic, for Dynaconf +
   Pydantic and ``tomllib`` + Pydantic) and ``benchapp/naive_ps.py`` (pydantic-settings).
 
@@ -79,11 +79,17 @@ def write(root: Path) -> None:
     (root / "settings.toml").write_text(settings_toml())
 
 
+#: The reference application's own keys in the repository's settings.toml (app/config.py).
+_APPLICATION_KEYS = ("features", "api_docs")
+
+
 def settings_toml() -> str:
-    """The repository's ``settings.toml`` without ``features``, plus the five sections."""
+    """The repository's ``settings.toml`` without the application's keys, plus the five
+    sections."""
     document = tomllib.loads((REPO / "settings.toml").read_text())
     for table in document.values():
-        table.pop("features", None)
+        for key in _APPLICATION_KEYS:
+            table.pop(key, None)
     for section in SECTIONS:
         document["default"][section] = {
             name: value for name, _, _, value in FIELDS if value is not None

@@ -3,9 +3,9 @@
 A plain frozen Pydantic schema mirroring the shape of what ours loads, the reference
 application's :class:`app.config.AppSettings` (same fields, types and bounds, no custom
 validators, no provenance, no deployment rules): :class:`NaiveBase` is the framework's base
-:class:`settings.Settings`, :class:`NaiveSettings` adds the application's own ``features`` and
-``redis_url``. Two naive loaders: Dynaconf then Pydantic, and ``tomllib`` then Pydantic; both
-take the model, so a generated application model (:mod:`benchmarks.big_model`) is loaded the same
+:class:`settings.Settings`, :class:`NaiveSettings` adds the application's own ``features``,
+``redis_url`` and ``api_docs``. Two naive loaders: Dynaconf then Pydantic, and ``tomllib`` then
+Pydantic; both take the model, so a generated application model (:mod:`benchmarks.big_model`) is loaded the same
 way.
 """
 
@@ -90,6 +90,7 @@ class NaiveSettings(NaiveBase):
 
     features: Features = Field(default_factory=Features)
     redis_url: RedisDsn | None = None
+    api_docs: bool = True
 
 
 def load_dynaconf(

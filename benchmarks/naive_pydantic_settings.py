@@ -54,6 +54,7 @@ class PydanticBase(BaseSettings):
 class PydanticSettings(PydanticBase):
     features: Features = Features()
     redis_url: RedisDsn | None = None
+    api_docs: bool = True
 
 
 def load(model: type[PydanticBase] = PydanticSettings) -> PydanticBase:
