@@ -5,8 +5,8 @@ application's :class:`app.config.AppSettings` (same fields, types and bounds, no
 validators, no provenance, no deployment rules): :class:`NaiveBase` is the framework's base
 :class:`settings.Settings`, :class:`NaiveSettings` adds the application's own ``features``,
 ``redis_url`` and ``api_docs``. Two naive loaders: Dynaconf then Pydantic, and ``tomllib`` then
-Pydantic; both take the model, so a generated application model (:mod:`benchmarks.big_model`) is loaded the same
-way.
+Pydantic; both take the model, so a generated application model (:mod:`benchmarks.big_model`) is
+loaded the same way.
 """
 
 from __future__ import annotations
