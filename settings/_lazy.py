@@ -38,6 +38,8 @@ class LazySettings:
         object.__setattr__(self, "_assigned", {})
 
     def __getattr__(self, name: str) -> Any:
+        if name.startswith("__"):  # not a setting: ``__dict__`` must not be the settings' own
+            raise AttributeError(name)  # (unittest.mock.patch reads it to choose how to undo)
         current = get_settings()
         model = self._model
         if model is not None and not isinstance(current, model):

@@ -59,11 +59,26 @@ def test_it_follows_override_settings(project, monkeypatch) -> None:
 
 
 @pytest.mark.usefixtures("process_environment")
-def test_it_is_read_only_and_its_repr_loads_nothing(project, monkeypatch) -> None:
+@pytest.mark.usefixtures("process_environment")
+def test_assignment_is_a_validated_override_that_del_undoes(project, monkeypatch) -> None:
+    """As Django's ``settings.X = ...``: what ``unittest.mock.patch`` does on enter and exit."""
     monkeypatch.chdir(project.root)
 
-    with pytest.raises(AttributeError, match="read-only"):
-        lazy_settings.debug = True  # type: ignore[misc]
+    lazy_settings.log_level = "debug"  # type: ignore[misc]
+    try:
+        assert lazy_settings.log_level == "debug"
+        with pytest.raises(ImproperlyConfigured, match="log_level"):
+            lazy_settings.log_level = "loud"  # type: ignore[misc]
+    finally:
+        del lazy_settings.log_level
+    assert lazy_settings.log_level == "info"
+    with pytest.raises(AttributeError, match="was not assigned"):
+        del lazy_settings.log_level
+
+
+def test_its_repr_loads_nothing(project, monkeypatch) -> None:
+    monkeypatch.chdir(project.root)
+
     assert repr(lazy(Settings)) == "<LazySettings of Settings>"
 
 

@@ -36,7 +36,8 @@ async def alive(postgres_url: str, pids: list[int]) -> int:
 async def test_ready_against_the_server_and_no_connection_left_after_shutdown(
     make_settings: Callable[..., Settings], postgres_url: str
 ) -> None:
-    settings = make_settings(DATABASE_URL=postgres_url)
+    # One process, said so: in-process, no server's command line tells the worker count.
+    settings = make_settings(DATABASE_URL=postgres_url, APP_SERVER__WORKERS="1")
     app = session_app(settings)
 
     async with running(app) as client:
@@ -50,7 +51,7 @@ async def test_ready_against_the_server_and_no_connection_left_after_shutdown(
             await connection.close()
 
     assert ready.status_code == 200
-    assert ready.json()["status"] == "pass"
+    assert ready.json()["status"] == "pass", ready.json()
     assert now.status_code == 200
     assert names == {APPLICATION_NAME}
     assert len(set(pids)) == settings.database.pool.size == 2
