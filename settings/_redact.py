@@ -30,7 +30,7 @@ import sys
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from functools import cache, lru_cache
-from typing import Any, get_args
+from typing import Any, get_args, get_origin
 from urllib.parse import quote, quote_plus, unquote
 
 from pydantic import BaseModel, SecretBytes, SecretStr
@@ -70,24 +70,58 @@ def _section(annotation: Any) -> type[BaseModel] | None:
 
 @cache
 def secret_keys(model: type[BaseModel], prefix: str = "") -> frozenset[str]:
-    """The dotted keys whose type holds a secret (``SecretStr``, ``list[SecretBytes]`` ...)."""
+    """The dotted keys whose type holds a secret (``SecretStr``, ``list[SecretBytes]`` ...).
+
+    Inside a ``dict[str, Section]`` the entry's name is ``*`` (``replicas.*.password``); a
+    ``list[Section]`` whose items hold a secret is a secret as a whole: its items have no keys.
+    """
     found: set[str] = set()
     for name, info in model.model_fields.items():
         dotted = prefix + name
         nested = _section(info.annotation)
-        if nested is not None:
+        container = _container(info.annotation) if nested is not None else None
+        if nested is not None and container is None:
             found |= secret_keys(nested, dotted + ".")
+        elif nested is not None and secret_keys(nested):
+            inner = secret_keys(nested, f"{dotted}.*.")
+            found |= inner if container is dict else {dotted}
         elif holds_secret(info.annotation):
             found.add(dotted)
     return frozenset(found)
 
 
+def _container(annotation: Any) -> type | None:
+    """``dict`` or ``list`` when the annotation holds sections in one (also inside ``Optional``
+    or ``Annotated``), else ``None``."""
+    origin = get_origin(annotation)
+    if origin in (dict, list, tuple, set, frozenset):
+        return dict if origin is dict else list
+    for arg in get_args(annotation):
+        found = _container(arg)
+        if found is not None:
+            return found
+    return None
+
+
+@cache
+def _patterns(model: type[BaseModel]) -> tuple[tuple[str, ...], ...]:
+    return tuple(tuple(key.split(".")) for key in secret_keys(model) if "*" in key)
+
+
 def is_secret(model: type[BaseModel], key: str) -> bool:
     """Whether the value at dotted ``key`` (or inside it: ``tokens.github``) is a secret."""
     secrets = secret_keys(model)
+    patterns = _patterns(model)
     while key:
         if key in secrets:
             return True
+        if patterns:
+            parts = key.split(".")
+            for pattern in patterns:
+                if len(pattern) == len(parts) and all(
+                    p in ("*", part) for p, part in zip(pattern, parts, strict=True)
+                ):
+                    return True
         key = key.rpartition(".")[0]
     return False
 

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Annotated
 
 import pytest
 from pydantic import AnyUrl, Field, SecretStr
 
-from settings import Section, Settings, redact
+from settings import BaseSettings, Section, Settings, redact
 from settings._redact import (
     MASK,
     is_secret,
@@ -17,6 +18,7 @@ from settings._redact import (
     shown,
     split_url,
 )
+from settings.cli import main
 
 #: The URL the redesign issue found masked three ways: its query holds an ``@``.
 URL = "postgresql://u:pw@h/db?sslmode=require&application_name=a@b"
@@ -103,3 +105,41 @@ def test_a_copy_is_masked_in_any_case() -> None:
         "got '**********' and **********"
     )
     assert shown(["localhost", secret.lower()], [secret]) == ["localhost", "**********"]
+
+
+class _Replica(Section):
+    host: str = "localhost"
+    password: SecretStr = SecretStr("")
+
+
+class _Endpoint(Section):
+    url: str = "https://a.example"
+    token: SecretStr = SecretStr("")
+
+
+class _Containers(BaseSettings):
+    replicas: dict[str, _Replica] = Field(default_factory=dict)
+    endpoints: list[_Endpoint] = Field(default_factory=list)
+
+
+def test_secrets_inside_containers_of_sections_are_secret_by_key() -> None:
+    assert is_secret(_Containers, "replicas.eu.password")
+    assert is_secret(_Containers, "replicas.us-east.password")
+    assert not is_secret(_Containers, "replicas.eu.host")
+    assert is_secret(_Containers, "endpoints")  # a list's items have no keys: all of it
+
+
+def test_explain_masks_every_layer_of_a_secret_inside_a_dict_of_sections(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    (tmp_path / "settings.toml").write_text(
+        '[default.replicas.eu]\npassword = "first-overridden-pw"\n'
+        '[development.replicas.eu]\npassword = "second-winning-pw"\n'
+    )
+    model = f"{__name__}:_Containers"
+    code = main(["explain", "replicas.eu.password", "--root", str(tmp_path), "--model", model])
+
+    out = capsys.readouterr().out
+    assert code == 0
+    assert "first-overridden-pw" not in out and "second-winning-pw" not in out
+    assert out.count(MASK) >= 2
