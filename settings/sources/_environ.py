@@ -19,7 +19,8 @@ Values stay literal text (no Dynaconf token, no TOML), and the schema converts e
 field's type, with one exception decided by the type, never by guessing from the text: where
 the field is a collection (``list``, ``tuple``, ``set``, ``frozenset`` of any item type, also
 inside ``Optional`` or ``Annotated``) the text is a JSON array or comma-separated items, blanks
-trimmed and empty items dropped, and where it is a mapping or a table (a section) the text is a
+trimmed and empty items dropped (where the type also takes text, ``list[str] | str``, a JSON
+array or else the text as written), and where it is a mapping or a table (a section) the text is a
 JSON object, as pydantic-settings reads them (:func:`from_text`). Errors never quote the text.
 
 Two variables that set one field to different values are an error naming both; there is never
@@ -399,8 +400,22 @@ def from_text(model: type[BaseModel], key: str, text: Any, name: str = "") -> di
         return _keyed(model, key, table) if kind == "table" else {key: table}
     info = field_info(model, key)
     if info is not None and _is_collection(info.annotation) and not _reads_text(model, key):
+        if _takes_text(info.annotation):  # list[str] | str: the text is a value as it is
+            return {key: _array_or_text(text)}
         return {key: split_items(text)}
     return {key: text}
+
+
+def _array_or_text(text: str) -> Any:
+    """A JSON array's items, else the text as written (pydantic-settings' reading of a
+    field that takes a list or text)."""
+    if not text.lstrip().startswith("["):
+        return text
+    try:
+        value = json.loads(text)
+    except (json.JSONDecodeError, RecursionError):
+        return text
+    return value if isinstance(value, list) else text
 
 
 def _json(text: str, kind: type, expected: str) -> Any:
@@ -450,6 +465,16 @@ def _reads_text(model: type[BaseModel], key: str) -> bool:
     for decorator in owner.__pydantic_decorators__.field_validators.values():
         if name in decorator.info.fields and decorator.info.mode != "after":
             return True
+    return False
+
+
+def _takes_text(annotation: Any) -> bool:
+    """Whether ``annotation`` is a union one of whose members is ``str``."""
+    origin = get_origin(annotation)
+    if origin is Annotated:
+        return _takes_text(get_args(annotation)[0])
+    if origin in (Union, types.UnionType):
+        return any(arg is str or _takes_text(arg) for arg in get_args(annotation))
     return False
 
 

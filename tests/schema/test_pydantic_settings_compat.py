@@ -78,6 +78,11 @@ class Db(BaseModel):
     pool: Pool = Pool()
 
 
+class Mail(BaseModel):
+    host: str = ""
+    password: SecretStr = SecretStr("")
+
+
 class Item(BaseModel):
     k: int = 0
     name: str = ""
@@ -811,6 +816,34 @@ CASES = [
         'name: Optional[str] = "default"',
         {"name": "default"},
         {"APP_NAME": ""},
+    ),
+    Case(
+        "optional-nested-model",
+        NESTED,
+        "db: Optional[Db] = None",
+        {"db.host": "db.internal"},
+        {"APP_DB__HOST": "db.internal"},
+    ),
+    Case(
+        "list-or-text-json",
+        APP,
+        "hosts: list[str] | str = []",
+        {"hosts": ["a", "b"]},
+        {"APP_HOSTS": '["a", "b"]'},
+    ),
+    Case(
+        "list-or-text-commas",
+        APP,
+        "hosts: list[str] | str = []",
+        {"hosts": "a,b"},
+        {"APP_HOSTS": "a,b"},
+    ),
+    Case(
+        "nested-secret",
+        NESTED,
+        "mail: Mail = Mail()",
+        {"mail.password": SecretStr("s3cret-password")},
+        {"APP_MAIL__PASSWORD": "s3cret-password"},
     ),
     # --- intended differences: what ours refuses ---------------------------------------------
     Case(
