@@ -61,16 +61,25 @@ _NOT_IMPLEMENTED = frozenset(
         "env_prefix_target",
         "env_nested_max_split",
         "env_file_encoding",
+        "env_file_depth",
         "env_parse_none_str",
         "env_parse_enums",
         "nested_model_default_partial_update",
         "enable_decoding",
+        "dotenv_filtering",
         "json_file",
         "json_file_encoding",
         "yaml_file",
         "yaml_file_encoding",
         "yaml_config_section",
         "toml_file",
+        "toml_table_header",
+        "secrets_prefix",
+        "secrets_case_sensitive",
+        "secrets_nested_delimiter",
+        "secrets_nested_subdir",
+        "secrets_dir_missing",
+        "secrets_dir_max_size",
         "pyproject_toml_depth",
         "pyproject_toml_table_header",
         "azure_keyvault_mapping",
@@ -109,7 +118,8 @@ def reading_of(model: type[BaseModel]) -> Reading:
         if key in _NOT_IMPLEMENTED or key.startswith("cli_"):
             raise TypeError(
                 f"{name}.model_config: {key!r} is a pydantic-settings key this framework does "
-                "not implement; remove it (docs/how-to/pydantic-settings.md says what replaces it)"
+                "not implement; remove it (docs/how-to/from-pydantic-settings.md says what "
+                "replaces it)"
             )
         if key not in _KNOWN:
             raise TypeError(f"{name}.model_config: {key!r} is not a settings or Pydantic key")

@@ -5,8 +5,9 @@ Which variables exist follows the model: ``APP_<KEY>`` for every key at any dept
 ``SECRET_KEY`` ... on the base models, an application's own on its fields), those declared on a
 section (``DATABASE_URL``, which sets several ``database`` fields, as the section reads it), and
 for each of them ``<NAME>_FILE``, the path of a
-file holding the value. Names match in ASCII only: a look-alike letter (the Kelvin sign for
-``K``) is another name.
+file holding the value. Names match in any case unless the model is ``case_sensitive`` (a
+``validation_alias="redis_host"`` reads ``REDIS_HOST``, as in pydantic-settings), and in ASCII
+only: a look-alike letter (the Kelvin sign for ``K``) is another name.
 
 Variables from ``.env`` (:mod:`settings.sources._dotenv`) join the real ones before anything is
 read,
@@ -18,7 +19,8 @@ Values stay literal text (no Dynaconf token, no TOML), and the schema converts e
 field's type, with one exception decided by the type, never by guessing from the text: where
 the field is a collection (``list``, ``tuple``, ``set``, ``frozenset`` of any item type, also
 inside ``Optional`` or ``Annotated``) the text is a JSON array or comma-separated items, blanks
-trimmed and empty items dropped, and where it is a mapping or a table (a section) the text is a
+trimmed and empty items dropped (where the type also takes text, ``list[str] | str``, a JSON
+array or else the text as written), and where it is a mapping or a table (a section) the text is a
 JSON object, as pydantic-settings reads them (:func:`from_text`). Errors never quote the text.
 
 Two variables that set one field to different values are an error naming both; there is never
@@ -99,6 +101,10 @@ class Variables(Mapping[str, str]):
         self._real = environ
         self._values = {**(dotenv or {}), **environ}
         self._files = files or {}  # the env_file each .env variable came from
+        self._folded: dict[str, str] = {}  # NAME -> the name as set (ASCII names only)
+        for name in self._values:
+            if name.isascii():
+                self._folded.setdefault(name.upper(), name)
 
     def __getitem__(self, name: str) -> str:
         return self._values[name]
@@ -108,6 +114,13 @@ class Variables(Mapping[str, str]):
 
     def __len__(self) -> int:
         return len(self._values)
+
+    def spelled(self, name: str) -> str:
+        """``name`` as it is set, matched in any case where it is not set as written (ASCII
+        letters only); ``name`` itself where it is not set at all."""
+        if name in self._values or not name.isascii():
+            return name
+        return self._folded.get(name.upper(), name)
 
     def origin(self, name: str) -> str:
         """``env NAME`` for a real variable, ``.env NAME`` for one of ``.env``."""
@@ -132,7 +145,8 @@ def read_environment(
     variables = Variables(environ, dotenv, dotenv_files)
     source = EnvironmentSource(root=root)
     for name, key in deployment_variables(model).items():
-        found = _value(name, key, variables, source)
+        # in any case unless case_sensitive, as pydantic-settings reads a validation_alias
+        found = _value(name, key, variables, source, fold=not reading.case_sensitive)
         if found is None:
             continue
         origin, values = found
@@ -190,10 +204,13 @@ def _add(
 
 
 def _value(
-    name: str, key: str, environ: Variables, source: EnvironmentSource
+    name: str, key: str, environ: Variables, source: EnvironmentSource, *, fold: bool = False
 ) -> tuple[str, dict[str, str]] | None:
-    """``(origin, {key: text})``: variable ``name``, or the file ``<NAME>_FILE`` names."""
+    """``(origin, {key: text})``: variable ``name``, or the file ``<NAME>_FILE`` names; each
+    name matched in any case when ``fold``."""
     file_variable = f"{name}{FILE_SUFFIX}"
+    if fold:
+        name, file_variable = environ.spelled(name), environ.spelled(file_variable)
     if name in environ and file_variable in environ:
         message = f"both {name} and {file_variable} are set; set only one"
         origins = f"{environ.origin(name)}, {environ.origin(file_variable)}"
@@ -311,8 +328,10 @@ def _beside(root: Path | None, path: str) -> str:
 
 def read_secrets_dir(model: type[BaseModel], root: Path) -> EnvironmentSource:
     """The layer of the model's ``secrets_dir``: a file per key, named as the key's variable
-    (``<env_prefix><KEY>``, pydantic-settings' naming; Docker's and Kubernetes' mounted
-    secrets). Other files in the directory are not settings and are left alone.
+    (``<env_prefix><KEY>``, or a variable the field declares: its ``validation_alias`` or
+    :class:`EnvVar`; pydantic-settings' naming; Docker's and Kubernetes' mounted secrets).
+    Other files in the directory are not settings and are left alone; two files that set one
+    key to different values are an error naming both.
 
     A missing directory is a warning (a mount that did not happen); one that is not a
     directory, or a file that cannot be read, is an error naming the path."""
@@ -329,12 +348,16 @@ def read_secrets_dir(model: type[BaseModel], root: Path) -> EnvironmentSource:
         message = f"{str(directory)!r} is not a directory"
         source.errors.append(Problem("secrets_dir", message, "model_config"))
         return source
+    declared = {
+        _folded(name, reading): key
+        for name, key in deployment_variables(model).items()
+        if section_at(model, key) is None  # DATABASE_URL: a variable, not a file
+    }
     for path in sorted(directory.iterdir()):
-        dotted = _named_key(path.name, reading)
-        if not dotted or path.name.startswith("."):  # Kubernetes' ..data links
+        if path.name.startswith("."):  # Kubernetes' ..data links
             continue
-        key = dotted if reading.case_sensitive else canonical_key(model, dotted)
-        if unknown_key(model, key) is not None and schema_keys(model).get(key) != "table":
+        key = declared.get(_folded(path.name, reading)) or _secret_key(path.name, model, reading)
+        if key is None:
             continue
         origin = f"{FILE_ORIGIN}secrets_dir: {path}"
         try:
@@ -345,7 +368,24 @@ def read_secrets_dir(model: type[BaseModel], root: Path) -> EnvironmentSource:
         _add(source, model, origin, key, text)
         if schema_keys(model).get(key) == "leaf":  # read again when it rotates
             source.secret_files[key] = str(path)
+    source.errors += _conflicts(source.layers, model)
     return source
+
+
+def _folded(name: str, reading: Reading) -> str:
+    """``name`` as compared: as written when ``case_sensitive`` (or not ASCII), else upper."""
+    return name if reading.case_sensitive or not name.isascii() else name.upper()
+
+
+def _secret_key(name: str, model: type[BaseModel], reading: Reading) -> str | None:
+    """The key a ``secrets_dir`` file named ``<env_prefix><KEY>`` sets, ``None`` for another."""
+    dotted = _named_key(name, reading)
+    if not dotted:
+        return None
+    key = dotted if reading.case_sensitive else canonical_key(model, dotted)
+    if unknown_key(model, key) is not None and schema_keys(model).get(key) != "table":
+        return None
+    return key
 
 
 def from_text(model: type[BaseModel], key: str, text: Any, name: str = "") -> dict[str, Any]:
@@ -360,8 +400,22 @@ def from_text(model: type[BaseModel], key: str, text: Any, name: str = "") -> di
         return _keyed(model, key, table) if kind == "table" else {key: table}
     info = field_info(model, key)
     if info is not None and _is_collection(info.annotation) and not _reads_text(model, key):
+        if _takes_text(info.annotation):  # list[str] | str: the text is a value as it is
+            return {key: _array_or_text(text)}
         return {key: split_items(text)}
     return {key: text}
+
+
+def _array_or_text(text: str) -> Any:
+    """A JSON array's items, else the text as written (pydantic-settings' reading of a
+    field that takes a list or text)."""
+    if not text.lstrip().startswith("["):
+        return text
+    try:
+        value = json.loads(text)
+    except (json.JSONDecodeError, RecursionError):
+        return text
+    return value if isinstance(value, list) else text
 
 
 def _json(text: str, kind: type, expected: str) -> Any:
@@ -411,6 +465,16 @@ def _reads_text(model: type[BaseModel], key: str) -> bool:
     for decorator in owner.__pydantic_decorators__.field_validators.values():
         if name in decorator.info.fields and decorator.info.mode != "after":
             return True
+    return False
+
+
+def _takes_text(annotation: Any) -> bool:
+    """Whether ``annotation`` is a union one of whose members is ``str``."""
+    origin = get_origin(annotation)
+    if origin is Annotated:
+        return _takes_text(get_args(annotation)[0])
+    if origin in (Union, types.UnionType):
+        return any(arg is str or _takes_text(arg) for arg in get_args(annotation))
     return False
 
 
