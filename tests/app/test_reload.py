@@ -395,6 +395,13 @@ def test_workers_sighup_replaces_each_worker_with_one_that_loads_the_new_setting
     assert (before, after) == ({False}, {True})
     assert len(startups) == 4  # two workers, then their two replacements, each loading
     assert reloads == []  # the supervisor restarts workers; none reloads in process
+    [old] = {re.findall(r"fingerprint \S+ -> ([0-9a-f]+)", line)[0] for line in startups[:2]}
+    for line in startups[2:]:  # each against the settings of the worker it replaced
+        assert re.search(
+            rf"fingerprint {old} -> (?!{old})[0-9a-f]+ since process [0-9]+; 1 changed: "
+            r"features.orders_v2 false -> true \(settings.toml \[default\]\)$",
+            line,
+        ), startups
 
 
 def test_workers_sighup_with_invalid_settings_keeps_the_old_workers(tmp_path: Path) -> None:
