@@ -82,7 +82,7 @@ class Drain:
 
     def _signalled(self, number: int, frame: FrameType | None) -> None:
         self._previous[number](number, frame)
-        if self._loop is not None:
+        if self._loop is not None and not self._loop.is_closed():
             self._loop.call_soon_threadsafe(self.begin)
 
     def begin(self) -> None:
