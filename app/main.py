@@ -28,6 +28,7 @@ from app.db import DatabaseManager
 from app.errors import install_exception_handlers
 from app.logging import audit_logger, configure_logging, log_startup
 from app.reload import AppReload, InFlightMiddleware
+from app.shutdown import Drain
 from settings import Settings
 from settings.contrib.health import health_router
 from settings.contrib.metrics import (
@@ -42,7 +43,8 @@ from settings.fastapi import settings_lifespan, settings_middleware
 @asynccontextmanager
 async def database_lifespan(app: FastAPI) -> AsyncIterator[None]:
     """What the app starts once its settings are: its log, the database manager (connecting to
-    nothing yet) and the reload swap; at shutdown the pool is disposed."""
+    nothing yet), the reload swap and the shutdown's drain (requests in flight get
+    ``server.shutdown_timeout`` after SIGTERM); at shutdown the pool is disposed."""
     settings: Settings = app.state.settings
     configure_logging(settings)
     database = DatabaseManager.for_settings(settings)
@@ -51,9 +53,12 @@ async def database_lifespan(app: FastAPI) -> AsyncIterator[None]:
     await database.check_budget()  # before serving: its connection is not one of the pool's
     record_settings(settings)
     app.state.database, app.state.reload = database, AppReload(app)
+    app.state.drain = Drain(lambda: float(app.state.settings.server.shutdown_timeout))
+    app.state.drain.install()
     try:
         yield
     finally:
+        app.state.drain.uninstall()
         await app.state.reload.close()
         await app.state.database.dispose()
         forget_process()

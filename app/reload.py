@@ -129,9 +129,9 @@ class RequestsInFlight:
 
 class InFlightMiddleware:
     """Pure ASGI: pins the settings each HTTP request began with (its handlers' ``SettingsDep``
-    returns them even if a reload swaps the app's meanwhile), and counts the request under the
+    returns them even if a reload swaps the app's meanwhile), counts the request under the
     database manager current when it began, so that a reload retires an old manager only once
-    nothing can still use it."""
+    nothing can still use it, and runs it under the shutdown's deadline (:mod:`app.shutdown`)."""
 
     def __init__(self, app: ASGIApp) -> None:
         self.app = app
@@ -144,4 +144,4 @@ class InFlightMiddleware:
             return
         pin(scope, state.settings)  # what SettingsMiddleware reads next, with no await between
         with reload.in_flight.began(state.database):
-            await self.app(scope, receive, send)
+            await state.drain.serve(self.app, scope, receive, send)

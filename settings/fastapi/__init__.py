@@ -55,6 +55,7 @@ from settings.contrib._settings import Settings
 from settings.contrib.web._error_page import ErrorMiddleware, served_settings
 from settings.contrib.web._hosts import REQUEST_ID_HEADER, SettingsMiddleware, app_settings
 from settings.fastapi._audit import audit_line
+from settings.fastapi._previous import previous_settings, save_settings, state_directory
 from settings.fastapi._reload import SettingsReloader, Swap, pin, pinned
 from settings.fastapi._request_id import RequestIdMiddleware
 from settings.schema import BaseSettings
@@ -167,7 +168,11 @@ def settings_lifespan(
                 await stack.enter_async_context(lifespan(app))
             for problem in warnings:  # a problem's text holds no secret
                 log.warning("%s", str(problem).removeprefix("WARNING "))
-            log.info("%s", audit_line("startup", None, app.state.settings))
+            # what the process this one replaces ran (a worker restarted by uvicorn ...)
+            directory = state_directory() if settings is None else None
+            saved = previous_settings(app.state.settings, directory)
+            log.info("%s", audit_line("startup", None, app.state.settings, saved=saved))
+            save_settings(app.state.settings, directory)
             reloader = app.state.settings_reloader = SettingsReloader(
                 app, logger=logger, swap=None if swap is None else swap(app)
             )

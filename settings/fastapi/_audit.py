@@ -5,7 +5,13 @@
     (settings.toml [production]), secret_key changed (.secrets.toml [default])
 
 The line names the secrets' version and the fingerprint before and after, and each changed key
-with its new value and the origin of that value. The fingerprint leaves the secrets out; their
+with its new value and the origin of that value. A start compares with the settings the process
+it replaces ran, when one saved them (:mod:`settings.fastapi._previous`)::
+
+    Audit: settings startup; environment production; secrets none -> 0e9f3b6a1c48;
+    fingerprint 3f2a9c0d1b7e -> 88c1d2e3f4a5 since process 4242; 1 changed: database.pool.size
+    2 -> 7 (settings.toml [production])
+ The fingerprint leaves the secrets out; their
 version (:func:`settings.schema._fingerprint.secrets_version`) changes when one is rotated, and
 means something only within this process. A secret's value never appears, neither old nor
 new: a changed secret says ``changed``, and so does a URL whose only change is its password.
@@ -18,11 +24,12 @@ from dataclasses import dataclass
 from settings._display import dotted_values, literal
 from settings._provenance import MISSING
 from settings._redact import is_secret, known_secrets, mask_value
+from settings.fastapi._previous import Saved, shown_values
 from settings.schema import BaseSettings
 from settings.schema._fingerprint import secrets_version
 from settings.schema._keys import stored_values
 
-__all__ = ["Change", "audit_line", "changes"]
+__all__ = ["Change", "audit_line", "changes", "changes_since"]
 
 
 @dataclass(frozen=True)
@@ -53,29 +60,61 @@ def changes(old: BaseSettings, new: BaseSettings) -> list[Change]:
         )
         if is_secret(model, key) or shown_a == shown_b:
             shown_a = shown_b = None
-        sources = new.sources
-        origin = (sources.origin(key) if sources else None) or "schema default"
-        found.append(Change(key, shown_a, shown_b, origin))
+        found.append(Change(key, shown_a, shown_b, _origin(new, key)))
     return found
 
 
-def audit_line(event: str, old: BaseSettings | None, new: BaseSettings, *, refused: int = 0) -> str:
+def changes_since(saved: Saved, new: BaseSettings) -> list[Change]:
+    """The keys whose shown value differs from what another process saved, sorted. A secret
+    counts only as set or empty there (nothing else of it is saved)."""
+    model = type(new)
+    before, after = saved.values, shown_values(new)
+    found = []
+    for key in sorted(before.keys() | after.keys()):
+        a, b = before.get(key), after.get(key)
+        if a == b:
+            continue
+        if is_secret(model, key):
+            a = b = None
+        found.append(Change(key, a, b, _origin(new, key)))
+    return found
+
+
+def _origin(settings: BaseSettings, key: str) -> str:
+    sources = settings.sources
+    return (sources.origin(key) if sources else None) or "schema default"
+
+
+def audit_line(
+    event: str,
+    old: BaseSettings | None,
+    new: BaseSettings,
+    *,
+    refused: int = 0,
+    saved: Saved | None = None,
+) -> str:
     """The one line for ``event`` (``startup``, ``reload``): fingerprints, then the changes.
 
     ``refused`` counts the errors of a reload that was refused: ``new`` is then the settings
-    kept, and nothing changed.
+    kept, and nothing changed. ``saved``, for a start (``old`` is ``None``): what the process
+    this one replaces ran, compared with instead.
     """
     before = old.fingerprint if old is not None else "none"
-    after = new.fingerprint
+    if old is None and saved is not None:
+        before = saved.fingerprint
     secrets = f"{secrets_version(old) if old is not None else 'none'} -> {secrets_version(new)}"
     head = f"Audit: settings {event}; environment {new.environment}; secrets {secrets}; "
-    head += f"fingerprint {before} -> {after}"
+    head += f"fingerprint {before} -> {new.fingerprint}"
     if refused:
         noun = "error" if refused == 1 else "errors"
         return f"{head}; refused ({refused} {noun}, reported above): the settings are unchanged"
-    if old is None:
+    if old is not None:
+        found = changes(old, new)
+    elif saved is not None:
+        head += f" since process {saved.pid}"
+        found = changes_since(saved, new)
+    else:
         return head
-    found = changes(old, new)
     if not found:
         return f"{head}; no change"
     return f"{head}; {len(found)} changed: " + ", ".join(_describe(c) for c in found)

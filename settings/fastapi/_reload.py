@@ -18,15 +18,18 @@ pauses mid-file for longer than :data:`QUIET` cannot be told from one that has f
 the new file beside the old and rename it over (or let Kubernetes swap its ``..data`` link),
 as docs/reload.md says.
 
-Either way one audit line (:mod:`settings.fastapi._audit`) says what happened: the fingerprint old
-->
-new and each changed key with its new origin, never a secret's value. Reloads run one at a
+Either way one audit line (:mod:`settings.fastapi._audit`) says what happened: the fingerprint
+old -> new and each changed key with its new origin, never a secret's value. Applied settings
+are saved for the startup audit line of a process that replaces this one
+(:mod:`settings.fastapi._previous`). Reloads run one at a
 time; a SIGHUP during a reload is honoured by another one after it.
 
 uvicorn's own handling of SIGHUP: a single ``uvicorn`` process installs handlers for SIGINT and
 SIGTERM only, so without this one SIGHUP would end it (the default action). Under
 ``--workers N`` the supervisor catches SIGHUP itself and replaces the workers one by one, each
-new one loading the settings at its start; see docs/how-to/reload.md.
+new one loading the settings at its start (its audit line compares them with those of the
+worker it replaces); SIGHUP sent to each worker instead reloads it in place, losing no request;
+see docs/how-to/reload.md.
 """
 
 from __future__ import annotations
@@ -44,6 +47,7 @@ from settings._load import checked_load
 from settings._process import process_settings
 from settings._redact import mask_text, secret_values
 from settings.fastapi._audit import audit_line
+from settings.fastapi._previous import save_settings, state_directory
 from settings.schema import BaseSettings
 from settings.sources import OPTIONAL_FILES, SETTINGS_FILE
 from settings.sources._files import DOTENV_FILE, file_states, newest_change
@@ -135,6 +139,8 @@ class SettingsReloader:
                 return self._refused(old, "applying them failed", exc)
             if process_settings.peek() is old:
                 process_settings.install(new)
+            # for the audit line of a worker that replaces this one
+            await asyncio.to_thread(save_settings, new, state_directory())
             for problem in warnings:
                 self.logger.warning("%s", str(problem).removeprefix("WARNING "))
             self.logger.info("%s", audit_line("reload", old, new))

@@ -8,8 +8,10 @@ SIGHUP, and waits for the audit line that ends every reload (applied or refused)
 from __future__ import annotations
 
 import asyncio
+import os
 import re
 import signal
+import subprocess
 import threading
 import time
 from collections.abc import Callable
@@ -393,6 +395,13 @@ def test_workers_sighup_replaces_each_worker_with_one_that_loads_the_new_setting
     assert (before, after) == ({False}, {True})
     assert len(startups) == 4  # two workers, then their two replacements, each loading
     assert reloads == []  # the supervisor restarts workers; none reloads in process
+    [old] = {re.findall(r"fingerprint \S+ -> ([0-9a-f]+)", line)[0] for line in startups[:2]}
+    for line in startups[2:]:  # each against the settings of the worker it replaced
+        assert re.search(
+            rf"fingerprint {old} -> (?!{old})[0-9a-f]+ since process [0-9]+; 1 changed: "
+            r"features.orders_v2 false -> true \(settings.toml \[default\]\)$",
+            line,
+        ), startups
 
 
 def test_workers_sighup_with_invalid_settings_keeps_the_old_workers(tmp_path: Path) -> None:
@@ -414,3 +423,58 @@ def test_workers_sighup_with_invalid_settings_keeps_the_old_workers(tmp_path: Pa
     assert seen == {False}
     assert "settings.toml: invalid TOML" in output  # the replacement's report
     assert "keeping worker" in output and "aborting the restart" in output
+
+
+def worker_pids(server: Server) -> list[int]:
+    """The supervisor's worker processes (multiprocessing's spawned children)."""
+    children = subprocess.run(
+        ["pgrep", "-P", str(server.process.pid), "-f", "spawn_main"],
+        capture_output=True,
+        text=True,
+        check=False,
+    ).stdout.split()
+    return sorted(map(int, children))
+
+
+def test_workers_sighup_to_each_worker_reloads_in_place_and_no_request_fails(
+    tmp_path: Path,
+) -> None:
+    write_settings(tmp_path, orders_v2=False)
+    with serve(tmp_path, *WORKERS) as server:
+        server.wait_serving()
+        wait_for(lambda: len(audit_lines(server, "startup")) == 2, server, "two workers")
+        workers = worker_pids(server)
+        statuses: list[int] = []
+        errors: list[str] = []
+        done = threading.Event()
+
+        def client() -> None:  # keep-alive connections, as a load balancer keeps them
+            with httpx.Client(base_url=server.url, timeout=30, trust_env=False) as http:
+                while not done.is_set():
+                    try:
+                        statuses.append(http.get("/features").status_code)
+                    except httpx.TransportError as exc:
+                        errors.append(repr(exc))
+
+        with ThreadPoolExecutor(4) as pool:
+            clients = [pool.submit(client) for _ in range(4)]
+            wait_for(lambda: len(statuses) > 50, server, "the first requests")
+            write_settings(tmp_path, orders_v2=True)
+
+            for pid in workers:  # pkill -HUP --parent <supervisor>
+                os.kill(pid, signal.SIGHUP)
+            wait_for(lambda: len(audit_lines(server)) == 2, server, "both workers' reloads")
+            sent = len(statuses)
+            wait_for(lambda: len(statuses) > sent + 50, server, "requests after the reloads")
+            done.set()
+            for future in clients:
+                future.result()
+        after = features_seen(server)
+        workers_after = worker_pids(server)
+        reloads = audit_lines(server)
+
+    assert len(workers) == 2 and workers_after == workers  # no worker was restarted
+    assert errors == []
+    assert statuses and set(statuses) == {200}
+    assert after == {True}
+    assert all("features.orders_v2 false -> true" in line for line in reloads), reloads

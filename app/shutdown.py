@@ -1,0 +1,137 @@
+"""The drain at shutdown: requests in flight get ``server.shutdown_timeout`` seconds.
+
+uvicorn, told to stop (SIGTERM, SIGINT), stops accepting connections and then waits for the
+requests in flight, without a limit unless ``--timeout-graceful-shutdown`` is given; the app's
+lifespan ends only after that. A request waiting on a database that does not answer would hold
+the process until its statement times out (``database.command_timeout``), often past the
+grace period of Kubernetes (30 s), which then kills the process.
+
+:class:`Drain` learns of the signal by wrapping uvicorn's own handler (which still runs first,
+unchanged), and gives each request in flight the same deadline: ``server.shutdown_timeout``
+after the signal. A request still running then is cancelled and, once its cleanup has ended
+(a connection to a server that does not answer is given up within ``database.connect_timeout``),
+answered ``503`` with ``Connection: close`` (one that had begun its response is cut short
+instead), so uvicorn's wait ends and the lifespan disposes the pool (within
+``database.connect_timeout``). The process is gone within about ``server.shutdown_timeout`` +
+``database.connect_timeout`` of the signal, measured in benchmarks/results.md.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+import signal
+from collections.abc import Callable
+from types import FrameType
+from typing import Any
+
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+logger = logging.getLogger("app.shutdown")
+
+#: The signals uvicorn's server stops on.
+SIGNALS = (signal.SIGINT, signal.SIGTERM)
+
+_BODY = json.dumps({"detail": "The server is shutting down. Try again."}).encode()
+_RESPONSE: Message = {
+    "type": "http.response.start",
+    "status": 503,
+    "headers": [
+        (b"content-type", b"application/json"),
+        (b"content-length", str(len(_BODY)).encode()),
+        (b"retry-after", b"1"),
+        (b"connection", b"close"),
+    ],
+}
+
+Handler = Callable[[int, FrameType | None], Any]
+
+
+class Drain:
+    """The deadline of the requests in flight, set when the process is told to stop."""
+
+    def __init__(self, timeout: Callable[[], float]) -> None:
+        self._timeout = timeout  # read at the signal: a reload may have changed it
+        self.deadline: float | None = None
+        self._requests: set[asyncio.Timeout] = set()
+        self._previous: dict[int, Handler] = {}
+        self._loop: asyncio.AbstractEventLoop | None = None
+
+    def install(self) -> bool:
+        """Follow the server's own handlers of SIGINT and SIGTERM; whether it could (not in a
+        thread other than the main one, as a test client's, nor without a Python handler)."""
+        self._loop = asyncio.get_running_loop()
+        for number in SIGNALS:
+            previous = signal.getsignal(number)
+            if not callable(previous):
+                continue  # no server handler to follow: the default ends the process anyway
+            try:
+                signal.signal(number, self._signalled)
+            except ValueError:  # not the main thread
+                return False
+            self._previous[number] = previous
+        return bool(self._previous)
+
+    def uninstall(self) -> None:
+        """Give the signals back to the handlers they had."""
+        for number, previous in self._previous.items():
+            if signal.getsignal(number) == self._signalled:
+                signal.signal(number, previous)
+        self._previous.clear()
+
+    def _signalled(self, number: int, frame: FrameType | None) -> None:
+        self._previous[number](number, frame)
+        if self._loop is not None and not self._loop.is_closed():
+            self._loop.call_soon_threadsafe(self.begin)
+
+    def begin(self) -> None:
+        """Start the drain: every request in flight must end within the timeout."""
+        if self.deadline is not None:
+            return
+        loop = asyncio.get_running_loop()
+        timeout = self._timeout()
+        self.deadline = loop.time() + timeout
+        for request in self._requests:
+            request.reschedule(self.deadline)
+        if self._requests:
+            logger.info(
+                "Shutdown: %d requests in flight get at most %g s to finish (server."
+                "shutdown_timeout)",
+                len(self._requests),
+                timeout,
+            )
+        loop.call_at(self.deadline, self._expired, timeout)
+
+    def _expired(self, timeout: float) -> None:
+        if self._requests:
+            logger.warning(
+                "Shutdown: %d requests still in flight after %g s (server.shutdown_timeout) "
+                "are cancelled and answered 503",
+                len(self._requests),
+                timeout,
+            )
+
+    async def serve(self, app: ASGIApp, scope: Scope, receive: Receive, send: Send) -> None:
+        """Run one request under the drain's deadline; past it, answer 503."""
+        started = False
+
+        async def sending(message: Message) -> None:
+            nonlocal started
+            started = True
+            await send(message)
+
+        timeout = asyncio.timeout(self.deadline)
+        try:
+            async with timeout:
+                self._requests.add(timeout)
+                try:
+                    await app(scope, receive, sending)
+                finally:
+                    self._requests.discard(timeout)
+        except TimeoutError:
+            if not timeout.expired():
+                raise  # the application's own
+            if not started:
+                await send(_RESPONSE)
+                await send({"type": "http.response.body", "body": _BODY})
