@@ -23,16 +23,16 @@ from settings._errors import ImproperlyConfigured, Problem
 from settings._load import load_settings
 from settings._process import get_settings, override_settings
 from settings._redact import redact
-from settings.contrib import Settings
-from settings.contrib.database import DatabaseConfig, PoolConfig
-from settings.contrib.metrics import MetricsConfig
-from settings.contrib.server import ServerConfig
-from settings.contrib.web import CorsConfig
 from settings.schema import BaseSettings, EnvVar, Section
 from settings.schema._config import SettingsConfigDict
 
 if TYPE_CHECKING:
     from settings._lazy import lazy, settings
+    from settings.contrib import Settings
+    from settings.contrib.database import DatabaseConfig, PoolConfig
+    from settings.contrib.metrics import MetricsConfig
+    from settings.contrib.server import ServerConfig
+    from settings.contrib.web import CorsConfig
 
 __all__ = [
     "BaseSettings",
@@ -56,11 +56,25 @@ __all__ = [
 ]
 
 
-def __getattr__(name: str) -> Any:
-    """``settings`` and ``lazy`` (:mod:`settings._lazy`), imported on first use: a load that
-    never asks for Django's lazy object does not import it."""
-    if name in ("settings", "lazy"):
-        from settings import _lazy
+#: Names imported on first use, and their modules: an application whose model is built on
+#: ``BaseSettings`` alone never imports the batteries, nor Django's lazy object.
+_LAZY = {
+    "settings": "settings._lazy",
+    "lazy": "settings._lazy",
+    "Settings": "settings.contrib",
+    "DatabaseConfig": "settings.contrib.database",
+    "PoolConfig": "settings.contrib.database",
+    "MetricsConfig": "settings.contrib.metrics",
+    "ServerConfig": "settings.contrib.server",
+    "CorsConfig": "settings.contrib.web",
+}
 
-        return getattr(_lazy, name)
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+def __getattr__(name: str) -> Any:
+    """The batteries' names and Django's lazy object, imported on first use (:data:`_LAZY`)."""
+    module = _LAZY.get(name)
+    if module is None:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    import importlib
+
+    return getattr(importlib.import_module(module), name)
