@@ -60,3 +60,55 @@ def test_a_type_checker_sees_the_model_s_fields(
     errors = [line for line in out.splitlines() if ": error:" in line]
     assert any('"LlmConfig" has no attribute "modle"; maybe "model"?' in line for line in errors)
     assert status == 1
+
+
+APPLICATION_MODEL = """\
+from pydantic import Field
+
+from settings import (
+    BaseSettings,
+    CorsConfig,
+    DatabaseConfig,
+    MetricsConfig,
+    PoolConfig,
+    ServerConfig,
+    SettingsConfigDict,
+)
+
+
+class AppSettings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="", env_file=".env")
+
+    PROJECT_NAME: str = "demo"
+    database: DatabaseConfig = Field(default_factory=DatabaseConfig)
+    cors: CorsConfig = Field(default_factory=CorsConfig)
+    server: ServerConfig = Field(default_factory=ServerConfig)
+    metrics: MetricsConfig = Field(default_factory=MetricsConfig)
+
+
+sections = (DatabaseConfig(), PoolConfig(), CorsConfig(), ServerConfig(), MetricsConfig())
+settings = AppSettings()
+port: int | None = settings.database.port
+size: int = settings.database.pool.size
+"""
+
+
+def test_mypy_strict_without_the_pydantic_plugin_takes_the_sections_defaults(
+    tmp_path: Path,
+) -> None:
+    """SPEC 13: the framework's sections write their defaults ``Field(default=...)``, so a
+    project that runs mypy without Pydantic's plugin sees every field as optional."""
+    (tmp_path / "app_settings.py").write_text(APPLICATION_MODEL, encoding="utf-8")
+    config = tmp_path / "mypy.ini"
+    config.write_text(
+        f"[mypy]\nstrict = True\nmypy_path = {REPO}\nfollow_imports = silent\n"
+        "[mypy-dynaconf.*]\nignore_missing_imports = True\n",
+        encoding="utf-8",
+    )
+
+    out, err, status = mypy_api.run(
+        ["--config-file", str(config), "--cache-dir", str(tmp_path / "cache"), str(tmp_path)]
+    )
+
+    assert status == 0, out + err
+    assert "Success: no issues found in 1 source file" in out
