@@ -57,6 +57,7 @@ class Cors(Frozen):
 class Server(Frozen):
     workers: int = Field(1, ge=1, le=1024)
     replicas: int = Field(1, ge=1, le=100_000)
+    shutdown_timeout: float = Field(15.0, gt=0, le=3600)
 
 
 class Metrics(Frozen):
