@@ -153,7 +153,8 @@ def unknown_key(model: type[BaseModel], dotted: str) -> str | None:
         parent = parent.rpartition(".")[0]
     import difflib  # only for a misspelling: a clean load never needs it
 
-    close = difflib.get_close_matches(dotted, [k for k in keys if k not in RESERVED], n=1)
+    spelled = {k.lower(): k for k in keys if k.lower() not in RESERVED}  # any case, as matched
+    close = [spelled[k] for k in difflib.get_close_matches(dotted.lower(), spelled, n=1)]
     hint = f"; did you mean {close[0]}?" if close else ""
     return f"unknown key{hint}"
 

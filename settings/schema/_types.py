@@ -64,6 +64,8 @@ def split_items(text: str) -> list[Any]:
     comma-separated list (``[::1],localhost``): that is not misread as a broken array.
     """
     text = text.strip()
+    if text.startswith("{"):  # a JSON object is no list, nor an item of one
+        raise ValueError("must be a JSON array or comma-separated items, not a JSON object")
     if text.startswith("[") and not _IPV6_FIRST.match(text):
         try:
             items = json.loads(text)

@@ -90,3 +90,19 @@ def test_text_a_field_cannot_take_is_an_error_that_does_not_quote_it(
 
     assert message in str(caught.value)
     assert text not in str(caught.value)
+
+
+def test_a_json_object_given_to_a_list_is_an_error_not_one_item(root: Path) -> None:
+    with pytest.raises(ImproperlyConfigured, match="not a JSON object"):
+        load_settings(root=root, model=Plain, environ={"APP_NAMES": '{"a": 1}'})
+
+
+class Upper(BaseSettings):
+    PROJECT_NAME: str = "x"
+
+
+def test_did_you_mean_compares_in_any_case(root: Path) -> None:
+    (root / "settings.toml").write_text('[default]\nproject_nme = "y"\n[development]\n')
+
+    with pytest.raises(ImproperlyConfigured, match=r"did you mean PROJECT_NAME\?"):
+        load_settings(root=root, model=Upper, environ={})

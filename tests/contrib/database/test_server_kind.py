@@ -16,6 +16,7 @@ from app.db import DatabaseManager
 from settings import load_settings
 from tests.support.cli import Run
 from tests.support.pgbouncer import PgBouncer, pgbouncer
+from tests.support.ports import free_port
 from tests.support.postgres import Login, OptionsCluster, options_cluster
 from tests.support.work_app import postgres_toml, project
 
@@ -119,8 +120,39 @@ def test_check_connect_against_a_frozen_server_says_it_timed_out(
         cluster.signal_all(signal.SIGCONT)
 
     assert result.code == 1
-    assert "cannot ask the server about the connection budget (timed out after 2 s)" in (
-        result.err
-    ), result.err
+    assert "database.E002 database: cannot connect" in result.err, result.err
+    assert "(timed out after 2 s)" in result.err, result.err
     assert "CancelledError" not in result.err
     assert took < 2 * 2 + 3  # two connect checks, each bounded by connect_timeout, and cleanup
+
+
+@pytest.mark.parametrize(
+    "fault",
+    [
+        pytest.param({"DB_PASSWORD": "wrong-password-5521"}, id="wrong password"),
+        pytest.param({"DB_DATABASE": "nosuchdb"}, id="unknown database"),
+        pytest.param({"PORT": "nothing listens"}, id="nothing listens"),
+    ],
+)
+def test_check_connect_behind_pgbouncer_still_connects_and_reports_a_failure(
+    server: tuple[OptionsCluster, Login, PgBouncer],
+    cli: Run,
+    tmp_path: Path,
+    fault: dict[str, str],
+) -> None:
+    """``pgbouncer = true`` skips the budget (PgBouncer's pools bound the server), not the
+    question whether the database answers: a deploy check that passes against a wrong password
+    is no check."""
+    _, login, bouncer = server
+    root = project(tmp_path / "project", postgres_toml())
+    port = free_port() if "PORT" in fault else bouncer.port
+    variables = {**environ(login, port, True), **fault}
+    variables.pop("PORT", None)
+    if "DB_DATABASE" in fault:
+        variables["DATABASE_URL"] = f"postgresql://{login.host}:{port}/nosuchdb"
+
+    result = cli("check", "--env", "testing", "--connect", root=root, environ=variables)
+
+    assert result.code == 1, result.out + result.err
+    assert "database.E002 database: cannot connect" in result.err, result.err
+    assert "wrong-password-5521" not in result.out + result.err
