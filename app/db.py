@@ -2,7 +2,8 @@
 
 ``initialize`` builds the engine from :class:`settings.DatabaseConfig` (for SQLite it also creates
 the file's directory); ``health_check`` makes a real ``SELECT 1`` round trip bounded by
-``connect_timeout``; ``pool_status`` reads the pool's counters; ``check_budget`` compares the
+``connect_timeout``; ``session`` opens a request's session on a pooled connection;
+``pool_status`` reads the pool's counters; ``check_budget`` compares the
 connection budget with what the server allows; ``dispose`` closes every pooled connection at
 shutdown, within ``connect_timeout``.
 
@@ -21,13 +22,14 @@ import asyncio
 import logging
 import time
 import weakref
+from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from sqlalchemy import event, text
 from sqlalchemy import exc as sa_exc
-from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_engine
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, AsyncSession, create_async_engine
 from sqlalchemy.pool import NullPool, QueuePool
 
 from app.redaction import describe_error, driver_error
@@ -50,6 +52,12 @@ logger = logging.getLogger("app.db")
 _MANAGERS: weakref.WeakSet[DatabaseManager] = weakref.WeakSet()
 #: Readiness probes given up on, held until their own cleanup ends.
 _BACKGROUND: set[asyncio.Future[None]] = set()
+#: Seconds between two writes of the pool's figures while they change (a scrape reads them
+#: fresh in the process that answers it; other workers' are at most this old).
+PUBLISH_INTERVAL = 1.0
+#: Seconds between two log lines about failed connection attempts (each line counts those
+#: since the previous one).
+FAILURE_LOG_INTERVAL = 10.0
 
 
 def _forget(probe: asyncio.Future[None]) -> None:
@@ -153,6 +161,7 @@ class DatabaseManager:
         self._probe_engine: AsyncEngine | None = None  # readiness, when the pool is all in use
         self._own_probe: asyncio.Future[None] | None = None
         self._used = 0
+        self._failures = _FailureLog()
 
     @classmethod
     def for_settings(cls, settings: Settings) -> DatabaseManager:
@@ -185,7 +194,9 @@ class DatabaseManager:
         self._engine = create_async_engine(url, **engine_options(self.config))
         self._watch(self._engine)
         _MANAGERS.add(self)
-        _publish()  # every worker counts its pool's maximum from the start
+        # Read at each scrape, and written now: every worker counts its pool's maximum from
+        # the start.
+        record_pool(_pool_figures)
 
     def _watch(self, engine: AsyncEngine) -> None:
         """Count connections for the metrics, keep the driver's connections for a bounded
@@ -195,23 +206,24 @@ class DatabaseManager:
         @event.listens_for(target, "connect")
         def connected(dbapi_connection: Any, record: Any) -> None:
             self._open[id(dbapi_connection)] = record.driver_connection
-            _publish()
+            _changed()
 
         @event.listens_for(target, "close")
         @event.listens_for(target, "close_detached")
         def closed(dbapi_connection: Any, *record: Any) -> None:
             self._open.pop(id(dbapi_connection), None)
-            _publish()
+            _changed()
 
+        # On every request's path: a count, and the figures are read when /metrics is scraped.
         @event.listens_for(target, "checkout")
         def checked_out(*_: Any) -> None:
             self._used += 1
-            _publish()
+            _changed()
 
         @event.listens_for(target, "checkin")
         def checked_in(*_: Any) -> None:
             self._used = max(0, self._used - 1)
-            _publish()
+            _changed()
 
         @event.listens_for(target, "handle_error")
         def disconnect(context: Any) -> None:
@@ -322,10 +334,35 @@ class DatabaseManager:
             with pool_wait(timeout_errors=(sa_exc.TimeoutError,)):
                 return await self.engine.connect()
         except Exception as exc:
-            failure = self._failure(exc)
-            detail = describe_error(exc, *self._secrets)
-            logger.warning("No connection to %s: %s (%s)", self.target, failure, detail)
-            raise DatabaseUnavailableError(failure) from exc
+            raise self._unavailable(exc) from exc
+
+    async def session(self) -> AsyncSession:
+        """A session (``expire_on_commit=False``) whose transaction already holds a pooled
+        connection, waiting at most ``pool.timeout`` for a free one; the caller closes it.
+
+        The connection is taken in the same step as the session's ``BEGIN``, as the session's
+        first statement would take it: one switch into SQLAlchemy's greenlet, where a
+        connection taken first and a session bound to it took two more (the connection, then
+        its close). After ``commit()`` the connection goes back to the pool and a later
+        statement takes one again, as with any ``AsyncSession(engine)``.
+
+        Raises :class:`DatabaseUnavailableError` when no connection can be had, with the cause
+        logged (at most one line per ``FAILURE_LOG_INTERVAL``).
+        """
+        session = AsyncSession(self.engine, expire_on_commit=False)
+        try:
+            with pool_wait(timeout_errors=(sa_exc.TimeoutError,)):
+                await session.connection()
+        except Exception as exc:
+            await session.close()
+            raise self._unavailable(exc) from exc
+        return session
+
+    def _unavailable(self, exc: BaseException) -> DatabaseUnavailableError:
+        """Log a failed attempt to get a connection (rate-limited) and say what failed."""
+        failure = self._failure(exc)
+        self._failures.add(self.target, failure, describe_error(exc, *self._secrets))
+        return DatabaseUnavailableError(failure)
 
     def pool_status(self) -> PoolStatus:
         pool = self.engine.pool
@@ -446,10 +483,96 @@ async def _close(driver: Any, limit: float) -> bool:
     return True
 
 
-def _publish() -> None:
-    """This process's pool figures, added over its live managers, for ``/metrics``."""
+class _FailureLog:
+    """The WARNING about failed connection attempts, at most one line per
+    ``FAILURE_LOG_INTERVAL``: the first failure at once, then one line at the end of each
+    interval that had failures, with their count and reasons (their count by reason is also
+    ``db_client_connection_failures_total``). Under load a refusing server fails every
+    request's attempt: one line each was thousands of lines a minute."""
+
+    def __init__(self) -> None:
+        self.reasons: Counter[str] = Counter()
+        self.target = ""
+        self.detail = ""
+        self.last_line = 0.0  # time.monotonic() of the last line
+        self.next_line = 0.0  # from when a failure is logged at once
+        self.timer: asyncio.TimerHandle | None = None
+
+    def add(self, target: str, failure: str, detail: str) -> None:
+        self.reasons[failure] += 1
+        self.target, self.detail = target, detail
+        now = time.monotonic()
+        if now >= self.next_line:
+            self._write(now)
+            return
+        if self.timer is None:
+            try:
+                loop = asyncio.get_running_loop()
+            except RuntimeError:  # no loop to come back later: the count waits for the next
+                return
+            self.timer = loop.call_later(self.next_line - now, self._flush)
+
+    def _flush(self) -> None:
+        self.timer = None
+        if self.reasons:
+            self._write(time.monotonic())
+
+    def _write(self, now: float) -> None:
+        count = sum(self.reasons.values())
+        if count == 1:
+            [failure] = self.reasons
+            logger.warning("No connection to %s: %s (%s)", self.target, failure, self.detail)
+        else:
+            reasons = ", ".join(f"{failure} x {n}" for failure, n in self.reasons.most_common())
+            logger.warning(
+                "No connection to %s: %d attempts failed since the last line, %.0f s ago: %s; "
+                "the last: %s",
+                self.target,
+                count,
+                now - self.last_line,
+                reasons,
+                self.detail,
+            )
+        self.reasons.clear()
+        self.last_line = now
+        self.next_line = now + FAILURE_LOG_INTERVAL
+
+
+#: The event loop whose timer writes the pool's figures next, if one is pending.
+_publishing: asyncio.AbstractEventLoop | None = None
+
+
+def _changed() -> None:
+    """A pool's figures changed: read fresh by the next scrape of this process, and written
+    within ``PUBLISH_INTERVAL`` for the other workers' scrapes (multiprocess mode), not at
+    every checkout: each write cost about as much as the rest of the checkout's bookkeeping."""
+    global _publishing
+    try:
+        loop = asyncio.get_running_loop()
+    except RuntimeError:  # a connection closed outside the loop (garbage collection)
+        _publish()
+        return
+    if _publishing is not loop:
+        _publishing = loop
+        loop.call_later(PUBLISH_INTERVAL, _publish_later)
+
+
+def _publish_later() -> None:
+    global _publishing
+    _publishing = None
+    _publish()
+
+
+def _pool_figures() -> tuple[int, int, int]:
+    """This process's pool figures, added over its live managers: used, idle, maximum."""
     managers = list(_MANAGERS)
     used = sum(manager._used for manager in managers)
     opened = sum(len(manager._open) for manager in managers)
     maximum = sum(limit for manager in managers if (limit := manager.connection_limit) is not None)
-    record_pool(used=used, idle=max(0, opened - used), maximum=maximum)
+    return used, max(0, opened - used), maximum
+
+
+def _publish() -> None:
+    """This process's pool figures, written now for ``/metrics``."""
+    used, idle, maximum = _pool_figures()
+    record_pool(used=used, idle=idle, maximum=maximum)

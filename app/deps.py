@@ -25,7 +25,8 @@ async def get_database(connection: HTTPConnection) -> DatabaseManager:
 
 
 async def get_session(connection: HTTPConnection) -> AsyncIterator[AsyncSession]:
-    """A session on a connection taken from the pool before the handler runs.
+    """A session whose transaction holds a connection taken from the pool before the handler
+    runs (:meth:`app.db.DatabaseManager.session`).
 
     Taking it up front turns an exhausted pool or a database that is down into
     :class:`app.db.DatabaseUnavailableError` (a 503), not an error halfway through a handler.
@@ -33,12 +34,9 @@ async def get_session(connection: HTTPConnection) -> AsyncIterator[AsyncSession]
     attribute after ``commit()`` would otherwise need I/O that asyncio cannot do implicitly.
     """
     database: DatabaseManager = connection.app.state.database
-    bound = await database.connect()
-    try:
-        async with AsyncSession(bind=bound, expire_on_commit=False) as session:
-            yield session
-    finally:
-        await bound.close()
+    session = await database.session()
+    async with session:
+        yield session
 
 
 SettingsDep = Annotated[AppSettings, Depends(request_settings)]

@@ -12,7 +12,9 @@ Both under uvicorn (one worker, ``--no-access-log``), loaded in interleaved roun
 :mod:`benchmarks.loadgen`: requests/s (the target, >= 0.90x) and the server's CPU per request.
 Then the breakdown, in-process (no server, no sockets, one request at a time): the same two
 apps on ``/bench/db``, and the reference app on a route that touches nothing (``/health/live``)
-with each middleware left out in turn, so that each piece's cost is the difference.
+with each middleware left out in turn, so that each piece's cost is the difference. Last, the
+session path alone (no app, no HTTP): the route's transaction through each way of opening a
+session, by this process's CPU time per transaction (the server's work is not in it).
 
 Needs the local PostgreSQL (``BENCH_DATABASE_URL``, default ``postgres@127.0.0.1:5432/test``).
 """
@@ -21,6 +23,7 @@ from __future__ import annotations
 
 import asyncio
 import os
+import time
 import urllib.request
 from collections.abc import Callable
 from contextlib import AsyncExitStack
@@ -38,12 +41,18 @@ from benchmarks.servers import Server, start, stop, wait_until_live
 
 TITLE = "database request"
 TITLE_PIECES = "request path, piece by piece"
+TITLE_SESSION = "session path"
+PLAIN = "AsyncSession(engine), as the reference"
+TIMED = "AsyncSession(engine), asyncpg command_timeout set"
+SESSION = "ours: DatabaseManager.session() (SessionDep)"
+BOUND = "ours before: connect(), then a session bound to it"
 OURS = "ours: app.main + SessionDep"
 REFERENCE = "FastAPI + SQLAlchemy, same pool"
 CPU = "server CPU/request: "
 ASGI = "in-process ASGI: "
 CONNECTIONS = 16
 PATH = "/bench/db"
+FIRST_ROUTE = "ours, /bench/db matched before the app's four routers"
 FULL = "every piece"
 BARE = "no middleware of ours"
 #: The middleware left out, one at a time, by class name (``app.main.create_app``'s stack).
@@ -78,14 +87,29 @@ def database_environ() -> dict[str, str]:
 def run(rounds: int, seconds: float, warmup: int = 1, asgi_requests: int = 2000) -> list[Section]:
     section = Section(TITLE)
     pieces = Section(TITLE_PIECES)
+    sessions = Section(TITLE_SESSION)
     with settings_dir() as root:
         environ = {**database_environ(), "BENCH_SETTINGS_ROOT": str(root)}
         _under_uvicorn(section, root, child_environ(environ), rounds, seconds, warmup)
         _in_process(section, pieces, environ, rounds, warmup, asgi_requests)
+        _session_path(sessions, environ, rounds, warmup, asgi_requests // 4)
     section.targets += [
         Target(f"{OURS} / reference, req/s", OURS, REFERENCE, ">=", 0.90),
+        Target(f"{FIRST_ROUTE} / reference, req/s", FIRST_ROUTE, REFERENCE, None),
         Target("server CPU/request (reference / ours)", CPU + REFERENCE, CPU + OURS, None),
+        Target(
+            "server CPU/request (reference / ours, route matched first)",
+            CPU + REFERENCE,
+            CPU + FIRST_ROUTE,
+            None,
+        ),
         Target("in-process (reference / ours)", ASGI + REFERENCE, ASGI + OURS, None),
+        Target(
+            "in-process (reference / ours, route matched first)",
+            ASGI + REFERENCE,
+            ASGI + FIRST_ROUTE,
+            None,
+        ),
     ]
     section.notes.append(
         f"load: {CONNECTIONS} keep-alive connections, {seconds:g} s per sample; pool 5 + 5, "
@@ -98,7 +122,17 @@ def run(rounds: int, seconds: float, warmup: int = 1, asgi_requests: int = 2000)
         "GET /health/live of the reference app in-process, one middleware left out at a time; "
         "a piece's cost is its row's time less the full stack's"
     )
-    return [section, pieces]
+    sessions.targets += [
+        Target(f"{SESSION} / {TIMED}, CPU", SESSION, TIMED, None),
+        Target(f"{TIMED} / {PLAIN}, CPU", TIMED, PLAIN, None),
+        Target(f"{BOUND} / {SESSION}, CPU", BOUND, SESSION, None),
+    ]
+    sessions.notes.append(
+        "two statements and a commit, one transaction at a time, no app and no HTTP; this "
+        "process's CPU time (time.process_time) per transaction, the server's excluded; pool "
+        "5 + 5, pre-ping, metrics on"
+    )
+    return [section, pieces, sessions]
 
 
 def _under_uvicorn(
@@ -111,6 +145,7 @@ def _under_uvicorn(
 ) -> None:
     targets = {
         OURS: "benchmarks.request_apps:session_dep",
+        FIRST_ROUTE: "benchmarks.request_apps:session_dep_route_first",
         REFERENCE: "benchmarks.minimal_db_app:create_minimal_app",
     }
     servers: dict[str, Server] = {}
@@ -147,8 +182,10 @@ def _sampler(
 ) -> Callable[[], tuple[float, ...]]:
     def sample() -> tuple[float, ...]:
         result = measure(port, PATH, connections=CONNECTIONS, seconds=seconds, probe=probe)
-        if result.probe_per_request is None:
+        if probe is None:
             return (result.rate,)
+        if result.probe_per_request is None:  # no request completed (a --smoke sample)
+            return result.rate, float("nan")
         return result.rate, result.probe_per_request * 1e6
 
     return sample
@@ -169,7 +206,11 @@ def _in_process(
     saved = dict(os.environ)
     os.environ["BENCH_DATABASE_URL"] = environ["BENCH_DATABASE_URL"]
     settings = load_settings(root=environ["BENCH_SETTINGS_ROOT"], environ=environ)
-    apps = {OURS: request_apps.session_dep(settings), REFERENCE: create_minimal_app()}
+    apps = {
+        OURS: request_apps.session_dep(settings),
+        FIRST_ROUTE: route_first(request_apps.session_dep(settings)),
+        REFERENCE: create_minimal_app(),
+    }
     stacks = {FULL: request_apps.session_dep(settings)}
     for name, left_out in PIECES.items():
         stacks[name] = without(request_apps.session_dep(settings), {left_out})
@@ -196,7 +237,91 @@ def _in_process(
         os.environ.update(saved)
 
 
+def route_first(app: Any) -> Any:
+    """``app`` with its last route (``/bench/db``) moved ahead of the routers ``create_app``
+    includes (health, features, metrics, API docs): FastAPI tries each included router in turn
+    before a route added after them, which is where an application's own routes go."""
+    app.router.routes.insert(0, app.router.routes.pop())
+    return app
+
+
 def without(app: Any, names: set[str]) -> Any:
     """``app`` with the middleware of these class names left out (before its first request)."""
     app.user_middleware = [m for m in app.user_middleware if m.cls.__name__ not in names]
     return app
+
+
+def _session_path(
+    section: Section, environ: dict[str, str], rounds: int, warmup: int, requests: int
+) -> None:
+    """The route's transaction through each way of opening a session, in one event loop."""
+    from sqlalchemy.ext.asyncio import AsyncSession, create_async_engine
+
+    from app.db import DatabaseManager
+    from benchmarks.minimal_db_app import transaction
+    from settings import load_settings
+    from settings.contrib.metrics import record_settings
+
+    settings = load_settings(root=environ["BENCH_SETTINGS_ROOT"], environ=environ)
+    url = environ["BENCH_DATABASE_URL"]
+    pool = {"pool_size": 5, "max_overflow": 5, "pool_pre_ping": True, "pool_timeout": 30}
+    timeout = {"command_timeout": settings.database.command_timeout}
+    plain = create_async_engine(url, **pool)
+    timed = create_async_engine(url, **pool, connect_args=timeout)
+    manager = DatabaseManager.for_settings(settings)
+
+    async def through_engine(engine: Any) -> None:
+        async with AsyncSession(engine, expire_on_commit=False) as session:
+            await transaction(session)
+
+    async def through_session() -> None:
+        session = await manager.session()
+        async with session:
+            await transaction(session)
+
+    async def through_bound() -> None:
+        bound = await manager.connect()
+        try:
+            async with AsyncSession(bind=bound, expire_on_commit=False) as session:
+                await transaction(session)
+        finally:
+            await bound.close()
+
+    variants: dict[str, Callable[[], Any]] = {
+        PLAIN: lambda: through_engine(plain),
+        TIMED: lambda: through_engine(timed),
+        SESSION: through_session,
+        BOUND: through_bound,
+    }
+    loop = asyncio.new_event_loop()
+    try:
+        record_settings(settings)
+        loop.run_until_complete(manager.initialize())
+        interleave(
+            [
+                (section.add(name, "µs CPU"), _cpu_sampler(loop, run, requests))
+                for name, run in variants.items()
+            ],
+            rounds,
+            warmup,
+        )
+    finally:
+        loop.run_until_complete(manager.dispose())
+        loop.run_until_complete(plain.dispose())
+        loop.run_until_complete(timed.dispose())
+        loop.close()
+
+
+def _cpu_sampler(
+    loop: asyncio.AbstractEventLoop, run: Callable[[], Any], requests: int
+) -> Callable[[], float]:
+    async def many() -> float:
+        started = time.process_time()
+        for _ in range(requests):
+            await run()
+        return (time.process_time() - started) / requests * 1e6
+
+    def sample() -> float:
+        return loop.run_until_complete(many())
+
+    return sample

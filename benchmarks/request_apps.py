@@ -91,3 +91,11 @@ def session_dep(settings: Settings | None = None) -> FastAPI:
         return int(second)
 
     return app
+
+
+def session_dep_route_first(settings: Settings | None = None) -> FastAPI:
+    """:func:`session_dep` with ``/bench/db`` matched before the routers ``create_app``
+    includes, so that the difference from :func:`session_dep` is FastAPI's routing."""
+    from benchmarks.db_request import route_first
+
+    return route_first(session_dep(settings))  # type: ignore[no-any-return]

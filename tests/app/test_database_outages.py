@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import re
 import socket
 import time
 from collections import Counter
@@ -74,6 +75,38 @@ async def test_refused_connection(
     assert "Database check failed for postgresql+asyncpg://app:**********@127.0.0.1:" in failure
     assert "ConnectionRefusedError: [Errno 111]" in failure
     assert_no_secret(caplog.text, ready.text, items.text)
+
+
+async def test_a_burst_of_failed_attempts_is_one_log_line_with_a_count(
+    make_settings: Callable[..., Settings],
+    caplog: pytest.LogCaptureFixture,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    import app.db
+
+    monkeypatch.setattr(app.db, "FAILURE_LOG_INTERVAL", 2.0)
+    settings = settings_for(make_settings, free_port())
+
+    def lines() -> list[str]:
+        return [r.getMessage() for r in caplog.records if r.msg.startswith("No connection to")]
+
+    async with running(session_app(settings)) as client:
+        burst = [await client.get("/now") for _ in range(30)]
+        during = lines()
+        await asyncio.sleep(3)  # the interval ends: one more line, with the count
+
+    assert {response.status_code for response in burst} == {503}
+    assert len(during) == 1  # the first failure, at once
+    first, summary = lines()
+    assert "connection failed (ConnectionRefusedError) (ConnectionRefusedError: [Errno 111]" in (
+        first
+    )
+    assert re.search(
+        r": 29 attempts failed since the last line, \d s ago: "
+        r"connection failed \(ConnectionRefusedError\) x 29; the last: ConnectionRefusedError",
+        summary,
+    ), summary
+    assert_no_secret(caplog.text)
 
 
 async def test_host_that_never_answers(

@@ -3,6 +3,7 @@ route template and status, the settings' fingerprint; 404 when ``metrics.enabled
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Callable
 from pathlib import Path
 
@@ -126,6 +127,41 @@ async def test_a_pool_timeout_is_counted(postgres_settings: Callable[..., Settin
     assert refused.status_code == 503
     assert sample(during, "db_client_connection_timeouts_total", **POOL) == before + 1
     assert sample(during, "db_client_connection_count", db_client_connection_state="used") >= 1
+
+
+async def test_the_scrape_reads_the_pool_as_it_is(
+    postgres_settings: Callable[..., Settings],
+) -> None:
+    settings = postgres_settings(
+        APP_DATABASE__POOL__SIZE="1",
+        APP_DATABASE__POOL__MAX_OVERFLOW="0",
+        APP_DATABASE__POOL__TIMEOUT="5",
+    )
+    app = create_work_app(settings)
+
+    def state(text: str, name: str) -> float:
+        return sample(text, "db_client_connection_count", db_client_connection_state=name, **POOL)
+
+    async with running(app) as client:
+        assert (await client.get("/work")).status_code == 200
+        idle = (await client.get("/metrics")).text
+        held = await app.state.database.connect()  # the pool's only connection
+        waiting = asyncio.ensure_future(client.get("/work"))
+        deadline = asyncio.get_running_loop().time() + 3
+        busy = (await client.get("/metrics")).text
+        while sample(busy, "db_client_connection_pending_requests", **POOL) == 0:
+            assert asyncio.get_running_loop().time() < deadline, "no request ever waited"
+            await asyncio.sleep(0.05)
+            busy = (await client.get("/metrics")).text
+        await held.close()
+        assert (await waiting).status_code == 200
+        after = (await client.get("/metrics")).text
+
+    assert (state(idle, "used"), state(idle, "idle")) == (0, 1)
+    assert (state(busy, "used"), state(busy, "idle")) == (1, 0)
+    assert sample(busy, "db_client_connection_pending_requests", **POOL) == 1
+    assert (state(after, "used"), state(after, "idle")) == (0, 1)
+    assert sample(after, "db_client_connection_pending_requests", **POOL) == 0
 
 
 async def test_metrics_off_is_404(make_settings: Callable[..., Settings], tmp_path: Path) -> None:

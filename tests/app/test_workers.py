@@ -12,6 +12,7 @@ from pathlib import Path
 
 import httpx
 
+from app.db import PUBLISH_INTERVAL
 from tests.support import uvicorn as servers
 from tests.support.load import hammer
 from tests.support.postgres import PgCluster, eventually_zero, options_cluster, sessions_named
@@ -75,6 +76,11 @@ def test_metrics_add_up_every_worker(pg_cluster: PgCluster, tmp_path: Path) -> N
         server.wait_serving()
         pids, asked = serving_pids(server.url)
         asyncio.run(hammer(server.url, "/pid", clients=4, requests=40))
+        worked = asyncio.run(hammer(server.url, "/work", clients=8, requests=80))
+        # Each worker writes its pool's figures at most PUBLISH_INTERVAL after they change;
+        # the scrape reads the answering worker's own at once, the other's from its file.
+        time.sleep(PUBLISH_INTERVAL + 1)
+        opened = asyncio.run(sessions_named(pg_cluster, "metrics-workers"))
         with httpx.Client(base_url=server.url, timeout=10, trust_env=False) as client:
             metrics = client.get("/metrics").text
         server.stop(signal.SIGTERM)
@@ -89,6 +95,12 @@ def test_metrics_add_up_every_worker(pg_cluster: PgCluster, tmp_path: Path) -> N
     )
     assert counted == asked + 40
     assert sample(metrics, "db_client_connection_max") == 2 * (2 + 2)  # two pools of 2 + 2
+    assert {outcome.status for outcome in worked} == {200}
+    pool = {"db_client_connection_pool_name": "metrics-workers"}
+    used = sample(metrics, "db_client_connection_count", db_client_connection_state="used", **pool)
+    idle = sample(metrics, "db_client_connection_count", db_client_connection_state="idle", **pool)
+    assert (used, idle) == (0, opened)  # both workers' connections, all back in their pools
+    assert opened >= 2
 
 
 def test_uvicorn_workers_count_in_the_budget_and_the_metrics_warning(tmp_path: Path) -> None:

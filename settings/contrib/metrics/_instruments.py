@@ -16,6 +16,12 @@ multiprocess mode adds them up when ``PROMETHEUS_MULTIPROC_DIR`` names a directo
 worker shares, empty at start (the operator creates it, as prometheus-client documents for
 gunicorn); without it ``/metrics`` covers the worker that answers. A worker's gauges leave the
 sum when it stops (:func:`forget_process`) or dies (found at each scrape, :func:`exposition`).
+
+The pool's gauges are read when ``/metrics`` is scraped (:func:`record_pool` given a function),
+not written at every checkout: a scrape reads the answering process's pools as they are then.
+In multiprocess mode the other workers' figures are what each last wrote to its file, so their
+owner also writes them between scrapes (``record_pool(used=..., ...)``, at most once a second
+in the reference app).
 """
 
 from __future__ import annotations
@@ -23,12 +29,12 @@ from __future__ import annotations
 import os
 import re
 import time
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
 from types import TracebackType
-from typing import Any
+from typing import Any, overload
 
 from prometheus_client import (
     CollectorRegistry,
@@ -45,6 +51,8 @@ from settings.contrib._settings import Settings
 from settings.contrib._workers import worker_count
 
 MULTIPROC_VARIABLE = "PROMETHEUS_MULTIPROC_DIR"
+#: A pool's figures: connections in use, open and idle, and the most it may open.
+PoolFigures = tuple[int, int, int]
 #: Seconds; OpenTelemetry's advice for HTTP server durations.
 DURATION_BUCKETS = (0.005, 0.01, 0.025, 0.05, 0.075, 0.1, 0.25, 0.5, 0.75, 1, 2.5, 5, 7.5, 10)
 #: The files of a live gauge of one process, in a multiprocess directory.
@@ -139,7 +147,9 @@ class _Recording:
     enabled: bool | None = None  # None: no settings given yet
     pool_name: str = ""
     settings_labels: tuple[str, str] | None = None
-    pool: tuple[int, int, int] | None = None  # used, idle, maximum: the last figures given
+    pool: PoolFigures | None = None  # used, idle, maximum: the last figures given
+    source: Callable[[], PoolFigures] | None = None  # read at each scrape
+    pending: int = 0  # waits for a connection under way (pool_wait), written with the figures
     series: dict[str, Any] = field(default_factory=dict)
 
     def child(self, name: str) -> Any:
@@ -207,8 +217,7 @@ def record_settings(settings: Settings) -> None:
     recording.settings_labels = labels
     recording.name_pool(pool_name(settings))
     recording.enabled = True
-    if recording.pool is not None:
-        _write_pool(*recording.pool)
+    _refresh_pool()
     _warn_about_workers(settings)
 
 
@@ -251,14 +260,47 @@ def _warn_about_workers(settings: Settings) -> None:
         )
 
 
-def record_pool(*, used: int, idle: int, maximum: int) -> None:
+@overload
+def record_pool(source: Callable[[], PoolFigures], /) -> None: ...
+
+
+@overload
+def record_pool(*, used: int, idle: int, maximum: int) -> None: ...
+
+
+def record_pool(
+    source: Callable[[], PoolFigures] | None = None,
+    /,
+    *,
+    used: int = 0,
+    idle: int = 0,
+    maximum: int = 0,
+) -> None:
     """The connection pools of this process, added up by their owner: connections in use,
-    open and idle, and the most its pools may open. Kept, and written once
-    :func:`record_settings` says metrics are on."""
+    open and idle, and the most its pools may open.
+
+    ``record_pool(source)``: ``source()`` returns ``(used, idle, maximum)`` and is called when
+    ``/metrics`` is scraped (and now), so a checkout costs the owner nothing here.
+    ``record_pool(used=..., idle=..., maximum=...)``: these figures, written now; in multiprocess
+    mode the owner calls it between scrapes, since a scrape reads the other workers' files.
+    Kept, and written once :func:`record_settings` says metrics are on."""
     recording = _recording
+    if source is not None:
+        recording.source = source
+        _refresh_pool()
+        return
     recording.pool = (used, idle, maximum)
     if recording.enabled:
         _write_pool(used, idle, maximum)
+
+
+def _refresh_pool() -> None:
+    """Write the pool's figures as its source says now (or as last given), if metrics are on."""
+    recording = _recording
+    if recording.source is not None:
+        recording.pool = recording.source()
+    if recording.enabled and recording.pool is not None:
+        _write_pool(*recording.pool)
 
 
 def _write_pool(used: int, idle: int, maximum: int) -> None:
@@ -266,12 +308,14 @@ def _write_pool(used: int, idle: int, maximum: int) -> None:
     series["used"].set(used)
     series["idle"].set(idle)
     series["max"].set(maximum)
+    series["pending"].set(_recording.pending)
 
 
 class pool_wait:  # noqa: N801 - used as a function, ``with pool_wait(...)``
-    """Around one wait for a pooled connection: counted as pending meanwhile, its duration
-    observed, and counted as a failure by reason when it raises (as a timeout when it raises
-    one of ``timeout_errors``). Records nothing while metrics are off.
+    """Around one wait for a pooled connection: counted as pending meanwhile (written with the
+    pool's figures), its duration observed, and counted as a failure by reason when it raises
+    (as a timeout when it raises one of ``timeout_errors``). Records nothing while metrics are
+    off.
 
     A class, not ``@contextmanager``: it is on every request's path."""
 
@@ -283,7 +327,7 @@ class pool_wait:  # noqa: N801 - used as a function, ``with pool_wait(...)``
 
     def __enter__(self) -> None:
         if self.series is not None:
-            self.series["pending"].inc()
+            _recording.pending += 1
             self.started = time.perf_counter()
 
     def __exit__(
@@ -295,7 +339,7 @@ class pool_wait:  # noqa: N801 - used as a function, ``with pool_wait(...)``
         series = self.series
         if series is None:
             return
-        series["pending"].dec()
+        _recording.pending -= 1
         series["wait"].observe(time.perf_counter() - self.started)
         if error is None:
             return
@@ -390,7 +434,9 @@ def _kept(metric: Metric) -> Iterator[Any]:
 
 
 def exposition() -> bytes:
-    """Every live worker's figures in multiprocess mode, else this process's."""
+    """Every live worker's figures in multiprocess mode, else this process's; this process's
+    pool figures read first."""
+    _refresh_pool()
     directory = os.environ.get(MULTIPROC_VARIABLE)
     if directory:
         check_multiprocess_directory()
