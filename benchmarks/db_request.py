@@ -34,10 +34,9 @@ from sqlalchemy.engine import make_url
 from benchmarks import asgi
 from benchmarks.app_start import ENVIRON
 from benchmarks.common import child_environ, settings_dir
-from benchmarks.loadgen import cpu_seconds, measure
-from benchmarks.measure import Section, Series, Target, interleave
+from benchmarks.measure import Section, Target, interleave
 from benchmarks.minimal_db_app import DEFAULT_URL
-from benchmarks.servers import Server, start, stop, wait_until_live
+from benchmarks.servers import CONNECTIONS, CPU, Server, load_variants, start, stop
 
 TITLE = "database request"
 TITLE_PIECES = "request path, piece by piece"
@@ -48,9 +47,7 @@ SESSION = "ours: DatabaseManager.session() (SessionDep)"
 BOUND = "ours before: connect(), then a session bound to it"
 OURS = "ours: app.main + SessionDep"
 REFERENCE = "FastAPI + SQLAlchemy, same pool"
-CPU = "server CPU/request: "
 ASGI = "in-process ASGI: "
-CONNECTIONS = 16
 PATH = "/bench/db"
 FIRST_ROUTE = "ours, /bench/db matched before the app's four routers"
 FULL = "every piece"
@@ -152,16 +149,7 @@ def _under_uvicorn(
     try:
         for name, target in targets.items():
             servers[name] = start(target, root, environ, "--factory")
-        variants: list[tuple[list[Series], Callable[[], tuple[float, ...]]]] = []
-        for name, server in servers.items():
-            wait_until_live(server)
-            _check_body(server.port)
-            probe = cpu_seconds(server.process.pid)
-            series = [section.add(name, "req/s", higher_is_better=True)]
-            if probe:
-                series.append(section.add(CPU + name, "µs"))
-            variants.append((series, _sampler(server.port, seconds, probe)))
-        interleave(variants, rounds, warmup)
+        interleave(load_variants(section, servers, PATH, seconds, _check_body), rounds, warmup)
     finally:
         for server in servers.values():
             stop(server)
@@ -175,20 +163,6 @@ def _check_body(port: int) -> None:
         body = response.read()
     if body != b"42":
         raise RuntimeError(f"unexpected {PATH} body: {body[:200]!r}")
-
-
-def _sampler(
-    port: int, seconds: float, probe: Callable[[], float] | None
-) -> Callable[[], tuple[float, ...]]:
-    def sample() -> tuple[float, ...]:
-        result = measure(port, PATH, connections=CONNECTIONS, seconds=seconds, probe=probe)
-        if probe is None:
-            return (result.rate,)
-        if result.probe_per_request is None:  # no request completed (a --smoke sample)
-            return result.rate, float("nan")
-        return result.rate, result.probe_per_request * 1e6
-
-    return sample
 
 
 def _in_process(

@@ -113,7 +113,8 @@ def interleave(
             targets = [series] if isinstance(series, Series) else series
             values = [value] if isinstance(value, float | int) else value
             for each, sample in zip(targets, values, strict=True):
-                each.samples.append(float(sample))
+                if sample == sample:  # NaN: nothing measured this round (a --smoke sample)
+                    each.samples.append(float(sample))
 
 
 def verdicts(sections: Sequence[Section]) -> list[bool]:

@@ -10,21 +10,17 @@ round, as the request-path benchmark does. Target (issue 9): on >= 0.95x off, in
 from __future__ import annotations
 
 import tempfile
-from collections.abc import Callable
 
 from benchmarks.app_start import ENVIRON
 from benchmarks.common import BENCH_HOST as HOST
 from benchmarks.common import child_environ, settings_dir
-from benchmarks.loadgen import cpu_seconds, measure
-from benchmarks.measure import Section, Series, Target, interleave
-from benchmarks.servers import Server, start, stop, wait_until_live
+from benchmarks.measure import Section, Target, interleave
+from benchmarks.servers import CONNECTIONS, CPU, Server, load_variants, start, stop
 
 TITLE = "metrics"
 OFF = "metrics.enabled = false"
 ON = "ours: metrics.enabled = true"
 MULTIPROCESS = "metrics on, PROMETHEUS_MULTIPROC_DIR set"
-CONNECTIONS = 16
-CPU = "server CPU/request: "
 
 
 def run(rounds: int, seconds: float, warmup: int = 1) -> Section:
@@ -42,7 +38,6 @@ def run(rounds: int, seconds: float, warmup: int = 1) -> Section:
         }
         servers: dict[str, Server] = {}
         try:
-            measured: list[tuple[list[Series], Callable[[], tuple[float, ...]]]] = []
             for name, environ in variants.items():
                 servers[name] = start(
                     "benchmarks.request_apps:settings_dep",
@@ -50,14 +45,7 @@ def run(rounds: int, seconds: float, warmup: int = 1) -> Section:
                     child_environ(environ),
                     "--factory",
                 )
-            for name, server in servers.items():
-                wait_until_live(server)
-                probe = cpu_seconds(server.process.pid)
-                series = [section.add(name, "req/s", higher_is_better=True)]
-                if probe:
-                    series.append(section.add(CPU + name, "µs"))
-                measured.append((series, _sampler(server.port, seconds, probe)))
-            interleave(measured, rounds, warmup)
+            interleave(load_variants(section, servers, "/bench", seconds), rounds, warmup)
         finally:
             for server in servers.values():
                 stop(server)
@@ -69,15 +57,3 @@ def run(rounds: int, seconds: float, warmup: int = 1) -> Section:
         )
     section.notes.append(f"load: {CONNECTIONS} keep-alive connections, {seconds:g} s per sample")
     return section
-
-
-def _sampler(
-    port: int, seconds: float, probe: Callable[[], float] | None
-) -> Callable[[], tuple[float, ...]]:
-    def sample() -> tuple[float, ...]:
-        result = measure(port, "/bench", connections=CONNECTIONS, seconds=seconds, probe=probe)
-        if result.probe_per_request is None:
-            return (result.rate,)
-        return result.rate, result.probe_per_request * 1e6
-
-    return sample

@@ -22,19 +22,15 @@ import argparse
 import asyncio
 import sys
 import tempfile
-from collections.abc import Callable
 from pathlib import Path
 
 from benchmarks.common import child_environ
-from benchmarks.loadgen import cpu_seconds, measure
-from benchmarks.measure import Section, Series, Target, interleave, render, verdicts
-from benchmarks.servers import Server, start, stop, wait_until_live
+from benchmarks.measure import Section, Target, interleave, render, verdicts
+from benchmarks.servers import CONNECTIONS, CPU, Server, load_variants, start, stop
 
 TITLE = "PgBouncer"
 DIRECT = "direct pool, 2 server connections"
 OURS = "ours: PgBouncer (transaction, 2 server connections), app pool 5+5"
-CONNECTIONS = 16
-CPU = "server CPU/request: "
 ROLE, PASSWORD = "bench", "bench-pw-4e1d"
 
 
@@ -71,15 +67,7 @@ def run(rounds: int, seconds: float, warmup: int = 1) -> Section:
                 environ = child_environ({**base, **extra})
                 target = "tests.support.work_app:create_work_app"
                 servers[variant] = start(target, root, environ, "--factory")
-            measured: list[tuple[list[Series], Callable[[], tuple[float, ...]]]] = []
-            for variant, server in servers.items():
-                wait_until_live(server)
-                probe = cpu_seconds(server.process.pid)
-                series = [section.add(variant, "req/s", higher_is_better=True)]
-                if probe:
-                    series.append(section.add(CPU + variant, "µs"))
-                measured.append((series, _sampler(server.port, seconds, probe)))
-            interleave(measured, rounds, warmup)
+            interleave(load_variants(section, servers, "/work", seconds), rounds, warmup)
         finally:
             for server in servers.values():
                 stop(server)
@@ -90,18 +78,6 @@ def run(rounds: int, seconds: float, warmup: int = 1) -> Section:
         )
     section.notes.append(f"load: {CONNECTIONS} keep-alive connections, {seconds:g} s per sample")
     return section
-
-
-def _sampler(
-    port: int, seconds: float, probe: Callable[[], float] | None
-) -> Callable[[], tuple[float, ...]]:
-    def sample() -> tuple[float, ...]:
-        result = measure(port, "/work", connections=CONNECTIONS, seconds=seconds, probe=probe)
-        if result.probe_per_request is None:
-            return (result.rate,)
-        return result.rate, result.probe_per_request * 1e6
-
-    return sample
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -21,7 +21,6 @@ from __future__ import annotations
 
 import asyncio
 import urllib.request
-from collections.abc import Callable
 from contextlib import AsyncExitStack
 from pathlib import Path
 
@@ -29,9 +28,8 @@ from benchmarks import asgi, big_model
 from benchmarks.app_start import ENVIRON
 from benchmarks.common import BENCH_HOST as HOST
 from benchmarks.common import app_model_dir, child_environ, settings_dir
-from benchmarks.loadgen import cpu_seconds, measure
-from benchmarks.measure import Section, Series, Target, interleave
-from benchmarks.servers import Server, start, stop, wait_until_live
+from benchmarks.measure import Section, Target, interleave
+from benchmarks.servers import CONNECTIONS, CPU, Server, load_variants, start, stop
 
 TITLE = "request path"
 TITLE_APP_MODEL = "request path, 50-field app model"
@@ -43,8 +41,6 @@ VARIANTS = {
     "request.app.state": "app_state",
     "sync def get_settings() under Depends": "sync_depends",
 }
-CONNECTIONS = 16
-CPU = "server CPU/request: "
 ASGI = "in-process ASGI: "
 
 
@@ -118,16 +114,7 @@ def _under_uvicorn(
         for name in names:
             target = f"benchmarks.request_apps:{VARIANTS[name]}"
             servers[name] = start(target, _root(environ), environ, "--factory")
-        variants: list[tuple[list[Series], Callable[[], tuple[float, ...]]]] = []
-        for name, server in servers.items():
-            wait_until_live(server)
-            _check_body(server.port)
-            probe = cpu_seconds(server.process.pid)
-            series = [section.add(name, "req/s", higher_is_better=True)]
-            if probe:
-                series.append(section.add(CPU + name, "µs"))
-            variants.append((series, _sampler(server.port, seconds, probe)))
-        interleave(variants, rounds, warmup)
+        interleave(load_variants(section, servers, "/bench", seconds, _check_body), rounds, warmup)
     finally:
         for server in servers.values():
             stop(server)
@@ -142,18 +129,6 @@ def _check_body(port: int) -> None:
         body = response.read()
     if body != f'{{"host":"{HOST}"}}'.encode():
         raise RuntimeError(f"unexpected /bench body: {body[:200]!r}")
-
-
-def _sampler(
-    port: int, seconds: float, probe: Callable[[], float] | None
-) -> Callable[[], tuple[float, ...]]:
-    def sample() -> tuple[float, ...]:
-        result = measure(port, "/bench", connections=CONNECTIONS, seconds=seconds, probe=probe)
-        if result.probe_per_request is None:
-            return (result.rate,)
-        return result.rate, result.probe_per_request * 1e6
-
-    return sample
 
 
 def _in_process(

@@ -7,11 +7,14 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import IO
 
 from benchmarks.common import free_port
+from benchmarks.loadgen import cpu_seconds, measure
+from benchmarks.measure import Section, Series
 
 TIMEOUT = 30.0
 
@@ -81,3 +84,48 @@ def stop(server: Server) -> None:
             server.process.kill()
             server.process.wait()
     server.log.close()
+
+
+#: What a server's CPU series is called: ``server CPU/request: <variant>``.
+CPU = "server CPU/request: "
+#: Keep-alive connections of the load generator, for every server benchmark.
+CONNECTIONS = 16
+
+Variant = tuple[list[Series], Callable[[], tuple[float, ...]]]
+
+
+def load_variants(
+    section: Section,
+    servers: Mapping[str, Server],
+    path: str,
+    seconds: float,
+    check: Callable[[int], None] | None = None,
+) -> list[Variant]:
+    """One interleavable variant per running server: ``GET path`` under load, its requests
+    per second and, where ``/proc`` tells, the server's CPU per request (µs). ``check`` is
+    called with each server's port once it is live (the body it answers)."""
+    variants: list[Variant] = []
+    for name, server in servers.items():
+        wait_until_live(server)
+        if check is not None:
+            check(server.port)
+        probe = cpu_seconds(server.process.pid)
+        series = [section.add(name, "req/s", higher_is_better=True)]
+        if probe is not None:
+            series.append(section.add(CPU + name, "µs"))
+        variants.append((series, _sampler(server.port, path, seconds, probe)))
+    return variants
+
+
+def _sampler(
+    port: int, path: str, seconds: float, probe: Callable[[], float] | None
+) -> Callable[[], tuple[float, ...]]:
+    def sample() -> tuple[float, ...]:
+        result = measure(port, path, connections=CONNECTIONS, seconds=seconds, probe=probe)
+        if probe is None:
+            return (result.rate,)
+        if result.probe_per_request is None:  # no request completed (a --smoke sample)
+            return result.rate, float("nan")
+        return result.rate, result.probe_per_request * 1e6
+
+    return sample
