@@ -6,9 +6,9 @@
   fields each (text, bounded numbers, a flag, a list, a ``Literal``, a ``SecretStr``, a dict);
 - ``pyproject.toml`` naming it in ``[tool.settings] model``, so ours finds it as an application's
   model is found (the children run there with the repository on ``PYTHONPATH``);
-- ``settings.toml``: the repository's (its ``features`` tables and ``api_docs`` left out:
-  they belong to the reference application), plus every new field in ``[default]`` and three
-  per section in ``[production]``;
+- ``settings.toml``: the repository's (the reference application's own keys left out:
+  ``features``, ``api_docs``, whatever app/config.py adds to ``Settings``), plus every new
+  field in ``[default]`` and three per section in ``[production]``;
 - the references of the same shape: ``benchapp/naive.py`` (plain frozen Pydantic, for Dynaconf +
   Pydantic and ``tomllib`` + Pydantic) and ``benchapp/naive_ps.py`` (pydantic-settings).
 
@@ -79,16 +79,17 @@ def write(root: Path) -> None:
     (root / "settings.toml").write_text(settings_toml())
 
 
-#: The reference application's own keys in the repository's settings.toml (app/config.py).
-_APPLICATION_KEYS = ("features", "api_docs")
-
-
 def settings_toml() -> str:
     """The repository's ``settings.toml`` without the application's keys, plus the five
     sections."""
+    from app.config import AppSettings
+    from settings import Settings
+
+    # The reference application's own keys (app/config.py): the generated model has none.
+    own = AppSettings.model_fields.keys() - Settings.model_fields.keys()
     document = tomllib.loads((REPO / "settings.toml").read_text())
     for table in document.values():
-        for key in _APPLICATION_KEYS:
+        for key in own:
             table.pop(key, None)
     for section in SECTIONS:
         document["default"][section] = {

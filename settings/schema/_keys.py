@@ -95,9 +95,14 @@ def canonical_key(model: type[BaseModel], dotted: str) -> str:
     return dotted
 
 
+@cache
+def _all_lower(model: type[BaseModel]) -> bool:
+    return all(key == spelled for key, spelled in _spellings(model).items())
+
+
 def canonical_keys(model: type[BaseModel], values: dict[str, Any]) -> dict[str, Any]:
     """``values`` with each dotted key as ``model`` spells it (:func:`canonical_key`)."""
-    if all(key == spelled for key, spelled in _spellings(model).items()):
+    if _all_lower(model):
         return values  # every field named in lower case: keys are already spelled so
     return {canonical_key(model, key): value for key, value in values.items()}
 
