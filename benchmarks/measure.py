@@ -113,8 +113,7 @@ def interleave(
             targets = [series] if isinstance(series, Series) else series
             values = [value] if isinstance(value, float | int) else value
             for each, sample in zip(targets, values, strict=True):
-                if sample == sample:  # NaN: nothing measured this round (a --smoke sample)
-                    each.samples.append(float(sample))
+                each.samples.append(float(sample))  # NaN: nothing measured (a --smoke sample)
 
 
 def verdicts(sections: Sequence[Section]) -> list[bool]:
