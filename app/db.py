@@ -31,6 +31,7 @@ from sqlalchemy import event, text
 from sqlalchemy import exc as sa_exc
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, AsyncSession, create_async_engine
 from sqlalchemy.pool import NullPool, QueuePool
+from sqlalchemy.util import greenlet_spawn
 
 from app.redaction import describe_error, driver_error
 from settings import DatabaseConfig, Settings, redact
@@ -162,6 +163,8 @@ class DatabaseManager:
         self._own_probe: asyncio.Future[None] | None = None
         self._used = 0
         self._failures = _FailureLog()
+        self._users = 0  # requests holding this manager (app.deps): a reload's retire waits
+        self._unused: asyncio.Event | None = None
 
     @classmethod
     def for_settings(cls, settings: Settings) -> DatabaseManager:
@@ -352,11 +355,31 @@ class DatabaseManager:
         session = AsyncSession(self.engine, expire_on_commit=False)
         try:
             with pool_wait(timeout_errors=(sa_exc.TimeoutError,)):
-                await session.connection()
+                # What AsyncSession.connection() does, less the AsyncConnection proxy it also
+                # builds for the connection (nothing here uses it).
+                await greenlet_spawn(session.sync_session.connection)
         except Exception as exc:
             await session.close()
             raise self._unavailable(exc) from exc
         return session
+
+    def use(self) -> None:
+        """A request holds this manager (its session, or the manager itself) until
+        :meth:`release`: a reload that replaces it disposes it only after."""
+        self._users += 1
+
+    def release(self) -> None:
+        self._users -= 1
+        if not self._users and self._unused is not None:
+            self._unused.set()
+            self._unused = None
+
+    async def unused(self) -> None:
+        """Wait until no request holds this manager."""
+        if self._users:
+            if self._unused is None:
+                self._unused = asyncio.Event()
+            await self._unused.wait()
 
     def _unavailable(self, exc: BaseException) -> DatabaseUnavailableError:
         """Log a failed attempt to get a connection (rate-limited) and say what failed."""

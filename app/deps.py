@@ -19,24 +19,36 @@ from app.db import DatabaseManager
 from settings.fastapi import request_settings
 
 
-async def get_database(connection: HTTPConnection) -> DatabaseManager:
+async def get_database(connection: HTTPConnection) -> AsyncIterator[DatabaseManager]:
+    """The database manager current when the request asked for it, held until the request
+    ends: a reload that replaces it retires it only once no request holds it."""
     database: DatabaseManager = connection.app.state.database
-    return database
+    database.use()
+    try:
+        yield database
+    finally:
+        database.release()
 
 
 async def get_session(connection: HTTPConnection) -> AsyncIterator[AsyncSession]:
     """A session whose transaction holds a connection taken from the pool before the handler
     runs (:meth:`app.db.DatabaseManager.session`).
 
-    Taking it up front turns an exhausted pool or a database that is down into
-    :class:`app.db.DatabaseUnavailableError` (a 503), not an error halfway through a handler.
+    The manager is held until the session is closed, so that a reload that replaces it
+    disposes it only after (:mod:`app.reload`). Taking the connection up front turns an
+    exhausted pool or a database that is down into :class:`app.db.DatabaseUnavailableError`
+    (a 503), not an error halfway through a handler.
     ``expire_on_commit=False``, as SQLAlchemy's asyncio documentation advises: reading an
     attribute after ``commit()`` would otherwise need I/O that asyncio cannot do implicitly.
     """
     database: DatabaseManager = connection.app.state.database
-    session = await database.session()
-    async with session:
-        yield session
+    database.use()  # before the first await: a reload may swap the manager meanwhile
+    try:
+        session = await database.session()
+        async with session:
+            yield session
+    finally:
+        database.release()
 
 
 SettingsDep = Annotated[AppSettings, Depends(request_settings)]

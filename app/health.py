@@ -33,7 +33,11 @@ async def database(settings: Settings, request: Request) -> Report | None:
     manager: DatabaseManager | None = getattr(request.app.state, "database", None)
     if manager is None:
         return None
-    check = await manager.health_check()
+    manager.use()  # a reload that replaces it meanwhile disposes it only after
+    try:
+        check = await manager.health_check()
+    finally:
+        manager.release()
     return database_report(check, manager.pool_status(), manager.budget)
 
 

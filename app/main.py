@@ -27,8 +27,7 @@ from app.config import AppSettings
 from app.db import DatabaseManager
 from app.errors import install_exception_handlers
 from app.logging import audit_logger, configure_logging, log_startup
-from app.reload import AppReload, InFlightMiddleware
-from app.shutdown import Drain
+from app.reload import AppReload
 from settings import Settings
 from settings.contrib.health import health_router
 from settings.contrib.metrics import (
@@ -43,8 +42,7 @@ from settings.fastapi import settings_lifespan, settings_middleware
 @asynccontextmanager
 async def database_lifespan(app: FastAPI) -> AsyncIterator[None]:
     """What the app starts once its settings are: its log, the database manager (connecting to
-    nothing yet), the reload swap and the shutdown's drain (requests in flight get
-    ``server.shutdown_timeout`` after SIGTERM); at shutdown the pool is disposed."""
+    nothing yet) and the reload swap; at shutdown the pool is disposed."""
     settings: Settings = app.state.settings
     configure_logging(settings)
     database = DatabaseManager.for_settings(settings)
@@ -53,12 +51,9 @@ async def database_lifespan(app: FastAPI) -> AsyncIterator[None]:
     await database.check_budget()  # before serving: its connection is not one of the pool's
     record_settings(settings)
     app.state.database, app.state.reload = database, AppReload(app)
-    app.state.drain = Drain(lambda: float(app.state.settings.server.shutdown_timeout))
-    app.state.drain.install()
     try:
         yield
     finally:
-        app.state.drain.uninstall()
         await app.state.reload.close()
         await app.state.database.dispose()
         forget_process()
@@ -79,9 +74,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             swap=AppReload.of,
             logger=audit_logger,
         ),
-        middleware=settings_middleware(
-            Middleware(MetricsMiddleware), Middleware(InFlightMiddleware)
-        ),
+        middleware=settings_middleware(Middleware(MetricsMiddleware)),
     )
     install_exception_handlers(app)
     app.include_router(health_router())

@@ -54,11 +54,10 @@ FULL = "every piece"
 BARE = "no middleware of ours"
 #: The middleware left out, one at a time, by class name (``app.main.create_app``'s stack).
 PIECES = {
-    "without RequestIdMiddleware (request id)": "RequestIdMiddleware",
     "without MetricsMiddleware (metrics)": "MetricsMiddleware",
-    "without InFlightMiddleware (reload's request count)": "InFlightMiddleware",
-    "without SettingsMiddleware (host check, CORS)": "SettingsMiddleware",
-    "without ErrorMiddleware (error pages)": "ErrorMiddleware",
+    "without SettingsMiddleware (pinning, request id, host check, CORS, drain, error pages)": (
+        "SettingsMiddleware"
+    ),
 }
 
 

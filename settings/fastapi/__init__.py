@@ -32,7 +32,7 @@ import asyncio
 import logging
 import os
 import sys
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import AbstractAsyncContextManager, AsyncExitStack, asynccontextmanager
 from pathlib import Path
 from typing import Annotated, TypeVar, overload
@@ -53,11 +53,13 @@ from settings._process import as_model, overridden, process_settings
 from settings.checks._run import run_checks
 from settings.contrib._settings import Settings
 from settings.contrib.web._error_page import ErrorMiddleware, served_settings
-from settings.contrib.web._hosts import REQUEST_ID_HEADER, SettingsMiddleware, app_settings
+from settings.contrib.web._hosts import app_settings
+from settings.contrib.web._middleware import SettingsMiddleware
 from settings.fastapi._audit import audit_line
+from settings.fastapi._drain import Drain
 from settings.fastapi._previous import previous_settings, save_settings, state_directory
 from settings.fastapi._reload import SettingsReloader, Swap, pin, pinned
-from settings.fastapi._request_id import RequestIdMiddleware
+from settings.fastapi._request_id import REQUEST_ID_HEADER
 from settings.schema import BaseSettings
 from settings.sources._discovery import ModelArgument, find_model
 
@@ -173,6 +175,10 @@ def settings_lifespan(
             saved = previous_settings(app.state.settings, directory)
             log.info("%s", audit_line("startup", None, app.state.settings, saved=saved))
             save_settings(app.state.settings, directory)
+            drain = app.state.drain = _drain_for(app)
+            if drain is not None:
+                drain.install()
+                stack.callback(drain.uninstall)
             reloader = app.state.settings_reloader = SettingsReloader(
                 app, logger=logger, swap=None if swap is None else swap(app)
             )
@@ -184,22 +190,30 @@ def settings_lifespan(
     return run
 
 
+def _drain_for(app: FastAPI) -> Drain | None:
+    """The drain of an app whose settings have ``server.shutdown_timeout`` (the server
+    battery's, :mod:`settings.contrib.server`), read at the signal: a reload may change it."""
+    if _shutdown_timeout(app.state.settings) is None:
+        return None
+    return Drain(lambda: _shutdown_timeout(app.state.settings) or 0.0)
+
+
+def _shutdown_timeout(settings: BaseSettings) -> float | None:
+    value = getattr(getattr(settings, "server", None), "shutdown_timeout", None)
+    return float(value) if isinstance(value, int | float) else None
+
+
 def settings_middleware(*inner: Middleware) -> list[Middleware]:
     """What an application built on the framework installs, outermost first: a clean report
-    when its start is refused (:class:`StartupGuard`), an ``X-Request-ID`` on every response,
-    the application's own ``inner`` middleware, the host check and CORS from its settings
-    (:class:`SettingsMiddleware`), and a 500 without secrets (:class:`ErrorMiddleware`)::
+    when its start is refused (:class:`StartupGuard`), then everything the settings decide
+    about a request in one layer (:class:`SettingsMiddleware`: the pinned settings,
+    ``X-Request-ID``, the host check, CORS, the drain at shutdown and a 500 without secrets),
+    then the application's own ``inner`` middleware, which sees all of that::
 
         app = FastAPI(lifespan=settings_lifespan(model=MySettings),
                       middleware=settings_middleware(Middleware(MetricsMiddleware)))
     """
-    return [
-        Middleware(StartupGuard),
-        Middleware(RequestIdMiddleware),
-        *inner,
-        Middleware(SettingsMiddleware),
-        Middleware(ErrorMiddleware),
-    ]
+    return [Middleware(StartupGuard), Middleware(SettingsMiddleware), *inner]
 
 
 class StartupGuard:
@@ -215,10 +229,14 @@ class StartupGuard:
     def __init__(self, app: ASGIApp) -> None:
         self.app = app
 
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+    def __call__(self, scope: Scope, receive: Receive, send: Send) -> Awaitable[None]:
+        # Not a coroutine itself: a request goes straight to the app, with no frame of this
+        # layer to cross at each of its awaits.
         if scope["type"] != "lifespan":
-            await self.app(scope, receive, send)
-            return
+            return self.app(scope, receive, send)
+        return self._lifespan(scope, receive, send)
+
+    async def _lifespan(self, scope: Scope, receive: Receive, send: Send) -> None:
         failed: list[Message] = []
 
         async def hold_failure(message: Message) -> None:

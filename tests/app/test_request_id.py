@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import uuid
 from collections.abc import Callable
 from typing import Any
 
@@ -93,6 +94,8 @@ async def test_every_response_gets_its_own_id(make_settings: Callable[..., Setti
     ids = {r.headers["X-Request-ID"] for r in responses}
     assert len(ids) == 3
     assert all(FRESH.fullmatch(i) for i in ids)
+    # uuid4s, as uuid.uuid4() makes them: version 4, RFC 4122's variant
+    assert {(uuid.UUID(i).version, uuid.UUID(i).variant) for i in ids} == {(4, uuid.RFC_4122)}
 
 
 async def test_handlers_read_the_id_from_request_state(

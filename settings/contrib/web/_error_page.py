@@ -12,14 +12,16 @@ from __future__ import annotations
 
 import logging
 import traceback
-from typing import Any
+from typing import Any, cast
 
 from fastapi.responses import JSONResponse
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from settings._process import overridden
 from settings._redact import mask_text, secret_values
 from settings.contrib._settings import Settings
 from settings.contrib.web._hosts import app_settings
+from settings.fastapi._reload import pinned
 
 logger = logging.getLogger("settings.errors")
 
@@ -58,23 +60,38 @@ class ErrorMiddleware:
         except Exception as exc:
             if started:
                 raise  # too late for a 500; the server closes the connection
-            await self._respond(exc, scope, receive, send)
+            await answer_error(exc, scope, receive, send)
 
-    async def _respond(self, exc: Exception, scope: Scope, receive: Receive, send: Send) -> None:
-        settings = served_settings(scope.get("app"))
-        secrets = secret_values(settings) if settings is not None else set()
-        request_id = scope.get("state", {}).get("request_id")
-        trace = mask_text("".join(traceback.format_exception(exc)), secrets)
-        logger.error(
-            "Unhandled %s in %s %s (request %s)\n%s",
-            type(exc).__name__,
-            scope.get("method"),
-            scope.get("path"),
-            request_id,
-            trace,
+
+async def answer_error(
+    exc: Exception,
+    scope: Scope,
+    receive: Receive,
+    send: Send,
+    settings: Settings | None = None,
+) -> None:
+    """Log ``exc`` redacted and answer the 500 JSON body (the error and traceback with
+    ``debug`` on): what :class:`ErrorMiddleware` and :class:`settings.fastapi.SettingsMiddleware`
+    do with an unhandled exception before the response began. ``settings`` are those the
+    request is served with (by default, the app's)."""
+    if settings is None:
+        base = pinned(scope)
+        settings = (
+            served_settings(scope.get("app")) if base is None else cast(Settings, overridden(base))
         )
-        body: dict[str, Any] = {"detail": "Internal Server Error", "request_id": request_id}
-        if settings is not None and settings.debug:
-            body["error"] = mask_text(f"{type(exc).__name__}: {exc}", secrets)
-            body["traceback"] = trace.splitlines()
-        await JSONResponse(body, status_code=500)(scope, receive, send)
+    secrets = secret_values(settings) if settings is not None else set()
+    request_id = scope.get("state", {}).get("request_id")
+    trace = mask_text("".join(traceback.format_exception(exc)), secrets)
+    logger.error(
+        "Unhandled %s in %s %s (request %s)\n%s",
+        type(exc).__name__,
+        scope.get("method"),
+        scope.get("path"),
+        request_id,
+        trace,
+    )
+    body: dict[str, Any] = {"detail": "Internal Server Error", "request_id": request_id}
+    if settings is not None and settings.debug:
+        body["error"] = mask_text(f"{type(exc).__name__}: {exc}", secrets)
+        body["traceback"] = trace.splitlines()
+    await JSONResponse(body, status_code=500)(scope, receive, send)

@@ -10,24 +10,20 @@ from __future__ import annotations
 import ipaddress
 import re
 from collections.abc import Sequence
-from dataclasses import dataclass
-from typing import Any, cast
+from typing import Any
 
-from starlette.datastructures import MutableHeaders
 from starlette.middleware.cors import CORSMiddleware
 from starlette.responses import PlainTextResponse
-from starlette.types import ASGIApp, Message, Receive, Scope, Send
+from starlette.types import ASGIApp, Receive, Scope, Send
 
 from settings._process import overridden
 from settings.contrib._settings import Settings
-from settings.fastapi._reload import pinned
+from settings.fastapi._request_id import REQUEST_ID_HEADER
 
 #: The environment whose host check also accepts :data:`TEST_CLIENT_HOST`.
 TESTING = "testing"
 #: The ``Host`` Starlette's ``TestClient`` and httpx's ASGI transport send.
 TEST_CLIENT_HOST = "testserver"
-#: Exposed to browsers, so a page can read the id of a failed request.
-REQUEST_ID_HEADER = "X-Request-ID"
 #: A Host header: a bracketed IPv6 address or a name, then an optional port.
 #: A name holds only what a DNS name or an IPv4 address can: no ``#``, ``/``, ``@`` or blank
 #: (``evil.com#.example.com`` must not pass for a subdomain of example.com).
@@ -38,11 +34,16 @@ _SUBDOMAINS = r"[a-z0-9_](?:[a-z0-9_-]*[a-z0-9_])?(?:\.[a-z0-9_](?:[a-z0-9_-]*[a
 
 def app_settings(app: Any) -> Settings:
     """The settings ``app`` serves with: those its start loaded, any override applied."""
+    return overridden(served_base(app))
+
+
+def served_base(app: Any) -> Settings:
+    """The settings ``app`` serves new requests with, before any override."""
     try:
         settings: Settings = app.state.settings
     except AttributeError:
         raise RuntimeError("settings are not loaded: the app's lifespan has not run") from None
-    return overridden(settings)
+    return settings
 
 
 def request_host(header: str) -> str | None:
@@ -153,75 +154,3 @@ def guard(app: ASGIApp, settings: Settings) -> ASGIApp:
     """``app`` behind the Host check, then CORS, as the settings say (two middleware, for an
     application that wants them without :class:`SettingsMiddleware`)."""
     return AllowedHostsMiddleware(cors_middleware(app, settings), allowed_hosts(settings))
-
-
-@dataclass(frozen=True)
-class _Policy:
-    """What :class:`SettingsMiddleware` applies for one settings object, built once."""
-
-    settings: Settings
-    hosts: HostCheck
-    cors: CORSMiddleware
-
-
-class SettingsMiddleware:
-    """Apply ``allowed_hosts`` (400 otherwise) and ``cors`` from the settings being served.
-
-    One pure ASGI layer. What the settings decide is built once per settings object (again when
-    an override or a reload changes them), and each Host header's verdict is kept. A request
-    without an ``Origin`` header (most: anything but a browser's cross-origin call) skips
-    Starlette's ``CORSMiddleware`` and gets what it would add, ``Vary: Origin``; the others go
-    through it.
-    """
-
-    def __init__(self, app: ASGIApp) -> None:
-        self.app = app
-        self._policy: _Policy | None = None
-
-    def policy(self, settings: Settings) -> _Policy:
-        policy = self._policy
-        if policy is None or policy.settings is not settings:  # first, or an override/reload
-            hosts = HostCheck(allowed_hosts(settings))
-            policy = self._policy = _Policy(settings, hosts, cors_middleware(self.app, settings))
-        return policy
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        kind = scope["type"]
-        if kind != "http" and kind != "websocket":
-            await self.app(scope, receive, send)
-            return
-        base = pinned(scope)  # a request keeps the settings it began with across a reload
-        settings = app_settings(scope["app"]) if base is None else cast(Settings, overridden(base))
-        policy = self.policy(settings)
-        host = origin = None
-        for name, value in scope["headers"]:
-            if name == b"host":
-                if host is None:
-                    host = value
-            elif name == b"origin" and origin is None:
-                origin = value
-        if not policy.hosts.allows(host or b""):
-            await refuse_host(scope, receive, send)
-        elif kind != "http":
-            await self.app(scope, receive, send)  # CORS is for HTTP only
-        elif origin is not None:
-            await policy.cors(scope, receive, send)
-        else:
-            await self.app(scope, receive, _vary_origin(send))
-
-
-def _vary_origin(send: Send) -> Send:
-    """What Starlette's ``CORSMiddleware`` adds to a response to a request without
-    ``Origin``: ``Vary: Origin``, merged into a ``Vary`` already there."""
-
-    async def send_vary(message: Message) -> None:
-        if message["type"] == "http.response.start":
-            raw = message.setdefault("headers", [])
-            if any(name == b"vary" for name, _ in raw):
-                headers = MutableHeaders(scope=message)
-                headers["Vary"] = ", ".join([*headers.getlist("Vary"), "Origin"])
-            else:
-                raw.append((b"vary", b"Origin"))
-        await send(message)
-
-    return send_vary

@@ -6,13 +6,15 @@ lifespan ends only after that. A request waiting on a database that does not ans
 the process until its statement times out (``database.command_timeout``), often past the
 grace period of Kubernetes (30 s), which then kills the process.
 
-:class:`Drain` learns of the signal by wrapping uvicorn's own handler (which still runs first,
-unchanged), and gives each request in flight the same deadline: ``server.shutdown_timeout``
-after the signal. A request still running then is cancelled and, once its cleanup has ended
-(a connection to a server that does not answer is given up within ``database.connect_timeout``),
-answered ``503`` with ``Connection: close`` (one that had begun its response is cut short
-instead), so uvicorn's wait ends and the lifespan disposes the pool (within
-``database.connect_timeout``). The process is gone within about ``server.shutdown_timeout`` +
+:class:`Drain` learns of the signal by wrapping the server's own handler (which still runs
+first, unchanged), and gives each request in flight the same deadline: ``server.shutdown_timeout``
+after the signal. :func:`settings.fastapi.settings_lifespan` installs one when the settings have
+a ``server`` section (:mod:`settings.contrib.server`); :class:`settings.fastapi.SettingsMiddleware`
+runs each request under it. A request still running at the deadline is cancelled and, once its
+cleanup has ended (a connection to a server that does not answer is given up within
+``database.connect_timeout``), answered ``503`` with ``Connection: close`` (one that had begun
+its response is cut short instead), so the server's wait ends and the lifespan disposes what
+the application started. The process is gone within about ``server.shutdown_timeout`` +
 ``database.connect_timeout`` of the signal, measured in benchmarks/results.md.
 """
 
@@ -26,24 +28,21 @@ from collections.abc import Callable
 from types import FrameType
 from typing import Any
 
-from starlette.types import ASGIApp, Message, Receive, Scope, Send
+from starlette.types import Send
 
-logger = logging.getLogger("app.shutdown")
+logger = logging.getLogger("settings.shutdown")
 
 #: The signals uvicorn's server stops on.
 SIGNALS = (signal.SIGINT, signal.SIGTERM)
 
 _BODY = json.dumps({"detail": "The server is shutting down. Try again."}).encode()
-_RESPONSE: Message = {
-    "type": "http.response.start",
-    "status": 503,
-    "headers": [
-        (b"content-type", b"application/json"),
-        (b"content-length", str(len(_BODY)).encode()),
-        (b"retry-after", b"1"),
-        (b"connection", b"close"),
-    ],
-}
+_HEADERS = (
+    (b"content-type", b"application/json"),
+    (b"content-length", str(len(_BODY)).encode()),
+    (b"retry-after", b"1"),
+    (b"connection", b"close"),
+)
+
 
 Handler = Callable[[int, FrameType | None], Any]
 
@@ -112,26 +111,19 @@ class Drain:
                 timeout,
             )
 
-    async def serve(self, app: ASGIApp, scope: Scope, receive: Receive, send: Send) -> None:
-        """Run one request under the drain's deadline; past it, answer 503."""
-        started = False
-
-        async def sending(message: Message) -> None:
-            nonlocal started
-            started = True
-            await send(message)
-
+    def request(self) -> asyncio.Timeout:
+        """The deadline of one request, to enter around it: none until the signal, then the
+        drain's. Pass it to :meth:`ended` once the request is over."""
         timeout = asyncio.timeout(self.deadline)
-        try:
-            async with timeout:
-                self._requests.add(timeout)
-                try:
-                    await app(scope, receive, sending)
-                finally:
-                    self._requests.discard(timeout)
-        except TimeoutError:
-            if not timeout.expired():
-                raise  # the application's own
-            if not started:
-                await send(_RESPONSE)
-                await send({"type": "http.response.body", "body": _BODY})
+        self._requests.add(timeout)
+        return timeout
+
+    def ended(self, timeout: asyncio.Timeout) -> None:
+        self._requests.discard(timeout)
+
+
+async def answer_shutdown(send: Send) -> None:
+    """The ``503`` of a request the drain cut short before its response began."""
+    # a new message each time: the middleware around adds its headers to the list
+    await send({"type": "http.response.start", "status": 503, "headers": list(_HEADERS)})
+    await send({"type": "http.response.body", "body": _BODY})
