@@ -334,3 +334,35 @@ def test_a_relative_sqlite_path_is_relative_to_the_settings_directory(
     database = project.load({"DATABASE_URL": "sqlite:///data/app.sqlite3"}).database
 
     assert database.database == str(tmp_path.resolve() / "data" / "app.sqlite3")
+
+
+def test_precedence_is_one_ordered_list_and_the_load_follows_it(tmp_path: Path) -> None:
+    """Issue 19: the order of the sources is written once, and each source's layers sit
+    where the list puts them, whatever order they were read in."""
+    from settings import Settings
+    from settings.sources import PRECEDENCE, load_layers
+
+    (tmp_path / "settings.toml").write_text("[default]\ndebug = false\n[development]\n")
+    (tmp_path / ".secrets.toml").write_text('[default]\nsecret_key = "s3cr3t-0123456789"\n')
+    (tmp_path / "settings.local.toml").write_text("[development]\ndebug = true\n")
+
+    loaded = load_layers(None, tmp_path, {"APP_DEBUG": "false"}, Settings)
+
+    assert PRECEDENCE == (
+        "environment",
+        "settings.toml",
+        ".secrets.toml",
+        "settings.local.toml",
+        "secrets_dir",
+        "variables",
+    )
+    assert [(layer.origin, layer.values) for layer in loaded.layers] == [
+        ("default environment", {"environment": "development"}),
+        ("settings.toml [default]", {"debug": False}),
+        ("settings.toml [development]", {}),
+        (".secrets.toml [default]", {"secret_key": "s3cr3t-0123456789"}),
+        ("settings.local.toml [development]", {"debug": True}),
+        ("env APP_DEBUG", {"debug": "false"}),
+    ]
+    built = build(None, tmp_path, {"APP_DEBUG": "false"}, Settings)
+    assert built.settings.debug is False  # the variable, last, wins

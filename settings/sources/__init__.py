@@ -1,16 +1,17 @@
 """Read the settings files and the environment into layers, in precedence order.
 
-Precedence, lowest first (docs/explanation/sources.md says the same):
+Precedence, lowest first, is :data:`PRECEDENCE` (docs/explanation/sources.md says the same):
 
-1. the defaults written in the model (:mod:`settings.schema`, the batteries' sections)
-2. ``settings.toml`` ``[default]``
-3. ``settings.toml`` ``[<environment>]``
-4. ``.secrets.toml`` ``[default]``, then ``[<environment>]`` (optional)
-5. ``settings.local.toml`` ``[default]``, then ``[<environment>]`` (optional, git-ignored)
-6. the files of the model's ``secrets_dir`` (``model_config``), one per key, named as its
-   variable: Docker and Kubernetes secrets
-7. environment variables: ``APP_<KEY>`` (the model's ``env_prefix``) and the variables the
-   model declares with ``EnvVar`` (``DATABASE_URL``, ``DB_*``, ``SECRET_KEY``, ``CORS_ORIGINS`` on
+0. the defaults written in the model (:mod:`settings.schema`, the batteries' sections), which
+   validation applies below every layer
+1. ``environment``: the environment's name, in every field named for it
+2. ``settings.toml``: ``[default]``, then ``[<environment>]``
+3. ``.secrets.toml``: ``[default]``, then ``[<environment>]`` (optional)
+4. ``settings.local.toml``: ``[default]``, then ``[<environment>]`` (optional, git-ignored)
+5. ``secrets_dir``: the files of the model's ``secrets_dir`` (``model_config``), one per key,
+   named as its variable: Docker and Kubernetes secrets
+6. ``variables``: ``APP_<KEY>`` (the model's ``env_prefix``) and the variables the model
+   declares with ``EnvVar`` (``DATABASE_URL``, ``DB_*``, ``SECRET_KEY``, ``CORS_ORIGINS`` on
    :class:`settings.Settings`), each also as ``<NAME>_FILE``; those of the optional ``.env``
    beside ``settings.toml`` (:mod:`._dotenv`; the model's ``env_file``) count as variables,
    each below a real variable of the same name
@@ -64,11 +65,16 @@ from settings.sources._toml import (
     unknown_keys,
 )
 
+#: Where a load's layers come from, lowest precedence first: a key of a later layer wins
+#: (merged as :mod:`settings.merge` says). The only place the order is written.
+PRECEDENCE = ("environment", SETTINGS_FILE, *OPTIONAL_FILES, "secrets_dir", "variables")
+
 __all__ = [
     "DEFAULT_ENV",
     "ENV_VARIABLE",
     "LOCAL_FILE",
     "OPTIONAL_FILES",
+    "PRECEDENCE",
     "SETTINGS_FILE",
     "SPECIAL_TABLES",
     "Loaded",
@@ -105,6 +111,12 @@ def load_layers(
     environment, env_origin = select_environment(env, environ, environments, config)
     loaded = Loaded(environment, config)
     loaded.errors += unknown_deploy_environments(config, environments)
+    # The environment, in every field named for it (``ENVIRONMENT: Literal[...]`` of a model
+    # that had its own), each validated by its own type.
+    named = [name for name in model.model_fields if name.lower() == "environment"]
+    sources: dict[str, list[Layer]] = {
+        "environment": [Layer(env_origin, dict.fromkeys(named, environment))]
+    }
     for name, document in documents.items():
         if document:
             loaded.files.append(name)
@@ -114,29 +126,34 @@ def load_layers(
         for table, values in tables.items():  # every table is checked, loaded or not
             layers[table], problems = _layer(name, table, values, file_mode(document), model)
             loaded.errors += problems
-        loaded.layers += [layers[t] for t in ("default", environment, "global") if t in layers]
+        sources[name] = [layers[t] for t in ("default", environment, "global") if t in layers]
     loaded.files += read
     mounted = read_secrets_dir(model, root)
     # The switch variable chooses the environment; it sets no key, even one of the same name.
     real = {name: value for name, value in real.items() if name != config.switcher}
     dotenv = {k: v for k, v in dotenv.items() if k != config.switcher} if dotenv else dotenv
     variables = read_environment(real, model, dotenv, root, dotenv_files)
+    sources["secrets_dir"], sources["variables"] = mounted.layers, variables.layers
+    # Tokens and merge marks are the files' own: evaluated and checked over the files' layers
+    # in order (each pass may replace a layer), then put back under their file.
+    owners = [name for name in documents for _ in sources[name]]
+    in_files = [layer for name in documents for layer in sources[name]]
     if tokens:
         from settings.sources._tokens import evaluate_tokens  # Dynaconf: only for tokens
 
         loaded.errors += evaluate_tokens(
-            loaded.layers, environ, variables.layers, partial(is_secret, model), environment
+            in_files, environ, variables.layers, partial(is_secret, model), environment
         )
-    loaded.errors += check_markers(loaded.layers)  # on evaluated values: `@json [...]` is a list
+    loaded.errors += check_markers(in_files)  # on evaluated values: `@json [...]` is a list
+    for name in documents:
+        sources[name] = [
+            layer for owner, layer in zip(owners, in_files, strict=True) if owner == name
+        ]
+    loaded.layers = [layer for source in PRECEDENCE for layer in sources[source]]
     loaded.development_secrets = _development_secrets(loaded, documents[SETTINGS_FILE])
-    loaded.layers += mounted.layers + variables.layers
     loaded.errors += mounted.errors + variables.errors
     loaded.unknown_variables = variables.unknown
     loaded.secret_files = {**mounted.secret_files, **variables.secret_files}
-    # The environment, in every field named for it (``ENVIRONMENT: Literal[...]`` of a model
-    # that had its own), each validated by its own type.
-    named = [name for name in model.model_fields if name.lower() == "environment"]
-    loaded.layers.insert(0, Layer(env_origin, dict.fromkeys(named, environment)))
     return loaded
 
 
