@@ -49,16 +49,16 @@ from settings._load import (
     deployment_rules_apply,
     errors_first,
 )
-from settings._process import as_model, overridden, process_settings
+from settings._process import as_model, process_settings
 from settings.checks._run import run_checks
 from settings.contrib._settings import Settings
 from settings.contrib.web._error_page import ErrorMiddleware, served_settings
-from settings.contrib.web._hosts import app_settings
+from settings.contrib.web._hosts import app_settings, scope_settings
 from settings.contrib.web._middleware import SettingsMiddleware
 from settings.fastapi._audit import audit_line
 from settings.fastapi._drain import Drain
 from settings.fastapi._previous import previous_settings, save_settings, state_directory
-from settings.fastapi._reload import SettingsReloader, Swap, pin, pinned
+from settings.fastapi._reload import SettingsReloader, Swap, pin
 from settings.fastapi._request_id import REQUEST_ID_HEADER
 from settings.schema import BaseSettings
 from settings.sources._discovery import ModelArgument, find_model
@@ -128,8 +128,7 @@ async def request_settings(connection: HTTPConnection) -> BaseSettings:
     dependency in a thread pool, which costs more than the lookup itself. A request whose
     settings were pinned when it began (:func:`settings.fastapi.pin`) keeps them across a
     reload."""
-    base = pinned(connection.scope)
-    return app_settings(connection.app) if base is None else overridden(base)
+    return scope_settings(connection.scope)
 
 
 SettingsDep = Annotated[Settings, Depends(request_settings)]

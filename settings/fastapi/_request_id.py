@@ -8,7 +8,7 @@ import os
 import re
 
 from starlette.datastructures import MutableHeaders
-from starlette.types import Message, Scope
+from starlette.types import Message
 
 #: Exposed to browsers, so a page can read the id of a failed request.
 REQUEST_ID_HEADER = "X-Request-ID"
@@ -26,16 +26,9 @@ def new_request_id() -> str:
     return raw.hex()
 
 
-def incoming_request_id(scope: Scope) -> str | None:
-    """The client's request id if it is 1-128 letters, digits, ``-``, ``_`` or ``.``."""
-    for name, value in scope["headers"]:
-        if name == REQUEST_ID_KEY:
-            return valid_request_id(value)
-    return None
-
-
 def valid_request_id(value: bytes) -> str | None:
-    """``value`` as a request id, if it is one (see :func:`incoming_request_id`)."""
+    """An incoming ``X-Request-ID`` as the request's id, if it is 1-128 letters, digits, ``-``,
+    ``_`` or ``.`` (anything else could forge log lines or headers)."""
     return value.decode("ascii") if _REQUEST_ID.fullmatch(value) else None
 
 

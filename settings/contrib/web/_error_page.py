@@ -12,16 +12,14 @@ from __future__ import annotations
 
 import logging
 import traceback
-from typing import Any, cast
+from typing import Any
 
 from fastapi.responses import JSONResponse
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from settings._process import overridden
 from settings._redact import mask_text, secret_values
 from settings.contrib._settings import Settings
-from settings.contrib.web._hosts import app_settings
-from settings.fastapi._reload import pinned
+from settings.contrib.web._hosts import app_settings, scope_settings
 
 logger = logging.getLogger("settings.errors")
 
@@ -75,10 +73,10 @@ async def answer_error(
     do with an unhandled exception before the response began. ``settings`` are those the
     request is served with (by default, the app's)."""
     if settings is None:
-        base = pinned(scope)
-        settings = (
-            served_settings(scope.get("app")) if base is None else cast(Settings, overridden(base))
-        )
+        try:
+            settings = scope_settings(scope)
+        except RuntimeError:  # before the lifespan ran
+            settings = None
     secrets = secret_values(settings) if settings is not None else set()
     request_id = scope.get("state", {}).get("request_id")
     trace = mask_text("".join(traceback.format_exception(exc)), secrets)

@@ -10,7 +10,7 @@ from __future__ import annotations
 import ipaddress
 import re
 from collections.abc import Sequence
-from typing import Any
+from typing import Any, cast
 
 from starlette.middleware.cors import CORSMiddleware
 from starlette.responses import PlainTextResponse
@@ -18,6 +18,7 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 
 from settings._process import overridden
 from settings.contrib._settings import Settings
+from settings.fastapi._reload import pinned
 from settings.fastapi._request_id import REQUEST_ID_HEADER
 
 #: The environment whose host check also accepts :data:`TEST_CLIENT_HOST`.
@@ -35,6 +36,13 @@ _SUBDOMAINS = r"[a-z0-9_](?:[a-z0-9_-]*[a-z0-9_])?(?:\.[a-z0-9_](?:[a-z0-9_-]*[a
 def app_settings(app: Any) -> Settings:
     """The settings ``app`` serves with: those its start loaded, any override applied."""
     return overridden(served_base(app))
+
+
+def scope_settings(scope: Scope) -> Settings:
+    """The settings a request is served with: those pinned to it when it began
+    (:func:`settings.fastapi.pin`), else the app's, any override applied."""
+    base = pinned(scope)
+    return app_settings(scope["app"]) if base is None else cast(Settings, overridden(base))
 
 
 def served_base(app: Any) -> Settings:
@@ -93,25 +101,6 @@ class HostCheck:
         return verdict
 
 
-class AllowedHostsMiddleware:
-    """Answer 400 to a request whose ``Host`` header matches no ``allowed_hosts`` pattern.
-
-    Starlette's ``TrustedHostMiddleware`` compares the header as written, so depending on its
-    version ``[::1]:8000`` never matches ``::1``; here both sides are normalised.
-    """
-
-    def __init__(self, app: ASGIApp, allowed_hosts: Sequence[str]) -> None:
-        self.app = app
-        self.check = HostCheck(allowed_hosts)
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        header = next((v for k, v in scope["headers"] if k == b"host"), b"")
-        if self.check.allows(header):
-            await self.app(scope, receive, send)
-        else:
-            await refuse_host(scope, receive, send)
-
-
 async def refuse_host(scope: Scope, receive: Receive, send: Send) -> None:
     await PlainTextResponse("Invalid host header", status_code=400)(scope, receive, send)
 
@@ -148,9 +137,3 @@ def cors_middleware(app: ASGIApp, settings: Settings) -> CORSMiddleware:
         allow_credentials=cors.allow_credentials,
         expose_headers=[REQUEST_ID_HEADER],
     )
-
-
-def guard(app: ASGIApp, settings: Settings) -> ASGIApp:
-    """``app`` behind the Host check, then CORS, as the settings say (two middleware, for an
-    application that wants them without :class:`SettingsMiddleware`)."""
-    return AllowedHostsMiddleware(cors_middleware(app, settings), allowed_hosts(settings))

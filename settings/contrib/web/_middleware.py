@@ -116,25 +116,23 @@ class SettingsMiddleware:
         if not policy.hosts.allows(host or b""):
             await refuse_host(scope, receive, sending)
             return
+        target = self.app if origin is None else policy.cors
         drain: Drain | None = getattr(scope["app"].state, "drain", None)
-        deadline = drain.request() if drain is not None else None
+        deadline = None if drain is None else drain.request()
         try:
             if deadline is None:
-                await (self.app if origin is None else policy.cors)(scope, receive, sending)
+                await target(scope, receive, sending)
             else:
                 async with deadline:
-                    await (self.app if origin is None else policy.cors)(scope, receive, sending)
-        except TimeoutError as exc:
-            if deadline is None or not deadline.expired():  # the application's own
-                if started:
-                    raise
-                await answer_error(exc, scope, receive, sending, settings)
-            elif not started:  # cut short by the drain: a response begun ends as it is
-                await answer_shutdown(sending)
+                    await target(scope, receive, sending)
         except Exception as exc:
-            if started:
+            if deadline is not None and deadline.expired():  # cut short by the drain
+                if not started:  # else the response begun ends as it is
+                    await answer_shutdown(sending)
+            elif started:
                 raise  # too late for a 500; the server closes the connection
-            await answer_error(exc, scope, receive, sending, settings)
+            else:
+                await answer_error(exc, scope, receive, sending, settings)
         finally:
             if drain is not None and deadline is not None:
                 drain.ended(deadline)
