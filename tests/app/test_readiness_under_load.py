@@ -140,8 +140,10 @@ async def test_ready_under_load_answers_200_and_leaves_no_connection(
         assert counters["size"] == SIZE
         assert counters["checked_out"] <= SIZE + OVERFLOW
         assert counters["overflow"] <= OVERFLOW
-    # The clients really outnumbered the pool: at some point every connection was in use.
-    assert max(pool_counters(o)["checked_out"] for o in outcomes) == SIZE + OVERFLOW
+    # The probes really overlapped: some saw the pool's own size in use. (Whether the overflow
+    # fills too is up to the scheduler; a pool held full deterministically is the slow-request
+    # test below.)
+    assert max(pool_counters(o)["checked_out"] for o in outcomes) >= SIZE
     assert 1 <= most_sessions <= SIZE + OVERFLOW + 1  # the pool, and one probe of its own
     assert held_while_serving >= 1
 
