@@ -16,10 +16,10 @@ with status 3.
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterable
 from contextlib import asynccontextmanager
 
-from fastapi import FastAPI
+from fastapi import APIRouter, FastAPI
 from starlette.middleware import Middleware
 
 from app import api_docs, features, health, readiness  # noqa: F401 - readiness checks
@@ -59,8 +59,15 @@ async def database_lifespan(app: FastAPI) -> AsyncIterator[None]:
         forget_process()
 
 
-def create_app(settings: Settings | None = None) -> FastAPI:
-    """A new app. With ``settings=None`` the lifespan loads :class:`AppSettings`."""
+def create_app(settings: Settings | None = None, *, routers: Iterable[APIRouter] = ()) -> FastAPI:
+    """A new app. With ``settings=None`` the lifespan loads :class:`AppSettings`.
+
+    ``routers`` are more of the application's routes, included after its own. FastAPI (since
+    0.137) tries the included routers in order, each of their routes in turn, so the app's own
+    routes come first and the operational ones, which a probe or a scrape asks for every few
+    seconds, last: a request to the app's routes does not pay for passing them. (A route added
+    after ``create_app`` returns is matched after them all.)
+    """
     app = FastAPI(
         title="fastapi-layered-settings",
         # The documentation's routes follow the settings (api_docs): app/api_docs.py.
@@ -77,10 +84,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         middleware=settings_middleware(Middleware(MetricsMiddleware)),
     )
     install_exception_handlers(app)
-    app.include_router(health_router())
-    app.include_router(features.router)
-    app.include_router(metrics_router())
-    app.include_router(api_docs.router)
+    for router in (features.router, *routers, health_router(), metrics_router(), api_docs.router):
+        app.include_router(router)
     return app
 
 

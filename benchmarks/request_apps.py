@@ -10,7 +10,7 @@ import os
 from functools import lru_cache
 from typing import Annotated
 
-from fastapi import Depends, FastAPI, Request
+from fastapi import APIRouter, Depends, FastAPI, Request
 from sqlalchemy import text
 
 from app.deps import SessionDep, SettingsDep
@@ -77,25 +77,29 @@ def sync_depends(settings: Settings | None = None) -> FastAPI:
     return app
 
 
+async def _bench_db(session: SessionDep) -> int:
+    first = (await session.execute(text(FIRST), {"n": 41})).scalar_one()
+    second = (await session.execute(text(SECOND), {"m": first})).scalar_one()
+    await session.commit()
+    return int(second)
+
+
 def session_dep(settings: Settings | None = None) -> FastAPI:
-    """The reference app (every middleware, its settings' features on) plus ``GET /bench/db``:
-    two statements in a transaction through ``app.deps.SessionDep``, as
-    :mod:`benchmarks.minimal_db_app` runs them."""
+    """The reference app (every middleware, its settings' features on) with one more route of
+    its own, ``GET /bench/db``: two statements in a transaction through ``app.deps.SessionDep``,
+    as :mod:`benchmarks.minimal_db_app` runs them. Given to ``create_app(routers=...)``, it is
+    matched where the app's own routes are, before the operational ones."""
+    if settings is None:
+        settings = load_settings(root=os.environ["BENCH_SETTINGS_ROOT"])
+    router = APIRouter()
+    router.add_api_route("/bench/db", _bench_db, methods=["GET"])
+    return create_app(settings, routers=[router])
+
+
+def session_dep_added_last(settings: Settings | None = None) -> FastAPI:
+    """:func:`session_dep` with ``/bench/db`` added after ``create_app`` returns, so matched
+    after every router the app includes (health, metrics and API docs among them): the
+    difference is what FastAPI's routing costs a route placed there."""
     app, _ = _app(settings)
-
-    @app.get("/bench/db")
-    async def bench_db(session: SessionDep) -> int:
-        first = (await session.execute(text(FIRST), {"n": 41})).scalar_one()
-        second = (await session.execute(text(SECOND), {"m": first})).scalar_one()
-        await session.commit()
-        return int(second)
-
+    app.add_api_route("/bench/db", _bench_db, methods=["GET"])
     return app
-
-
-def session_dep_route_first(settings: Settings | None = None) -> FastAPI:
-    """:func:`session_dep` with ``/bench/db`` matched before the routers ``create_app``
-    includes, so that the difference from :func:`session_dep` is FastAPI's routing."""
-    from benchmarks.db_request import route_first
-
-    return route_first(session_dep(settings))  # type: ignore[no-any-return]
