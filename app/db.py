@@ -23,6 +23,8 @@ import logging
 import time
 import weakref
 from collections import Counter
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -363,16 +365,19 @@ class DatabaseManager:
             raise self._unavailable(exc) from exc
         return session
 
-    def use(self) -> None:
-        """A request holds this manager (its session, or the manager itself) until
-        :meth:`release`: a reload that replaces it disposes it only after."""
+    @contextmanager
+    def held(self) -> Iterator[DatabaseManager]:
+        """Hold this manager, for a request's session or for the manager itself, until the
+        block ends: a reload that replaces it disposes it only after (:meth:`unused`). Enter
+        before the first ``await``, which a reload may run at."""
         self._users += 1
-
-    def release(self) -> None:
-        self._users -= 1
-        if not self._users and self._unused is not None:
-            self._unused.set()
-            self._unused = None
+        try:
+            yield self
+        finally:
+            self._users -= 1
+            if not self._users and self._unused is not None:
+                self._unused.set()
+                self._unused = None
 
     async def unused(self) -> None:
         """Wait until no request holds this manager."""

@@ -23,11 +23,8 @@ async def get_database(connection: HTTPConnection) -> AsyncIterator[DatabaseMana
     """The database manager current when the request asked for it, held until the request
     ends: a reload that replaces it retires it only once no request holds it."""
     database: DatabaseManager = connection.app.state.database
-    database.use()
-    try:
+    with database.held():
         yield database
-    finally:
-        database.release()
 
 
 async def get_session(connection: HTTPConnection) -> AsyncIterator[AsyncSession]:
@@ -42,13 +39,9 @@ async def get_session(connection: HTTPConnection) -> AsyncIterator[AsyncSession]
     attribute after ``commit()`` would otherwise need I/O that asyncio cannot do implicitly.
     """
     database: DatabaseManager = connection.app.state.database
-    database.use()  # before the first await: a reload may swap the manager meanwhile
-    try:
-        session = await database.session()
-        async with session:
+    with database.held():  # before the first await: a reload may swap the manager meanwhile
+        async with await database.session() as session:
             yield session
-    finally:
-        database.release()
 
 
 SettingsDep = Annotated[AppSettings, Depends(request_settings)]

@@ -33,11 +33,8 @@ async def database(settings: Settings, request: Request) -> Report | None:
     manager: DatabaseManager | None = getattr(request.app.state, "database", None)
     if manager is None:
         return None
-    manager.use()  # a reload that replaces it meanwhile disposes it only after
-    try:
+    with manager.held():  # a reload that replaces it meanwhile disposes it only after
         check = await manager.health_check()
-    finally:
-        manager.release()
     return database_report(check, manager.pool_status(), manager.budget)
 
 
