@@ -208,8 +208,10 @@ def settings_middleware(*inner: Middleware) -> list[Middleware]:
     """What an application built on the framework installs, outermost first: a clean report
     when its start is refused (:class:`StartupGuard`), then everything the settings decide
     about a request in one layer (:class:`SettingsMiddleware`: the pinned settings,
-    ``X-Request-ID``, the host check, CORS, the drain at shutdown and a 500 without secrets),
-    then the application's own ``inner`` middleware, which sees all of that::
+    ``X-Request-ID``, the host check, CORS, the drain at shutdown and a 500 without secrets;
+    the host check and CORS where the model has the web battery's fields, as
+    :class:`settings.Settings` does), then the application's own ``inner`` middleware, which
+    sees all of that::
 
         app = FastAPI(lifespan=settings_lifespan(model=MySettings),
                       middleware=settings_middleware(Middleware(MetricsMiddleware)))

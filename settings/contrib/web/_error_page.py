@@ -20,6 +20,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from settings._redact import mask_text, secret_values
 from settings.contrib._settings import Settings
 from settings.contrib.web._hosts import app_settings, scope_settings
+from settings.schema import BaseSettings
 
 logger = logging.getLogger("settings.errors")
 
@@ -66,7 +67,7 @@ async def answer_error(
     scope: Scope,
     receive: Receive,
     send: Send,
-    settings: Settings | None = None,
+    settings: BaseSettings | None = None,
 ) -> None:
     """Log ``exc`` redacted and answer the 500 JSON body (the error and traceback with
     ``debug`` on): what :class:`ErrorMiddleware` and :class:`settings.fastapi.SettingsMiddleware`
@@ -89,7 +90,7 @@ async def answer_error(
         trace,
     )
     body: dict[str, Any] = {"detail": "Internal Server Error", "request_id": request_id}
-    if settings is not None and settings.debug:
+    if getattr(settings, "debug", False) is True:  # a model without the field has no debug
         body["error"] = mask_text(f"{type(exc).__name__}: {exc}", secrets)
         body["traceback"] = trace.splitlines()
     await JSONResponse(body, status_code=500)(scope, receive, send)

@@ -4,7 +4,6 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import cast
 
 from starlette.datastructures import MutableHeaders
 from starlette.middleware.cors import CORSMiddleware
@@ -28,15 +27,18 @@ from settings.fastapi._request_id import (
     new_request_id,
     valid_request_id,
 )
+from settings.schema import BaseSettings
 
 
 @dataclass(frozen=True)
 class _Policy:
-    """What :class:`SettingsMiddleware` applies for one settings object, built once."""
+    """What :class:`SettingsMiddleware` applies for one settings object, built once. A model
+    without the web battery's fields (``allowed_hosts``, ``cors``: a :class:`BaseSettings`
+    that is not a :class:`settings.Settings`) has no host check and no CORS to apply."""
 
-    settings: Settings
-    hosts: HostCheck
-    cors: CORSMiddleware
+    settings: BaseSettings
+    hosts: HostCheck | None
+    cors: CORSMiddleware | None
 
 
 class SettingsMiddleware:
@@ -50,7 +52,8 @@ class SettingsMiddleware:
       ``request.state.request_id``;
     - ``allowed_hosts``: a ``Host`` that matches no pattern gets 400;
     - ``cors``: a request with an ``Origin`` goes through Starlette's ``CORSMiddleware``; the
-      others get what it would add, ``Vary: Origin``;
+      others get what it would add, ``Vary: Origin`` (these two where the model has the web
+      battery's fields, as :class:`settings.Settings` does; a bare ``BaseSettings`` has none);
     - the drain at shutdown (:mod:`settings.fastapi._drain`): past ``server.shutdown_timeout``
       after SIGTERM, a request still running is cancelled and answered 503;
     - an unhandled exception becomes a 500 without secrets (:func:`answer_error`).
@@ -65,12 +68,16 @@ class SettingsMiddleware:
         self.app = app
         self._policy: _Policy | None = None
 
-    def policy(self, settings: Settings) -> _Policy:
+    def policy(self, settings: BaseSettings) -> _Policy:
         policy = self._policy
         if policy is None or policy.settings is not settings:  # first, or an override/reload
-            hosts = HostCheck(allowed_hosts(settings))
-            inner = ErrorMiddleware(self.app)  # inside CORS, so a browser can read the 500
-            policy = self._policy = _Policy(settings, hosts, cors_middleware(inner, settings))
+            if isinstance(settings, Settings):
+                hosts = HostCheck(allowed_hosts(settings))
+                inner = ErrorMiddleware(self.app)  # inside CORS, so a browser can read the 500
+                policy = _Policy(settings, hosts, cors_middleware(inner, settings))
+            else:
+                policy = _Policy(settings, None, None)
+            self._policy = policy
         return policy
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
@@ -82,7 +89,7 @@ class SettingsMiddleware:
         if base is None:  # this layer is the first to see the request
             base = served_base(scope["app"])
             pin(scope, base)
-        settings = cast(Settings, overridden(base))
+        settings = overridden(base)
         policy = self.policy(settings)
         host = origin = request_id = None
         for name, value in scope["headers"]:
@@ -94,8 +101,9 @@ class SettingsMiddleware:
                     origin = value
             elif name == REQUEST_ID_KEY and request_id is None:
                 request_id = valid_request_id(value) or ""
+        hosts, cors = policy.hosts, policy.cors
         if kind != "http":
-            if policy.hosts.allows(host or b""):
+            if hosts is None or hosts.allows(host or b""):
                 await self.app(scope, receive, send)
             else:
                 await refuse_host(scope, receive, send)
@@ -109,14 +117,14 @@ class SettingsMiddleware:
             if message["type"] == "http.response.start":
                 started = True
                 add_request_id(message, request_id)
-                if origin is None:
+                if origin is None and cors is not None:
                     _add_vary_origin(message)
             await send(message)
 
-        if not policy.hosts.allows(host or b""):
+        if hosts is not None and not hosts.allows(host or b""):
             await refuse_host(scope, receive, sending)
             return
-        target = self.app if origin is None else policy.cors
+        target = self.app if origin is None or cors is None else cors
         drain: Drain | None = getattr(scope["app"].state, "drain", None)
         deadline = None if drain is None else drain.request()
         try:
