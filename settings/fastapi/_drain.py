@@ -95,9 +95,8 @@ class Drain:
             request.reschedule(self.deadline)
         if self._requests:
             logger.info(
-                "Shutdown: %d requests in flight get at most %g s to finish (server."
-                "shutdown_timeout)",
-                len(self._requests),
+                "Shutdown: %s in flight get at most %g s to finish (server.shutdown_timeout)",
+                _requests(len(self._requests)),
                 timeout,
             )
         loop.call_at(self.deadline, self._expired, timeout)
@@ -105,9 +104,9 @@ class Drain:
     def _expired(self, timeout: float) -> None:
         if self._requests:
             logger.warning(
-                "Shutdown: %d requests still in flight after %g s (server.shutdown_timeout) "
-                "are cancelled and answered 503",
-                len(self._requests),
+                "Shutdown: %s still in flight after %g s (server.shutdown_timeout): "
+                "cancelled, answered 503",
+                _requests(len(self._requests)),
                 timeout,
             )
 
@@ -127,3 +126,7 @@ async def answer_shutdown(send: Send) -> None:
     # a new message each time: the middleware around adds its headers to the list
     await send({"type": "http.response.start", "status": 503, "headers": list(_HEADERS)})
     await send({"type": "http.response.body", "body": _BODY})
+
+
+def _requests(count: int) -> str:
+    return "1 request" if count == 1 else f"{count} requests"

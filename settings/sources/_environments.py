@@ -151,4 +151,6 @@ def _guess(name: str, known: list[str]) -> str:
     import difflib  # only for a misspelling: a clean load never needs it
 
     close = difflib.get_close_matches(name, known, n=1)
+    # An abbreviation (``prod``, ``dev``) is too short for difflib's ratio; its prefix is not.
+    close = close or [one for one in known if name and one.startswith(name)][:1]
     return f"; did you mean {close[0]}?" if close else ""

@@ -112,7 +112,7 @@ def test_requests_waiting_on_a_frozen_server_end_within_the_shutdown_timeout(
     assert exited <= SHUTDOWN_TIMEOUT + CONNECT_TIMEOUT + 5, (exited, server.output)
     assert status == -signal.SIGTERM, server.output
     assert (
-        "Shutdown: 3 requests still in flight after 2 s (server.shutdown_timeout) are "
-        "cancelled and answered 503"
+        "Shutdown: 3 requests still in flight after 2 s (server.shutdown_timeout): "
+        "cancelled, answered 503"
     ) in server.output
     assert "Traceback" not in server.output, server.output

@@ -52,3 +52,7 @@ def test_a_request_still_running_after_shutdown_timeout_is_answered_503(tmp_path
     assert 1.4 <= answered < 10, answered  # server.shutdown_timeout, not the handler's minute
     assert status == -signal.SIGTERM, server.output  # uvicorn ends by re-raising SIGTERM
     assert "Traceback" not in server.stderr
+    assert (
+        "Shutdown: 1 request still in flight after 1.5 s (server.shutdown_timeout): cancelled, "
+        "answered 503"
+    ) in server.output

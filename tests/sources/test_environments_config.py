@@ -99,6 +99,13 @@ def test_a_misspelt_environment_names_the_configured_variable(root: Path) -> Non
     assert "did you mean staging?" in str(exc)
 
 
+def test_an_abbreviated_environment_is_guessed_by_its_prefix(root: Path) -> None:
+    assert "unknown environment 'prod'; did you mean production?" in str(
+        error(root, {"ENVIRONMENT": "prod"})
+    )
+    assert "did you mean" not in str(error(root, {"ENVIRONMENT": "qa"}))
+
+
 def test_the_deployment_rules_apply_in_staging_not_in_local(root: Path) -> None:
     assert load_settings(root=root, environ=DEPLOYED).debug is True  # local: no rules
     exc = error(root, {**DEPLOYED, "ENVIRONMENT": "staging"})
