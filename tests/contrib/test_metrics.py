@@ -12,7 +12,7 @@ from pathlib import Path
 from fastapi import FastAPI
 from starlette.middleware import Middleware
 
-from settings import Settings
+from settings import BaseSettings, Settings, load_settings
 from settings.contrib.metrics import MetricsMiddleware, metrics_router, record_settings
 from settings.fastapi import settings_lifespan, settings_middleware
 from settings.testing import app_client
@@ -37,7 +37,7 @@ def test_the_core_and_the_integration_never_import_prometheus_client() -> None:
     assert json.loads(completed.stdout) == []
 
 
-def metrics_app(settings: Settings) -> FastAPI:
+def metrics_app(settings: BaseSettings) -> FastAPI:
     app = FastAPI(
         lifespan=settings_lifespan(settings),
         middleware=settings_middleware(Middleware(MetricsMiddleware)),
@@ -74,3 +74,20 @@ async def test_metrics_enabled_off_turns_the_route_off(
         response = await client.get("/metrics")
 
     assert response.status_code == 404
+
+
+class CoreSettings(BaseSettings):
+    """A model without the metrics battery's section."""
+
+    greeting: str = "hi"
+
+
+async def test_a_model_without_the_metrics_section_gets_its_defaults(tmp_path: Path) -> None:
+    (tmp_path / "settings.toml").write_text("[default]\n[development]\n", encoding="utf-8")
+    settings = load_settings(model=CoreSettings, root=tmp_path, environ={})
+    async with app_client(metrics_app(settings)) as client:
+        assert (await client.get("/items/3")).status_code == 200
+        response = await client.get("/metrics")
+
+    assert response.status_code == 200  # metrics.enabled defaults to on
+    assert 'http_route="/items/{item}"' in response.text

@@ -9,6 +9,7 @@ from typing import Any
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from settings.contrib.metrics._config import metrics_of
 from settings.contrib.metrics._instruments import instruments
 from settings.fastapi import served_settings
 
@@ -39,7 +40,7 @@ class MetricsMiddleware:
         if scope["type"] != "http":
             return self.app(scope, receive, send)
         settings = self.settings_of(scope["app"])
-        if settings is None or not settings.metrics.enabled:
+        if settings is None or not metrics_of(settings).enabled:
             return self.app(scope, receive, send)
         return self._timed(scope, receive, send)
 
