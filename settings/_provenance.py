@@ -74,6 +74,8 @@ class Sources:
     #: The environments whose start runs the deployment rules, as the load found them
     #: (``deploy_environments``); ``None`` for settings built by hand.
     deploy_environments: tuple[str, ...] | None = None
+    #: The environment tables ``settings.toml`` defines (``[development]``, ...).
+    environment_tables: tuple[str, ...] = ()
 
     def origin(self, key: str) -> str | None:
         """The origin of the value that won for ``key`` (or for the last key set inside it);

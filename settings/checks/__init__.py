@@ -29,7 +29,7 @@ so do the batteries' (``security.``, ``database.``: :mod:`settings.contrib`).
 """
 
 from settings._errors import Problem
-from settings.checks._builtin import W001, W002, W003, W004
+from settings.checks._builtin import W001, W002, W003, W004, W005
 from settings.checks._registry import Error, Warning, register, registered, rules_table
 
 __all__ = [
@@ -37,6 +37,7 @@ __all__ = [
     "W002",
     "W003",
     "W004",
+    "W005",
     "Error",
     "Problem",
     "Warning",

@@ -14,6 +14,7 @@ from settings._errors import Problem
 from settings.checks._registry import Warning, declared_ids, register
 from settings.schema import BaseSettings
 from settings.schema._keys import settable_keys
+from settings.sources._environments import DEPLOY_ENVIRONMENTS
 
 W001 = Warning(
     "settings",
@@ -46,6 +47,15 @@ W004 = Warning(
     origin=".env",
     id="settings.W004",
     hint="set the deployment's variables in its environment, and leave .env out of it",
+)
+
+
+W005 = Warning(
+    "environment",
+    "a deployment environment has no table in settings.toml, and a table's name is close to it",
+    origin="settings.toml",
+    id="settings.W005",
+    hint="rename the misspelt table",
 )
 
 
@@ -89,6 +99,33 @@ def _spelling_hint(model: type[BaseSettings], name: str) -> str | None:
 
     close = difflib.get_close_matches(dotted, known, n=1)
     return f"did you mean APP_{close[0].upper().replace('.', '__')}?" if close else None
+
+
+@register(id=W005.id)
+def check_deployment_tables(settings: BaseSettings) -> list[Problem]:
+    """``[prodcution]`` in settings.toml: every environment may load, and ``check --all-envs``
+    checks the misspelt one, until the deployment's start says production is unknown. Only
+    for the default deployment environment: one an application configures must have its
+    table, or the load fails (``unknown_deploy_environments``)."""
+    sources = settings.sources
+    if sources is None or sources.deploy_environments != DEPLOY_ENVIRONMENTS:
+        return []
+    tables = sources.environment_tables
+    missing = [name for name in sources.deploy_environments if name not in tables]
+    if not missing:
+        return []
+    import difflib  # only for a missing table: a clean load never needs it
+
+    problems = []
+    for name in missing:
+        close = difflib.get_close_matches(name, tables, n=1)
+        if close:
+            message = (
+                f"{name!r} is a deployment environment; settings.toml has [{close[0]}], no [{name}]"
+            )
+            hint = f"rename [{close[0]}] to [{name}]"
+            problems.append(dataclasses.replace(W005, message=message, hint=hint))
+    return problems
 
 
 @register(id=W003.id)

@@ -88,6 +88,8 @@ class Loaded:
 
     environment: str
     environments: Environments = field(default_factory=Environments)
+    #: The environment tables of ``settings.toml``.
+    tables: tuple[str, ...] = ()
     layers: list[Layer] = field(default_factory=list, repr=False)
     errors: list[Problem] = field(default_factory=list)
     files: list[str] = field(default_factory=list)
@@ -109,7 +111,7 @@ def load_layers(
     real, environ = environ, Variables(environ, dotenv, dotenv_files)
     environments = environment_names(documents[SETTINGS_FILE])
     environment, env_origin = select_environment(env, environ, environments, config)
-    loaded = Loaded(environment, config)
+    loaded = Loaded(environment, config, tuple(environments))
     loaded.errors += unknown_deploy_environments(config, environments)
     # The environment, in every field named for it (``ENVIRONMENT: Literal[...]`` of a model
     # that had its own), each validated by its own type.

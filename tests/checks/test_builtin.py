@@ -286,3 +286,36 @@ def test_the_development_key_in_disguise_is_refused_in_production(
         load_settings(root=tmp_path, environ=environ)
 
     assert [problem.id for problem in caught.value.problems] == ["security.E005"]
+
+
+def tables_project(tmp_path: Path, *tables: str) -> Path:
+    body = "".join(f"[{table}]\n" for table in tables)
+    (tmp_path / "settings.toml").write_text(f'[default]\nsecret_key = "x"\n{body}', "utf-8")
+    return tmp_path
+
+
+def test_a_misspelt_deployment_table_is_a_warning_naming_both(tmp_path: Path) -> None:
+    root = tables_project(tmp_path, "development", "prodcution")
+    loaded = load_settings(root=root, environ={})
+
+    [problem] = builtin.check_deployment_tables(loaded)
+    assert problem.id == "settings.W005"
+    assert problem.message == (
+        "'production' is a deployment environment; settings.toml has [prodcution], no [production]"
+    )
+    assert problem.hint == "rename [prodcution] to [production]"
+
+
+@pytest.mark.parametrize(
+    "tables",
+    [
+        ("development", "production"),  # the table is there
+        ("development", "testing"),  # none, and nothing close: this file deploys nowhere
+    ],
+)
+def test_no_warning_without_a_misspelt_deployment_table(
+    tmp_path: Path, tables: tuple[str, ...]
+) -> None:
+    loaded = load_settings(root=tables_project(tmp_path, *tables), environ={})
+
+    assert builtin.check_deployment_tables(loaded) == []

@@ -377,6 +377,7 @@ def test_the_public_names_of_settings_checks() -> None:
         "W002",
         "W003",
         "W004",
+        "W005",
         "Error",
         "Problem",
         "Warning",
