@@ -33,7 +33,7 @@ class Checked:
     """One environment's verdict: its name, whether the deployment rules ran, the problems,
     and how many findings ``silenced_checks`` silenced."""
 
-    environment: str
+    environment: str | None  # None: not known (the model, or how it names them, is broken)
     rules: bool
     problems: list[Problem]
     silenced: int = 0
@@ -58,16 +58,14 @@ def run_all(context: Context, *, deploy: bool) -> int:
     Raises ``ImproperlyConfigured`` when there is no environment to check (``settings.toml``
     missing, unreadable, or without an environment table).
     """
-    found = [
-        checked(dataclasses.replace(context, env=name), deploy=deploy)
-        for name in known_environments(context)
-    ]
+    names = known_environments(context)
+    found = [checked(dataclasses.replace(context, env=name), deploy=deploy) for name in names]
     if not deploy:
         found = [dataclasses.replace(one, problems=_deployed(one.problems)) for one in found]
     affected: dict[Problem, list[str]] = {}
-    for one in found:
+    for name, one in zip(names, found, strict=True):
         for problem in dict.fromkeys(one.problems):  # listed once per environment too
-            affected.setdefault(problem, []).append(one.environment)
+            affected.setdefault(problem, []).append(name)
     if affected:
         errors_first = sorted(affected.items(), key=lambda item: not item[0].is_error)
         context.complain(report_by_environment(dict(errors_first)))
@@ -75,7 +73,9 @@ def run_all(context: Context, *, deploy: bool) -> int:
         context.print(
             to_json(
                 {
-                    "environments": {one.environment: _result(one) for one in found},
+                    "environments": {
+                        name: _result(one) for name, one in zip(names, found, strict=True)
+                    },
                     "ok": not any(problem.is_error for problem in affected),
                 }
             )
@@ -130,13 +130,14 @@ def checked(context: Context, *, deploy: bool | None, connect: bool = False) -> 
     return Checked(environment, deploy, judged.problems, judged.silenced)
 
 
-def _asked(context: Context, deploy: bool | None) -> tuple[str, bool]:
+def _asked(context: Context, deploy: bool | None) -> tuple[str | None, bool]:
     """The environment asked for, and whether its deployment rules would run, for a load that
-    failed; blank when even the names of the environments are misconfigured."""
+    failed; ``None`` when even how the environments are named cannot be read (the model does
+    not import, say) and ``--env`` did not say."""
     try:
         name, environments = context.environment, context.environments()
     except ImproperlyConfigured:  # its problem is the one the load reports
-        return (context.env or "").strip().lower(), bool(deploy)
+        return (None if context.env is None else context.env.strip().lower()), bool(deploy)
     return name, deployment_rules_apply(name, environments.deploy) if deploy is None else deploy
 
 
@@ -155,5 +156,8 @@ def _summary(result: Checked) -> str:
     status = "FAILED" if any(problem.is_error for problem in result.problems) else "OK"
     scope = " with deployment rules" if result.rules else ""
     quiet = f", {result.silenced} silenced" if result.silenced else ""
-    named = result.environment or "(no environment named)"  # the switch variable set but empty
+    if result.environment is None:
+        named = "(environment not known)"
+    else:  # blank: the switch variable set but empty
+        named = result.environment or "(no environment named)"
     return f"{status}: {named}{scope}: {counts(result.problems)}{quiet}"

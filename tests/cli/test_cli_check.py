@@ -128,6 +128,14 @@ def test_an_unknown_silenced_id_is_a_warning_of_check(cli: Run) -> None:
     assert "did you mean settings.W001?" in result.err
 
 
+def test_a_model_that_does_not_import_leaves_the_environment_not_known(cli: Run) -> None:
+    result = cli("check", environ={"SETTINGS_MODEL": "no_such_package.config:Settings"})
+
+    assert result.code == 1
+    assert result.out.strip() == "FAILED: (environment not known): 1 error, 0 warnings"
+    assert "no_such_package" in result.err
+
+
 def test_an_empty_env_for_dynaconf_is_named_so_in_the_summary(cli: Run) -> None:
     result = cli("check", environ={"ENV_FOR_DYNACONF": ""})
 
