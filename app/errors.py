@@ -28,7 +28,7 @@ from sqlalchemy import exc as sa_exc
 
 from app.db import DatabaseUnavailableError, lost_connection
 from app.redaction import describe_error
-from settings.fastapi import ErrorMiddleware, served_settings
+from settings.fastapi import ErrorMiddleware, request_settings
 
 logger = logging.getLogger("app.errors")
 
@@ -40,7 +40,7 @@ async def _database_unavailable(request: Request, exc: Exception) -> JSONRespons
     if isinstance(exc, DatabaseUnavailableError):
         reason = str(exc)  # already logged, with the cause, by the connection manager
     else:
-        settings = served_settings(request.app)
+        settings = await request_settings(request)
         logger.warning("Database unavailable: %s", describe_error(exc, settings))
         pool = isinstance(exc, sa_exc.TimeoutError)
         reason = "no pooled connection free in time" if pool else "connection lost"

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import re
 
-from settings import Settings, redact
+from settings import BaseSettings, redact
 
 _BACKGROUND = re.compile(r"\s*\(Background on this error at: \S+\)")
 
@@ -22,7 +22,7 @@ def driver_error(exc: BaseException) -> BaseException:
     return exc
 
 
-def describe_error(exc: BaseException, *secrets: Settings | str | None) -> str:
+def describe_error(exc: BaseException, *secrets: BaseSettings | str | None) -> str:
     """``ClassName: message`` of the driver's own exception when there is one, with every URL
     password and every secret given masked (settings: all of theirs; text: itself)."""
     cause = driver_error(exc)

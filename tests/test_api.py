@@ -42,7 +42,6 @@ FASTAPI_PUBLIC = [
     "app_settings",
     "pin",
     "request_settings",
-    "served_settings",
     "settings_lifespan",
     "settings_middleware",
     "start_settings",

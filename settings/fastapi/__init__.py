@@ -53,7 +53,7 @@ from settings._process import as_model, process_settings
 from settings.checks._run import run_checks
 from settings.contrib._settings import Settings
 from settings.contrib.server import ServerConfig
-from settings.contrib.web._error_page import ErrorMiddleware, served_settings
+from settings.contrib.web._error_page import ErrorMiddleware
 from settings.contrib.web._hosts import app_settings, scope_settings
 from settings.contrib.web._middleware import SettingsMiddleware
 from settings.fastapi._audit import audit_line
@@ -75,7 +75,6 @@ __all__ = [
     "app_settings",
     "pin",
     "request_settings",
-    "served_settings",
     "settings_lifespan",
     "settings_middleware",
     "start_settings",

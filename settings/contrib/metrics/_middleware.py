@@ -11,7 +11,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from settings.contrib.metrics._config import metrics_of
 from settings.contrib.metrics._instruments import instruments
-from settings.fastapi import served_settings
+from settings.contrib.web._hosts import served_settings
 
 #: OpenTelemetry's rule: any other method is recorded as ``_OTHER``, so clients cannot make series.
 KNOWN_METHODS = frozenset(

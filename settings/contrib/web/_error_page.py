@@ -18,19 +18,10 @@ from fastapi.responses import JSONResponse
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from settings._redact import mask_text, secret_values
-from settings.contrib._settings import Settings
-from settings.contrib.web._hosts import app_settings, scope_settings
+from settings.contrib.web._hosts import scope_settings
 from settings.schema import BaseSettings
 
 logger = logging.getLogger("settings.errors")
-
-
-def served_settings(app: Any) -> Settings | None:
-    """:func:`._hosts.app_settings`, or ``None`` before the lifespan ran (error paths)."""
-    try:
-        return app_settings(app)
-    except RuntimeError:
-        return None
 
 
 class ErrorMiddleware:

@@ -38,6 +38,14 @@ def app_settings(app: Any) -> Settings:
     return overridden(served_base(app))
 
 
+def served_settings(app: Any) -> Settings | None:
+    """:func:`app_settings`, or ``None`` before the lifespan ran (error paths, metrics)."""
+    try:
+        return app_settings(app)
+    except RuntimeError:
+        return None
+
+
 def scope_settings(scope: Scope) -> Settings:
     """The settings a request is served with: those pinned to it when it began
     (:func:`settings.fastapi.pin`), else the app's, any override applied."""
