@@ -62,11 +62,14 @@ async def database_lifespan(app: FastAPI) -> AsyncIterator[None]:
 def create_app(settings: Settings | None = None, *, routers: Iterable[APIRouter] = ()) -> FastAPI:
     """A new app. With ``settings=None`` the lifespan loads :class:`AppSettings`.
 
-    ``routers`` are more of the application's routes, included after its own. FastAPI (since
-    0.137) tries the included routers in order, each of their routes in turn, so the app's own
-    routes come first and the operational ones, which a probe or a scrape asks for every few
-    seconds, last: a request to the app's routes does not pay for passing them. (A route added
-    after ``create_app`` returns is matched after them all.)
+    ``routers`` are more of the application's routes, included after its own. FastAPI matches
+    routes in the order they were added (and since 0.137 tries included routers one by one,
+    each of their routes in turn), so the app's own routes come first and the operational ones,
+    which a probe or a scrape asks for every few seconds, last: a request to the app's routes
+    does not pay for passing them. A catch-all route of the app's (``/{path:path}``, an SPA's
+    fallback) would therefore shadow ``/health/*``, ``/metrics`` and the docs: mount it on a
+    prefix, or add it after ``create_app`` returns. (A route added then is matched after them
+    all.)
     """
     app = FastAPI(
         title="fastapi-layered-settings",

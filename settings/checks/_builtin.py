@@ -55,7 +55,7 @@ W005 = Warning(
     "a deployment environment has no table in settings.toml, and a table's name is close to it",
     origin="settings.toml",
     id="settings.W005",
-    hint="rename the misspelt table",
+    hint="rename the misspelt table, or name it in deploy_environments",
 )
 
 
@@ -118,13 +118,15 @@ def check_deployment_tables(settings: BaseSettings) -> list[Problem]:
 
     problems = []
     for name in missing:
-        close = difflib.get_close_matches(name, tables, n=1)
-        if close:
-            message = (
-                f"{name!r} is a deployment environment; settings.toml has [{close[0]}], no [{name}]"
-            )
-            hint = f"rename [{close[0]}] to [{name}]"
-            problems.append(dataclasses.replace(W005, message=message, hint=hint))
+        # Close in spelling (prodcution), or an abbreviation (prod) that difflib scores low.
+        close = set(difflib.get_close_matches(name, tables, n=2))
+        close |= {table for table in tables if len(table) >= 3 and name.startswith(table)}
+        if len(close) != 1:  # none, or several (production-eu, production-us): not a typo
+            continue
+        [table] = close
+        message = f"{name!r} is a deployment environment; settings.toml has [{table}], no [{name}]"
+        hint = f"rename [{table}] to [{name}], or name it in deploy_environments"
+        problems.append(dataclasses.replace(W005, message=message, hint=hint))
     return problems
 
 

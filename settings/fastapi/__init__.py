@@ -52,7 +52,6 @@ from settings._load import (
 from settings._process import as_model, process_settings
 from settings.checks._run import run_checks
 from settings.contrib._settings import Settings
-from settings.contrib.server import ServerConfig
 from settings.contrib.web._error_page import ErrorMiddleware
 from settings.contrib.web._hosts import app_settings, scope_settings
 from settings.contrib.web._middleware import SettingsMiddleware
@@ -198,9 +197,11 @@ def _drain_for(app: FastAPI) -> Drain | None:
 
 
 def _shutdown_timeout(settings: BaseSettings) -> float | None:
-    """``server.shutdown_timeout`` where the model has the server battery's section."""
-    server = getattr(settings, "server", None)
-    return server.shutdown_timeout if isinstance(server, ServerConfig) else None
+    """``server.shutdown_timeout`` where the model's ``server`` section has one (the server
+    battery's :class:`ServerConfig`, or the application's own section): what acts on a field
+    follows the model."""
+    value = getattr(getattr(settings, "server", None), "shutdown_timeout", None)
+    return float(value) if isinstance(value, int | float) and not isinstance(value, bool) else None
 
 
 def settings_middleware(*inner: Middleware) -> list[Middleware]:

@@ -95,7 +95,7 @@ class Drain:
             request.reschedule(self.deadline)
         if self._requests:
             logger.info(
-                "Shutdown: %s in flight get at most %g s to finish (server.shutdown_timeout)",
+                "Shutdown: %s in flight, given at most %g s to finish (server.shutdown_timeout)",
                 _requests(len(self._requests)),
                 timeout,
             )

@@ -303,7 +303,14 @@ def test_a_misspelt_deployment_table_is_a_warning_naming_both(tmp_path: Path) ->
     assert problem.message == (
         "'production' is a deployment environment; settings.toml has [prodcution], no [production]"
     )
-    assert problem.hint == "rename [prodcution] to [production]"
+    assert problem.hint == "rename [prodcution] to [production], or name it in deploy_environments"
+
+
+def test_an_abbreviated_deployment_table_is_a_warning_too(tmp_path: Path) -> None:
+    loaded = load_settings(root=tables_project(tmp_path, "development", "prod"), environ={})
+
+    [problem] = builtin.check_deployment_tables(loaded)
+    assert problem.message.endswith("settings.toml has [prod], no [production]")
 
 
 @pytest.mark.parametrize(
@@ -311,6 +318,7 @@ def test_a_misspelt_deployment_table_is_a_warning_naming_both(tmp_path: Path) ->
     [
         ("development", "production"),  # the table is there
         ("development", "testing"),  # none, and nothing close: this file deploys nowhere
+        ("development", "production-eu", "production-us"),  # two close: regions, not a typo
     ],
 )
 def test_no_warning_without_a_misspelt_deployment_table(

@@ -12,7 +12,7 @@ from pathlib import Path
 from fastapi import FastAPI
 from starlette.middleware import Middleware
 
-from settings import BaseSettings, Settings, load_settings
+from settings import BaseSettings, Section, Settings, load_settings
 from settings.contrib.metrics import MetricsMiddleware, metrics_router, record_settings
 from settings.fastapi import settings_lifespan, settings_middleware
 from settings.testing import app_client
@@ -91,3 +91,25 @@ async def test_a_model_without_the_metrics_section_gets_its_defaults(tmp_path: P
 
     assert response.status_code == 200  # metrics.enabled defaults to on
     assert 'http_route="/items/{item}"' in response.text
+
+
+class OwnMetrics(Section):
+    enabled: bool = True
+    namespace: str = "shop"
+
+
+class OwnMetricsSettings(BaseSettings):
+    """A model with a ``metrics`` section of its own, not the battery's class."""
+
+    metrics: OwnMetrics = OwnMetrics()
+
+
+async def test_a_metrics_section_of_the_model_s_own_is_followed(tmp_path: Path) -> None:
+    (tmp_path / "settings.toml").write_text(
+        "[default.metrics]\nenabled = false\n[development]\n", encoding="utf-8"
+    )
+    settings = load_settings(model=OwnMetricsSettings, root=tmp_path, environ={})
+    async with app_client(metrics_app(settings)) as client:
+        response = await client.get("/metrics")
+
+    assert response.status_code == 404

@@ -15,11 +15,9 @@ class MetricsConfig(Section):
     enabled: bool = Field(default=True, description="Serve /metrics.")
 
 
-_DEFAULTS = MetricsConfig()
-
-
-def metrics_of(settings: Any) -> MetricsConfig:
-    """The settings' ``metrics`` section; its defaults for a model without the metrics
-    battery's section (a bare ``BaseSettings`` an application gave ``MetricsMiddleware``)."""
-    section = getattr(settings, "metrics", None)
-    return section if isinstance(section, MetricsConfig) else _DEFAULTS
+def metrics_enabled(settings: Any) -> bool:
+    """``metrics.enabled`` of the model's ``metrics`` section (the battery's, or one of the
+    application's own with an ``enabled`` flag); on by default, as :class:`MetricsConfig` is,
+    for a model without one (a bare ``BaseSettings`` given ``MetricsMiddleware``)."""
+    enabled = getattr(getattr(settings, "metrics", None), "enabled", True)
+    return enabled if isinstance(enabled, bool) else True

@@ -49,7 +49,7 @@ from prometheus_client.metrics_core import Metric
 from settings._errors import ImproperlyConfigured, Problem
 from settings.contrib._settings import Settings
 from settings.contrib._workers import worker_count
-from settings.contrib.metrics._config import metrics_of
+from settings.contrib.metrics._config import metrics_enabled
 
 MULTIPROC_VARIABLE = "PROMETHEUS_MULTIPROC_DIR"
 #: A pool's figures: connections in use, open and idle, and the most it may open.
@@ -206,7 +206,7 @@ def record_settings(settings: Settings) -> None:
     cannot be added up), or when how many cannot be known.
     """
     recording = _recording
-    if not metrics_of(settings).enabled:
+    if not metrics_enabled(settings):
         recording.enabled = False
         return
     check_multiprocess_directory()

@@ -9,9 +9,9 @@ from typing import Any
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from settings.contrib.metrics._config import metrics_of
+from settings.contrib.metrics._config import metrics_enabled
 from settings.contrib.metrics._instruments import instruments
-from settings.contrib.web._hosts import served_settings
+from settings.fastapi import app_settings
 
 #: OpenTelemetry's rule: any other method is recorded as ``_OTHER``, so clients cannot make series.
 KNOWN_METHODS = frozenset(
@@ -30,7 +30,6 @@ class MetricsMiddleware:
     def __init__(self, app: ASGIApp, clock: Callable[[], float] = time.perf_counter) -> None:
         self.app = app
         self.clock = clock
-        self.settings_of = served_settings
         # One histogram child per (method, route, status): labels() costs more than a dict.
         self._series: dict[tuple[str, str, int], Any] = {}
 
@@ -39,8 +38,11 @@ class MetricsMiddleware:
         # this layer to cross at each of its awaits.
         if scope["type"] != "http":
             return self.app(scope, receive, send)
-        settings = self.settings_of(scope["app"])
-        if settings is None or not metrics_of(settings).enabled:
+        try:
+            enabled = metrics_enabled(app_settings(scope["app"]))
+        except RuntimeError:  # no settings yet: the lifespan has not run
+            enabled = False
+        if not enabled:
             return self.app(scope, receive, send)
         return self._timed(scope, receive, send)
 

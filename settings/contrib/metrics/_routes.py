@@ -7,7 +7,7 @@ from prometheus_client import CONTENT_TYPE_LATEST
 from starlette.requests import Request
 from starlette.responses import Response
 
-from settings.contrib.metrics._config import metrics_of
+from settings.contrib.metrics._config import metrics_enabled
 from settings.contrib.metrics._instruments import exposition
 from settings.fastapi import app_settings
 
@@ -20,7 +20,7 @@ def metrics_router(path: str = "/metrics") -> APIRouter:
     @router.get(path, include_in_schema=False)
     async def metrics(request: Request) -> Response:
         """The Prometheus text format; 404 when ``metrics.enabled`` is off."""
-        if not metrics_of(app_settings(request.app)).enabled:
+        if not metrics_enabled(app_settings(request.app)):
             raise HTTPException(status_code=404, detail="Not Found")
         return Response(exposition(), media_type=CONTENT_TYPE_LATEST)
 

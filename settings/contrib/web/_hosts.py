@@ -18,8 +18,10 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 
 from settings._process import overridden
 from settings.contrib._settings import Settings
+from settings.contrib.web._config import CorsConfig, host_pattern
 from settings.fastapi._reload import pinned
 from settings.fastapi._request_id import REQUEST_ID_HEADER
+from settings.schema import BaseSettings
 
 #: The environment whose host check also accepts :data:`TEST_CLIENT_HOST`.
 TESTING = "testing"
@@ -36,14 +38,6 @@ _SUBDOMAINS = r"[a-z0-9_](?:[a-z0-9_-]*[a-z0-9_])?(?:\.[a-z0-9_](?:[a-z0-9_-]*[a
 def app_settings(app: Any) -> Settings:
     """The settings ``app`` serves with: those its start loaded, any override applied."""
     return overridden(served_base(app))
-
-
-def served_settings(app: Any) -> Settings | None:
-    """:func:`app_settings`, or ``None`` before the lifespan ran (error paths, metrics)."""
-    try:
-        return app_settings(app)
-    except RuntimeError:
-        return None
 
 
 def scope_settings(scope: Scope) -> Settings:
@@ -125,17 +119,34 @@ def origin_regex(origins: Sequence[str]) -> str | None:
     return "|".join(f"(?:{alternative})" for alternative in alternatives)
 
 
-def allowed_hosts(settings: Settings) -> list[str]:
-    """``allowed_hosts``, plus Starlette's test client's host in the testing environment."""
-    hosts = list(settings.allowed_hosts)
+def allowed_hosts(settings: BaseSettings) -> list[str] | None:
+    """The model's ``allowed_hosts`` as requests are matched against them, plus Starlette's
+    test client's host in the testing environment; ``None`` for a model without the field,
+    which has no host check."""
+    declared = getattr(settings, "allowed_hosts", None)
+    if declared is None:
+        return None
+    hosts = [_as_pattern(str(host)) for host in declared]
     if settings.environment == TESTING and TEST_CLIENT_HOST not in hosts:
         hosts.append(TEST_CLIENT_HOST)  # Starlette's TestClient, as Django's test runner allows
     return hosts
 
 
-def cors_middleware(app: ASGIApp, settings: Settings) -> CORSMiddleware:
-    """Starlette's ``CORSMiddleware`` around ``app``, as ``settings.cors`` says."""
-    cors = settings.cors
+def _as_pattern(host: str) -> str:
+    """``Settings`` validates its patterns; a model of its own may not have: normalised the
+    same way, or left as written (then it matches no request)."""
+    try:
+        return host_pattern(host)
+    except ValueError:
+        return host
+
+
+def cors_middleware(app: ASGIApp, settings: BaseSettings) -> CORSMiddleware | None:
+    """Starlette's ``CORSMiddleware`` around ``app``, as ``settings.cors`` (the web battery's
+    :class:`CorsConfig`) says; ``None`` for a model without it, which has no CORS."""
+    cors = getattr(settings, "cors", None)
+    if not isinstance(cors, CorsConfig):
+        return None
     return CORSMiddleware(
         app,
         allow_origins=[origin for origin in cors.origins if "://*." not in origin],

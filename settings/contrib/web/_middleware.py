@@ -10,7 +10,6 @@ from starlette.middleware.cors import CORSMiddleware
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from settings._process import overridden
-from settings.contrib._settings import Settings
 from settings.contrib.web._error_page import ErrorMiddleware, answer_error
 from settings.contrib.web._hosts import (
     HostCheck,
@@ -33,8 +32,8 @@ from settings.schema import BaseSettings
 @dataclass(frozen=True)
 class _Policy:
     """What :class:`SettingsMiddleware` applies for one settings object, built once. A model
-    without the web battery's fields (``allowed_hosts``, ``cors``: a :class:`BaseSettings`
-    that is not a :class:`settings.Settings`) has no host check and no CORS to apply."""
+    without the web battery's fields has no host check (no ``allowed_hosts``) or no CORS (no
+    ``cors`` of the battery's :class:`CorsConfig`) to apply."""
 
     settings: BaseSettings
     hosts: HostCheck | None
@@ -52,8 +51,9 @@ class SettingsMiddleware:
       ``request.state.request_id``;
     - ``allowed_hosts``: a ``Host`` that matches no pattern gets 400;
     - ``cors``: a request with an ``Origin`` goes through Starlette's ``CORSMiddleware``; the
-      others get what it would add, ``Vary: Origin`` (these two where the model has the web
-      battery's fields, as :class:`settings.Settings` does; a bare ``BaseSettings`` has none);
+      others get what it would add, ``Vary: Origin`` (each where the model has the web
+      battery's field, as :class:`settings.Settings` does: what acts on them follows the
+      model);
     - the drain at shutdown (:mod:`settings.fastapi._drain`): past ``server.shutdown_timeout``
       after SIGTERM, a request still running is cancelled and answered 503;
     - an unhandled exception becomes a 500 without secrets (:func:`answer_error`).
@@ -71,13 +71,13 @@ class SettingsMiddleware:
     def policy(self, settings: BaseSettings) -> _Policy:
         policy = self._policy
         if policy is None or policy.settings is not settings:  # first, or an override/reload
-            if isinstance(settings, Settings):
-                hosts = HostCheck(allowed_hosts(settings))
-                inner = ErrorMiddleware(self.app)  # inside CORS, so a browser can read the 500
-                policy = _Policy(settings, hosts, cors_middleware(inner, settings))
-            else:
-                policy = _Policy(settings, None, None)
-            self._policy = policy
+            hosts = allowed_hosts(settings)
+            inner = ErrorMiddleware(self.app)  # inside CORS, so a browser can read the 500
+            policy = self._policy = _Policy(
+                settings,
+                None if hosts is None else HostCheck(hosts),
+                cors_middleware(inner, settings),
+            )
         return policy
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
