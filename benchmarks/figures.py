@@ -109,16 +109,22 @@ def import_cycles(package: Path) -> list[list[str]]:
 
 
 def import_graph(package: Path) -> dict[str, set[str]]:
-    """Module name -> the package's modules it imports at module level."""
+    """Module name -> the package's modules it imports at module level, each module's packages
+    included: importing ``a.b.c`` runs ``a/b/__init__.py`` first, unless ``a.b`` is a package
+    of the importing module itself (Python has begun it already)."""
     modules = dict(_modules(package))
     graph: dict[str, set[str]] = {}
     for name, path in modules.items():
         is_package = path.name == "__init__.py"
+        own = {".".join(name.split(".")[:end]) for end in range(1, name.count(".") + 2)}
         targets = set()
         for names in _imported(ast.parse(path.read_text()), name, is_package):
             found = next((t for t in names if t in modules), None)
-            if found is not None and found != name:
-                targets.add(found)
+            if found is None:
+                continue
+            parts = found.split(".")
+            chain = {".".join(parts[:end]) for end in range(1, len(parts) + 1)}
+            targets |= {target for target in chain if target in modules and target not in own}
         graph[name] = targets
     return graph
 

@@ -47,3 +47,17 @@ def test_the_cycle_finder_sees_a_cycle_through_module_level_imports_only(tmp_pat
     )
 
     assert import_cycles(package) == [["pkg.a", "pkg.b"]]
+
+
+def test_the_cycle_finder_sees_a_cycle_through_a_package_s_init(tmp_path: Path) -> None:
+    """``pkg.web.hosts`` importing ``pkg.api.ids`` runs ``pkg/api/__init__.py`` first, which
+    imports ``pkg.web.hosts``: imported first, ``pkg.web.hosts`` fails, as Python reports."""
+    package = tmp_path / "pkg"
+    for sub in ("", "api", "web"):
+        (package / sub).mkdir(exist_ok=True)
+        (package / sub / "__init__.py").write_text("")
+    (package / "api" / "__init__.py").write_text("from pkg.web.hosts import check\n")
+    (package / "api" / "ids.py").write_text("HEADER = 'X-Request-ID'\n")
+    (package / "web" / "hosts.py").write_text("from pkg.api.ids import HEADER\ncheck = 1\n")
+
+    assert import_cycles(package) == [["pkg.api", "pkg.web.hosts"]]

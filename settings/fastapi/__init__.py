@@ -52,14 +52,14 @@ from settings._load import (
 from settings._process import as_model, process_settings
 from settings.checks._run import run_checks
 from settings.contrib._settings import Settings
+from settings.contrib.web._drain import Drain
 from settings.contrib.web._error_page import ErrorMiddleware
-from settings.contrib.web._hosts import app_settings, scope_settings
 from settings.contrib.web._middleware import SettingsMiddleware
+from settings.contrib.web._request_id import REQUEST_ID_HEADER
+from settings.contrib.web._served import app_settings, pin, scope_settings
 from settings.fastapi._audit import audit_line
-from settings.fastapi._drain import Drain
 from settings.fastapi._previous import previous_settings, save_settings, state_directory
-from settings.fastapi._reload import SettingsReloader, Swap, pin
-from settings.fastapi._request_id import REQUEST_ID_HEADER
+from settings.fastapi._reload import SettingsReloader, Swap
 from settings.schema import BaseSettings
 from settings.sources._discovery import ModelArgument, find_model
 

@@ -38,7 +38,7 @@ import asyncio
 import logging
 import signal
 import time
-from collections.abc import Awaitable, Callable, Mapping, MutableMapping
+from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import Any
 
@@ -52,7 +52,7 @@ from settings.schema import BaseSettings
 from settings.sources import OPTIONAL_FILES, SETTINGS_FILE
 from settings.sources._files import DOTENV_FILE, file_states, newest_change
 
-__all__ = ["SettingsReloader", "Swap", "pin", "pinned"]
+__all__ = ["SettingsReloader", "Swap"]
 
 #: Seconds no settings file may have changed before a reload reads them.
 QUIET = 0.3
@@ -60,23 +60,9 @@ QUIET = 0.3
 SETTLE_LIMIT, READS = 5.0, 3
 
 #: Where a request keeps the settings it began with, in its ASGI scope's ``state``.
-_PIN = "settings.pinned"
-
 #: Makes what depends on the settings ready for ``new``, then installs ``new``; may raise to
 #: refuse it (the old settings stay).
 Swap = Callable[[BaseSettings, BaseSettings], Awaitable[None]]
-
-
-def pin(scope: MutableMapping[str, Any], settings: BaseSettings) -> None:
-    """Make ``settings`` the ones this request is served with, whatever a reload does while
-    it is in flight (:func:`settings.fastapi.request_settings` reads them)."""
-    scope.setdefault("state", {})[_PIN] = settings
-
-
-def pinned(scope: Mapping[str, Any]) -> BaseSettings | None:
-    """The settings pinned to this request, if any."""
-    state = scope.get("state")
-    return state.get(_PIN) if state is not None else None
 
 
 class SettingsReloader:

@@ -21,9 +21,9 @@ from pydantic import field_validator
 from starlette.requests import Request
 
 from settings import Settings, get_settings
-from settings.fastapi import SettingsDep, request_settings, settings_lifespan
+from settings.fastapi import SettingsDep, pin, request_settings, settings_lifespan
 from settings.fastapi import _reload as reload_module
-from settings.fastapi._reload import SettingsReloader, pin
+from settings.fastapi._reload import SettingsReloader
 
 REPO = Path(__file__).resolve().parents[2]
 CANARY = "reload-canary-password-never-shown"

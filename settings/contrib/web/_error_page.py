@@ -18,7 +18,7 @@ from fastapi.responses import JSONResponse
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from settings._redact import mask_text, secret_values
-from settings.contrib.web._hosts import scope_settings
+from settings.contrib.web._served import scope_settings
 from settings.schema import BaseSettings
 
 logger = logging.getLogger("settings.errors")

@@ -10,17 +10,13 @@ from __future__ import annotations
 import ipaddress
 import re
 from collections.abc import Sequence
-from typing import Any, cast
 
 from starlette.middleware.cors import CORSMiddleware
 from starlette.responses import PlainTextResponse
 from starlette.types import ASGIApp, Receive, Scope, Send
 
-from settings._process import overridden
-from settings.contrib._settings import Settings
 from settings.contrib.web._config import CorsConfig, host_pattern
-from settings.fastapi._reload import pinned
-from settings.fastapi._request_id import REQUEST_ID_HEADER
+from settings.contrib.web._request_id import REQUEST_ID_HEADER
 from settings.schema import BaseSettings
 
 #: The environment whose host check also accepts :data:`TEST_CLIENT_HOST`.
@@ -33,27 +29,6 @@ TEST_CLIENT_HOST = "testserver"
 _HOST = re.compile(r"(?:\[(?P<ipv6>[0-9A-Fa-f:.]+)\]|(?P<name>[A-Za-z0-9_.-]+))(?::[0-9]{0,5})?")
 #: What ``*.`` stands for in an origin: one or more DNS labels.
 _SUBDOMAINS = r"[a-z0-9_](?:[a-z0-9_-]*[a-z0-9_])?(?:\.[a-z0-9_](?:[a-z0-9_-]*[a-z0-9_])?)*"
-
-
-def app_settings(app: Any) -> Settings:
-    """The settings ``app`` serves with: those its start loaded, any override applied."""
-    return overridden(served_base(app))
-
-
-def scope_settings(scope: Scope) -> Settings:
-    """The settings a request is served with: those pinned to it when it began
-    (:func:`settings.fastapi.pin`), else the app's, any override applied."""
-    base = pinned(scope)
-    return app_settings(scope["app"]) if base is None else cast(Settings, overridden(base))
-
-
-def served_base(app: Any) -> Settings:
-    """The settings ``app`` serves new requests with, before any override."""
-    try:
-        settings: Settings = app.state.settings
-    except AttributeError:
-        raise RuntimeError("settings are not loaded: the app's lifespan has not run") from None
-    return settings
 
 
 def request_host(header: str) -> str | None:

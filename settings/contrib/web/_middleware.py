@@ -10,22 +10,21 @@ from starlette.middleware.cors import CORSMiddleware
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from settings._process import overridden
+from settings.contrib.web._drain import Drain, answer_shutdown
 from settings.contrib.web._error_page import ErrorMiddleware, answer_error
 from settings.contrib.web._hosts import (
     HostCheck,
     allowed_hosts,
     cors_middleware,
     refuse_host,
-    served_base,
 )
-from settings.fastapi._drain import Drain, answer_shutdown
-from settings.fastapi._reload import pin, pinned
-from settings.fastapi._request_id import (
+from settings.contrib.web._request_id import (
     REQUEST_ID_KEY,
     add_request_id,
     new_request_id,
     valid_request_id,
 )
+from settings.contrib.web._served import pin, pinned, served_base
 from settings.schema import BaseSettings
 
 
@@ -54,7 +53,7 @@ class SettingsMiddleware:
       others get what it would add, ``Vary: Origin`` (each where the model has the web
       battery's field, as :class:`settings.Settings` does: what acts on them follows the
       model);
-    - the drain at shutdown (:mod:`settings.fastapi._drain`): past ``server.shutdown_timeout``
+    - the drain at shutdown (:mod:`settings.contrib.web._drain`): past ``server.shutdown_timeout``
       after SIGTERM, a request still running is cancelled and answered 503;
     - an unhandled exception becomes a 500 without secrets (:func:`answer_error`).
 
