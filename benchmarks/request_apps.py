@@ -7,6 +7,7 @@ directory comes from ``BENCH_SETTINGS_ROOT``); the in-process measurement passes
 
 # No ``from __future__ import annotations``: FastAPI must see the closures' real annotations.
 import os
+from collections.abc import Sequence
 from functools import lru_cache
 from typing import Annotated
 
@@ -20,10 +21,10 @@ from benchmarks.minimal_db_app import FIRST, SECOND
 from settings import Settings, load_settings
 
 
-def _app(settings: Settings | None) -> tuple[FastAPI, Settings]:
+def _app(settings: Settings | None, routers: Sequence[APIRouter] = ()) -> tuple[FastAPI, Settings]:
     if settings is None:
         settings = load_settings(root=os.environ["BENCH_SETTINGS_ROOT"])
-    return create_app(settings), settings
+    return create_app(settings, routers=routers), settings
 
 
 def constant(settings: Settings | None = None) -> FastAPI:
@@ -89,11 +90,9 @@ def session_dep(settings: Settings | None = None) -> FastAPI:
     its own, ``GET /bench/db``: two statements in a transaction through ``app.deps.SessionDep``,
     as :mod:`benchmarks.minimal_db_app` runs them. Given to ``create_app(routers=...)``, it is
     matched where the app's own routes are, before the operational ones."""
-    if settings is None:
-        settings = load_settings(root=os.environ["BENCH_SETTINGS_ROOT"])
     router = APIRouter()
     router.add_api_route("/bench/db", _bench_db, methods=["GET"])
-    return create_app(settings, routers=[router])
+    return _app(settings, [router])[0]
 
 
 def session_dep_added_last(settings: Settings | None = None) -> FastAPI:

@@ -53,8 +53,8 @@ class ImproperlyConfigured(Exception):
         """``Improperly configured: 2 errors, 1 warning``, then one line per problem."""
         errors = sum(problem.is_error for problem in self.problems)
         warnings = len(self.problems) - errors
-        counts = [_count(errors, "error")] if errors or not warnings else []
-        counts += [_count(warnings, "warning")] if warnings else []
+        counts = [plural(errors, "error")] if errors or not warnings else []
+        counts += [plural(warnings, "warning")] if warnings else []
         lines = [f"Improperly configured: {', '.join(counts)}"]
         lines += [f"  {problem}".replace("\n", "\n  ") for problem in self.problems]
         return "\n".join(lines)
@@ -63,5 +63,6 @@ class ImproperlyConfigured(Exception):
         return (type(self), (self.problems,))
 
 
-def _count(number: int, noun: str) -> str:
+def plural(number: int, noun: str) -> str:
+    """``1 error``, ``2 errors``: the count of a report's things, in English."""
     return f"{number} {noun}" if number == 1 else f"{number} {noun}s"

@@ -70,7 +70,7 @@ def build(
         development_secrets=frozenset(loaded.development_secrets),
         secret_files=dict(loaded.secret_files),
         deploy_environments=loaded.environments.deploy,
-        environment_tables=loaded.tables,
+        environment_tables=loaded.environment_tables,
     )
     reported = {problem.key for problem in loaded.errors}
     valid = {k: v for k, v in values.items() if k not in reported}

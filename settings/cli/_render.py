@@ -8,7 +8,7 @@ import json
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from settings._errors import ImproperlyConfigured, Problem
+from settings._errors import ImproperlyConfigured, Problem, plural
 
 __all__ = ["counts", "problem_data", "report", "report_by_environment", "to_json"]
 
@@ -27,8 +27,7 @@ def report(problems: Sequence[Problem]) -> str:
     """The human report: the startup report when there are errors, else the list of warnings."""
     if any(problem.is_error for problem in problems):
         return ImproperlyConfigured(problems).report()
-    noun = "warning" if len(problems) == 1 else "warnings"
-    lines = [f"{len(problems)} {noun}"]
+    lines = [plural(len(problems), "warning")]
     lines += [f"  {problem}".replace("\n", "\n  ") for problem in problems]
     return "\n".join(lines)
 
@@ -48,8 +47,4 @@ def counts(problems: Sequence[Problem]) -> str:
     """``2 errors, 1 warning``."""
     errors = sum(problem.is_error for problem in problems)
     warnings = len(problems) - errors
-    return f"{_plural(errors, 'error')}, {_plural(warnings, 'warning')}"
-
-
-def _plural(count: int, noun: str) -> str:
-    return f"{count} {noun}" if count == 1 else f"{count} {noun}s"
+    return f"{plural(errors, 'error')}, {plural(warnings, 'warning')}"

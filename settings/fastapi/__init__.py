@@ -52,7 +52,7 @@ from settings._load import (
 from settings._process import as_model, process_settings
 from settings.checks._run import run_checks
 from settings.contrib._settings import Settings
-from settings.contrib.web._drain import Drain
+from settings.contrib.web._drain import drain_for
 from settings.contrib.web._error_page import ErrorMiddleware
 from settings.contrib.web._middleware import SettingsMiddleware
 from settings.contrib.web._request_id import REQUEST_ID_HEADER
@@ -173,7 +173,7 @@ def settings_lifespan(
             saved = previous_settings(app.state.settings, directory)
             log.info("%s", audit_line("startup", None, app.state.settings, saved=saved))
             save_settings(app.state.settings, directory)
-            drain = app.state.drain = _drain_for(app)
+            drain = app.state.drain = drain_for(app)
             if drain is not None:
                 drain.install()
                 stack.callback(drain.uninstall)
@@ -186,22 +186,6 @@ def settings_lifespan(
             yield
 
     return run
-
-
-def _drain_for(app: FastAPI) -> Drain | None:
-    """The drain of an app whose settings have ``server.shutdown_timeout`` (the server
-    battery's, :mod:`settings.contrib.server`), read at the signal: a reload may change it."""
-    if _shutdown_timeout(app.state.settings) is None:
-        return None
-    return Drain(lambda: _shutdown_timeout(app.state.settings) or 0.0)
-
-
-def _shutdown_timeout(settings: BaseSettings) -> float | None:
-    """``server.shutdown_timeout`` where the model's ``server`` section has one (the server
-    battery's :class:`ServerConfig`, or the application's own section): what acts on a field
-    follows the model."""
-    value = getattr(getattr(settings, "server", None), "shutdown_timeout", None)
-    return float(value) if isinstance(value, int | float) and not isinstance(value, bool) else None
 
 
 def settings_middleware(*inner: Middleware) -> list[Middleware]:

@@ -22,6 +22,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from settings._display import dotted_values, literal
+from settings._errors import plural
 from settings._provenance import MISSING
 from settings._redact import is_secret, known_secrets, mask_value
 from settings.fastapi._previous import Saved, shown_values
@@ -106,8 +107,8 @@ def audit_line(
     head = f"Audit: settings {event}; environment {new.environment}; secrets {secrets}; "
     head += f"fingerprint {before} -> {new.fingerprint}"
     if refused:
-        noun = "error" if refused == 1 else "errors"
-        return f"{head}; refused ({refused} {noun}, reported above): the settings are unchanged"
+        errors = plural(refused, "error")
+        return f"{head}; refused ({errors}, reported above): the settings are unchanged"
     if old is not None:
         found = changes(old, new)
     elif saved is not None:

@@ -59,7 +59,6 @@ QUIET = 0.3
 #: Seconds a reload waits at most for the files to settle, and reads it makes at most.
 SETTLE_LIMIT, READS = 5.0, 3
 
-#: Where a request keeps the settings it began with, in its ASGI scope's ``state``.
 #: Makes what depends on the settings ready for ``new``, then installs ``new``; may raise to
 #: refuse it (the old settings stay).
 Swap = Callable[[BaseSettings, BaseSettings], Awaitable[None]]

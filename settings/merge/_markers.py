@@ -17,6 +17,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from settings._errors import plural
 from settings._provenance import MISSING
 
 
@@ -99,8 +100,10 @@ class Insert:
         base = self.default if below is MISSING else below
         size = len(base) if isinstance(base, list) else 0
         if not -size <= self.index <= size:
-            items = "1 item" if size == 1 else f"{size} items"
-            return f"{self.token}: index {self.index} is out of range for the {items} below"
+            return (
+                f"{self.token}: index {self.index} is out of range for the "
+                f"{plural(size, 'item')} below"
+            )
         return None
 
     def apply(self, below: Any) -> list[Any]:

@@ -89,7 +89,7 @@ class Loaded:
     environment: str
     environments: Environments = field(default_factory=Environments)
     #: The environment tables of ``settings.toml``.
-    tables: tuple[str, ...] = ()
+    environment_tables: tuple[str, ...] = ()
     layers: list[Layer] = field(default_factory=list, repr=False)
     errors: list[Problem] = field(default_factory=list)
     files: list[str] = field(default_factory=list)

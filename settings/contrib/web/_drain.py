@@ -30,6 +30,8 @@ from typing import Any
 
 from starlette.types import Send
 
+from settings._errors import plural
+
 logger = logging.getLogger("settings.shutdown")
 
 #: The signals uvicorn's server stops on.
@@ -96,7 +98,7 @@ class Drain:
         if self._requests:
             logger.info(
                 "Shutdown: %s in flight, given at most %g s to finish (server.shutdown_timeout)",
-                _requests(len(self._requests)),
+                plural(len(self._requests), "request"),
                 timeout,
             )
         loop.call_at(self.deadline, self._expired, timeout)
@@ -106,7 +108,7 @@ class Drain:
             logger.warning(
                 "Shutdown: %s still in flight after %g s (server.shutdown_timeout): "
                 "cancelled, answered 503",
-                _requests(len(self._requests)),
+                plural(len(self._requests), "request"),
                 timeout,
             )
 
@@ -121,12 +123,24 @@ class Drain:
         self._requests.discard(timeout)
 
 
+def drain_for(app: Any) -> Drain | None:
+    """The drain of an app whose settings have ``server.shutdown_timeout``, read at the signal:
+    a reload may change it."""
+    if shutdown_timeout(app.state.settings) is None:
+        return None
+    return Drain(lambda: shutdown_timeout(app.state.settings) or 0.0)
+
+
+def shutdown_timeout(settings: Any) -> float | None:
+    """``server.shutdown_timeout`` where the model's ``server`` section has one (the server
+    battery's :class:`ServerConfig`, or the application's own section): what acts on a field
+    follows the model."""
+    value = getattr(getattr(settings, "server", None), "shutdown_timeout", None)
+    return float(value) if isinstance(value, int | float) and not isinstance(value, bool) else None
+
+
 async def answer_shutdown(send: Send) -> None:
     """The ``503`` of a request the drain cut short before its response began."""
     # a new message each time: the middleware around adds its headers to the list
     await send({"type": "http.response.start", "status": 503, "headers": list(_HEADERS)})
     await send({"type": "http.response.body", "body": _BODY})
-
-
-def _requests(count: int) -> str:
-    return "1 request" if count == 1 else f"{count} requests"

@@ -14,6 +14,7 @@ from settings._process import overridden
 from settings.contrib._settings import Settings
 from settings.schema import BaseSettings
 
+#: Where a request keeps the settings it began with, in its ASGI scope's ``state``.
 _PIN = "settings.pinned"
 
 
