@@ -436,6 +436,32 @@ def worker_pids(server: Server) -> list[int]:
     return sorted(map(int, children))
 
 
+def running(pid: int) -> bool:
+    """Whether ``pid`` is a process that has not exited (a zombie waiting to be reaped by
+    whoever adopted it has)."""
+    try:
+        status = Path(f"/proc/{pid}/status").read_text()
+    except FileNotFoundError:
+        return False
+    return "\nState:\tZ" not in status
+
+
+def test_a_server_left_running_goes_with_its_workers(tmp_path: Path) -> None:
+    """The tests' own hygiene: a supervisor killed at the end of its block (SIGKILL, which it
+    cannot pass on) must not leave its workers serving for the rest of the run."""
+    write_settings(tmp_path, orders_v2=False)
+    with serve(tmp_path, *WORKERS) as server:
+        server.wait_serving()
+        wait_for(lambda: len(audit_lines(server, "startup")) == 2, server, "two workers")
+        workers = worker_pids(server)
+
+    deadline = time.monotonic() + 10
+    while any(map(running, workers)) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert len(workers) == 2
+    assert [pid for pid in workers if running(pid)] == []
+
+
 def test_workers_sighup_to_each_worker_reloads_in_place_and_no_request_fails(
     tmp_path: Path,
 ) -> None:

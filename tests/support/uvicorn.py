@@ -3,8 +3,10 @@ serve, stopped; and ``python -m settings`` as a real process.
 
 A server runs in a project directory of its own (the settings are read from the working
 directory), with the loader's variables removed from the environment and the test's added.
-Its stdout and stderr go to files, so a chatty server can never block on a full pipe; every
-process is killed at the end of its ``with`` block, whatever happened.
+Its stdout and stderr go to files, so a chatty server can never block on a full pipe. Each
+server leads a process group of its own, and the whole group is killed at the end of its
+``with`` block, whatever happened: a supervisor killed with ``--workers`` would otherwise leave
+its workers serving, orphaned, for the rest of the run.
 """
 
 from __future__ import annotations
@@ -15,7 +17,7 @@ import subprocess
 import sys
 import time
 from collections.abc import Iterator, Mapping
-from contextlib import ExitStack, contextmanager
+from contextlib import ExitStack, contextmanager, suppress
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -135,14 +137,17 @@ def start(
             env=server_environ(environ, repository=repository),
             stdout=out,
             stderr=err,
+            start_new_session=True,  # its own process group, workers included: see kill()
         )
     return Server(process, port, directory, label)
 
 
 def kill(server: Server) -> None:
-    """Make sure the process is gone: a test that failed midway must not leave a server."""
-    if server.process.poll() is None:
-        server.process.kill()
+    """Make sure the server is gone, with every process it started (uvicorn's ``--workers``
+    outlive a supervisor killed with SIGKILL): a test that failed midway, or one that never
+    stopped its server, must not leave one behind."""
+    with suppress(ProcessLookupError):  # the group is empty: every process has exited
+        os.killpg(server.process.pid, signal.SIGKILL)
     server.process.wait(timeout=30)
 
 
