@@ -3,9 +3,9 @@
 ``initialize`` builds the engine from :class:`settings.DatabaseConfig` (for SQLite it also creates
 the file's directory); ``health_check`` makes a real ``SELECT 1`` round trip bounded by
 ``connect_timeout``; ``session`` opens a request's session on a pooled connection;
-``pool_status`` reads the pool's counters; ``check_budget`` compares the
-connection budget with what the server allows; ``dispose`` closes every pooled connection at
-shutdown, within ``connect_timeout``.
+``pool_status`` reads the pool's counters; ``check_budget`` asks the server, over one
+connection, whether it is PgBouncer and what it allows; ``dispose`` closes every pooled
+connection at shutdown, within ``connect_timeout``.
 
 Behind PgBouncer (``database.pgbouncer``) the engine keeps its pool, sized as without it, and
 follows SQLAlchemy's advice for transaction pooling: no statement caches, unique statement names
@@ -39,12 +39,10 @@ from app.redaction import describe_error, driver_error
 from settings import DatabaseConfig, Settings, redact
 from settings.contrib.database import (
     Budget,
-    budget_applies,
+    ask_server,
     connect_args,
     driver_url,
-    measure_budget,
     read_secret_file,
-    server_disagreement,
 )
 from settings.contrib.health import HealthCheck
 from settings.contrib.metrics import pool_wait, record_pool
@@ -267,36 +265,29 @@ class DatabaseManager:
         return password
 
     async def check_budget(self) -> Budget | None:
-        """Tell PgBouncer from PostgreSQL and warn when ``database.pgbouncer`` disagrees
-        (``database.W001``/``W002``); then compare the connection budget with what the server
-        allows (PostgreSQL, not through PgBouncer) and log a warning with the numbers when it
-        is higher. Never raises: a server that cannot be asked is logged at debug level and the
-        check is left out."""
+        """Ask the server over one connection (:func:`ask_server`): warn when
+        ``database.pgbouncer`` says otherwise than the server (``database.W001``/``W002``), and
+        when the connection budget is higher than what the server allows (PostgreSQL, not
+        through PgBouncer), with the numbers. Never raises: a server that cannot be asked is
+        logged at debug level and both are left out."""
         settings = self.settings
         if settings is None or self.config.is_sqlite:
             return None
-        await self._check_server_kind(settings)
-        if not budget_applies(settings):
-            return None
         try:
-            found = await measure_budget(settings)
+            answer = await ask_server(settings)
         except Exception as exc:
-            logger.debug("Connection budget not checked: %s", describe_error(exc, *self._secrets))
+            logger.debug(
+                "Server kind and connection budget not checked: %s",
+                describe_error(exc, *self._secrets),
+            )
             return None
-        self.budget = found
-        if found.exceeded:
-            logger.warning("Connection budget exceeded: %s", found.describe())
-        return found
-
-    async def _check_server_kind(self, settings: Settings) -> None:
-        try:
-            found = await server_disagreement(self.config)
-        except Exception as exc:
-            logger.debug("Server kind not checked: %s", describe_error(exc, *self._secrets))
-            return
-        silenced = found is not None and found.id in getattr(settings, "silenced_checks", ())
-        if found is not None and not silenced:
+        found = answer.disagreement
+        if found is not None and found.id not in getattr(settings, "silenced_checks", ()):
             logger.warning("%s %s: %s; %s", found.id, found.key, found.message, found.hint)
+        self.budget = answer.budget
+        if self.budget is not None and self.budget.exceeded:
+            logger.warning("Connection budget exceeded: %s", self.budget.describe())
+        return self.budget
 
     async def dispose(self) -> None:
         """Close every pooled connection, within ``connect_timeout`` whatever the server does;

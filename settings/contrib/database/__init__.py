@@ -9,8 +9,9 @@ first use: :func:`driver_url` and :func:`connect_args` (asyncpg's arguments: TLS
 statement names, the server options), :data:`APPLICATION_NAME`, :func:`read_secret_file` (a
 rotated password, read again), the connection budget (:class:`Budget`,
 :func:`budget_applies`, :func:`measure_budget`), which ``python -m settings check --connect``
-reports as ``database.E001``, and :func:`server_disagreement` (PgBouncer or PostgreSQL, against
-``database.pgbouncer``: ``database.W001``/``W002``).
+reports as ``database.E001``, and :func:`ask_server`, what a start asks over one connection:
+PgBouncer or PostgreSQL, against ``database.pgbouncer`` (``database.W001``/``W002``), and the
+budget.
 """
 
 from __future__ import annotations
@@ -28,19 +29,20 @@ if TYPE_CHECKING:
         driver_url,
         read_secret_file,
     )
-    from settings.contrib.database._server_kind import server_disagreement
+    from settings.contrib.database._server_kind import ServerAnswer, ask_server
 
 __all__ = [
     "APPLICATION_NAME",
     "Budget",
     "DatabaseConfig",
     "PoolConfig",
+    "ServerAnswer",
+    "ask_server",
     "budget_applies",
     "connect_args",
     "driver_url",
     "measure_budget",
     "read_secret_file",
-    "server_disagreement",
 ]
 
 #: Where each name a connection manager needs lives: imported on first use (PEP 562), so a
@@ -53,7 +55,8 @@ _LAZY = {
     "driver_url": "_driver",
     "measure_budget": "_budget",
     "read_secret_file": "_driver",
-    "server_disagreement": "_server_kind",
+    "ServerAnswer": "_server_kind",
+    "ask_server": "_server_kind",
 }
 
 

@@ -146,28 +146,18 @@ async def measure_budget(settings: Settings) -> Budget:
     Raises ``OSError``, ``TimeoutError`` ("timed out after N s") or the driver's error when
     the server cannot be asked.
     """
-    from sqlalchemy import text
-    from sqlalchemy.ext.asyncio import create_async_engine
-    from sqlalchemy.pool import NullPool
+    from settings.contrib.database._server_kind import probe
 
-    from settings.contrib.database._driver import connect_args, driver_url
-    from settings.contrib.database._server_kind import within
+    _, row = await probe(settings.database, ALLOWANCE_QUERY)
+    assert row is not None
+    return measured(settings, row)
 
-    config = settings.database
-    engine = create_async_engine(
-        driver_url(config), poolclass=NullPool, connect_args=connect_args(config)
-    )
 
-    async def ask() -> Any:
-        async with engine.connect() as connection:
-            return (await connection.execute(text(ALLOWANCE_QUERY))).one()
-
-    try:
-        row = await within(config.connect_timeout, ask())
-    finally:
-        await engine.dispose()
-    values: tuple[Any, ...] = tuple(row)
-    found = budget(settings, Allowance(*values))
-    if not found.workers_known and not found.exceeded:  # exceeded: its owner warns already
+def measured(settings: Settings, row: tuple[Any, ...]) -> Budget:
+    """The budget of ``settings`` against the server's answer to :data:`ALLOWANCE_QUERY`; when
+    the workers are not known, a warning says so (when the budget is exceeded, its owner warns
+    already)."""
+    found = budget(settings, Allowance(*row))
+    if not found.workers_known and not found.exceeded:
         logging.getLogger("settings.budget").warning("Connection budget: %s", found.workers_note())
     return found

@@ -15,12 +15,15 @@ start.
 from __future__ import annotations
 
 from collections.abc import Awaitable
-from typing import TYPE_CHECKING, Literal, TypeVar
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any, Literal, TypeVar
 
 from settings._errors import Problem
 from settings.contrib.database._checks import W001, W002
 
 if TYPE_CHECKING:
+    from settings.contrib._settings import Settings
+    from settings.contrib.database._budget import Budget
     from settings.contrib.database._config import DatabaseConfig
 
 ServerKind = Literal["pgbouncer", "postgresql"]
@@ -40,8 +43,11 @@ async def within(seconds: float, awaitable: Awaitable[T]) -> T:
     return task.result()
 
 
-async def detect_server(config: DatabaseConfig) -> ServerKind:
-    """Ask the server over one connection of its own, within ``connect_timeout``."""
+async def probe(
+    config: DatabaseConfig, query: str | None = None
+) -> tuple[ServerKind, tuple[Any, ...] | None]:
+    """Ask the server over one connection of its own, within ``connect_timeout``: what it is,
+    and the row ``query`` returns (``None`` without one)."""
     from sqlalchemy.ext.asyncio import create_async_engine
     from sqlalchemy.pool import NullPool
 
@@ -52,13 +58,16 @@ async def detect_server(config: DatabaseConfig) -> ServerKind:
     arguments["prepared_statement_name_func"] = lambda: ""  # unnamed: nothing left behind
     engine = create_async_engine(driver_url(config), poolclass=NullPool, connect_args=arguments)
 
-    async def ask() -> ServerKind:
+    async def ask() -> tuple[ServerKind, tuple[Any, ...] | None]:
         async with engine.connect() as connection:
             raw = await connection.get_raw_connection()
             announced = raw.driver_connection.get_server_pid()  # type: ignore[union-attr]
             result = await connection.exec_driver_sql("SELECT pg_backend_pid()")
             running = result.scalar_one()
-        return "postgresql" if announced == running else "pgbouncer"
+            row = None
+            if query is not None:
+                row = tuple((await connection.exec_driver_sql(query)).one())
+        return "postgresql" if announced == running else "pgbouncer", row
 
     try:
         return await within(config.connect_timeout, ask())
@@ -66,11 +75,33 @@ async def detect_server(config: DatabaseConfig) -> ServerKind:
         await engine.dispose()
 
 
-async def server_disagreement(config: DatabaseConfig) -> Problem | None:
-    """Ask the server what it is: ``database.W001`` or ``database.W002`` when
-    ``database.pgbouncer`` says otherwise, else ``None``. Raises ``TimeoutError`` or the
-    driver's error when the server cannot be asked."""
-    return disagreement(config, await detect_server(config))
+async def detect_server(config: DatabaseConfig) -> ServerKind:
+    """PgBouncer or PostgreSQL, over one connection of its own (:func:`probe`)."""
+    kind, _ = await probe(config)
+    return kind
+
+
+@dataclass(frozen=True)
+class ServerAnswer:
+    """What an app's start learns from the server, over one connection: ``disagreement``, the
+    warning when ``database.pgbouncer`` says otherwise (``database.W001``/``W002``), and
+    ``budget``, the connection budget (``None`` where none applies: SQLite, PgBouncer)."""
+
+    kind: ServerKind
+    disagreement: Problem | None
+    budget: Budget | None
+
+
+async def ask_server(settings: Settings) -> ServerAnswer:
+    """Ask the server of ``settings.database`` what it is and, where the budget applies, what it
+    allows, over one connection of its own within ``connect_timeout``. Raises ``TimeoutError``
+    or the driver's error when the server cannot be asked."""
+    from settings.contrib.database._budget import ALLOWANCE_QUERY, budget_applies, measured
+
+    config = settings.database
+    kind, row = await probe(config, ALLOWANCE_QUERY if budget_applies(settings) else None)
+    found = None if row is None else measured(settings, row)
+    return ServerAnswer(kind, disagreement(config, kind), found)
 
 
 def disagreement(config: DatabaseConfig, kind: ServerKind) -> Problem | None:

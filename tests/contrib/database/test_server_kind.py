@@ -99,6 +99,30 @@ async def test_the_start_logs_the_same_warning(
     )
 
 
+async def test_a_start_against_a_frozen_server_waits_one_connect_timeout(
+    server: tuple[OptionsCluster, Login, PgBouncer], tmp_path: Path
+) -> None:
+    """What the server is and what it allows are asked over one connection: a server that
+    does not answer holds the start for one ``connect_timeout``, not one per question."""
+    cluster, login, _ = server
+    root = project(tmp_path / "project", postgres_toml())
+    settings = load_settings("testing", root=root, environ=environ(login, cluster.port, False))
+    manager = DatabaseManager.for_settings(settings)
+    await manager.initialize()
+    cluster.signal_all(signal.SIGSTOP)
+    try:
+        started = time.monotonic()
+        found = await manager.check_budget()
+        took = time.monotonic() - started
+    finally:
+        cluster.signal_all(signal.SIGCONT)
+        await manager.dispose()
+
+    assert found is None
+    assert settings.database.connect_timeout == 2
+    assert took < 2 + 1.5  # one connect_timeout, and the cancelled attempt's cleanup
+
+
 def test_check_connect_against_a_frozen_server_says_it_timed_out(
     server: tuple[OptionsCluster, Login, PgBouncer], cli: Run, tmp_path: Path
 ) -> None:
