@@ -49,6 +49,22 @@ def settings_dep(settings: Settings | None = None) -> FastAPI:
     return app
 
 
+async def _host() -> str | None:
+    return HOST
+
+
+def constant_dep(settings: Settings | None = None) -> FastAPI:
+    """For reference, FastAPI's floor for any dependency: an ``async`` one that takes nothing
+    and returns a module constant. ``SettingsDep`` pays the same, and three calls of its own."""
+    app, _ = _app(settings)
+
+    @app.get("/bench")
+    async def bench(host: Annotated[str | None, Depends(_host)]) -> dict[str, str | None]:
+        return {"host": host}
+
+    return app
+
+
 def app_state(settings: Settings | None = None) -> FastAPI:
     """For reference: the settings stored on ``app.state``, read through ``Request``."""
     app, loaded = _app(settings)
