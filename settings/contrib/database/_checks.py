@@ -1,5 +1,6 @@
 """The database battery's rules: the password, the engine, certificate files, and (asking the
-server, with ``python -m settings check --connect``) the connection budget.
+server, with ``python -m settings check --connect``) whether it answers, whether it is PgBouncer,
+and the connection budget.
 
 Each rule runs on every :class:`DatabaseConfig` of the model, at any depth, and names its key
 (``replica.password``); a model without one has none of them. The constants are written for the
@@ -222,57 +223,6 @@ DATABASE_E002 = Error(
 )
 
 
-@register(id=[DATABASE_E001.id, DATABASE_E002.id], connect=True)
-def check_connection_budget(settings: BaseSettings) -> list[Problem]:
-    """The app's ceiling, replicas x workers x (pool.size + pool.max_overflow), against what
-    the server allows this role on this database (:mod:`._budget`), for each database; asks
-    the server, so it runs only with ``python -m settings check --connect``."""
-    import asyncio
-
-    from settings.contrib.database._budget import budget_applies, measure_budget
-    from settings.contrib.server import ServerConfig
-
-    problems = []
-    server = getattr(settings, "server", None)
-    processes = server if isinstance(server, ServerConfig) else ServerConfig()
-    for key, database in databases(settings):
-        # The budget reads ``database`` and ``server``: this database, the model's processes.
-        view = cast("Settings", _BudgetView(database, processes, settings.sources))
-        if database.is_sqlite:
-            continue
-        try:
-            if not budget_applies(view):  # PgBouncer: no budget to measure, but it must answer
-                from settings.contrib.database._server_kind import detect_server
-
-                asyncio.run(detect_server(database))
-                continue
-            found = asyncio.run(measure_budget(view))
-        except Exception as exc:
-            # The class name of the innermost cause: never its text, which may quote a secret.
-            while exc.__cause__ is not None and isinstance(exc.__cause__, Exception):
-                exc = exc.__cause__
-            waited = database.connect_timeout
-            timed_out = isinstance(exc, TimeoutError)
-            reason = f"timed out after {waited:g} s" if timed_out else type(exc).__name__
-            message = f"{DATABASE_E002.message} ({reason})"
-            problems.append(_at(dataclasses.replace(DATABASE_E002, message=message), key))
-            continue
-        if found.exceeded:
-            message = f"{DATABASE_E001.message}: {found.describe()}"
-            problems.append(_at(dataclasses.replace(DATABASE_E001, message=message), key))
-    return problems
-
-
-@dataclasses.dataclass(frozen=True)
-class _BudgetView:
-    """What the budget reads of the settings, for one database."""
-
-    database: DatabaseConfig
-    server: object
-    #: Where ``server.workers`` came from, for the worker count (:mod:`settings.contrib._workers`).
-    sources: Sources | None
-
-
 W001 = Warning(
     "database.pgbouncer",
     "is false, but the server is PgBouncer",
@@ -289,23 +239,55 @@ W002 = Warning(
 )
 
 
-@register(id=[W001.id, W002.id], connect=True)
-def check_server_kind(settings: BaseSettings) -> list[Problem]:
-    """PgBouncer or PostgreSQL, against each database's ``pgbouncer``. A server that cannot be
-    asked is left to the connection budget's check (``database.E002``)."""
+@register(id=[DATABASE_E001.id, DATABASE_E002.id, W001.id, W002.id], connect=True)
+def check_server(settings: BaseSettings) -> list[Problem]:
+    """Each database's server, asked over one connection of its own (so only with ``python -m
+    settings check --connect``): whether it answers (``database.E002``), whether it is PgBouncer
+    or PostgreSQL against ``database.pgbouncer`` (``database.W001``/``W002``), and the app's
+    ceiling, replicas x workers x (pool.size + pool.max_overflow), against what it allows this
+    role on this database (``database.E001``, :mod:`._budget`)."""
     import asyncio
 
-    from settings.contrib.database._server_kind import detect_server, disagreement
+    from settings.contrib.database._budget import ALLOWANCE_QUERY, budget_applies, measured
+    from settings.contrib.database._server_kind import disagreement, probe
+    from settings.contrib.server import ServerConfig
 
     problems = []
-    for key, config in databases(settings):
-        if config.is_sqlite:
+    server = getattr(settings, "server", None)
+    processes = server if isinstance(server, ServerConfig) else ServerConfig()
+    for key, database in databases(settings):
+        if database.is_sqlite:
             continue
+        # The budget reads ``database`` and ``server``: this database, the model's processes.
+        view = cast("Settings", _BudgetView(database, processes, settings.sources))
+        query = ALLOWANCE_QUERY if budget_applies(view) else None  # PgBouncer: no budget
         try:
-            kind = asyncio.run(detect_server(config))
-        except Exception:  # noqa: S112 - a server that cannot be asked is database.E002's
+            kind, row = asyncio.run(probe(database, query))
+        except Exception as exc:
+            # The class name of the innermost cause: never its text, which may quote a secret.
+            while exc.__cause__ is not None and isinstance(exc.__cause__, Exception):
+                exc = exc.__cause__
+            waited = database.connect_timeout
+            timed_out = isinstance(exc, TimeoutError)
+            reason = f"timed out after {waited:g} s" if timed_out else type(exc).__name__
+            message = f"{DATABASE_E002.message} ({reason})"
+            problems.append(_at(dataclasses.replace(DATABASE_E002, message=message), key))
             continue
-        found = disagreement(config, kind)
+        found = disagreement(database, kind)
         if found is not None:
             problems.append(_at(found, key))
+        budget = None if row is None else measured(view, row)
+        if budget is not None and budget.exceeded:
+            message = f"{DATABASE_E001.message}: {budget.describe()}"
+            problems.append(_at(dataclasses.replace(DATABASE_E001, message=message), key))
     return problems
+
+
+@dataclasses.dataclass(frozen=True)
+class _BudgetView:
+    """What the budget reads of the settings, for one database."""
+
+    database: DatabaseConfig
+    server: object
+    #: Where ``server.workers`` came from, for the worker count (:mod:`settings.contrib._workers`).
+    sources: Sources | None

@@ -20,7 +20,7 @@ from settings.contrib.database._checks import (
     E006,
     E007,
     E011,
-    check_connection_budget,
+    check_server,
 )
 from tests.contrib.database.replicated import (
     NestedDatabase,
@@ -171,7 +171,7 @@ def test_a_model_without_a_database_has_no_database_rule(tmp_path: Path) -> None
     settings = load(tmp_path, NoDatabase, {}, "production")
 
     assert run_checks(settings, deploy=True).problems == []
-    assert check_connection_budget(settings) == []
+    assert check_server(settings) == []
 
 
 def test_unreadable_certificate_files_of_the_replica_are_named(root: Path) -> None:
@@ -217,7 +217,7 @@ def test_the_budget_is_asked_of_each_database_s_server(tmp_path: Path) -> None:
 
     settings = load(tmp_path, ReplicatedSettings, {})
 
-    [found] = check_connection_budget(settings)
+    [found] = check_server(settings)
     assert (found.id, found.key) == (DATABASE_E002.id, "replica")
     assert found.hint is not None
     assert "check replica.host, replica.port, replica.database" in found.hint
