@@ -75,12 +75,6 @@ async def probe(
         await engine.dispose()
 
 
-async def detect_server(config: DatabaseConfig) -> ServerKind:
-    """PgBouncer or PostgreSQL, over one connection of its own (:func:`probe`)."""
-    kind, _ = await probe(config)
-    return kind
-
-
 @dataclass(frozen=True)
 class ServerAnswer:
     """What an app's start learns from the server, over one connection: ``disagreement``, the
