@@ -5,7 +5,8 @@ PgBouncer answers the login itself: the process id of its ``BackendKeyData`` mes
 number of its own (the key clients cancel with), while ``pg_backend_pid()`` runs on the server
 connection it lends. PostgreSQL sends its own process id, so the two are equal. The server's
 version and parameters cannot tell them apart: PgBouncer passes on the server's. The probe runs
-one unnamed statement with no statement cache, which is safe behind PgBouncer in any mode.
+its statements unnamed, with no statement cache, which is safe behind PgBouncer in any mode, and
+asks the connection budget's question (:mod:`._budget`) on the same connection.
 
 ``python -m settings check --connect`` reports a disagreement as ``database.W001`` (PgBouncer,
 setting off) or ``database.W002`` (PostgreSQL, setting on); the reference app logs the same at
