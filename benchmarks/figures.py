@@ -9,6 +9,9 @@
   minimal ``settings.toml`` (``[default]`` with a ``secret_key``, ``[development]``), imports
   ``settings`` and calls ``settings.load_settings(root=tmp, environ={})``; the ``settings.*``
   modules then in ``sys.modules`` are counted (and the same after ``import settings`` alone).
+  A second load then runs under ``sys.setprofile``: the framework's functions it calls, and
+  the modules they are in (issue 19's review counted what a load runs: 111 functions in 22
+  modules).
   The child's own environment is emptied too, but for ``PYTHONPATH`` (and ``PATH`` and
   ``PYTHONDONTWRITEBYTECODE``), so nothing outside the two files can steer what it imports.
 - **import cycles**: a static walk of every module's module-level imports (those inside
@@ -41,7 +44,8 @@ PACKAGE = "settings"
 MINIMAL_TOML = '[default]\nsecret_key = "figures-only-key"\n\n[development]\n'
 
 #: What the fresh interpreter runs; prints the ``settings.*`` modules, one per line, after
-#: ``import settings`` and after one load, separated by a line ``--``.
+#: ``import settings`` and after one load, then the ``module:function`` of each framework
+#: function a second load runs; the three separated by a line ``--``.
 _PROBE = """
 import sys
 def names():
@@ -51,6 +55,16 @@ print('\\n'.join(names()))
 print('--')
 settings.load_settings(root=sys.argv[1], environ={})
 print('\\n'.join(names()))
+print('--')
+ran = set()
+def watch(frame, event, arg):
+    module = frame.f_globals.get('__name__', '')
+    if event == 'call' and (module == 'settings' or module.startswith('settings.')):
+        ran.add(module + ':' + frame.f_code.co_qualname)
+sys.setprofile(watch)
+settings.load_settings(root=sys.argv[1], environ={})
+sys.setprofile(None)
+print('\\n'.join(sorted(ran)))
 """
 
 
@@ -61,25 +75,28 @@ class Figures:
     lines: int
     imported: list[str]
     touched: list[str]
+    ran: list[str]
     cycles: list[list[str]]
 
 
 def measure(package: Path = REPO / PACKAGE) -> Figures:
     """Every figure of ``package`` (a directory holding an importable package)."""
-    imported, touched = touched_modules(package.parent)
+    imported, touched, ran = touched_modules(package.parent)
     return Figures(
         top_level_modules=sum(1 for path in package.glob("*.py")),
         packages=sum(1 for _ in package.rglob("__init__.py")),
         lines=sum(len(path.read_text().splitlines()) for path in package.rglob("*.py")),
         imported=imported,
         touched=touched,
+        ran=ran,
         cycles=import_cycles(package),
     )
 
 
-def touched_modules(path_entry: Path = REPO) -> tuple[list[str], list[str]]:
+def touched_modules(path_entry: Path = REPO) -> tuple[list[str], list[str], list[str]]:
     """The ``settings`` modules after ``import settings``, and after one clean load, in a
-    fresh interpreter whose ``sys.path`` starts with ``path_entry``."""
+    fresh interpreter whose ``sys.path`` starts with ``path_entry``; and the framework's
+    functions (``module:qualified name``) a second clean load runs there."""
     with tempfile.TemporaryDirectory(prefix="figures-") as name:
         Path(name, "settings.toml").write_text(MINIMAL_TOML)
         completed = subprocess.run(
@@ -96,8 +113,8 @@ def touched_modules(path_entry: Path = REPO) -> tuple[list[str], list[str]]:
         )
     if completed.returncode != 0:
         raise RuntimeError(f"the clean load failed:\n{completed.stderr}")
-    imported, _, loaded = completed.stdout.partition("--\n")
-    return imported.split(), loaded.split()
+    imported, loaded, ran = completed.stdout.split("--\n")
+    return imported.split(), loaded.split(), ran.split()
 
 
 def import_cycles(package: Path) -> list[list[str]]:
@@ -231,6 +248,9 @@ def report(figures: Figures) -> str:
         f"import settings: {len(figures.imported)} settings modules",
         f"one clean load_settings(): {len(figures.touched)} settings modules (target <= 12)",
         *(f"  {name}" for name in figures.touched),
+        f"a second clean load_settings() runs {len(figures.ran)} of the framework's functions "
+        f"in {len({name.partition(':')[0] for name in figures.ran})} modules (issue 19's "
+        "review counted 111 in 22)",
         f"import cycles: {len(figures.cycles)} (target 0)",
         *(f"  {' <-> '.join(cycle)}" for cycle in figures.cycles),
     ]
