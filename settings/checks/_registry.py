@@ -16,6 +16,7 @@ import inspect
 import itertools
 import sys
 import typing
+import weakref
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any, overload
@@ -87,19 +88,18 @@ class Check:
 
     def model(self) -> type[BaseSettings]:
         """The model the check is written for (its parameter's annotation), ``BaseSettings``
-        when unannotated. Raises ``TypeError`` for an annotation that is not a settings model."""
-        parameters = list(inspect.signature(self.function).parameters)
-        if not parameters:
-            raise TypeError("takes no parameter; a check takes the settings")
+        when unannotated. Raises ``TypeError`` for an annotation that is not a settings model.
+
+        Resolved once per function (``typing.get_type_hints`` evaluates the annotations' text,
+        about half of a load's time when done for every check at every load); an annotation
+        that does not resolve yet is tried again next time."""
         try:
-            hints = typing.get_type_hints(self.function)
-        except Exception as exc:  # NameError and more: an annotation that does not resolve
-            raise TypeError(f"its annotations cannot be resolved: {exc}") from None
-        model = hints.get(parameters[0], BaseSettings)
-        if model is Any:
-            return BaseSettings
-        if not (isinstance(model, type) and issubclass(model, BaseSettings)):
-            raise TypeError(f"its parameter is annotated {model!r}, not a settings model")
+            return _models[self.function]
+        except KeyError:
+            pass
+        except TypeError:  # a callable that takes no weak reference: resolved each time
+            return _model_of(self.function)
+        model = _models[self.function] = _model_of(self.function)
         return model
 
     def applies_to(self, settings: BaseSettings) -> bool:
@@ -110,6 +110,26 @@ class Check:
         """The problems the check declared, as made with their ids (:func:`Error`)."""
         return [_problems[name] for name in self.ids if name in _problems]
 
+
+def _model_of(function: CheckFunction) -> type[BaseSettings]:
+    parameters = list(inspect.signature(function).parameters)
+    if not parameters:
+        raise TypeError("takes no parameter; a check takes the settings")
+    try:
+        hints = typing.get_type_hints(function)
+    except Exception as exc:  # NameError and more: an annotation that does not resolve
+        raise TypeError(f"its annotations cannot be resolved: {exc}") from None
+    model = hints.get(parameters[0], BaseSettings)
+    if model is Any:
+        return BaseSettings
+    if not (isinstance(model, type) and issubclass(model, BaseSettings)):
+        raise TypeError(f"its parameter is annotated {model!r}, not a settings model")
+    return model
+
+
+#: Each check function's model, once resolved (:meth:`Check.model`); an entry goes with its
+#: function.
+_models: weakref.WeakKeyDictionary[CheckFunction, type[BaseSettings]] = weakref.WeakKeyDictionary()
 
 #: Every registered check, by a key of its own: factory-made checks sharing a qualified name
 #: (and lambdas) each run. See :func:`register` for when one replaces another.

@@ -352,6 +352,36 @@ def test_a_check_that_returns_something_else_or_has_a_bad_annotation_is_an_error
     ]
 
 
+def test_a_check_whose_model_is_defined_later_runs_once_it_resolves(app_module: Importer) -> None:
+    """A check's model is resolved once, but not a failure: an annotation naming a model the
+    module has not defined yet is tried again at the next run."""
+    module = app_module(
+        "late_model",
+        """
+        from __future__ import annotations
+
+        from settings import Settings
+        from settings.checks import Warning, register
+
+        @register(id="late.W001")
+        def check_late(settings: LateSettings):
+            return [Warning("late", "is checked", id="late.W001")]
+    """,
+    )
+    settings = Settings.model_validate(SAFE)
+
+    before = [p.message for p in run_checks(settings, deploy=False).problems]
+    module.LateSettings = Settings  # the name resolves from now on
+    after = [p.message for p in run_checks(settings, deploy=False).problems]
+    again = [p.message for p in run_checks(settings, deploy=False).problems]
+
+    assert before == [
+        "the check late_model.check_late cannot run: its annotations cannot be resolved: "
+        "name 'LateSettings' is not defined"
+    ]
+    assert after == again == ["is checked"]
+
+
 def test_registering_a_module_again_does_not_run_its_checks_twice(app_module: Importer) -> None:
     shop = app_module("shop_fourteen", SHOP)
     importlib.reload(shop)
