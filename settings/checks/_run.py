@@ -160,7 +160,7 @@ def _masked(problems: list[Problem], settings: BaseSettings) -> list[Problem]:
     is left as it is: a password ``development`` would otherwise mask that word in
     security.E005's message, and so reveal itself.
     """
-    secrets = secret_values(settings)
+    secrets: set[str] | None = None  # gathered once, if any problem's text may hold one
     masked = []
     for problem in problems:
         declared = declared_problem(problem.id)
@@ -170,6 +170,8 @@ def _masked(problems: list[Problem], settings: BaseSettings) -> list[Problem]:
         ):
             masked.append(problem)
             continue
+        if secrets is None:
+            secrets = secret_values(settings)
         message, hint = mask_text(problem.message, secrets), problem.hint
         hint = mask_text(hint, secrets) if hint is not None else None
         if (message, hint) != (problem.message, problem.hint):
