@@ -399,6 +399,21 @@ def test_the_rules_table_lists_an_application_check(app_module: Importer) -> Non
     )
 
 
+def test_the_rules_reference_lists_every_rule_of_the_framework_and_its_batteries() -> None:
+    """docs/reference/checks.md is generated with the batteries of ``Settings`` imported: an
+    operator who sees ``database.E002`` in a report finds it there."""
+    page = (Path(__file__).resolve().parents[2] / "docs/reference/checks.md").read_text()
+    ids = {
+        problem.id
+        for check in registered()
+        for problem in check.problems()
+        if problem.id is not None and problem.id.startswith(registry.RESERVED)
+    }
+
+    assert {"security.E006", "security.E010", "database.E002", "settings.W005"} <= ids
+    assert sorted(id for id in ids if f"| `{id}` |" not in page) == []
+
+
 def test_the_public_names_of_settings_checks() -> None:
     import settings.checks
 
