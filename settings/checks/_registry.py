@@ -139,7 +139,7 @@ _numbers = itertools.count()
 #: The id prefixes of the framework's own checks (the core's and the batteries'): a check
 #: outside the ``settings`` package declaring one is refused, even before the battery that
 #: owns it is imported.
-RESERVED = ("settings.", "security.", "database.")
+RESERVED = ("settings.", "security.", "database.", "metrics.")
 
 #: The ids a check declares: one, or several (``E001.id`` is accepted as it is typed).
 Ids = str | Sequence[str | None] | None

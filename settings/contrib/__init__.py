@@ -9,7 +9,8 @@ them, and a model without a battery pays nothing for it:
 - :mod:`.web`: ``CorsConfig``, the host check, CORS and a 500 without secrets, and the
   ``security.`` rules of ``debug``, ``secret_key``, ``allowed_hosts`` and ``cors``;
 - :mod:`.server`: ``ServerConfig`` (workers and replicas, for the connection budget);
-- :mod:`.metrics`: ``MetricsConfig`` and the Prometheus ``/metrics`` route.
+- :mod:`.metrics`: ``MetricsConfig``, the Prometheus ``/metrics`` route and the rule of its
+  multiprocess directory (``metrics.E001``).
 """
 
 from settings.contrib._settings import Settings

@@ -9,6 +9,7 @@ import sys
 from collections.abc import Callable
 from pathlib import Path
 
+import pytest
 from fastapi import FastAPI
 from starlette.middleware import Middleware
 
@@ -16,6 +17,7 @@ from settings import BaseSettings, Section, Settings, load_settings
 from settings.contrib.metrics import MetricsMiddleware, metrics_router, record_settings
 from settings.fastapi import settings_lifespan, settings_middleware
 from settings.testing import app_client
+from tests.support.cli import PRODUCTION, Run
 
 REPOSITORY = Path(__file__).resolve().parents[2]
 
@@ -113,3 +115,25 @@ async def test_a_metrics_section_of_the_model_s_own_is_followed(tmp_path: Path) 
         response = await client.get("/metrics")
 
     assert response.status_code == 404
+
+
+def test_check_deploy_refuses_the_multiprocess_directory_the_start_refuses(
+    cli: Run, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """``check --deploy`` before the start, as the deployment docs say, catches what the start
+    would refuse: prometheus-client reads the process's environment, and so does the rule."""
+    missing = tmp_path / "prometheus"
+    monkeypatch.setenv("PROMETHEUS_MULTIPROC_DIR", str(missing))
+
+    refused = cli("check", "--deploy", environ=PRODUCTION)
+    off = cli("check", "--deploy", environ={**PRODUCTION, "APP_METRICS__ENABLED": "false"})
+    missing.mkdir()
+    created = cli("check", "--deploy", environ=PRODUCTION)
+
+    assert refused.code == 1
+    assert (
+        f"metrics.E001 metrics.enabled: PROMETHEUS_MULTIPROC_DIR={missing}: does not exist"
+        in refused.err
+    ), refused.err
+    assert f"mkdir -p {missing}" in refused.err
+    assert (off.code, created.code) == (0, 0), off.err + created.err

@@ -16,7 +16,7 @@ reload), and a connection pool under OpenTelemetry's database-client names, fed 
 off. With several workers, ``PROMETHEUS_MULTIPROC_DIR`` adds their figures up
 (:func:`forget_process` at a worker's shutdown).
 
-    _config.py       MetricsConfig
+    _config.py       MetricsConfig, and metrics.E001: PROMETHEUS_MULTIPROC_DIR names no directory
     _instruments.py  the instruments, made on first use, and what feeds them
     _middleware.py   MetricsMiddleware
     _routes.py       metrics_router: GET /metrics

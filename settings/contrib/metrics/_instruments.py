@@ -46,12 +46,15 @@ from prometheus_client import (
 )
 from prometheus_client.metrics_core import Metric
 
-from settings._errors import ImproperlyConfigured, Problem
+from settings._errors import ImproperlyConfigured
 from settings.contrib._settings import Settings
 from settings.contrib._workers import worker_count
-from settings.contrib.metrics._config import metrics_enabled
+from settings.contrib.metrics._config import (
+    MULTIPROC_VARIABLE,
+    metrics_enabled,
+    multiprocess_directory_problem,
+)
 
-MULTIPROC_VARIABLE = "PROMETHEUS_MULTIPROC_DIR"
 #: A pool's figures: connections in use, open and idle, and the most it may open.
 PoolFigures = tuple[int, int, int]
 #: Seconds; OpenTelemetry's advice for HTTP server durations.
@@ -224,24 +227,11 @@ def record_settings(settings: Settings) -> None:
 
 def check_multiprocess_directory() -> None:
     """:class:`ImproperlyConfigured` naming the variable and the path when
-    ``PROMETHEUS_MULTIPROC_DIR`` is set but names no directory."""
-    directory = os.environ.get(MULTIPROC_VARIABLE)
-    if directory is None or Path(directory).is_dir():
-        return
-    what = "is a file" if Path(directory).exists() else "does not exist"
-    raise ImproperlyConfigured(
-        [
-            Problem(
-                key="metrics.enabled",
-                message=f"{MULTIPROC_VARIABLE}={directory}: {what}; prometheus-client keeps "
-                "every worker's figures there",
-                severity="error",
-                origin=f"env {MULTIPROC_VARIABLE}",
-                hint=f"create it empty before the start (mkdir -p {directory}), unset "
-                f"{MULTIPROC_VARIABLE} for one worker, or set metrics.enabled = false",
-            )
-        ]
-    )
+    ``PROMETHEUS_MULTIPROC_DIR`` is set but names no directory (``metrics.E001``, which
+    ``check --deploy`` reports too)."""
+    problem = multiprocess_directory_problem()
+    if problem is not None:
+        raise ImproperlyConfigured([problem])
 
 
 def _warn_about_workers(settings: Settings) -> None:
