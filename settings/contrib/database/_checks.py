@@ -271,7 +271,9 @@ def check_server(settings: BaseSettings) -> list[Problem]:
             timed_out = isinstance(exc, TimeoutError)
             reason = f"timed out after {waited:g} s" if timed_out else type(exc).__name__
             message = f"{DATABASE_E002.message} ({reason})"
-            problems.append(_at(dataclasses.replace(DATABASE_E002, message=message), key))
+            origin = _origins(settings, key, ("host", "port", "database", "username"))
+            unreachable = dataclasses.replace(DATABASE_E002, message=message, origin=origin)
+            problems.append(_at(unreachable, key))
             continue
         found = disagreement(database, kind)
         if found is not None:
@@ -279,8 +281,21 @@ def check_server(settings: BaseSettings) -> list[Problem]:
         budget = None if row is None else measured(view, row)
         if budget is not None and budget.exceeded:
             message = f"{DATABASE_E001.message}: {budget.describe()}"
-            problems.append(_at(dataclasses.replace(DATABASE_E001, message=message), key))
+            origin = _origins(settings, key, ("pool.size", "pool.max_overflow"))
+            exceeded = dataclasses.replace(DATABASE_E001, message=message, origin=origin)
+            problems.append(_at(exceeded, key))
     return problems
+
+
+def _origins(settings: BaseSettings, key: str, names: tuple[str, ...]) -> str | None:
+    """Where the values a server problem is about came from (``names`` inside the database
+    at ``key``), each place once: a report's "from" then points at what to change, not at
+    whichever key of the section was set last."""
+    sources = settings.sources
+    if sources is None:
+        return None
+    found = [sources.origin(f"{key}.{name}") or "schema default" for name in names]
+    return ", ".join(dict.fromkeys(found))
 
 
 @dataclasses.dataclass(frozen=True)

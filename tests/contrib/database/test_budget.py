@@ -90,6 +90,21 @@ def test_check_deploy_connect_reports_it_as_an_error(
     assert login.password not in result.stderr + result.stdout
 
 
+def test_the_error_says_where_the_pool_s_figures_come_from(
+    small_server: tuple[OptionsCluster, Login], tmp_path: Path
+) -> None:
+    """Not whichever key of the section was set last ([default]'s pool.timeout here)."""
+    _, login = small_server
+    toml = postgres_toml(pool=SMALL) + "\n[testing.database.pool]\nsize = 5\nmax_overflow = 5\n"
+    root = project(tmp_path, toml)
+
+    result = check_connect(root, environ(login, "3"))
+
+    assert result.returncode == 1, result.stderr
+    [line] = [line for line in result.stderr.splitlines() if "database.E001" in line]
+    assert line.endswith("(from settings.toml [testing])"), line
+
+
 @pytest.mark.parametrize(
     ("statement", "shown"),
     [

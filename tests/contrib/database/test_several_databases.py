@@ -219,6 +219,8 @@ def test_the_budget_is_asked_of_each_database_s_server(tmp_path: Path) -> None:
 
     [found] = check_server(settings)
     assert (found.id, found.key) == (DATABASE_E002.id, "replica")
+    # Where the server's address came from; the database and username are the defaults.
+    assert found.origin == "settings.toml [default], schema default"
     assert found.hint is not None
     assert "check replica.host, replica.port, replica.database" in found.hint
     assert found.hint.endswith("answers within replica.connect_timeout")
