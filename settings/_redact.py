@@ -33,7 +33,7 @@ from functools import cache, lru_cache
 from typing import Any, get_args, get_origin
 from urllib.parse import quote, quote_plus, unquote
 
-from pydantic import BaseModel, SecretBytes, SecretStr
+from pydantic import BaseModel, Secret, SecretBytes, SecretStr
 from pydantic_core import MultiHostUrl, Url
 
 from settings._provenance import Sources
@@ -54,17 +54,30 @@ def _url_types() -> tuple[type, ...]:
 # What is secret
 
 
+#: What Pydantic masks itself, the values a secret's type holds: ``SecretStr``, ``SecretBytes``
+#: and the generic ``Secret[T]`` (``Secret[int]``).
+SECRET_TYPES = (SecretStr, SecretBytes, Secret)
+
+
 def holds_secret(annotation: Any) -> bool:
-    """Whether a value of this type is or contains a ``SecretStr``/``SecretBytes``."""
-    if isinstance(annotation, type) and issubclass(annotation, SecretStr | SecretBytes):
+    """Whether a value of this type is or contains a secret (:data:`SECRET_TYPES`)."""
+    if isinstance(annotation, type) and issubclass(annotation, SECRET_TYPES):
+        return True
+    origin = get_origin(annotation)
+    if isinstance(origin, type) and issubclass(origin, Secret):  # Secret[int]
         return True
     return any(holds_secret(arg) for arg in get_args(annotation))
 
 
 def _section(annotation: Any) -> type[BaseModel] | None:
-    for candidate in (annotation, *get_args(annotation)):
-        if isinstance(candidate, type) and issubclass(candidate, BaseModel):
-            return candidate
+    """The model a field's annotation holds, at any depth: itself, or inside ``Optional``,
+    ``Annotated`` and containers (``dict[str, list[Section]] | None``)."""
+    if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+        return annotation
+    for arg in get_args(annotation):
+        found = _section(arg)
+        if found is not None:
+            return found
     return None
 
 
@@ -79,28 +92,38 @@ def secret_keys(model: type[BaseModel], prefix: str = "") -> frozenset[str]:
     for name, info in model.model_fields.items():
         dotted = prefix + name
         nested = _section(info.annotation)
-        container = _container(info.annotation) if nested is not None else None
-        if nested is not None and container is None:
+        if nested is None:
+            if holds_secret(info.annotation):
+                found.add(dotted)
+            continue
+        containers = _containers(info.annotation)
+        if not containers:
             found |= secret_keys(nested, dotted + ".")
-        elif nested is not None and secret_keys(nested):
-            inner = secret_keys(nested, f"{dotted}.*.")
-            found |= inner if container is dict else {dotted}
-        elif holds_secret(info.annotation):
-            found.add(dotted)
+        elif secret_keys(nested):
+            # Each dict is a level of names (``*``); items of a list have no keys, so from the
+            # first list on, the whole value is the secret.
+            names = containers[: containers.index(list)] if list in containers else containers
+            named = dotted + ".*" * len(names)
+            found |= {named} if list in containers else secret_keys(nested, named + ".")
     return frozenset(found)
 
 
-def _container(annotation: Any) -> type | None:
-    """``dict`` or ``list`` when the annotation holds sections in one (also inside ``Optional``
-    or ``Annotated``), else ``None``."""
+def _containers(annotation: Any) -> list[type]:
+    """The containers around the model an annotation holds, outermost first, each as ``dict``
+    or ``list`` (a tuple or a set is a ``list``), ``Optional`` and ``Annotated`` seen through:
+    ``[dict, list]`` for ``dict[str, list[Section]] | None``."""
     origin = get_origin(annotation)
     if origin in (dict, list, tuple, set, frozenset):
-        return dict if origin is dict else list
+        inner = get_args(annotation)[1:] if origin is dict else get_args(annotation)
+        kind: type = dict if origin is dict else list
+        for arg in inner:
+            if _section(arg) is not None:
+                return [kind, *_containers(arg)]
+        return [kind]
     for arg in get_args(annotation):
-        found = _container(arg)
-        if found is not None:
-            return found
-    return None
+        if _section(arg) is not None:
+            return _containers(arg)
+    return []
 
 
 @cache
@@ -147,9 +170,12 @@ def known_secrets(model: type[BaseModel], sources: Sources | None, *objects: Any
 
 
 def _as_secret(value: Any) -> Any:
-    """A raw value given to a secret key, as the secret it becomes."""
+    """A raw value given to a secret key, as the secret it becomes (a number as the text it
+    shows as: ``secret_key = 7319...`` in a file)."""
     if isinstance(value, bytes):
         value = value.decode("utf-8", "replace")
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        value = str(value)
     if isinstance(value, str):
         return SecretStr(value)
     if isinstance(value, list | tuple):
@@ -175,6 +201,8 @@ def _collect(value: Any, found: set[str]) -> None:
     elif isinstance(value, SecretBytes):
         raw = value.get_secret_value()
         found.update({raw.decode("utf-8", "replace"), repr(raw)[2:-1]})
+    elif isinstance(value, Secret):  # Secret[int]: what it holds, as text shows it
+        _collect(_as_secret(value.get_secret_value()), found)
     elif isinstance(value, BaseModel):
         for name in type(value).model_fields:
             _collect(getattr(value, name), found)
@@ -356,7 +384,7 @@ def mask_value(model: type[BaseModel], key: str, value: Any, secrets: frozenset[
     if isinstance(value, Mapping):
         return {name: mask_value(model, f"{key}.{name}", v, secrets) for name, v in value.items()}
     if is_secret(model, key) and value not in (None, "", [], {}):
-        if isinstance(value, SecretStr | SecretBytes) and not value.get_secret_value():
+        if isinstance(value, SECRET_TYPES) and value.get_secret_value() in ("", b""):
             return ""
         return MASK
     return shown(value, secrets)
@@ -374,8 +402,8 @@ def _folded(secrets: frozenset[str]) -> frozenset[str]:
 
 
 def _shown(value: Any, secrets: frozenset[str]) -> Any:
-    if isinstance(value, SecretStr | SecretBytes):
-        return MASK if value.get_secret_value() else ""
+    if isinstance(value, SECRET_TYPES):
+        return "" if value.get_secret_value() in ("", b"") else MASK
     if isinstance(value, BaseModel):
         value = {name: getattr(value, name) for name in type(value).model_fields}
     if isinstance(value, Mapping):

@@ -31,6 +31,7 @@ import json
 import logging
 import re
 import signal
+import sys
 import traceback
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -49,7 +50,7 @@ from tests.application.chat.config import AppSettings
 from tests.application.chat.main import create_app
 from tests.support import uvicorn as servers
 from tests.support.app_client import running
-from tests.support.canaries import CANARIES, PASSWORD, SECRET_KEY, WEAK, assert_no_leak
+from tests.support.canaries import CANARIES, PASSWORD, SECRET_KEY, WEAK, Canary, assert_no_leak
 from tests.support.chat import (
     API_KEY,
     CANARY_ENVIRON,
@@ -507,6 +508,84 @@ def test_no_command_prints_the_canary(cli: Run, settings_dir: Path, scenario: st
         outputs |= {f"{command}: stdout": result.out, f"{command}: stderr": result.err}
     assert_no_leak(outputs, [WEAK])  # in any case, the core reversed too
     assert codes <= {0, 1, 2}  # 2: `check --env nowhere`
+
+
+#: The shapes a model may hold a secret in, each with a file that sets it: (the field, the
+#: ``.secrets.toml`` that fills it with the canary, the key ``explain`` is asked about).
+SHAPES = {
+    "dict of sections, optional": (
+        "replicas: dict[str, Cred] | None = None",
+        "[default.replicas.r1]\npassword = '{canary}'\n",
+        "replicas",
+    ),
+    "list of sections, optional": (
+        "pool: list[Cred] | None = None",
+        "[default]\npool = [{{password = '{canary}'}}]\n",
+        "pool",
+    ),
+    "list of lists of sections": (
+        "nests: list[list[Cred]] = []",
+        "[default]\nnests = [[{{password = '{canary}'}}]]\n",
+        "nests",
+    ),
+    "dict of lists of sections": (
+        "groups: dict[str, list[Cred]] = {{}}",
+        "[default.groups]\ng = [{{password = '{canary}'}}]\n",
+        "groups",
+    ),
+    "Secret[int]": ("pin: Secret[int] | None = None", "[default]\npin = {number}\n", "pin"),
+    "a SecretStr written as a number": (
+        "token: SecretStr = SecretStr('')",
+        "[default]\ntoken = {number}\n",
+        "token",
+    ),
+}
+SHAPES_MODEL = """
+from pydantic import Secret, SecretStr
+
+from settings import BaseSettings, Section
+
+
+class Cred(Section):
+    password: SecretStr = SecretStr("")
+
+
+class ShapeSettings(BaseSettings):
+    debug: bool = False
+    {field}
+"""
+#: Digits only, for the shapes that hold a number: distinctive, and no other setting has them.
+NUMBER = "48151623420917"
+
+
+@pytest.mark.parametrize("shape", list(SHAPES))
+def test_a_secret_in_any_shape_of_the_model_is_masked(
+    cli: Run, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, shape: str
+) -> None:
+    """Wherever the model holds a secret type, at any depth of containers, ``Optional`` or not,
+    and whatever the file wrote (a number): every command masks it, and so does a report of
+    another setting that failed (``explain`` then shows the layers as the files wrote them)."""
+    field_source, secrets, key = SHAPES[shape]
+    module = f"shape_{abs(hash(shape))}"
+    (tmp_path / f"{module}.py").write_text(SHAPES_MODEL.format(field=field_source.format()))
+    (tmp_path / "pyproject.toml").write_text(f'[tool.settings]\nmodel = "{module}:ShapeSettings"\n')
+    (tmp_path / "settings.toml").write_text("[default]\n[development]\n")
+    (tmp_path / ".secrets.toml").write_text(secrets.format(canary=CANARY, number=NUMBER))
+    (tmp_path / "note.toml").write_text("")
+    monkeypatch.syspath_prepend(str(tmp_path))
+    cores = [WEAK, Canary("number", NUMBER, NUMBER)]
+
+    outputs: dict[str, str] = {}
+    for environ in ({}, {"APP_DEBUG": "maybe"}):  # valid, then refused for another setting
+        for command in ("show", f"explain {key}", "check", "show --format json"):
+            result = cli(*command.split(), environ=environ, root=tmp_path)
+            where = f"{command} {environ}"
+            outputs |= {f"{where}: stdout": result.out, f"{where}: stderr": result.err}
+    sys.modules.pop(module, None)
+
+    assert_no_leak(outputs, cores)
+    shown = outputs["show {}: stdout"] + outputs["show {}: stderr"]
+    assert MASK in shown or f"ERROR {key}:" in shown, shown  # masked, or refused by type
 
 
 def test_the_canary_is_really_loaded(cli: Run) -> None:

@@ -28,9 +28,9 @@ from functools import cache
 from pathlib import PurePath
 from typing import TYPE_CHECKING, Any
 
-from pydantic import BaseModel, SecretBytes, SecretStr
+from pydantic import BaseModel
 
-from settings._redact import replace_url_passwords, secret_values
+from settings._redact import SECRET_TYPES, replace_url_passwords, secret_values
 
 if TYPE_CHECKING:
     from settings.schema import BaseSettings
@@ -67,8 +67,8 @@ def _secret(present: bool) -> str:
 
 def _plain(value: Any) -> Any:
     """``value`` as JSON-native data, each secret replaced by whether it is set."""
-    if isinstance(value, SecretStr | SecretBytes):
-        return _secret(bool(value.get_secret_value()))
+    if isinstance(value, SECRET_TYPES):
+        return _secret(value.get_secret_value() not in ("", b""))
     if isinstance(value, BaseModel):
         return {name: _plain(getattr(value, name)) for name in type(value).model_fields}
     if isinstance(value, Mapping):
