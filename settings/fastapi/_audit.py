@@ -24,7 +24,7 @@ from dataclasses import dataclass
 from settings._display import dotted_values, literal
 from settings._errors import plural
 from settings._provenance import MISSING
-from settings._redact import is_secret, known_secrets, mask_value
+from settings._redact import is_secret, known_secrets, mask_text, mask_value
 from settings.fastapi._previous import Saved, shown_values
 from settings.schema import BaseSettings
 from settings.schema._fingerprint import secrets_version
@@ -69,10 +69,14 @@ def changes_since(saved: Saved, new: BaseSettings) -> list[Change]:
     """The keys whose shown value differs from what another process saved, sorted. A secret
     counts only as set or empty there (nothing else of it is saved)."""
     model = type(new)
+    secrets = known_secrets(model, new.sources, new)
     before, after = saved.values, shown_values(new)
     found = []
     for key in sorted(before.keys() | after.keys()):
         a, b = before.get(key), after.get(key)
+        # Masked with this process's secrets too: a value the other process showed may be
+        # one of them now (a username that is this process's password).
+        a = None if a is None else mask_text(a, secrets)
         if a == b:
             continue
         if is_secret(model, key):

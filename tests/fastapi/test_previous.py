@@ -71,6 +71,24 @@ def test_a_start_lists_what_changed_against_the_process_before_it(
     assert [oct(path.stat().st_mode & 0o777) for path in state.iterdir()] == ["0o600"]
 
 
+def test_a_value_the_process_before_showed_is_masked_when_it_is_a_secret_now(
+    project: Project, tmp_path: Path
+) -> None:
+    """The process before saved ``database.username`` as it showed it; this process's password
+    is that same text, so the line shows neither side of it."""
+    state = tmp_path / "multiprocess"
+    state.mkdir()
+    username = "leak-app-reused-0123"
+    another_process(project, state, 0, APP_DATABASE__USERNAME=username)
+    new = project.load({"APP_DATABASE__USERNAME": username, "DB_PASSWORD": username})
+
+    saved = previous_settings(new, state_directory({"PROMETHEUS_MULTIPROC_DIR": str(state)}))
+    line = audit_line("startup", None, new, saved=saved)
+
+    assert username not in line, line
+    assert "database.password changed" in line
+
+
 def test_a_live_process_on_other_settings_is_the_one_replaced(
     project: Project, tmp_path: Path
 ) -> None:
