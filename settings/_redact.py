@@ -25,6 +25,7 @@ log lines.
 
 from __future__ import annotations
 
+import json
 import re
 import sys
 from collections.abc import Callable, Iterable, Mapping
@@ -328,15 +329,30 @@ def mask_url(url: str) -> str:
 
 
 def secret_forms(secret: str) -> set[str]:
-    """``secret`` as it can appear in text: raw, and percent-encoded the ways URLs spell it."""
+    """``secret`` as it can appear in text: raw; percent-encoded the ways URLs spell it; escaped
+    as ``repr()`` and JSON write it inside quotes (an exception quoting it, Pydantic's
+    ``input_value``); and, for a long one, each end of :data:`MIN_END` characters or more (a
+    message that shortens it, as Pydantic does past 50: ``'Zq7...'`` + ``...`` + ``'...XYZ'``)."""
     # urllib's quote() keeps '/', SQLAlchemy's URL keeps ' ' and '+'.
-    return {
+    forms = {
         secret,
         quote(secret, safe=""),
         quote_plus(secret, safe=""),
         quote(secret),
         quote(secret, safe=" +"),
+        repr(secret)[1:-1],  # quoted as repr() chooses
+        secret.encode("unicode_escape").decode("ascii").replace("'", "\\'"),  # in '...'
+        json.dumps(secret)[1:-1],
+        json.dumps(secret, ensure_ascii=False)[1:-1],
     }
+    if len(secret) >= 2 * MIN_END + 8:
+        forms |= {secret[:end] for end in range(MIN_END, len(secret))}
+        forms |= {secret[-end:] for end in range(MIN_END, len(secret))}
+    return forms
+
+
+#: The shortest end of a long secret masked on its own (:func:`secret_forms`).
+MIN_END = 16
 
 
 #: A copy of a secret shorter than this is not masked inside text: a password ``e`` would
@@ -358,9 +374,18 @@ def mask_text(text: str, secrets: Iterable[str] = ()) -> str:
 
 @lru_cache(maxsize=32)
 def _secrets_pattern(secrets: frozenset[str]) -> re.Pattern[str]:
-    """Every form of every secret, longest first, in any case."""
+    """Every form of every secret, longest first, in any case; a form that begins or ends with
+    a letter or a digit only where no letter or digit continues it. A password ``postgres``
+    is not masked inside ``postgresql+asyncpg``: the mask would spell the rest of a known word
+    around it (``**********ql+asyncpg``), and so the password."""
     forms = sorted({form for secret in secrets for form in secret_forms(secret)}, key=len)
-    return re.compile("|".join(map(re.escape, reversed(forms))), re.IGNORECASE)
+    return re.compile("|".join(map(_bounded, reversed(forms))), re.IGNORECASE)
+
+
+def _bounded(form: str) -> str:
+    before = r"(?<![^\W_])" if form[:1].isalnum() else ""
+    after = r"(?![^\W_])" if form[-1:].isalnum() else ""
+    return before + re.escape(form) + after
 
 
 def redact(text: str, *secrets: BaseModel | str | None) -> str:

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 from typing import Annotated
 
 import pytest
-from pydantic import AnyUrl, Field, SecretStr
+from pydantic import AnyUrl, Field, SecretStr, TypeAdapter, ValidationError
 
 from settings import BaseSettings, Section, Settings, redact
 from settings._redact import (
@@ -143,3 +144,35 @@ def test_explain_masks_every_layer_of_a_secret_inside_a_dict_of_sections(
     assert code == 0
     assert "first-overridden-pw" not in out and "second-winning-pw" not in out
     assert out.count(MASK) >= 2
+
+
+def test_a_secret_escaped_as_repr_or_json_writes_it_is_masked() -> None:
+    secret = "Zq7Canary\\path\"it's\x01"
+    quoted = f"invalid literal for int() with base 10: {secret!r}; {json.dumps(secret)}"
+
+    masked = mask_text(quoted, [secret])
+
+    assert "Zq7Canary" not in masked
+    assert masked == "invalid literal for int() with base 10: '**********'; \"**********\""
+
+
+def test_a_long_secret_shortened_by_pydantic_is_masked_at_both_ends() -> None:
+    secret = "Zq7CanaryLongKey_" + "abcdefghijklmnopqrstuvwxyz0123456789ABCDEFGHIJKL"
+    try:
+        TypeAdapter(int).validate_python(secret)
+    except ValidationError as exc:
+        text = str(exc)
+
+    masked = mask_text(text, [secret])
+
+    assert "input_value='" + secret[:24] + "..." in text  # what Pydantic shows of it
+    assert "input_value='**********...**********'" in masked
+
+
+def test_a_secret_inside_a_longer_word_is_not_masked_there() -> None:
+    """Masking ``postgres`` inside ``postgresql+asyncpg`` would spell the password."""
+    text = "driver postgresql+asyncpg; user postgres; url x://u:p@h; (postgres)"
+
+    assert mask_text(text, ["postgres"]) == (
+        "driver postgresql+asyncpg; user **********; url x://u:**********@h; (**********)"
+    )
