@@ -143,8 +143,14 @@ def load_layers(
     if tokens:
         from settings.sources._tokens import evaluate_tokens  # Dynaconf: only for tokens
 
+        read_secrets = {**mounted.secret_files, **variables.secret_files}
         loaded.errors += evaluate_tokens(
-            in_files, environ, variables.layers, partial(is_secret, model), environment
+            in_files,
+            environ,
+            variables.layers,
+            partial(is_secret, model),
+            environment,
+            secret_paths={path for key, path in read_secrets.items() if is_secret(model, key)},
         )
     loaded.errors += check_markers(in_files)  # on evaluated values: `@json [...]` is a list
     for name in documents:

@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import dataclasses
 import functools
+import os
 import warnings
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from typing import Any
@@ -116,6 +117,7 @@ def evaluate_tokens(
     variables: list[Layer],
     is_secret: Callable[[str], bool],
     environment: str | None = None,
+    secret_paths: Iterable[str] = (),
 ) -> list[Problem]:
     """Apply the other tokens of the files' ``layers``, in place.
 
@@ -123,8 +125,9 @@ def evaluate_tokens(
     key is read: a token that a higher layer (a file, a variable) overrides stays as written,
     and cannot fail the load. What a winning token reads through ``this`` is the winning value
     too. ``variables`` are the environment's layers: ``this`` sees them, but they are not
-    evaluated. ``environment`` is ``this.current_env``. Returns a problem, with key and origin,
-    for every token that fails.
+    evaluated. ``environment`` is ``this.current_env``. ``secret_paths`` are the files that
+    gave a secret its value (``DB_PASSWORD_FILE``'s, ``secrets_dir``'s): ``@read_file`` of one
+    reads a secret. Returns a problem, with key and origin, for every token that fails.
     """
     if not any(_pending(v) for layer in layers for v in layer.values.values()):
         return []  # Dynaconf is imported only for files that use its tokens
@@ -139,7 +142,7 @@ def evaluate_tokens(
         _cast,
         current_env=environment,
     )
-    environ = _Environ(environ, _secret_variables(variables, is_secret), this)
+    environ = _Environ(environ, _secret_variables(variables, is_secret), this, secret_paths)
     problems: list[Problem] = []
     for index, layer in enumerate(layers):
         layers[index] = _evaluated(layer, winning, environ, this, is_secret, problems)
@@ -274,8 +277,19 @@ class _Environ(Mapping[str, str]):
     """The environment as tokens read it (``{env[X]}``, ``env.X`` in ``@jinja``), each read of
     a variable that sets a secret recorded in ``this.read``."""
 
-    def __init__(self, environ: Mapping[str, str], secret: set[str], this: This) -> None:
+    def __init__(
+        self, environ: Mapping[str, str], secret: set[str], this: This, paths: Iterable[str] = ()
+    ) -> None:
         self._environ, self._secret, self._this = environ, secret, this
+        self._paths = {os.path.realpath(path) for path in paths}
+
+    def read_file(self, value: str) -> str:
+        """``@read_file``'s content (:func:`_read_file`), recorded in ``this.read`` as a secret
+        when the file is one that gave a secret its value."""
+        path, content = _read_file(value)
+        if os.path.realpath(path) in self._paths:
+            self._this.read.update([_mark(content, f"file {path}")])
+        return content
 
     def __getitem__(self, name: str) -> str:
         value = self._environ[name]
@@ -322,7 +336,8 @@ def _evaluate(value: Any, environ: Mapping[str, str], this: This) -> Any:
             if str(lazy.formatter) == "jinja":
                 parsed = _render_jinja(inner, env=environ, this=this)
             elif str(lazy.formatter) == "read_file":
-                parsed = _read_file(inner)
+                reader = environ.read_file if isinstance(environ, _Environ) else _read_file_text
+                parsed = reader(inner)
             else:
                 parsed = plain(lazy.formatter(inner, env=environ, this=this))  # @get a table
         if lazy.casting is not None:
@@ -330,10 +345,15 @@ def _evaluate(value: Any, environ: Mapping[str, str], this: This) -> Any:
     return _unboxed(parsed)
 
 
-def _read_file(value: str) -> str:
+def _read_file_text(value: str) -> str:
+    return _read_file(value)[1]
+
+
+def _read_file(value: str) -> tuple[str, str]:
     """``@read_file path [default]``, as Dynaconf documents it (a path with spaces quoted), but
     read as a ``_FILE`` variable's file is: a regular file of at most ``MAX_FILE_BYTES``, never
-    a FIFO or device, and never read whole when larger (Dynaconf reads any size)."""
+    a FIFO or device, and never read whole when larger (Dynaconf reads any size). The path and
+    what was read (the default, for a file that does not exist)."""
     from settings.sources._environ import MAX_FILE_BYTES
 
     text = value.strip()
@@ -349,14 +369,14 @@ def _read_file(value: str) -> str:
         content = read_regular_file(path, limit=MAX_FILE_BYTES)
     except MissingFileError:
         if default:
-            return default
+            return path, default
         raise ValueError(f"{path} does not exist and no default value is given") from None
     except ValueError as exc:
         if "larger than" in str(exc):
             raise ValueError(f"{path} is larger than {MAX_FILE_BYTES // 1024} KiB") from None
         raise
     try:
-        return content.decode("utf-8")
+        return path, content.decode("utf-8")
     except UnicodeDecodeError:
         raise ValueError(f"{path} is not UTF-8 text") from None
 

@@ -813,6 +813,30 @@ def test_a_token_reading_a_secret_into_a_plain_setting_is_refused(
         assert copy.casefold() not in text.casefold()
 
 
+@pytest.mark.parametrize(
+    "token", ["@read_file @format {env[DB_PASSWORD_FILE]}", "@read_file {path}"]
+)
+def test_reading_a_secret_s_file_into_a_plain_setting_is_refused(project, token: str) -> None:
+    """``@read_file`` of the file that gave a secret its value reads the secret, however the
+    path is written."""
+    secret_file = project.root / "password.txt"
+    secret_file.write_text(PASSWORD + "\n")
+    value = json.dumps(token.replace("{path}", str(secret_file)))
+    project.write(
+        "settings.toml",
+        f"[default.database.options]\napplication_name = {value}\n[development]\n",
+    )
+
+    error = project.error({"DB_PASSWORD_FILE": str(secret_file)})
+
+    problems = [p for p in error.problems if p.key == "database.options.application_name"]
+    assert [p.message.split(")")[0] for p in problems] == [
+        f"a token here reads a secret (file {secret_file}"
+    ], error.problems
+    text = str(error) + repr(error.problems)
+    assert PASSWORD.casefold() not in text.casefold()
+
+
 def test_a_token_may_read_a_secret_into_a_secret_and_plain_values_anywhere(project) -> None:
     project.write(
         "settings.toml",
