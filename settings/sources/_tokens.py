@@ -231,7 +231,10 @@ def _mark(text: str, where: str) -> _SecretText:
 
 
 def _marked(value: Any, where: str) -> Any:
-    """``value`` with every text in it marked as the secret at ``where``."""
+    """``value`` with every text in it marked as the secret at ``where``; a number a file
+    wrote for a secret is its text (``secret_key = 7319...``), marked too."""
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        value = str(value)
     if isinstance(value, str):
         return _mark(value, where)
     if isinstance(value, list):

@@ -837,6 +837,22 @@ def test_reading_a_secret_s_file_into_a_plain_setting_is_refused(project, token:
     assert PASSWORD.casefold() not in text.casefold()
 
 
+def test_a_secret_a_file_wrote_as_a_number_is_a_secret_to_tokens(project) -> None:
+    project.write(".secrets.toml", "[default.database]\npassword = 48151623420917\n")
+    project.write(
+        "settings.toml",
+        "[default.database]\n"
+        'username = "@jinja {{ this.database.password | string | reverse }}"\n'
+        "[development]\n",
+    )
+
+    error = project.error({})
+
+    [problem] = [p for p in error.problems if p.key == "database.username"]
+    assert problem.message.startswith("a token here reads a secret (database.password)")
+    assert "48151623420917"[::-1] not in str(error) + repr(error.problems)
+
+
 def test_a_token_may_read_a_secret_into_a_secret_and_plain_values_anywhere(project) -> None:
     project.write(
         "settings.toml",
