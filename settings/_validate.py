@@ -65,7 +65,7 @@ def _problem(
         message = _without_length(message, error.get("ctx"))
     value = error.get("input")
     origin = _origin(sources, names) or "schema default"
-    if _quotable(model, key, value, origin, secrets):
+    if quotable(model, key, value, origin, secrets):
         message += f" (got {mask_text(repr(value))})"
     return Problem(shown, message, origin)
 
@@ -114,10 +114,11 @@ def _without_length(message: str, ctx: Mapping[str, Any] | None) -> str:
     return message if str(actual) not in message else "has a length outside the allowed range"
 
 
-def _quotable(
+def quotable(
     model: type[BaseSettings], key: str, value: Any, origin: str, secrets: set[str]
 ) -> bool:
-    """Quote a value only when it cannot hold a secret.
+    """Quote a value only when it cannot hold a secret (a report's "got", and ``explain`` of a
+    key whose value was refused).
 
     Not for a secret key; not for a file's content (``DB_PORT_FILE`` may name the password
     file) nor a part of a variable that sets a whole table, such as ``DATABASE_URL``

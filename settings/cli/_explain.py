@@ -12,7 +12,8 @@ from typing import Any
 from settings._display import derived_from, dotted_values, literal
 from settings._errors import Problem
 from settings._provenance import MISSING
-from settings._redact import known_secrets, mask_text, mask_value
+from settings._redact import MASK, known_secrets, mask_text, mask_value
+from settings._validate import quotable
 from settings.cli._context import Context, UsageError
 from settings.cli._loading import Built, build_for, leaf_defaults
 from settings.cli._render import problem_data, report, to_json
@@ -112,7 +113,15 @@ def _layers(built: Built, key: str, secrets: frozenset[str]) -> list[tuple[str, 
     # The merge's history is what the validated settings carry as Sources.history.
     sources = settings.sources if settings is not None else None
     history = sources.history if sources is not None else built.history
-    rows += [(a.origin, mask_value(model, key, a.value, secrets)) for a in history.get(key, ())]
+    refused = any(problem.key == key and problem.is_error for problem in built.problems)
+    for assignment in history.get(key, ()):
+        shown = mask_value(model, key, assignment.value, secrets)
+        # As the report quotes a refused value: not from a file (DB_PORT_FILE may name the
+        # password's) nor from a variable that sets a whole table (a DATABASE_URL without a
+        # host puts its password in the port).
+        if refused and not quotable(model, key, assignment.value, assignment.origin, set(secrets)):
+            shown = MASK
+        rows.append((assignment.origin, shown))
     return rows
 
 

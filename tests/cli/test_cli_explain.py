@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 
 import pytest
@@ -134,3 +135,26 @@ def test_a_key_that_cannot_be_explained_is_wrong_usage(cli: Run, key: str, messa
     assert result.out == ""
     assert "usage: python -m settings explain" in result.err
     assert message in result.err
+
+
+@pytest.mark.parametrize(
+    ("environ", "origin"),
+    [
+        ({"DATABASE_URL": "postgresql://app:Zq7CanaryT/db"}, "env DATABASE_URL"),
+        ({"DB_PORT_FILE": "{password_file}"}, "file named by DB_PORT_FILE"),
+    ],
+)
+def test_a_refused_value_that_may_be_a_password_is_not_shown(
+    cli: Run, settings_dir: Path, environ: dict[str, str], origin: str
+) -> None:
+    """As the report does not quote it: a URL without a host puts its password in the port,
+    and a ``_FILE`` variable may name the password's file."""
+    password_file = settings_dir / "password.txt"
+    password_file.write_text("Zq7CanaryFileX\n")
+    environ = {k: v.format(password_file=password_file) for k, v in environ.items()}
+
+    result = cli("explain", "database.port", environ=environ)
+
+    assert "Zq7Canary" not in result.out + result.err
+    assert re.search(rf'{origin} +"\*{{10}}"', result.out), result.out
+    assert "value: invalid: must be a whole number" in result.out
