@@ -124,11 +124,15 @@ def quotable(
     file) nor a part of a variable that sets a whole table, such as ``DATABASE_URL``
     (``postgresql://u:SECRET`` has no host, so its password
     would be read as the port); and not when any secret of this load appears in it (a token
-    such as ``@format {this.secret_key}`` can copy one anywhere).
+    such as ``@format {this.secret_key}`` can copy one anywhere); nor a URL with credentials,
+    which a password with a blank makes unreadable to any URL parser.
     """
     if is_secret(model, key) or origin.startswith(FILE_ORIGIN) or _sets_a_table(model, origin):
         return False
     if not isinstance(value, _QUOTABLE) or len(str(value)) > 80:
+        return False
+    _, separator, rest = str(value).partition("://")
+    if separator and "@" in rest:  # a URL with credentials, even one no parser reads
         return False
     text = str(value).casefold()  # validators may have changed the case (log_level)
     return not any(form.casefold() in text for secret in secrets for form in secret_forms(secret))

@@ -204,8 +204,15 @@ def test_no_secret_in_the_repr_of_the_settings(project) -> None:
         ({"CORS_ORIGINS": "https://u:Zq-hunter2@x.example/"}, "cors.origins"),
         ({"APP_ALLOWED_HOSTS": "https://u:Zq-hunter2@x.example"}, "allowed_hosts"),
         ({"DB_PASSWORD": "Zq-hunter2", "APP_LOG_LEVEL": "xZq-hunter2"}, "log_level"),
+        ({"DB_HOST": "redis://default:Zq hunter2 x@h:6379x/0"}, "database.host"),
     ],
-    ids=["url-in-host", "url-in-origins", "url-in-hosts", "secret-copied-elsewhere"],
+    ids=[
+        "url-in-host",
+        "url-in-origins",
+        "url-in-hosts",
+        "secret-copied-elsewhere",
+        "url-with-a-blank-in-its-password",
+    ],
 )
 def test_a_quoted_value_never_carries_a_password(project, environ, key) -> None:
     [problem] = project.error(environ).problems
