@@ -15,6 +15,7 @@ from app.config import AppSettings
 from settings import Settings
 from tests.support.app_client import running
 from tests.support.prometheus import sample
+from tests.support.reloading import reload, startup_fingerprint, write_settings
 from tests.support.uvicorn import uvicorn
 from tests.support.work_app import create_work_app
 
@@ -230,7 +231,6 @@ async def test_a_failed_connection_attempt_is_counted_by_reason(
 
 @pytest.mark.parametrize("multiprocess", [False, True], ids=["one process", "multiprocess"])
 def test_after_a_reload_one_fingerprint_is_reported(tmp_path: Path, multiprocess: bool) -> None:
-    from tests.app.test_reload import reload, startup_fingerprint, write_settings
 
     directory = tmp_path / "app"
     directory.mkdir()
@@ -255,7 +255,6 @@ def test_after_a_reload_one_fingerprint_is_reported(tmp_path: Path, multiprocess
 
 @pytest.mark.parametrize("kind", ["missing", "a file"])
 def test_a_bad_multiprocess_directory_is_a_clear_error(tmp_path: Path, kind: str) -> None:
-    from tests.app.test_reload import write_settings
 
     directory = tmp_path / "app"
     directory.mkdir()
