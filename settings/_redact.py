@@ -103,8 +103,8 @@ def secret_keys(model: type[BaseModel], prefix: str = "") -> frozenset[str]:
         elif secret_keys(nested):
             # Each dict is a level of names (``*``); items of a list have no keys, so from the
             # first list on, the whole value is the secret.
-            names = containers[: containers.index(list)] if list in containers else containers
-            named = dotted + ".*" * len(names)
+            levels = containers.index(list) if list in containers else len(containers)
+            named = dotted + ".*" * levels
             found |= {named} if list in containers else secret_keys(nested, named + ".")
     return frozenset(found)
 

@@ -40,14 +40,13 @@ from pydantic import (
     BaseModel,
     BeforeValidator,
     PlainValidator,
-    SecretBytes,
-    SecretStr,
     ValidationError,
     WrapValidator,
 )
 
 from settings._errors import Problem
 from settings._provenance import FILE_ORIGIN, Layer
+from settings._redact import SECRET_TYPES
 from settings.schema._config import Reading, reading_of
 from settings.schema._keys import (
     canonical_key,
@@ -293,7 +292,7 @@ def _comparable(model: type[BaseModel], key: str, value: Any) -> Any:
             converted = adapter.validate_python(value.strip())
         except ValidationError:
             return value
-    if isinstance(converted, SecretStr | SecretBytes):
+    if isinstance(converted, SECRET_TYPES):
         return converted.get_secret_value()
     return converted
 

@@ -138,21 +138,21 @@ def evaluate_tokens(
     this = This(
         unflatten(marked),
         literal,
-        lambda value: _still_marked(value, _evaluate(value, environ, this)),
+        lambda value: _still_marked(value, _evaluate(value, reading, this)),
         _cast,
         current_env=environment,
     )
-    environ = _Environ(environ, _secret_variables(variables, is_secret), this, secret_paths)
+    reading = _Environ(environ, _secret_variables(variables, is_secret), this, secret_paths)
     problems: list[Problem] = []
     for index, layer in enumerate(layers):
-        layers[index] = _evaluated(layer, winning, environ, this, is_secret, problems)
+        layers[index] = _evaluated(layer, winning, reading, this, is_secret, problems)
     return problems
 
 
 def _evaluated(
     layer: Layer,
     winning: set[tuple[str, str]],
-    environ: Mapping[str, str],
+    environ: _Environ,
     this: This,
     is_secret: Callable[[str], bool],
     problems: list[Problem],
@@ -320,7 +320,7 @@ def _reads_a_secret(key: str, secrets: set[str], origin: str) -> Problem:
     )
 
 
-def _evaluate(value: Any, environ: Mapping[str, str], this: This) -> Any:
+def _evaluate(value: Any, environ: _Environ, this: This) -> Any:
     """One string or Dynaconf ``Lazy``, evaluated; anything else as it is."""
     if not _pending(value):
         return value
@@ -339,17 +339,12 @@ def _evaluate(value: Any, environ: Mapping[str, str], this: This) -> Any:
             if str(lazy.formatter) == "jinja":
                 parsed = _render_jinja(inner, env=environ, this=this)
             elif str(lazy.formatter) == "read_file":
-                reader = environ.read_file if isinstance(environ, _Environ) else _read_file_text
-                parsed = reader(inner)
+                parsed = environ.read_file(inner)
             else:
                 parsed = plain(lazy.formatter(inner, env=environ, this=this))  # @get a table
         if lazy.casting is not None:
             parsed = lazy.casting(parsed)
     return _unboxed(parsed)
-
-
-def _read_file_text(value: str) -> str:
-    return _read_file(value)[1]
 
 
 def _read_file(value: str) -> tuple[str, str]:

@@ -248,8 +248,7 @@ def check_server(settings: BaseSettings) -> list[Problem]:
     role on this database (``database.E001``, :mod:`._budget`)."""
     import asyncio
 
-    from settings.contrib.database._budget import ALLOWANCE_QUERY, budget_applies, measured
-    from settings.contrib.database._server_kind import disagreement, probe
+    from settings.contrib.database._server_kind import ask_server
     from settings.contrib.server import ServerConfig
 
     problems = []
@@ -260,9 +259,8 @@ def check_server(settings: BaseSettings) -> list[Problem]:
             continue
         # The budget reads ``database`` and ``server``: this database, the model's processes.
         view = cast("Settings", _BudgetView(database, processes, settings.sources))
-        query = ALLOWANCE_QUERY if budget_applies(view) else None  # PgBouncer: no budget
         try:
-            kind, row = asyncio.run(probe(database, query))
+            answer = asyncio.run(ask_server(view))
         except Exception as exc:
             # The class name of the innermost cause: never its text, which may quote a secret.
             while exc.__cause__ is not None and isinstance(exc.__cause__, Exception):
@@ -275,10 +273,9 @@ def check_server(settings: BaseSettings) -> list[Problem]:
             unreachable = dataclasses.replace(DATABASE_E002, message=message, origin=origin)
             problems.append(_at(unreachable, key))
             continue
-        found = disagreement(database, kind)
-        if found is not None:
-            problems.append(_at(found, key))
-        budget = None if row is None else measured(view, row)
+        if answer.disagreement is not None:
+            problems.append(_at(answer.disagreement, key))
+        budget = answer.budget
         if budget is not None and budget.exceeded:
             message = f"{DATABASE_E001.message}: {budget.describe()}"
             origin = _origins(settings, key, ("pool.size", "pool.max_overflow"))

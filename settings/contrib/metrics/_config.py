@@ -68,7 +68,7 @@ def multiprocess_directory_problem() -> Problem | None:
 def check_multiprocess_directory(settings: BaseSettings) -> list[Problem]:
     """Where the model has the battery's ``metrics`` section and it is enabled."""
     section = getattr(settings, "metrics", None)
-    if not isinstance(section, MetricsConfig) or not metrics_enabled(settings):
+    if not isinstance(section, MetricsConfig) or not section.enabled:
         return []
     problem = multiprocess_directory_problem()
     return [] if problem is None else [problem]

@@ -212,7 +212,7 @@ def record_settings(settings: Settings) -> None:
     if not metrics_enabled(settings):
         recording.enabled = False
         return
-    check_multiprocess_directory()
+    require_multiprocess_directory()
     found = instruments()
     labels = (settings.environment, settings.fingerprint)
     if recording.settings_labels not in (None, labels):
@@ -225,7 +225,7 @@ def record_settings(settings: Settings) -> None:
     _warn_about_workers(settings)
 
 
-def check_multiprocess_directory() -> None:
+def require_multiprocess_directory() -> None:
     """:class:`ImproperlyConfigured` naming the variable and the path when
     ``PROMETHEUS_MULTIPROC_DIR`` is set but names no directory (``metrics.E001``, which
     ``check --deploy`` reports too)."""
@@ -430,7 +430,7 @@ def exposition() -> bytes:
     _refresh_pool()
     directory = os.environ.get(MULTIPROC_VARIABLE)
     if directory:
-        check_multiprocess_directory()
+        require_multiprocess_directory()
         forget_dead_processes(directory)
         registry = CollectorRegistry()
         multiprocess.MultiProcessCollector(registry, path=directory)  # type: ignore[no-untyped-call]
