@@ -43,6 +43,7 @@ from settings.contrib.database import (
     connect_args,
     driver_url,
     read_secret_file,
+    server_problems,
 )
 from settings.contrib.health import HealthCheck
 from settings.contrib.metrics import pool_wait, record_pool
@@ -265,11 +266,12 @@ class DatabaseManager:
         return password
 
     async def check_budget(self) -> Budget | None:
-        """Ask the server over one connection (:func:`ask_server`): warn when
-        ``database.pgbouncer`` says otherwise than the server (``database.W001``/``W002``), and
-        when the connection budget is higher than what the server allows (PostgreSQL, not
-        through PgBouncer), with the numbers. Never raises: a server that cannot be asked is
-        logged at debug level and both are left out."""
+        """Ask the server over one connection (:func:`ask_server`) and log what ``python -m
+        settings check --connect`` would report (:func:`server_problems`): ``database.pgbouncer``
+        against the server (``database.W001``/``W002``), and a connection budget higher than
+        the server allows (``database.E001``, logged as a warning: the worker count it assumes
+        may be wrong). Never raises: a server that cannot be asked is logged at debug level and
+        both are left out."""
         settings = self.settings
         if settings is None or self.config.is_sqlite:
             return None
@@ -281,12 +283,9 @@ class DatabaseManager:
                 describe_error(exc, *self._secrets),
             )
             return None
-        found = answer.disagreement
-        if found is not None and found.id not in getattr(settings, "silenced_checks", ()):
-            logger.warning("%s %s: %s; %s", found.id, found.key, found.message, found.hint)
+        for problem in server_problems(settings, answer):  # a problem's text holds no secret
+            logger.warning("%s", str(problem).removeprefix("WARNING "))
         self.budget = answer.budget
-        if self.budget is not None and self.budget.exceeded:
-            logger.warning("Connection budget exceeded: %s", self.budget.describe())
         return self.budget
 
     async def dispose(self) -> None:

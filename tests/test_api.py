@@ -76,6 +76,7 @@ def test_the_public_names_are_exactly_these() -> None:
                 "driver_url",
                 "measure_budget",
                 "read_secret_file",
+                "server_problems",
             ],
         ),
         ("settings.contrib.web", ["CorsConfig"]),

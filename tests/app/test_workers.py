@@ -119,7 +119,8 @@ def test_uvicorn_workers_count_in_the_budget_and_the_metrics_warning(tmp_path: P
     [budget] = ready["checks"]["database:budget"]
     assert budget["status"] == "warn"
     assert budget["observedValue"] == {"ceiling": 30, "allowed": 17}
-    exceeded = "Connection budget exceeded: server.replicas 1 x server.workers 3 x (pool.size 5"
+    exceeded = "database.E001 database.pool: can open more connections than the server allows: "
+    exceeded += "server.replicas 1 x server.workers 3 x (pool.size 5"
     assert server.output.count(exceeded) == 3, server.output
     assert server.output.count("workers counted from uvicorn --workers 3") == 3
     assert "3 workers (uvicorn --workers 3) but PROMETHEUS_MULTIPROC_DIR is not set" in (

@@ -11,7 +11,8 @@ rotated password, read again), the connection budget (:class:`Budget`,
 :func:`budget_applies`, :func:`measure_budget`), which ``python -m settings check --connect``
 reports as ``database.E001``, and :func:`ask_server`, what a start asks over one connection:
 PgBouncer or PostgreSQL, against ``database.pgbouncer`` (``database.W001``/``W002``), and the
-budget.
+budget; :func:`server_problems` turns its answer into the problems ``check --connect`` reports,
+less the silenced ones, for the start to log.
 """
 
 from __future__ import annotations
@@ -23,6 +24,7 @@ from settings.contrib.database._config import DatabaseConfig, PoolConfig
 
 if TYPE_CHECKING:
     from settings.contrib.database._budget import Budget, budget_applies, measure_budget
+    from settings.contrib.database._checks import server_problems
     from settings.contrib.database._driver import (
         APPLICATION_NAME,
         connect_args,
@@ -43,6 +45,7 @@ __all__ = [
     "driver_url",
     "measure_budget",
     "read_secret_file",
+    "server_problems",
 ]
 
 #: Where each name a connection manager needs lives: imported on first use (PEP 562), so a
@@ -57,6 +60,7 @@ _LAZY = {
     "read_secret_file": "_driver",
     "ServerAnswer": "_server_kind",
     "ask_server": "_server_kind",
+    "server_problems": "_checks",
 }
 
 

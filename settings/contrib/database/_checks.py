@@ -27,6 +27,7 @@ from settings.schema._keys import declared_variables
 if TYPE_CHECKING:
     from settings._provenance import Sources
     from settings.contrib._settings import Settings
+    from settings.contrib.database._server_kind import ServerAnswer
 
 #: The field the constants below are written for (their keys and hints).
 DATABASE = DatabaseConfig.variables_field or "database"
@@ -273,14 +274,33 @@ def check_server(settings: BaseSettings) -> list[Problem]:
             unreachable = dataclasses.replace(DATABASE_E002, message=message, origin=origin)
             problems.append(_at(unreachable, key))
             continue
-        if answer.disagreement is not None:
-            problems.append(_at(answer.disagreement, key))
-        budget = answer.budget
-        if budget is not None and budget.exceeded:
-            message = f"{DATABASE_E001.message}: {budget.describe()}"
-            origin = _origins(settings, key, ("pool.size", "pool.max_overflow"))
-            exceeded = dataclasses.replace(DATABASE_E001, message=message, origin=origin)
-            problems.append(_at(exceeded, key))
+        problems += _answer_problems(settings, answer, key)
+    return problems
+
+
+def server_problems(
+    settings: BaseSettings, answer: ServerAnswer, key: str = DATABASE
+) -> list[Problem]:
+    """What ``answer`` (:func:`ask_server`'s, for the database at ``key``) says is wrong, as
+    ``python -m settings check --connect`` reports it: ``database.W001``/``W002`` when
+    ``pgbouncer`` and the server disagree, ``database.E001`` with the numbers when the budget is
+    exceeded, each saying where its values came from. The ids ``silenced_checks`` names are
+    left out, as the checks runner leaves them out: an application's start logs these."""
+    silenced = set(settings.silenced_checks)
+    return [p for p in _answer_problems(settings, answer, key) if p.id not in silenced]
+
+
+def _answer_problems(settings: BaseSettings, answer: ServerAnswer, key: str) -> list[Problem]:
+    problems = []
+    if answer.disagreement is not None:
+        origin = _origins(settings, key, ("pgbouncer",))
+        problems.append(_at(dataclasses.replace(answer.disagreement, origin=origin), key))
+    budget = answer.budget
+    if budget is not None and budget.exceeded:
+        message = f"{DATABASE_E001.message}: {budget.describe()}"
+        origin = _origins(settings, key, ("pool.size", "pool.max_overflow"))
+        exceeded = dataclasses.replace(DATABASE_E001, message=message, origin=origin)
+        problems.append(_at(exceeded, key))
     return problems
 
 

@@ -66,12 +66,35 @@ async def test_a_ceiling_above_what_the_server_allows_warns(
     [budget] = body["checks"]["database:budget"]
     assert (body["status"], budget["status"]) == ("warn", "warn")
     assert budget["observedValue"] == {"ceiling": 30, "allowed": 17}
+    # the line check --deploy --connect prints, from the same problem
     assert (
-        "Connection budget exceeded: server.replicas 1 x server.workers 3 x (pool.size 5 + "
-        "pool.max_overflow 5) = 30 connections; the server allows 17 to role budget on database "
-        "budget (max_connections 20 less 3 reserved)"
+        "ERROR database.E001 database.pool: can open more connections than the server allows: "
+        "server.replicas 1 x server.workers 3 x (pool.size 5 + pool.max_overflow 5) = 30 "
+        "connections; the server allows 17 to role budget on database budget (max_connections "
+        "20 less 3 reserved)"
     ) in caplog.text
+    assert "fix: lower pool.size or pool.max_overflow" in caplog.text
     assert login.password not in caplog.text
+
+
+async def test_a_silenced_budget_is_not_logged_at_start(
+    small_server: tuple[OptionsCluster, Login], tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    """``silenced_checks`` silences database.E001 at start as it does in ``check --connect``;
+    readiness still shows the figures."""
+    _, login = small_server
+    root = project(tmp_path, postgres_toml(pool=BIG))
+    env = {**environ(login, "3"), "APP_SILENCED_CHECKS": "database.E001"}
+    settings = load_settings("testing", root=root, environ=env)
+
+    with caplog.at_level("WARNING", logger="app.db"):
+        async with running(create_work_app(settings)) as client:
+            ready = await client.get("/health/ready")
+
+    [budget] = ready.json()["checks"]["database:budget"]
+    assert budget["observedValue"] == {"ceiling": 30, "allowed": 17}
+    assert [r.getMessage() for r in caplog.records if r.name == "app.db"] == []
+    assert check_connect(root, env).returncode == 0
 
 
 def test_check_deploy_connect_reports_it_as_an_error(

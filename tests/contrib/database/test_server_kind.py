@@ -97,6 +97,8 @@ async def test_the_start_logs_the_same_warning(
     assert [m.split()[0] for m in logged if m.startswith("database.W")] == (
         [warning] if warning else []
     )
+    # where the setting came from, as check --connect says
+    assert all("APP_DATABASE__PGBOUNCER" in m for m in logged if m.startswith("database.W"))
 
 
 async def test_a_start_against_a_frozen_server_waits_one_connect_timeout(
