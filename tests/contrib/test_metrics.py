@@ -137,3 +137,29 @@ def test_check_deploy_refuses_the_multiprocess_directory_the_start_refuses(
     ), refused.err
     assert f"mkdir -p {missing}" in refused.err
     assert (off.code, created.code) == (0, 0), off.err + created.err
+
+
+def test_a_reload_in_multiprocess_mode_warns_of_nothing(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A new fingerprint retires the old ``app_settings_info`` series. prometheus-client warns
+    (a ``UserWarning`` on every reload's stderr) that it cannot remove a series from the shared
+    files; the series is set to 0 first, which is what the files keep, so there is nothing to
+    warn of. ``filterwarnings = error`` fails this test on such a warning."""
+    from settings.contrib.metrics._instruments import instruments
+
+    (tmp_path / "settings.toml").write_text(
+        '[default]\nsecret_key = "metrics-tests-only"\n[development]\n', encoding="utf-8"
+    )
+    first = load_settings(root=tmp_path, environ={})
+    second = load_settings(root=tmp_path, environ={"APP_SERVER__REPLICAS": "2"})
+    shared = tmp_path / "prometheus"
+    shared.mkdir()
+    monkeypatch.setenv("PROMETHEUS_MULTIPROC_DIR", str(shared))
+
+    record_settings(first)
+    record_settings(second)
+
+    [info] = instruments().settings_info.collect()
+    series = {(s.labels["fingerprint"], s.value) for s in info.samples}
+    assert series == {(second.fingerprint, 1)}

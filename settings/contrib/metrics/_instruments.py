@@ -182,10 +182,18 @@ _recording = _Recording()
 
 
 def _forget_series(gauge: Gauge) -> None:
-    """Every series of ``gauge`` at 0 (what a multiprocess file keeps), then removed."""
+    """Every series of ``gauge`` at 0 (what a multiprocess file keeps), then removed.
+
+    In multiprocess mode prometheus-client warns on every ``clear()`` that it cannot remove a
+    series from the shared files: the 0 just written is what they keep, so that warning (on
+    stderr at each reload) is silenced here, and only it."""
+    import warnings
+
     for labels in list(gauge._metrics):
         gauge.labels(*labels).set(0)
-    gauge.clear()
+    with warnings.catch_warnings():
+        warnings.filterwarnings("ignore", "Clearing labels", UserWarning)
+        gauge.clear()
 
 
 def pool_name(settings: Settings) -> str:
