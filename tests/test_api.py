@@ -74,7 +74,6 @@ def test_the_public_names_are_exactly_these() -> None:
                 "budget_applies",
                 "connect_args",
                 "driver_url",
-                "measure_budget",
                 "read_secret_file",
                 "server_problems",
             ],

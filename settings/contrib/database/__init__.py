@@ -7,12 +7,11 @@ as :class:`settings.Settings` does). Its rules have ``security.`` and ``database
 For an application's own connection manager (the reference app's ``app/db.py``), imported on
 first use: :func:`driver_url` and :func:`connect_args` (asyncpg's arguments: TLS, PgBouncer's
 statement names, the server options), :data:`APPLICATION_NAME`, :func:`read_secret_file` (a
-rotated password, read again), the connection budget (:class:`Budget`,
-:func:`budget_applies`, :func:`measure_budget`), which ``python -m settings check --connect``
-reports as ``database.E001``, and :func:`ask_server`, what a start asks over one connection:
-PgBouncer or PostgreSQL, against ``database.pgbouncer`` (``database.W001``/``W002``), and the
-budget; :func:`server_problems` turns its answer into the problems ``check --connect`` reports,
-less the silenced ones, for the start to log.
+rotated password, read again), and :func:`ask_server`, what a start asks the server over one
+connection: PgBouncer or PostgreSQL, and the connection budget (:class:`Budget`, where
+:func:`budget_applies`). :func:`server_problems` turns its answer into the problems ``python -m
+settings check --connect`` reports (``database.W001``/``W002`` when ``database.pgbouncer`` says
+otherwise, ``database.E001`` over budget), less the silenced ones, for the start to log.
 """
 
 from __future__ import annotations
@@ -23,7 +22,7 @@ from typing import TYPE_CHECKING, Any
 from settings.contrib.database._config import DatabaseConfig, PoolConfig
 
 if TYPE_CHECKING:
-    from settings.contrib.database._budget import Budget, budget_applies, measure_budget
+    from settings.contrib.database._budget import Budget, budget_applies
     from settings.contrib.database._checks import server_problems
     from settings.contrib.database._driver import (
         APPLICATION_NAME,
@@ -43,7 +42,6 @@ __all__ = [
     "budget_applies",
     "connect_args",
     "driver_url",
-    "measure_budget",
     "read_secret_file",
     "server_problems",
 ]
@@ -56,7 +54,6 @@ _LAZY = {
     "budget_applies": "_budget",
     "connect_args": "_driver",
     "driver_url": "_driver",
-    "measure_budget": "_budget",
     "read_secret_file": "_driver",
     "ServerAnswer": "_server_kind",
     "ask_server": "_server_kind",

@@ -140,19 +140,6 @@ def budget(settings: Settings, allowance: Allowance, workers: Workers | None = N
     )
 
 
-async def measure_budget(settings: Settings) -> Budget:
-    """Ask the server, within ``database.connect_timeout``, over one connection of its own.
-
-    Raises ``OSError``, ``TimeoutError`` ("timed out after N s") or the driver's error when
-    the server cannot be asked.
-    """
-    from settings.contrib.database._server_kind import probe
-
-    _, row = await probe(settings.database, ALLOWANCE_QUERY)
-    assert row is not None
-    return measured(settings, row)
-
-
 def measured(settings: Settings, row: tuple[Any, ...]) -> Budget:
     """The budget of ``settings`` against the server's answer to :data:`ALLOWANCE_QUERY`; when
     the workers are not known, a warning says so (when the budget is exceeded, its owner warns
