@@ -110,12 +110,6 @@ def known_environments(context: Context) -> list[str]:
     return names
 
 
-def findings(context: Context, *, deploy: bool | None, connect: bool = False) -> list[Problem]:
-    """The problems and warnings of one environment; ``deploy=None``: what a start reports
-    (a deployment environment runs the deployment rules)."""
-    return checked(context, deploy=deploy, connect=connect).problems
-
-
 def checked(context: Context, *, deploy: bool | None, connect: bool = False) -> Checked:
     """One environment's verdict; ``deploy=None``: the deployment rules run where a start runs
     them (``deploy_environments``)."""

@@ -156,9 +156,6 @@ class _Recording:
     pending: int = 0  # waits for a connection under way (pool_wait), written with the figures
     series: dict[str, Any] = field(default_factory=dict)
 
-    def child(self, name: str) -> Any:
-        return self.series[name]
-
     def name_pool(self, name: str) -> None:
         """Look up the pool's series under ``name``; the old name's leave this process."""
         found = instruments()
