@@ -329,10 +329,9 @@ def mask_url(url: str) -> str:
 
 
 def secret_forms(secret: str) -> set[str]:
-    """``secret`` as it can appear in text: raw; percent-encoded the ways URLs spell it; escaped
-    as ``repr()`` and JSON write it inside quotes (an exception quoting it, Pydantic's
-    ``input_value``); and, for a long one, each end of :data:`MIN_END` characters or more (a
-    message that shortens it, as Pydantic does past 50: ``'Zq7...'`` + ``...`` + ``'...XYZ'``)."""
+    """``secret`` as it can appear in text whole: raw; percent-encoded the ways URLs spell it;
+    escaped as ``repr()`` and JSON write it inside quotes (an exception quoting it, Pydantic's
+    ``input_value``). A long one's ends are searched apart (:func:`_end_spans`)."""
     # urllib's quote() keeps '/', SQLAlchemy's URL keeps ' ' and '+'.
     forms = {
         secret,
@@ -345,14 +344,67 @@ def secret_forms(secret: str) -> set[str]:
         json.dumps(secret)[1:-1],
         json.dumps(secret, ensure_ascii=False)[1:-1],
     }
-    if len(secret) >= 2 * MIN_END + 8:
-        forms |= {secret[:end] for end in range(MIN_END, len(secret))}
-        forms |= {secret[-end:] for end in range(MIN_END, len(secret))}
     return forms
 
 
-#: The shortest end of a long secret masked on its own (:func:`secret_forms`).
+def shows_secret(text: str, secrets: Iterable[str]) -> bool:
+    """Whether ``text`` holds, in any case, a form of one of ``secrets`` or an end of a long
+    one (its first or last :data:`MIN_END` characters): for a value quoted only when it
+    cannot hold a secret."""
+    text = text.casefold()
+    for secret in secrets:
+        if any(form.casefold() in text for form in secret_forms(secret)):
+            return True
+        if _has_ends(secret) and (
+            secret[:MIN_END].casefold() in text or secret[-MIN_END:].casefold() in text
+        ):
+            return True
+    return False
+
+
+#: The shortest end of a long secret masked on its own (:func:`_end_spans`).
 MIN_END = 16
+
+
+def _has_ends(secret: str) -> bool:
+    """Whether a message may show ``secret`` shortened, each end apart (Pydantic does past 50
+    characters: ``'Zq7...'`` + ``...`` + ``'...XYZ'``)."""
+    return len(secret) >= 2 * MIN_END + 8
+
+
+def _end_spans(text: str, secret: str) -> Iterable[tuple[int, int]]:
+    """Where ``text`` shows a start or an end of ``secret`` of :data:`MIN_END` characters or
+    more, in any case, each as long as it goes. Found from the :data:`MIN_END`-character
+    anchors and grown one character at a time: linear in the secret's length, where a pattern
+    of every start and every end would grow with its square (a 4 KB key: millions of
+    characters to compile). Unlike a whole copy (:func:`_bounded`), an end is masked even where
+    a letter continues it: what follows differs from the secret, so the mask spells nothing."""
+    folded, lowered, size = _lower(secret), _lower(text), len(secret)
+    anchor = folded[:MIN_END]
+    found = lowered.find(anchor)
+    while found != -1:  # a start, grown to the right
+        end = found + MIN_END
+        while end - found < size and end < len(text) and lowered[end] == folded[end - found]:
+            end += 1
+        yield found, end
+        found = lowered.find(anchor, found + 1)
+    anchor = folded[-MIN_END:]
+    found = lowered.find(anchor)
+    while found != -1:  # an end, grown to the left
+        start, end = found, found + MIN_END
+        while end - start < size and start > 0 and lowered[start - 1] == folded[start - end - 1]:
+            start -= 1
+        yield start, end
+        found = lowered.find(anchor, found + 1)
+
+
+def _lower(text: str) -> str:
+    """``text`` in lower case, character for character (a character whose lower case is
+    longer, such as ``İ``, kept), so that positions stay those of ``text``."""
+    lowered = text.lower()
+    if len(lowered) == len(text):
+        return lowered
+    return "".join(c.lower() if len(c.lower()) == 1 else c for c in text)
 
 
 #: A copy of a secret shorter than this is not masked inside text: a password ``e`` would
@@ -369,12 +421,30 @@ def mask_text(text: str, secrets: Iterable[str] = ()) -> str:
     kept = frozenset(s for s in secrets if len(s) >= MIN_MASKED)
     if kept:
         text = _secrets_pattern(kept).sub(MASK, text)
+        text = _mask_ends(text, [secret for secret in kept if _has_ends(secret)])
     return replace_url_passwords(text, lambda _: MASK)
+
+
+def _mask_ends(text: str, secrets: list[str]) -> str:
+    """``text`` with each start and end of ``secrets`` (:func:`_end_spans`) masked."""
+    spans = sorted(span for secret in secrets for span in _end_spans(text, secret))
+    if not spans:
+        return text
+    parts, done = [], 0
+    for start, end in spans:
+        if start < done:  # overlaps the last one masked: mask on to its end
+            if end > done:
+                done = end
+            continue
+        parts += [text[done:start], MASK]
+        done = end
+    parts.append(text[done:])
+    return "".join(parts)
 
 
 @lru_cache(maxsize=32)
 def _secrets_pattern(secrets: frozenset[str]) -> re.Pattern[str]:
-    """Every form of every secret, longest first, in any case; a form that begins or ends with
+    """Every whole form of every secret, longest first, in any case; a form that begins or ends with
     a letter or a digit only where no letter or digit continues it. A password ``postgres``
     is not masked inside ``postgresql+asyncpg``: the mask would spell the rest of a known word
     around it (``**********ql+asyncpg``), and so the password."""

@@ -15,7 +15,7 @@ from pydantic import ValidationError
 
 from settings._errors import Problem
 from settings._provenance import FILE_ORIGIN, Sources
-from settings._redact import is_secret, known_secrets, mask_text, secret_forms
+from settings._redact import is_secret, known_secrets, mask_text, shows_secret
 from settings.merge import unflatten
 from settings.schema import BaseSettings, _validating
 from settings.schema._keys import declared_variables, schema_keys
@@ -134,8 +134,7 @@ def quotable(
     _, separator, rest = str(value).partition("://")
     if separator and "@" in rest:  # a URL with credentials, even one no parser reads
         return False
-    text = str(value).casefold()  # validators may have changed the case (log_level)
-    return not any(form.casefold() in text for secret in secrets for form in secret_forms(secret))
+    return not shows_secret(str(value), secrets)  # in any case: validators may fold it
 
 
 def _sets_a_table(model: type[BaseSettings], origin: str) -> bool:

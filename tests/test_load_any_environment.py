@@ -17,12 +17,9 @@ Arbitrary text goes to every variable the loader reads, and:
 from __future__ import annotations
 
 import json
-import signal
 import traceback
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from pathlib import Path
-from types import FrameType
 from urllib.parse import quote
 
 import pytest
@@ -33,6 +30,7 @@ from settings import ImproperlyConfigured, Settings, load_settings
 from settings.schema._keys import schema_keys
 from settings.sources._environ import deployment_variables
 from tests.support.canaries import PASSWORD, SECRET_KEY, assert_no_leak
+from tests.support.deadline import failing_after
 
 DEPLOYMENT_VARIABLES = deployment_variables(Settings)
 
@@ -155,22 +153,6 @@ def root(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return directory
 
 
-@contextmanager
-def failing_after(seconds: float) -> Iterator[None]:
-    """Turn a hang into a failure: SIGALRM interrupts the block after ``seconds``."""
-
-    def interrupt(signum: int, frame: FrameType | None) -> None:
-        raise AssertionError(f"load_settings did not return within {seconds} s")
-
-    previous = signal.signal(signal.SIGALRM, interrupt)
-    signal.setitimer(signal.ITIMER_REAL, seconds)
-    try:
-        yield
-    finally:
-        signal.setitimer(signal.ITIMER_REAL, 0)
-        signal.signal(signal.SIGALRM, previous)
-
-
 @settings(
     max_examples=200,
     deadline=None,
@@ -195,7 +177,7 @@ def test_any_environment_loads_or_raises_without_any_form_of_a_secret(
     for route in sorted(routes):
         environ |= ROUTES[route](root)
 
-    with failing_after(10):
+    with failing_after(10, "load_settings"):
         try:
             loaded = load_settings(root=root, environ=environ)
         except ImproperlyConfigured as error:

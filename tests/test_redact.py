@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 import json
+import random
+import string
 from pathlib import Path
 from typing import Annotated
 
 import pytest
 from pydantic import AnyUrl, Field, SecretStr, TypeAdapter, ValidationError
 
-from settings import BaseSettings, Section, Settings, redact
+from settings import BaseSettings, ImproperlyConfigured, Section, Settings, load_settings, redact
 from settings._redact import (
     MASK,
     is_secret,
@@ -20,6 +22,7 @@ from settings._redact import (
     split_url,
 )
 from settings.cli import main
+from tests.support.deadline import failing_after
 
 #: The URL the redesign issue found masked three ways: its query holds an ``@``.
 URL = "postgresql://u:pw@h/db?sslmode=require&application_name=a@b"
@@ -167,6 +170,41 @@ def test_a_long_secret_shortened_by_pydantic_is_masked_at_both_ends() -> None:
 
     assert "input_value='" + secret[:24] + "..." in text  # what Pydantic shows of it
     assert "input_value='**********...**********'" in masked
+
+
+#: A 4 KB key, as a mounted secret file may hold: letters and digits only, so that no
+#: character of it ends a copy early.
+LONG_KEY = "".join(random.Random(4096).choices(string.ascii_letters + string.digits, k=4096))
+
+
+def test_a_4_kb_secret_is_masked_whole_and_at_both_ends_however_long_the_copy() -> None:
+    """Each start and each end of a long secret used to be a pattern of its own: for a 4 KB
+    key, millions of characters to compile, and every load that masked anything hung."""
+    key = LONG_KEY
+    text = (
+        f"got '{key[:24]}...{key[-24:]}'; whole {key}; cut {key[:900]}x; "
+        f"tail {key[-700:].upper()}; short {key[:15]}"
+    )
+
+    with failing_after(10, "mask_text"):
+        masked = mask_text(text, [key])
+
+    assert masked == (
+        f"got '{MASK}...{MASK}'; whole {MASK}; cut {MASK}x; tail {MASK}; short {key[:15]}"
+    )
+
+
+def test_a_load_with_a_4_kb_secret_key_quotes_no_piece_of_it(tmp_path: Path) -> None:
+    """A refused value that begins as the key does is not quoted (nor hangs the load)."""
+    (tmp_path / "settings.toml").write_text("[default]\n[development]\n", encoding="utf-8")
+    environ = {"SECRET_KEY": LONG_KEY, "APP_SERVER__REPLICAS": LONG_KEY[:40]}
+
+    with failing_after(10, "load_settings"), pytest.raises(ImproperlyConfigured) as refused:
+        load_settings(root=tmp_path, environ=environ)
+
+    report = str(refused.value)
+    assert "server.replicas" in report
+    assert LONG_KEY[:16] not in report
 
 
 def test_a_secret_inside_a_longer_word_is_not_masked_there() -> None:
