@@ -380,6 +380,9 @@ def _end_spans(text: str, secret: str) -> Iterable[tuple[int, int]]:
     characters to compile). Unlike a whole copy (:func:`_bounded`), an end is masked even where
     a letter continues it: what follows differs from the secret, so the mask spells nothing."""
     folded, lowered, size = _lower(secret), _lower(text), len(secret)
+    # Copies do not overlap (as a pattern's matches do not): each search starts where the last
+    # copy ended, and an end grows left no further than the last one, so each character of
+    # ``text`` is looked at a bounded number of times, even in ``aaaa...`` for ``aaa...``.
     anchor = folded[:MIN_END]
     found = lowered.find(anchor)
     while found != -1:  # a start, grown to the right
@@ -387,15 +390,18 @@ def _end_spans(text: str, secret: str) -> Iterable[tuple[int, int]]:
         while end - found < size and end < len(text) and lowered[end] == folded[end - found]:
             end += 1
         yield found, end
-        found = lowered.find(anchor, found + 1)
-    anchor = folded[-MIN_END:]
+        found = lowered.find(anchor, end)
+    anchor, floor = folded[-MIN_END:], 0
     found = lowered.find(anchor)
     while found != -1:  # an end, grown to the left
         start, end = found, found + MIN_END
-        while end - start < size and start > 0 and lowered[start - 1] == folded[start - end - 1]:
+        while (
+            end - start < size and start > floor and lowered[start - 1] == folded[start - end - 1]
+        ):
             start -= 1
         yield start, end
-        found = lowered.find(anchor, found + 1)
+        floor = end
+        found = lowered.find(anchor, end)
 
 
 def _lower(text: str) -> str:
@@ -432,7 +438,7 @@ def _mask_ends(text: str, secrets: list[str]) -> str:
         return text
     parts, done = [], 0
     for start, end in spans:
-        if start < done:  # overlaps the last one masked: mask on to its end
+        if parts and start <= done:  # overlaps or touches the last one masked: one mask
             if end > done:
                 done = end
             continue

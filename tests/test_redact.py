@@ -194,6 +194,15 @@ def test_a_4_kb_secret_is_masked_whole_and_at_both_ends_however_long_the_copy() 
     )
 
 
+def test_a_text_that_repeats_a_secret_s_start_is_masked_in_one_pass() -> None:
+    """Every position of ``aaa...`` starts a copy of ``aaa...``: each is grown only past the
+    last copy, not again from every position (a megabyte times 4 KB of comparisons)."""
+    with failing_after(10, "mask_text"):
+        masked = mask_text("[" + "a" * 1_000_000 + "]", ["a" * 4096])
+
+    assert masked == f"[{MASK}]"
+
+
 def test_a_load_with_a_4_kb_secret_key_quotes_no_piece_of_it(tmp_path: Path) -> None:
     """A refused value that begins as the key does is not quoted (nor hangs the load)."""
     (tmp_path / "settings.toml").write_text("[default]\n[development]\n", encoding="utf-8")
