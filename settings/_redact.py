@@ -436,7 +436,8 @@ def _mask_ends(text: str, secrets: list[str]) -> str:
     spans = sorted(span for secret in secrets for span in _end_spans(text, secret))
     if not spans:
         return text
-    parts, done = [], 0
+    parts: list[str] = []
+    done = 0
     for start, end in spans:
         if parts and start <= done:  # overlaps or touches the last one masked: one mask
             if end > done:
