@@ -125,14 +125,15 @@ def quotable(
     (``postgresql://u:SECRET`` has no host, so its password
     would be read as the port); and not when any secret of this load appears in it (a token
     such as ``@format {this.secret_key}`` can copy one anywhere); nor a URL with credentials,
-    which a password with a blank makes unreadable to any URL parser.
+    which a password with a blank makes unreadable to any URL parser, nor anything else with an
+    ``@``: a URL mistyped (``redis//:PASSWORD@host``, ``:PASSWORD@host``) is no URL to find a
+    password in, but its ``@`` still ends one.
     """
     if is_secret(model, key) or origin.startswith(FILE_ORIGIN) or _sets_a_table(model, origin):
         return False
     if not isinstance(value, _QUOTABLE) or len(str(value)) > 80:
         return False
-    _, separator, rest = str(value).partition("://")
-    if separator and "@" in rest:  # a URL with credentials, even one no parser reads
+    if "@" in str(value):  # credentials, in a URL or in a mistyped one
         return False
     return not shows_secret(str(value), secrets)  # in any case: validators may fold it
 

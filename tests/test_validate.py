@@ -205,6 +205,8 @@ def test_no_secret_in_the_repr_of_the_settings(project) -> None:
         ({"APP_ALLOWED_HOSTS": "https://u:Zq-hunter2@x.example"}, "allowed_hosts"),
         ({"DB_PASSWORD": "Zq-hunter2", "APP_LOG_LEVEL": "xZq-hunter2"}, "log_level"),
         ({"DB_HOST": "redis://default:Zq hunter2 x@h:6379x/0"}, "database.host"),
+        ({"DB_HOST": "redis//:Zq-hunter2@h:6379/0"}, "database.host"),
+        ({"DB_HOST": ":Zq-hunter2@h:6379/0"}, "database.host"),
     ],
     ids=[
         "url-in-host",
@@ -212,6 +214,8 @@ def test_no_secret_in_the_repr_of_the_settings(project) -> None:
         "url-in-hosts",
         "secret-copied-elsewhere",
         "url-with-a-blank-in-its-password",
+        "url-mistyped-without-its-colon",
+        "credentials-without-a-scheme",
     ],
 )
 def test_a_quoted_value_never_carries_a_password(project, environ, key) -> None:
