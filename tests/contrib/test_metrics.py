@@ -69,6 +69,24 @@ async def test_an_app_on_the_framework_serves_its_request_durations_and_settings
     assert f'fingerprint="{settings.fingerprint}"' in response.text
 
 
+async def test_the_pool_s_name_on_metrics_masks_a_copy_of_the_password(
+    make_settings: Callable[..., Settings],
+) -> None:
+    """The pool is named by its ``application_name``, which a careless URL may make a copy of
+    the password: ``/metrics`` masks it as ``show`` does."""
+    settings = make_settings(
+        DATABASE_URL="postgresql://app:Zq7PoolSecret@db.example/app"
+        "?application_name=api-Zq7PoolSecret"
+    )
+    app = metrics_app(settings)
+    async with app_client(app) as client:
+        record_settings(app.state.settings)
+        response = await client.get("/metrics")
+
+    assert 'db_client_connection_pool_name="api-**********"' in response.text
+    assert "Zq7PoolSecret" not in response.text
+
+
 async def test_metrics_enabled_off_turns_the_route_off(
     make_settings: Callable[..., Settings],
 ) -> None:
