@@ -331,7 +331,8 @@ def mask_url(url: str) -> str:
 def secret_forms(secret: str) -> set[str]:
     """``secret`` as it can appear in text whole: raw; percent-encoded the ways URLs spell it;
     escaped as ``repr()`` and JSON write it inside quotes (an exception quoting it, Pydantic's
-    ``input_value``). A long one's ends are searched apart (:func:`_end_spans`)."""
+    ``input_value``); lower-cased, upper-cased or folded. A long one's ends are searched apart
+    (:func:`_end_spans`)."""
     # urllib's quote() keeps '/', SQLAlchemy's URL keeps ' ' and '+'.
     forms = {
         secret,
@@ -343,6 +344,11 @@ def secret_forms(secret: str) -> set[str]:
         secret.encode("unicode_escape").decode("ascii").replace("'", "\\'"),  # in '...'
         json.dumps(secret)[1:-1],
         json.dumps(secret, ensure_ascii=False)[1:-1],
+        # Case changes that change the length (``İ`` lower-cased, ``ß`` upper-cased, ``ﬁ``
+        # folded), which a pattern's IGNORECASE does not match.
+        secret.lower(),
+        secret.upper(),
+        secret.casefold(),
     }
     return forms
 

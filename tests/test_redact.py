@@ -216,6 +216,19 @@ def test_a_load_with_a_4_kb_secret_key_quotes_no_piece_of_it(tmp_path: Path) -> 
     assert LONG_KEY[:16] not in report
 
 
+@pytest.mark.parametrize(
+    ("secret", "copy"),
+    [
+        ("İstanbulKey1234", "İstanbulKey1234".lower()),  # İ lower-cases to two characters
+        ("straßeKey99", "STRASSEKEY99"),  # ß upper-cases to SS
+        ("ﬁnalKey77", "finalkey77"),  # the ligature folds to two letters
+    ],
+    ids=["lower", "upper", "folded"],
+)
+def test_a_copy_whose_case_change_changes_its_length_is_masked(secret: str, copy: str) -> None:
+    assert redact(f"host {copy} bad", secret) == f"host {MASK} bad"
+
+
 def test_a_secret_inside_a_longer_word_is_not_masked_there() -> None:
     """Masking ``postgres`` inside ``postgresql+asyncpg`` would spell the password."""
     text = "driver postgresql+asyncpg; user postgres; url x://u:p@h; (postgres)"
