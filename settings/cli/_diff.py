@@ -167,6 +167,33 @@ def _saved(path: Path) -> dict[str, Any]:
         tree = json.loads(raw.decode("utf-8-sig"))
     except (UnicodeDecodeError, json.JSONDecodeError) as exc:
         raise UsageError(f"--against {path}: not JSON ({exc})") from None
+    except RecursionError:
+        raise UsageError(
+            f"--against {path}: nested deeper than the JSON parser goes, not a file saved by "
+            "show --format json"
+        ) from None
     if not isinstance(tree, dict):
         raise UsageError(f"--against {path}: not a JSON object saved by show --format json")
+    if _depth(tree) > _MAX_SAVED_DEPTH:
+        raise UsageError(
+            f"--against {path}: nested more than {_MAX_SAVED_DEPTH} levels, not a file saved "
+            "by show --format json"
+        )
     return tree
+
+
+#: How deep a saved file may nest: a settings file's tables nest 32 levels at most, and a
+#: value inside the deepest may hold lists and tables of its own.
+_MAX_SAVED_DEPTH = 64
+
+
+def _depth(tree: Any) -> int:
+    """How many lists and objects deep ``tree`` goes, counted without recursion."""
+    deepest, todo = 0, [(tree, 1)]
+    while todo:
+        value, level = todo.pop()
+        if isinstance(value, dict | list):
+            deepest = max(deepest, level)
+            items = value.values() if isinstance(value, dict) else value
+            todo.extend((item, level + 1) for item in items)
+    return deepest

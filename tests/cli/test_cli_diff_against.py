@@ -6,6 +6,8 @@ import json
 import os
 from pathlib import Path
 
+import pytest
+
 from tests.support.cli import PRODUCTION
 
 
@@ -93,6 +95,22 @@ def test_a_saved_file_that_is_not_json_is_wrong_usage(cli, settings_dir) -> None
 
     assert result.code == 2
     assert "not JSON" in result.err
+
+
+@pytest.mark.parametrize("depth", [600, 100_000], ids=["deeper-than-settings", "deeper-than-json"])
+def test_a_saved_file_nested_too_deep_is_wrong_usage_not_a_traceback(
+    cli, settings_dir, depth
+) -> None:
+    """600 levels parse, then overflowed the display's recursion; 100,000 overflowed the JSON
+    parser's."""
+    nested = "[" * depth + "]" * depth
+    (settings_dir / "deep.json").write_text(f'{{"database": {{"database": {nested}}}}}')
+
+    result = cli("diff", "--against", str(settings_dir / "deep.json"))
+
+    assert result.code == 2
+    assert "not a file saved by show --format json" in result.err
+    assert "Traceback" not in result.err + result.out
 
 
 def test_a_saved_fifo_is_an_error_not_a_hang(cli, settings_dir) -> None:
