@@ -138,6 +138,8 @@ def _checks(built: Built, *, deploy: bool, connect: bool) -> CheckResult:
     if stand_in is None:
         return CheckResult([])
     found = run_checks(stand_in, deploy=deploy, connect=connect)
+    if not failed:
+        return found
     reported = _Related(failed)
     return CheckResult([p for p in found.problems if not reported(p.key)], found.silenced)
 
