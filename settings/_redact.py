@@ -457,8 +457,8 @@ def _mask_ends(text: str, secrets: list[str]) -> str:
 
 @lru_cache(maxsize=32)
 def _secrets_pattern(secrets: frozenset[str]) -> re.Pattern[str]:
-    """Every whole form of every secret, longest first, in any case; a form that begins or ends with
-    a letter or a digit only where no letter or digit continues it. A password ``postgres``
+    """Every whole form of every secret, longest first, in any case; a form that begins or ends
+    with a letter or a digit only where no letter or digit continues it. A password ``postgres``
     is not masked inside ``postgresql+asyncpg``: the mask would spell the rest of a known word
     around it (``**********ql+asyncpg``), and so the password."""
     forms = sorted({form for secret in secrets for form in secret_forms(secret)}, key=len)
