@@ -56,6 +56,7 @@ from settings.sources._marks import Mode, check_markers, file_mode, table_values
 from settings.sources._toml import (
     LOCAL_FILE,
     OPTIONAL_FILES,
+    SECRETS_FILE,
     SETTINGS_FILE,
     SPECIAL_TABLES,
     Document,
@@ -150,7 +151,9 @@ def load_layers(
             variables.layers,
             partial(is_secret, model),
             environment,
-            secret_paths={path for key, path in read_secrets.items() if is_secret(model, key)},
+            # the files that gave a secret its value, and .secrets.toml, which holds them
+            secret_paths={path for key, path in read_secrets.items() if is_secret(model, key)}
+            | {str(root / SECRETS_FILE)},
         )
     loaded.errors += check_markers(in_files)  # on evaluated values: `@json [...]` is a list
     for name in documents:

@@ -22,7 +22,9 @@ from settings.sources._files import MissingFileError, read_regular_file
 from settings.sources._marks import MERGE_KEYS, UNIQUE_KEY
 
 SETTINGS_FILE = "settings.toml"
-OPTIONAL_FILES = (".secrets.toml", "settings.local.toml")
+#: The git-ignored file of secrets (Dynaconf's name).
+SECRETS_FILE = ".secrets.toml"
+OPTIONAL_FILES = (SECRETS_FILE, "settings.local.toml")
 LOCAL_FILE = "settings.local.toml"
 SPECIAL_TABLES = ("default", "global")
 #: A settings file larger than this is refused, never read whole.

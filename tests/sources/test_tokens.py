@@ -837,6 +837,30 @@ def test_reading_a_secret_s_file_into_a_plain_setting_is_refused(project, token:
     assert PASSWORD.casefold() not in text.casefold()
 
 
+@pytest.mark.parametrize(
+    "written",
+    [
+        '"\\u0050\\u0077' + PASSWORD[2:] + '"',  # escapes
+        '"""' + PASSWORD[:5] + "\\\n  " + PASSWORD[5:] + '"""',  # a line continued
+    ],
+    ids=["escaped", "continued"],
+)
+def test_reading_the_secrets_file_into_a_plain_setting_is_refused(project, written: str) -> None:
+    """``.secrets.toml`` holds secrets however TOML spells them (escapes, a line continued):
+    its text is never a plain setting's value, whatever secret it holds."""
+    project.write(".secrets.toml", f"[default.database]\npassword = {written}\n")
+    token = json.dumps(f"@read_file {project.root / '.secrets.toml'}")
+    project.write("settings.toml", f"[default]\nlog_level = {token}\n[development]\n")
+
+    error = project.error({})
+
+    [problem] = [p for p in error.problems if p.key == "log_level"]
+    assert problem.message.startswith("a token here reads a secret (file ")
+    text = str(error) + repr(error.problems)
+    for piece in (PASSWORD[2:10], PASSWORD[-8:]):
+        assert piece.casefold() not in text.casefold()
+
+
 def test_a_secret_a_file_wrote_as_a_number_is_a_secret_to_tokens(project) -> None:
     project.write(".secrets.toml", "[default.database]\npassword = 48151623420917\n")
     project.write(
