@@ -284,7 +284,7 @@ class DatabaseManager:
             )
             return None
         for problem in server_problems(settings, answer):  # a problem's text holds no secret
-            logger.warning("%s", str(problem).removeprefix("WARNING "))
+            problem.log(logger)
         self.budget = answer.budget
         return self.budget
 

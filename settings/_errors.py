@@ -11,6 +11,7 @@ and a one-line ``hint`` saying what to change.
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Literal
@@ -38,6 +39,12 @@ class Problem:
         where = f" (from {self.origin})" if self.origin else ""
         line = f"{label} {self.key}: {self.message}{where}"
         return f"{line}\n    fix: {self.hint}" if self.hint else line
+
+    def log(self, logger: logging.Logger) -> None:
+        """Log it as a warning, where the process goes on despite it (a start's warnings, a
+        reload's, a server's answer): the text without the ``WARNING`` label the level gives;
+        an error keeps its label."""
+        logger.warning("%s", str(self).removeprefix("WARNING "))
 
 
 class ImproperlyConfigured(Exception):

@@ -28,6 +28,7 @@ from settings.cli._render import report, to_json
 from settings.schema import BaseSettings
 from settings.schema._keys import computed_keys
 from settings.sources._files import MissingFileError, read_regular_file
+from settings.sources._toml import MAX_DEPTH, depth_exceeds
 
 DEFAULTS = "schema defaults"
 _MAX_WIDTH = 56
@@ -174,7 +175,7 @@ def _saved(path: Path) -> dict[str, Any]:
         ) from None
     if not isinstance(tree, dict):
         raise UsageError(f"--against {path}: not a JSON object saved by show --format json")
-    if _depth(tree) > _MAX_SAVED_DEPTH:
+    if depth_exceeds(tree, _MAX_SAVED_DEPTH):
         raise UsageError(
             f"--against {path}: nested more than {_MAX_SAVED_DEPTH} levels, not a file saved "
             "by show --format json"
@@ -182,18 +183,6 @@ def _saved(path: Path) -> dict[str, Any]:
     return tree
 
 
-#: How deep a saved file may nest: a settings file's tables nest 32 levels at most, and a
-#: value inside the deepest may hold lists and tables of its own.
-_MAX_SAVED_DEPTH = 64
-
-
-def _depth(tree: Any) -> int:
-    """How many lists and objects deep ``tree`` goes, counted without recursion."""
-    deepest, todo = 0, [(tree, 1)]
-    while todo:
-        value, level = todo.pop()
-        if isinstance(value, dict | list):
-            deepest = max(deepest, level)
-            items = value.values() if isinstance(value, dict) else value
-            todo.extend((item, level + 1) for item in items)
-    return deepest
+#: How deep a saved file may nest: a settings file's tables nest :data:`MAX_DEPTH` levels at
+#: most, and a value inside the deepest may hold lists and tables of its own.
+_MAX_SAVED_DEPTH = 2 * MAX_DEPTH

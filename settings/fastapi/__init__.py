@@ -167,7 +167,7 @@ def settings_lifespan(
             if lifespan is not None:  # first: it may configure the logging used below
                 await stack.enter_async_context(lifespan(app))
             for problem in warnings:  # a problem's text holds no secret
-                log.warning("%s", str(problem).removeprefix("WARNING "))
+                problem.log(log)
             # what the process this one replaces ran (a worker restarted by uvicorn ...)
             directory = state_directory() if settings is None else None
             saved = previous_settings(app.state.settings, directory)

@@ -127,7 +127,7 @@ class SettingsReloader:
             # for the audit line of a worker that replaces this one
             await asyncio.to_thread(save_settings, new, state_directory())
             for problem in warnings:
-                self.logger.warning("%s", str(problem).removeprefix("WARNING "))
+                problem.log(self.logger)
             self.logger.info("%s", audit_line("reload", old, new))
             return True
 

@@ -76,12 +76,12 @@ def _read_toml(path: Path, *, required: bool) -> Document:
         raise ValueError(f"{path.name}: invalid TOML: {exc}") from None
     except RecursionError:  # the parser recurses once per level of [[[... or { a = { ...
         document = None
-    if document is None or _depth_exceeds(document, MAX_DEPTH):
+    if document is None or depth_exceeds(document, MAX_DEPTH):
         raise ValueError(f"{path.name}: values are nested more than {MAX_DEPTH} levels deep")
     return _lower_keys(document, path.name, "")
 
 
-def _depth_exceeds(document: dict[str, Any], limit: int) -> bool:
+def depth_exceeds(document: dict[str, Any], limit: int) -> bool:
     """Whether tables and lists nest deeper than ``limit``; a walk without recursion."""
     pending: list[tuple[Any, int]] = [(document, 0)]
     while pending:

@@ -197,7 +197,7 @@ def pool_name(settings: Settings) -> str:
     """The pool's name: the ``application_name`` its connections show in ``pg_stat_activity``
     (or the SQLite file's name), with any copy of a secret masked: ``/metrics`` is an output
     like any other, often readable by more people than the logs."""
-    from settings._redact import mask_text, secret_values
+    from settings._redact import redact
     from settings.contrib.database._driver import APPLICATION_NAME
 
     database = settings.database
@@ -205,7 +205,7 @@ def pool_name(settings: Settings) -> str:
         name = Path(database.database).name
     else:
         name = database.options.get("application_name", APPLICATION_NAME)
-    return mask_text(name, secret_values(settings))
+    return redact(name, settings)
 
 
 def record_settings(settings: Settings) -> None:
