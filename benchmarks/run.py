@@ -29,6 +29,7 @@ from benchmarks import (
     attribute_read,
     cold_start,
     db_request,
+    instructions,
     merge_cost,
     metrics_cost,
     request_path,
@@ -48,11 +49,14 @@ class Plan:
     asgi_requests: int  # per in-process request-path sample
     served: int = 5  # request-path variants served by uvicorn (constant first, then ours)
     warmup: int = 1
+    counted: int = 300  # requests counted under callgrind, after a third as many of warm-up
 
 
 PLANS = {
     "full": Plan(rounds=20, read_seconds=0.1, load_rounds=24, load_seconds=1.0, asgi_requests=3000),
-    "quick": Plan(rounds=5, read_seconds=0.03, load_rounds=8, load_seconds=0.5, asgi_requests=1000),
+    "quick": Plan(
+        rounds=5, read_seconds=0.03, load_rounds=8, load_seconds=0.5, asgi_requests=1000, counted=60
+    ),
     "smoke": Plan(
         rounds=1,
         read_seconds=0.001,
@@ -61,11 +65,14 @@ PLANS = {
         asgi_requests=20,
         served=2,
         warmup=0,
+        counted=3,
     ),
 }
 ANALYSIS = "\n## Analysis"
 DESCRIPTION = "Benchmarks of the settings framework; prints a table of ratios and targets."
 BENCHMARKS = ("attribute", "cold", "request", "start", "merge", "metrics", "database")
+#: Run only when named in ``--only``: ``instructions`` needs valgrind and about 15 minutes.
+OPT_IN = ("instructions",)
 PACKAGES = (
     "pydantic",
     "pydantic-core",
@@ -89,18 +96,19 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--only",
         default=",".join(BENCHMARKS),
-        help=f"comma-separated subset of {', '.join(BENCHMARKS)}",
+        help=f"comma-separated subset of {', '.join(BENCHMARKS + OPT_IN)} (default: all but "
+        f"{', '.join(OPT_IN)})",
     )
     parser.add_argument("--markdown", type=Path, help="also write the results to this file")
     args = parser.parse_args(argv)
     chosen = [name.strip() for name in args.only.split(",") if name.strip()]
-    if unknown := set(chosen) - set(BENCHMARKS):
+    if unknown := set(chosen) - set(BENCHMARKS + OPT_IN):
         parser.error(f"unknown benchmark(s): {', '.join(sorted(unknown))}")
     plan = PLANS["smoke" if args.smoke else "quick" if args.quick else "full"]
 
     sections: list[Section] = []
     skipped: list[str] = []
-    for name in BENCHMARKS:
+    for name in BENCHMARKS + OPT_IN:
         if name not in chosen:
             continue
         print(f"running {name} ...", file=sys.stderr, flush=True)
@@ -112,6 +120,10 @@ def main(argv: list[str] | None = None) -> int:
             sections.append(merge_cost.run(plan.rounds, plan.warmup))
         elif not app_start.available():
             skipped.append(f"{name}: app/main.py not found")
+        elif name == "instructions" and not instructions.available():
+            skipped.append(f"{name}: valgrind and callgrind_control not found")
+        elif name == "instructions":
+            sections.append(instructions.run(max(1, plan.counted // 3), plan.counted))
         elif name == "request":
             sections.extend(
                 request_path.run(

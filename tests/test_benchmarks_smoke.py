@@ -53,3 +53,55 @@ def _shape(model: type[BaseModel]) -> dict[str, object]:
 
 def _is_model(annotation: object) -> TypeGuard[type[BaseModel]]:
     return isinstance(annotation, type) and issubclass(annotation, BaseModel)
+
+
+#: A program that does, for each line ``n`` it reads, ``n`` additions, then says ``done``.
+_WORKER = """
+import sys
+for line in sys.stdin:
+    total = 0
+    for i in range(int(line)):
+        total += i
+    print("done", flush=True)
+"""
+
+
+def test_the_instruction_count_is_what_the_process_did_between_zero_and_dump(
+    tmp_path: Path,
+) -> None:
+    """``benchmarks.instructions`` zeroes a server's counters after its warm-up and dumps them
+    after the counted requests: twice the work between the two reads about twice the count,
+    and what ran before the zero (here the interpreter's start) is not in it."""
+    from benchmarks import instructions
+
+    if not instructions.available():
+        pytest.skip("valgrind and callgrind_control are not installed")
+    out = tmp_path / "callgrind.out"
+    command = ["valgrind", "--tool=callgrind", f"--callgrind-out-file={out}", sys.executable]
+    with subprocess.Popen(
+        [*command, "-c", _WORKER],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.DEVNULL,
+        text=True,
+    ) as process:
+        assert process.stdin is not None and process.stdout is not None
+        stdin, stdout = process.stdin, process.stdout
+        control = instructions._Control(process.pid, out)
+
+        def counted(additions: int) -> float:
+            control("--zero")
+            stdin.write(f"{additions}\n")
+            stdin.flush()
+            assert stdout.readline() == "done\n"
+            return control("--dump")
+
+        stdin.write("1\n")  # the interpreter has started once this is answered
+        stdin.flush()
+        assert stdout.readline() == "done\n"
+        idle, once, twice = counted(0), counted(200_000), counted(400_000)
+        stdin.close()
+        process.wait(timeout=120)
+
+    assert 1.8 < twice / once < 2.2
+    assert idle < once / 20  # reading a line and answering it; nothing of what ran before

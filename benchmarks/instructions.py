@@ -1,0 +1,260 @@
+"""Instructions per request, counted by valgrind's callgrind: what a server's CPU does for one
+request, unmoved by what else the machine does.
+
+The request benchmarks time servers under load; on a shared 2-core machine their rounds spread
+by +-30 %, more than the few percent their targets are about. An instruction count does not
+spread: the same binary, inputs and environment execute the same instructions, whatever the
+other core is doing. So each pair of the timed benchmarks is counted here too:
+
+- **request path** (issue 19): ``GET /bench`` of the reference app, the handler returning a
+  module constant against the same handler reading ``SettingsDep``
+  (:mod:`benchmarks.request_apps`);
+- **database request** (issue 17.1): ``GET /bench/db``, two statements in a transaction, the
+  minimal FastAPI + SQLAlchemy app against the reference app's ``SessionDep``, the same pool,
+  on the local PostgreSQL (:mod:`benchmarks.db_request`).
+
+Each variant is one ``uvicorn`` worker started under ``valgrind --tool=callgrind``, with the
+event loop and HTTP parser of each flavour in :data:`FLAVOURS` that is installed. It serves
+``warmup`` requests one after another on one keep-alive connection; its counters are then
+zeroed (``callgrind_control --zero``), it serves ``requests`` more, and its counters are dumped
+(``callgrind_control --dump``): the dump's total over ``requests`` is the figure. The count
+covers the server's whole process (HTTP parsing, the event loop, the app, the driver); the
+database server's work is not in it.
+
+A ratio here is ``reference / ours`` of instructions, read as the timed targets' ``ours /
+reference`` of requests per second would read on a machine with nothing else to do. Instructions
+are not time (a cache miss costs more than an addition), so the timed benchmarks keep their
+targets; these rows say where they would land without the noise. Skipped without valgrind.
+"""
+
+from __future__ import annotations
+
+import http.client
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
+from dataclasses import dataclass
+from importlib.util import find_spec
+from pathlib import Path
+
+from benchmarks.app_start import ENVIRON as PRODUCTION
+from benchmarks.common import BENCH_HOST, child_environ, free_port, settings_dir
+from benchmarks.db_request import database_environ
+from benchmarks.measure import Section, Target
+
+TITLE = "instructions per request (callgrind)"
+#: uvicorn's event loop and HTTP parser: asyncio's and h11 (``uvicorn``), uvloop's and
+#: httptools' (``uvicorn[standard]``, what ``--loop auto --http auto`` picks when installed).
+FLAVOURS = {
+    "asyncio + h11": ("asyncio", "h11"),
+    "uvloop + httptools": ("uvloop", "httptools"),
+}
+
+
+@dataclass(frozen=True)
+class Pair:
+    """A timed benchmark's two servers, counted here: its path, factories, environment and the
+    limit of its timed target."""
+
+    label: str
+    path: str
+    reference: tuple[str, str]  # (what the table calls it, its factory)
+    ours: tuple[str, str]
+    environ: Callable[[], dict[str, str]]
+    limit: float
+
+
+PAIRS = (
+    Pair(
+        "request path",
+        "/bench",
+        ("handler returns a module constant", "benchmarks.request_apps:constant"),
+        ("ours: SettingsDep", "benchmarks.request_apps:settings_dep"),
+        lambda: {**PRODUCTION, "APP_DATABASE__HOST": BENCH_HOST},  # as request_path runs it
+        0.95,
+    ),
+    Pair(
+        "database request",
+        "/bench/db",
+        ("FastAPI + SQLAlchemy, same pool", "benchmarks.minimal_db_app:create_minimal_app"),
+        ("ours: app.main + SessionDep", "benchmarks.request_apps:session_dep"),
+        database_environ,
+        0.90,
+    ),
+)
+#: How long a server under valgrind (about 50x slower) may take to start or to answer.
+TIMEOUT = 600.0
+
+
+def available() -> bool:
+    return shutil.which("valgrind") is not None and shutil.which("callgrind_control") is not None
+
+
+def installed_flavours() -> dict[str, tuple[str, str]]:
+    return {
+        name: (loop, http)
+        for name, (loop, http) in FLAVOURS.items()
+        if loop == "asyncio" or (find_spec(loop) is not None and find_spec(http) is not None)
+    }
+
+
+def run(warmup: int = 100, requests: int = 300) -> Section:
+    """Every pair under every installed flavour, two servers at a time (a count does not
+    depend on what runs beside it)."""
+    section = Section(TITLE)
+    with settings_dir() as root:
+        jobs: dict[str, tuple[str, str, tuple[str, str], dict[str, str]]] = {}
+        for pair in PAIRS:
+            environ = child_environ({**pair.environ(), "BENCH_SETTINGS_ROOT": str(root)})
+            for flavour, loop_and_http in installed_flavours().items():
+                names = []
+                for side, target in (pair.reference, pair.ours):
+                    names.append(f"{pair.label}, {flavour}: {side}")
+                    jobs[names[-1]] = (target, pair.path, loop_and_http, environ)
+                    section.add(names[-1], "instructions")
+                label = f"{pair.label}, {flavour}: {pair.reference[0]} / {pair.ours[0]}"
+                section.targets.append(Target(label, names[0], names[1], ">=", pair.limit))
+
+        def measure(job: tuple[str, str, tuple[str, str], dict[str, str]]) -> float:
+            target, path, flavour, environ = job
+            return count(target, path, flavour, environ, root, warmup, requests)
+
+        with ThreadPoolExecutor(max_workers=2) as pool:
+            counts = pool.map(measure, jobs.values())
+            for name, value in zip(jobs, counts, strict=True):
+                section.series[name].samples.append(value)
+    section.notes.append(
+        "one uvicorn worker under valgrind --tool=callgrind, {warmup} requests of "
+        f"warm-up, then the count over {requests} sequential requests on one keep-alive "
+        "connection; the whole server process, the database server's work excluded; "
+        "deterministic, so one sample each (its limit is the timed target's)"
+    )
+    return section
+
+
+def count(
+    target: str,
+    path: str,
+    flavour: tuple[str, str],
+    environ: dict[str, str],
+    root: Path,
+    warmup: int,
+    requests: int,
+) -> float:
+    """Instructions per request of ``GET path`` on ``target`` served by uvicorn under callgrind."""
+    loop, http = flavour
+    with _callgrind(target, root, environ, loop, http) as (port, control):
+        connection = http_client(port)
+        try:
+            _get(connection, path, warmup)
+            control("--zero")
+            _get(connection, path, requests)
+            return control("--dump") / requests
+        finally:
+            connection.close()
+
+
+def http_client(port: int) -> http.client.HTTPConnection:
+    deadline = time.monotonic() + TIMEOUT
+    while True:
+        connection = http.client.HTTPConnection("127.0.0.1", port, timeout=TIMEOUT)
+        try:
+            connection.connect()
+            return connection
+        except OSError:
+            connection.close()
+            if time.monotonic() > deadline:
+                raise
+            time.sleep(0.5)
+
+
+def _get(connection: http.client.HTTPConnection, path: str, times: int) -> None:
+    for _ in range(times):
+        connection.request("GET", path, headers={"Host": "127.0.0.1"})
+        response = connection.getresponse()
+        body = response.read()
+        if response.status != 200:
+            raise RuntimeError(f"GET {path}: {response.status} {body[:200]!r}")
+
+
+@dataclass
+class _Control:
+    """``callgrind_control`` for one process, always by its pid (a bare ``callgrind_control
+    --zero`` would reach every callgrind process on the machine)."""
+
+    pid: int
+    out: Path
+
+    def __call__(self, command: str) -> float:
+        before = set(self.out.parent.glob(self.out.name + ".*"))
+        subprocess.run(
+            ["callgrind_control", command, str(self.pid)],
+            check=True,
+            capture_output=True,
+            timeout=TIMEOUT,
+        )
+        if command != "--dump":
+            return 0.0
+        dumps = set(self.out.parent.glob(self.out.name + ".*")) - before
+        if len(dumps) != 1:
+            raise RuntimeError(f"callgrind_control --dump {self.pid}: files {sorted(dumps)}")
+        return _total(dumps.pop())
+
+
+def _total(dump: Path) -> float:
+    """The ``summary:`` (or ``totals:``) line of a callgrind dump: instructions executed."""
+    for line in dump.read_text().splitlines():
+        if line.startswith(("summary:", "totals:")):
+            return float(line.split()[1])
+    raise RuntimeError(f"{dump}: no summary line")
+
+
+@contextmanager
+def _callgrind(
+    target: str, root: Path, environ: dict[str, str], loop: str, http: str
+) -> Iterator[tuple[int, _Control]]:
+    port = free_port()
+    with tempfile.TemporaryDirectory(prefix="bench-callgrind-") as scratch:
+        out = Path(scratch) / "callgrind.out"
+        command = [
+            "valgrind",
+            "--tool=callgrind",
+            f"--callgrind-out-file={out}",
+            sys.executable,
+            "-m",
+            "uvicorn",
+            target,
+            "--factory",
+            "--host",
+            "127.0.0.1",
+            "--port",
+            str(port),
+            "--loop",
+            loop,
+            "--http",
+            http,
+            "--no-access-log",
+            "--log-level",
+            "warning",
+        ]
+        with (Path(scratch) / "server.log").open("wb") as log:
+            process = subprocess.Popen(command, cwd=root, env=environ, stdout=log, stderr=log)
+            try:
+                yield port, _Control(process.pid, out)
+            except BaseException:
+                log.flush()
+                output = (Path(scratch) / "server.log").read_text(errors="replace")[-3000:]
+                print(f"{target} under callgrind:\n{output}", file=sys.stderr)
+                raise
+            finally:
+                process.terminate()
+                try:
+                    process.wait(timeout=TIMEOUT)
+                except subprocess.TimeoutExpired:
+                    process.kill()
+                    process.wait()
