@@ -11,6 +11,16 @@ from typing import Any
 from fastapi import FastAPI
 
 
+def new_loop() -> asyncio.AbstractEventLoop:
+    """The event loop uvicorn serves with here (its ``--loop auto``): uvloop's when it is
+    installed, as ``uvicorn[standard]`` installs it, else asyncio's."""
+    try:
+        import uvloop
+    except ImportError:
+        return asyncio.new_event_loop()
+    return uvloop.new_event_loop()
+
+
 def scope(path: str, host: str = "127.0.0.1") -> dict[str, Any]:
     return {
         "type": "http",

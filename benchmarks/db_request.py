@@ -189,7 +189,7 @@ def _in_process(
     for name, left_out in PIECES.items():
         stacks[name] = without(request_apps.session_dep(settings), {left_out})
     stacks[BARE] = without(request_apps.session_dep(settings), set(PIECES.values()))
-    loop = asyncio.new_event_loop()
+    loop = asgi.new_loop()
     stack = AsyncExitStack()
     try:
         for app in [*apps.values(), *stacks.values()]:
@@ -259,7 +259,7 @@ def _session_path(
         SESSION: through_session,
         BOUND: through_bound,
     }
-    loop = asyncio.new_event_loop()
+    loop = asgi.new_loop()
     try:
         record_settings(settings)
         loop.run_until_complete(manager.initialize())

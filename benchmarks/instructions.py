@@ -129,7 +129,7 @@ def run(warmup: int = 100, requests: int = 300) -> Section:
             for name, value in zip(jobs, counts, strict=True):
                 section.series[name].samples.append(value)
     section.notes.append(
-        "one uvicorn worker under valgrind --tool=callgrind, {warmup} requests of "
+        f"one uvicorn worker under valgrind --tool=callgrind, {warmup} requests of "
         f"warm-up, then the count over {requests} sequential requests on one keep-alive "
         "connection; the whole server process, the database server's work excluded; "
         "deterministic, so one sample each (its limit is the timed target's)"

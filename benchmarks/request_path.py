@@ -20,7 +20,6 @@ the variant serves 90 % of what the constant handler serves.
 
 from __future__ import annotations
 
-import asyncio
 import urllib.request
 from contextlib import AsyncExitStack
 from pathlib import Path
@@ -153,7 +152,7 @@ def _in_process(
         f"settings model (found through pyproject.toml): {model.__module__}:{model.__name__}"
     )
     apps = {name: getattr(request_apps, VARIANTS[name])(settings) for name in names}
-    loop = asyncio.new_event_loop()
+    loop = asgi.new_loop()
     stack = AsyncExitStack()
     try:
         for app in apps.values():
