@@ -41,6 +41,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from importlib.util import find_spec
 from pathlib import Path
+from typing import Any
 
 from benchmarks.app_start import ENVIRON as PRODUCTION
 from benchmarks.common import BENCH_HOST, child_environ, free_port, settings_dir
@@ -149,7 +150,7 @@ def count(
     """Instructions per request of ``GET path`` on ``target`` served by uvicorn under callgrind."""
     loop, http = flavour
     with _callgrind(target, root, environ, loop, http) as (port, control):
-        connection = http_client(port)
+        connection = http_client(port, control.process)
         try:
             _get(connection, path, warmup)
             control("--zero")
@@ -159,7 +160,8 @@ def count(
             connection.close()
 
 
-def http_client(port: int) -> http.client.HTTPConnection:
+def http_client(port: int, server: subprocess.Popen[Any]) -> http.client.HTTPConnection:
+    """A connection to the server once it listens; raises if it exits or never listens."""
     deadline = time.monotonic() + TIMEOUT
     while True:
         connection = http.client.HTTPConnection("127.0.0.1", port, timeout=TIMEOUT)
@@ -168,6 +170,8 @@ def http_client(port: int) -> http.client.HTTPConnection:
             return connection
         except OSError:
             connection.close()
+            if server.poll() is not None:
+                raise RuntimeError(f"the server exited with {server.returncode}") from None
             if time.monotonic() > deadline:
                 raise
             time.sleep(0.5)
@@ -187,13 +191,13 @@ class _Control:
     """``callgrind_control`` for one process, always by its pid (a bare ``callgrind_control
     --zero`` would reach every callgrind process on the machine)."""
 
-    pid: int
+    process: subprocess.Popen[Any]  # bytes or text, whatever its pipes
     out: Path
 
     def __call__(self, command: str) -> float:
         before = set(self.out.parent.glob(self.out.name + ".*"))
         subprocess.run(
-            ["callgrind_control", command, str(self.pid)],
+            ["callgrind_control", command, str(self.process.pid)],
             check=True,
             capture_output=True,
             timeout=TIMEOUT,
@@ -202,7 +206,8 @@ class _Control:
             return 0.0
         dumps = set(self.out.parent.glob(self.out.name + ".*")) - before
         if len(dumps) != 1:
-            raise RuntimeError(f"callgrind_control --dump {self.pid}: files {sorted(dumps)}")
+            pid = self.process.pid
+            raise RuntimeError(f"callgrind_control --dump {pid}: files {sorted(dumps)}")
         return _total(dumps.pop())
 
 
@@ -245,7 +250,7 @@ def _callgrind(
         with (Path(scratch) / "server.log").open("wb") as log:
             process = subprocess.Popen(command, cwd=root, env=environ, stdout=log, stderr=log)
             try:
-                yield port, _Control(process.pid, out)
+                yield port, _Control(process, out)
             except BaseException:
                 log.flush()
                 output = (Path(scratch) / "server.log").read_text(errors="replace")[-3000:]

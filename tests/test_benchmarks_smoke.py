@@ -87,7 +87,7 @@ def test_the_instruction_count_is_what_the_process_did_between_zero_and_dump(
     ) as process:
         assert process.stdin is not None and process.stdout is not None
         stdin, stdout = process.stdin, process.stdout
-        control = instructions._Control(process.pid, out)
+        control = instructions._Control(process, out)
 
         def counted(additions: int) -> float:
             control("--zero")
