@@ -37,18 +37,29 @@ import tempfile
 import time
 from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass
+from functools import partial
 from importlib.util import find_spec
 from pathlib import Path
 from typing import Any
 
-from benchmarks.app_start import ENVIRON as PRODUCTION
-from benchmarks.common import BENCH_HOST, child_environ, free_port, settings_dir
+from benchmarks import cold_start
+from benchmarks.app_start import ENVIRON as SERVER_ENVIRON
+from benchmarks.common import (
+    BENCH_HOST,
+    PRODUCTION_ENVIRON,
+    TOKEN_ENVIRON,
+    child_environ,
+    free_port,
+    settings_dir,
+    token_settings_dir,
+)
 from benchmarks.db_request import database_environ
 from benchmarks.measure import Section, Target
 
 TITLE = "instructions per request (callgrind)"
+TITLE_COLD = "instructions per cold start (callgrind)"
 #: uvicorn's event loop and HTTP parser: asyncio's and h11 (``uvicorn``), uvloop's and
 #: httptools' (``uvicorn[standard]``, what ``--loop auto --http auto`` picks when installed).
 FLAVOURS = {
@@ -76,7 +87,7 @@ PAIRS = (
         "/bench",
         ("handler returns a module constant", "benchmarks.request_apps:constant"),
         ("ours: SettingsDep", "benchmarks.request_apps:settings_dep"),
-        lambda: {**PRODUCTION, "APP_DATABASE__HOST": BENCH_HOST},  # as request_path runs it
+        lambda: {**SERVER_ENVIRON, "APP_DATABASE__HOST": BENCH_HOST},  # as request_path runs it
         0.95,
     ),
     Pair(
@@ -86,6 +97,22 @@ PAIRS = (
         ("ours: app.main + SessionDep", "benchmarks.request_apps:session_dep"),
         database_environ,
         0.90,
+    ),
+)
+#: The cold starts (issue 19): the settings directory, its variables, and ours' limit against
+#: each reference, as :mod:`benchmarks.cold_start` times them.
+COLD = (
+    (
+        "cold start",
+        settings_dir,
+        PRODUCTION_ENVIRON,
+        {cold_start.DYNACONF: 0.85, cold_start.PYDANTIC_SETTINGS: 0.95},
+    ),
+    (
+        "cold start, one @format token",
+        token_settings_dir,
+        TOKEN_ENVIRON,
+        {cold_start.DYNACONF: 1.0},
     ),
 )
 #: How long a server under valgrind (about 50x slower) may take to start or to answer.
@@ -104,38 +131,72 @@ def installed_flavours() -> dict[str, tuple[str, str]]:
     }
 
 
-def run(warmup: int = 100, requests: int = 300) -> Section:
-    """Every pair under every installed flavour, two servers at a time (a count does not
-    depend on what runs beside it)."""
-    section = Section(TITLE)
-    with settings_dir() as root:
-        jobs: dict[str, tuple[str, str, tuple[str, str], dict[str, str]]] = {}
+def run(warmup: int = 100, requests: int = 300) -> list[Section]:
+    """Every pair under every installed flavour, then the cold starts; two processes at a time
+    (a count does not depend on what runs beside it)."""
+    section, cold = Section(TITLE), Section(TITLE_COLD)
+    jobs: dict[str, Callable[[], float]] = {}
+    with ExitStack() as stack:
+        root = stack.enter_context(settings_dir())
         for pair in PAIRS:
             environ = child_environ({**pair.environ(), "BENCH_SETTINGS_ROOT": str(root)})
             for flavour, loop_and_http in installed_flavours().items():
                 names = []
                 for side, target in (pair.reference, pair.ours):
                     names.append(f"{pair.label}, {flavour}: {side}")
-                    jobs[names[-1]] = (target, pair.path, loop_and_http, environ)
+                    jobs[names[-1]] = partial(
+                        count, target, pair.path, loop_and_http, environ, root, warmup, requests
+                    )
                     section.add(names[-1], "instructions")
                 label = f"{pair.label}, {flavour}: {pair.reference[0]} / {pair.ours[0]}"
                 section.targets.append(Target(label, names[0], names[1], ">=", pair.limit))
-
-        def measure(job: tuple[str, str, tuple[str, str], dict[str, str]]) -> float:
-            target, path, flavour, environ = job
-            return count(target, path, flavour, environ, root, warmup, requests)
-
+        for title, directory, variables, limits in COLD:
+            start_root = stack.enter_context(directory())
+            cold_start.write_flat_toml(start_root, "production")
+            environ = {**child_environ(variables), "PYTHONHASHSEED": "0"}
+            for name in (cold_start.OURS, *limits):
+                argv = cold_start.VARIANTS[name]
+                jobs[f"{title}: {name}"] = partial(process_count, argv, start_root, environ)
+                cold.add(f"{title}: {name}", "instructions")
+            for reference, limit in limits.items():
+                ours, theirs = f"{title}: {cold_start.OURS}", f"{title}: {reference}"
+                label = f"{title}: {cold_start.OURS} / {reference}"
+                cold.targets.append(Target(label, ours, theirs, "<=", limit))
         with ThreadPoolExecutor(max_workers=2) as pool:
-            counts = pool.map(measure, jobs.values())
+            counts = pool.map(lambda job: job(), jobs.values())
             for name, value in zip(jobs, counts, strict=True):
-                section.series[name].samples.append(value)
+                (section if name in section.series else cold).series[name].samples.append(value)
     section.notes.append(
         f"one uvicorn worker under valgrind --tool=callgrind, {warmup} requests of "
         f"warm-up, then the count over {requests} sequential requests on one keep-alive "
         "connection; the whole server process, the database server's work excluded; "
         "deterministic, so one sample each (its limit is the timed target's)"
     )
-    return section
+    cold.notes.append(
+        "each benchmarks.cold_start command (`python -c ...`: import and one load) run once "
+        "under valgrind --tool=callgrind, every module from bytecode, PYTHONHASHSEED=0; the "
+        "whole process, interpreter start included; the kernel's work (reading files) is not "
+        "counted"
+    )
+    return [section, cold]
+
+
+def process_count(argv: list[str], root: Path, environ: dict[str, str]) -> float:
+    """Instructions of one ``python argv`` process, from start to exit, under callgrind."""
+    with tempfile.TemporaryDirectory(prefix="bench-callgrind-") as scratch:
+        out = Path(scratch) / "callgrind.out"
+        command = ["valgrind", "--tool=callgrind", f"--callgrind-out-file={out}"]
+        completed = subprocess.run(
+            [*command, sys.executable, *argv],
+            cwd=root,
+            env=environ,
+            capture_output=True,
+            timeout=TIMEOUT,
+        )
+        if completed.returncode != 0:
+            stderr = completed.stderr.decode(errors="replace")[-3000:]
+            raise RuntimeError(f"{' '.join(argv)} failed ({completed.returncode}):\n{stderr}")
+        return _total(out)
 
 
 def count(

@@ -123,7 +123,7 @@ def main(argv: list[str] | None = None) -> int:
         elif name == "instructions" and not instructions.available():
             skipped.append(f"{name}: valgrind and callgrind_control not found")
         elif name == "instructions":
-            sections.append(instructions.run(max(1, plan.counted // 3), plan.counted))
+            sections.extend(instructions.run(max(1, plan.counted // 3), plan.counted))
         elif name == "request":
             sections.extend(
                 request_path.run(
