@@ -1,5 +1,5 @@
-"""Instructions per request, counted by valgrind's callgrind: what a server's CPU does for one
-request, unmoved by what else the machine does.
+"""Instructions per request and per cold start, counted by valgrind's callgrind: what the CPU
+does for one request or one start, unmoved by what else the machine does.
 
 The request benchmarks time servers under load; on a shared 2-core machine their rounds spread
 by +-30 %, more than the few percent their targets are about. An instruction count does not
@@ -11,18 +11,22 @@ other core is doing. So each pair of the timed benchmarks is counted here too:
   (:mod:`benchmarks.request_apps`);
 - **database request** (issue 17.1): ``GET /bench/db``, two statements in a transaction, the
   minimal FastAPI + SQLAlchemy app against the reference app's ``SessionDep``, the same pool,
-  on the local PostgreSQL (:mod:`benchmarks.db_request`).
+  on the local PostgreSQL (:mod:`benchmarks.db_request`);
+- **cold start** (issue 19): the commands of :mod:`benchmarks.cold_start` (``import settings``
+  and one ``load_settings``, plain and with one ``@format`` token) against naive Dynaconf +
+  Pydantic and pydantic-settings, each one whole process counted from start to exit.
 
-Each variant is one ``uvicorn`` worker started under ``valgrind --tool=callgrind``, with the
-event loop and HTTP parser of each flavour in :data:`FLAVOURS` that is installed. It serves
+Each request variant is one ``uvicorn`` worker started under ``valgrind --tool=callgrind``,
+with the event loop and HTTP parser of each flavour in :data:`FLAVOURS` that is installed. It serves
 ``warmup`` requests one after another on one keep-alive connection; its counters are then
 zeroed (``callgrind_control --zero``), it serves ``requests`` more, and its counters are dumped
 (``callgrind_control --dump``): the dump's total over ``requests`` is the figure. The count
 covers the server's whole process (HTTP parsing, the event loop, the app, the driver); the
 database server's work is not in it.
 
-A ratio here is ``reference / ours`` of instructions, read as the timed targets' ``ours /
-reference`` of requests per second would read on a machine with nothing else to do. Instructions
+A request ratio here is ``reference / ours`` of instructions, read as the timed targets' ``ours
+/ reference`` of requests per second would read on a machine with nothing else to do (a cold
+start's is ``ours / reference``, as its timed target). Instructions
 are not time (a cache miss costs more than an addition), so the timed benchmarks keep their
 targets; these rows say where they would land without the noise. Skipped without valgrind.
 """
@@ -115,6 +119,7 @@ COLD = (
         {cold_start.DYNACONF: 1.0},
     ),
 )
+PYDANTIC = cold_start.PYDANTIC_SETTINGS
 #: How long a server under valgrind (about 50x slower) may take to start or to answer.
 TIMEOUT = 600.0
 
@@ -154,6 +159,9 @@ def run(warmup: int = 100, requests: int = 300) -> list[Section]:
             start_root = stack.enter_context(directory())
             cold_start.write_flat_toml(start_root, "production")
             environ = {**child_environ(variables), "PYTHONHASHSEED": "0"}
+            if find_spec("pydantic_settings") is None and PYDANTIC in limits:
+                limits = {name: limit for name, limit in limits.items() if name != PYDANTIC}
+                cold.notes.append(f"{title}: pydantic-settings not counted (not installed)")
             for name in (cold_start.OURS, *limits):
                 argv = cold_start.VARIANTS[name]
                 jobs[f"{title}: {name}"] = partial(process_count, argv, start_root, environ)
