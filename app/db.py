@@ -283,7 +283,7 @@ class DatabaseManager:
                 describe_error(exc, *self._secrets),
             )
             return None
-        for problem in server_problems(settings, answer):  # a problem's text holds no secret
+        for problem in server_problems(settings, answer):  # masked as check --connect masks
             problem.log(logger)
         self.budget = answer.budget
         return self.budget

@@ -36,7 +36,16 @@ def run_checks(settings: BaseSettings, *, deploy: bool, connect: bool = False) -
     """Run every check that applies to ``settings``' model, each problem with the origin of the
     value it is about; never raises. ``deploy`` adds the deployment checks, ``connect`` those
     that ask a server (which run the event loop: call it where none runs)."""
-    found = _run_all(registered(settings, deploy=deploy, connect=connect), settings)
+    return reported(
+        _run_all(registered(settings, deploy=deploy, connect=connect), settings), settings
+    )
+
+
+def reported(found: list[Problem], settings: BaseSettings) -> CheckResult:
+    """Problems as the checks report them: each with the origin of its value, secrets masked in
+    its text, in the model's order, the ids ``silenced_checks`` names set apart. The one route
+    for problems found outside a run of the registry too (what a start learns from the server,
+    :func:`settings.contrib.database.server_problems`)."""
     sources = settings.sources
     found = [
         problem

@@ -33,6 +33,9 @@ from settings.sources._toml import MAX_DEPTH, depth_exceeds
 DEFAULTS = "schema defaults"
 _MAX_WIDTH = 56
 _MAX_SAVED_BYTES = 16 * 1024 * 1024
+#: How deep a saved file may nest: a settings file's tables nest :data:`MAX_DEPTH` levels at
+#: most, and a value inside the deepest may hold lists and tables of its own.
+_MAX_SAVED_DEPTH = 2 * MAX_DEPTH
 
 
 def run(context: Context, env_a: str, env_b: str | None) -> int:
@@ -181,8 +184,3 @@ def _saved(path: Path) -> dict[str, Any]:
             "by show --format json"
         )
     return tree
-
-
-#: How deep a saved file may nest: a settings file's tables nest :data:`MAX_DEPTH` levels at
-#: most, and a value inside the deepest may hold lists and tables of its own.
-_MAX_SAVED_DEPTH = 2 * MAX_DEPTH

@@ -24,8 +24,8 @@ from settings.sources._marks import MERGE_KEYS, UNIQUE_KEY
 SETTINGS_FILE = "settings.toml"
 #: The git-ignored file of secrets (Dynaconf's name).
 SECRETS_FILE = ".secrets.toml"
-OPTIONAL_FILES = (SECRETS_FILE, "settings.local.toml")
 LOCAL_FILE = "settings.local.toml"
+OPTIONAL_FILES = (SECRETS_FILE, LOCAL_FILE)
 SPECIAL_TABLES = ("default", "global")
 #: A settings file larger than this is refused, never read whole.
 MAX_TOML_BYTES = 1024 * 1024

@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING, cast
 from settings._errors import Problem
 from settings.checks import Error, Warning, register
 from settings.checks._builtin import is_placeholder
+from settings.checks._run import reported
 from settings.contrib.database._config import DatabaseConfig
 from settings.schema import BaseSettings, Section
 from settings.schema._config import reading_of
@@ -284,10 +285,10 @@ def server_problems(
     """What ``answer`` (:func:`ask_server`'s, for the database at ``key``) says is wrong, as
     ``python -m settings check --connect`` reports it: ``database.W001``/``W002`` when
     ``pgbouncer`` and the server disagree, ``database.E001`` with the numbers when the budget is
-    exceeded, each saying where its values came from. The ids ``silenced_checks`` names are
-    left out, as the checks runner leaves them out: an application's start logs these."""
-    silenced = set(settings.silenced_checks)
-    return [p for p in _answer_problems(settings, answer, key) if p.id not in silenced]
+    exceeded, each saying where its values came from, through the checks' own route
+    (:func:`settings.checks._run.reported`: masked, and the ids ``silenced_checks`` names left
+    out): an application's start logs these."""
+    return reported(_answer_problems(settings, answer, key), settings).problems
 
 
 def _answer_problems(settings: BaseSettings, answer: ServerAnswer, key: str) -> list[Problem]:

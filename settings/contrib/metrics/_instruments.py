@@ -29,6 +29,7 @@ from __future__ import annotations
 import os
 import re
 import time
+import warnings
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from functools import cache
@@ -184,8 +185,6 @@ def _forget_series(gauge: Gauge) -> None:
     In multiprocess mode prometheus-client warns on every ``clear()`` that it cannot remove a
     series from the shared files: the 0 just written is what they keep, so that warning (on
     stderr at each reload) is silenced here, and only it."""
-    import warnings
-
     for labels in list(gauge._metrics):
         gauge.labels(*labels).set(0)
     with warnings.catch_warnings():
