@@ -38,7 +38,6 @@ import shutil
 import subprocess
 import sys
 import tempfile
-import time
 from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import ExitStack, contextmanager
@@ -55,12 +54,12 @@ from benchmarks.common import (
     PRODUCTION_ENVIRON,
     TOKEN_ENVIRON,
     child_environ,
-    free_port,
     settings_dir,
     token_settings_dir,
 )
 from benchmarks.db_request import database_environ
 from benchmarks.measure import Section, Target
+from benchmarks.servers import start, stop, wait_until_live
 
 TITLE = "instructions per request (callgrind)"
 TITLE_COLD = "instructions per cold start (callgrind)"
@@ -130,9 +129,9 @@ def available() -> bool:
 
 def installed_flavours() -> dict[str, tuple[str, str]]:
     return {
-        name: (loop, http)
-        for name, (loop, http) in FLAVOURS.items()
-        if loop == "asyncio" or (find_spec(loop) is not None and find_spec(http) is not None)
+        name: (loop, parser)
+        for name, (loop, parser) in FLAVOURS.items()
+        if loop == "asyncio" or (find_spec(loop) is not None and find_spec(parser) is not None)
     }
 
 
@@ -217,9 +216,8 @@ def count(
     requests: int,
 ) -> float:
     """Instructions per request of ``GET path`` on ``target`` served by uvicorn under callgrind."""
-    loop, http = flavour
-    with _callgrind(target, root, environ, loop, http) as (port, control):
-        connection = http_client(port, control.process)
+    with _callgrind(target, root, environ, *flavour) as (port, control):
+        connection = http.client.HTTPConnection("127.0.0.1", port, timeout=TIMEOUT)
         try:
             _get(connection, path, warmup)
             control("--zero")
@@ -227,23 +225,6 @@ def count(
             return control("--dump") / requests
         finally:
             connection.close()
-
-
-def http_client(port: int, server: subprocess.Popen[Any]) -> http.client.HTTPConnection:
-    """A connection to the server once it listens; raises if it exits or never listens."""
-    deadline = time.monotonic() + TIMEOUT
-    while True:
-        connection = http.client.HTTPConnection("127.0.0.1", port, timeout=TIMEOUT)
-        try:
-            connection.connect()
-            return connection
-        except OSError:
-            connection.close()
-            if server.poll() is not None:
-                raise RuntimeError(f"the server exited with {server.returncode}") from None
-            if time.monotonic() > deadline:
-                raise
-            time.sleep(0.5)
 
 
 def _get(connection: http.client.HTTPConnection, path: str, times: int) -> None:
@@ -290,45 +271,19 @@ def _total(dump: Path) -> float:
 
 @contextmanager
 def _callgrind(
-    target: str, root: Path, environ: dict[str, str], loop: str, http: str
+    target: str, root: Path, environ: dict[str, str], loop: str, parser: str
 ) -> Iterator[tuple[int, _Control]]:
-    port = free_port()
+    """``target`` served by uvicorn under callgrind, once it answers ``/health/live``."""
     with tempfile.TemporaryDirectory(prefix="bench-callgrind-") as scratch:
         out = Path(scratch) / "callgrind.out"
-        command = [
-            "valgrind",
-            "--tool=callgrind",
-            f"--callgrind-out-file={out}",
-            sys.executable,
-            "-m",
-            "uvicorn",
-            target,
-            "--factory",
-            "--host",
-            "127.0.0.1",
-            "--port",
-            str(port),
-            "--loop",
-            loop,
-            "--http",
-            http,
-            "--no-access-log",
-            "--log-level",
-            "warning",
-        ]
-        with (Path(scratch) / "server.log").open("wb") as log:
-            process = subprocess.Popen(command, cwd=root, env=environ, stdout=log, stderr=log)
-            try:
-                yield port, _Control(process, out)
-            except BaseException:
-                log.flush()
-                output = (Path(scratch) / "server.log").read_text(errors="replace")[-3000:]
-                print(f"{target} under callgrind:\n{output}", file=sys.stderr)
-                raise
-            finally:
-                process.terminate()
-                try:
-                    process.wait(timeout=TIMEOUT)
-                except subprocess.TimeoutExpired:
-                    process.kill()
-                    process.wait()
+        wrapper = ("valgrind", "--tool=callgrind", f"--callgrind-out-file={out}")
+        flavour = ("--loop", loop, "--http", parser)
+        server = start(target, root, environ, "--factory", *flavour, wrapper=wrapper)
+        wait_until_live(server, timeout=TIMEOUT)  # else stopped, its output in the error
+        try:
+            yield server.port, _Control(server.process, out)
+        except BaseException:
+            print(f"{target} under callgrind:\n{server.output()}", file=sys.stderr)
+            raise
+        finally:
+            stop(server)

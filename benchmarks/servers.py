@@ -7,7 +7,7 @@ import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import IO
@@ -30,10 +30,14 @@ class Server:
         return self.log.read().decode(errors="replace")[-4000:]
 
 
-def start(target: str, root: Path, environ: dict[str, str], *extra: str) -> Server:
-    """``python -m uvicorn target`` on a free loopback port: one worker, no access log."""
+def start(
+    target: str, root: Path, environ: dict[str, str], *extra: str, wrapper: Sequence[str] = ()
+) -> Server:
+    """``python -m uvicorn target`` on a free loopback port: one worker, no access log; run by
+    ``wrapper`` when given (``valgrind ...``)."""
     port = free_port()
     command = [
+        *wrapper,
         sys.executable,
         "-m",
         "uvicorn",
@@ -54,14 +58,17 @@ def start(target: str, root: Path, environ: dict[str, str], *extra: str) -> Serv
     return Server(process, port, log)
 
 
-def wait_until_live(server: Server, path: str = "/health/live", host: str = "127.0.0.1") -> None:
+def wait_until_live(
+    server: Server, path: str = "/health/live", host: str = "127.0.0.1", timeout: float = TIMEOUT
+) -> None:
     """Return at the first 200 from ``path``; raise if the process dies or never answers."""
     request = f"GET {path} HTTP/1.1\r\nHost: {host}\r\nConnection: close\r\n\r\n".encode()
-    deadline = time.perf_counter() + TIMEOUT
+    deadline = time.perf_counter() + timeout
     while time.perf_counter() < deadline:
         if server.process.poll() is not None:
-            code = server.process.returncode
-            raise RuntimeError(f"server exited with {code}:\n{server.output()}")
+            code, output = server.process.returncode, server.output()
+            stop(server)  # closes its log
+            raise RuntimeError(f"server exited with {code}:\n{output}")
         try:
             with socket.create_connection((host, server.port), timeout=1.0) as sock:
                 sock.sendall(request)
@@ -70,8 +77,9 @@ def wait_until_live(server: Server, path: str = "/health/live", host: str = "127
         except OSError:
             pass
         time.sleep(0.002)
+    output = server.output()
     stop(server)
-    raise RuntimeError(f"no 200 from {path} within {TIMEOUT:.0f} s:\n{server.output()}")
+    raise RuntimeError(f"no 200 from {path} within {timeout:.0f} s:\n{output}")
 
 
 def stop(server: Server) -> None:
