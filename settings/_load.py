@@ -13,9 +13,8 @@ import dataclasses
 import os
 import re
 from collections.abc import Collection, Iterator, Mapping
-from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, TypeVar, overload
+from typing import TYPE_CHECKING, Any, Final, TypeVar, overload
 
 from settings._errors import ImproperlyConfigured, Problem
 from settings._provenance import FILE_ORIGIN, Assignment, Sources
@@ -31,18 +30,36 @@ if TYPE_CHECKING:
     from settings.contrib import Settings
 
 
-@dataclass(frozen=True)
 class Built:
     """Every piece of one load. ``settings`` is ``None`` when the values do not validate."""
 
-    model: type[BaseSettings]
-    loaded: Loaded = field(repr=False)
-    root: Path
-    values: Mapping[str, Any] = field(repr=False)
-    history: Mapping[str, tuple[Assignment, ...]] = field(repr=False)
-    sources: Sources
-    settings: BaseSettings | None
-    problems: list[Problem]
+    __slots__ = ("history", "loaded", "model", "problems", "root", "settings", "sources", "values")
+
+    def __init__(
+        self,
+        model: type[BaseSettings],
+        loaded: Loaded,
+        root: Path,
+        values: Mapping[str, Any],
+        history: Mapping[str, tuple[Assignment, ...]],
+        sources: Sources,
+        settings: BaseSettings | None,
+        problems: list[Problem],
+    ) -> None:
+        self.model: Final = model
+        self.loaded: Final = loaded
+        self.root: Final = root
+        self.values: Final = values  # kept out of repr, as history is: they hold secrets
+        self.history: Final = history
+        self.sources: Final = sources
+        self.settings: Final = settings
+        self.problems: Final = problems
+
+    def __repr__(self) -> str:
+        return (
+            f"Built(model={self.model!r}, root={self.root!r}, sources={self.sources!r}, "
+            f"settings={self.settings!r}, problems={self.problems!r})"
+        )
 
     @property
     def ok(self) -> bool:
@@ -94,13 +111,18 @@ def deploy_environments(settings: BaseSettings) -> tuple[str, ...]:
     return environments_of(type(settings), Path.cwd()).deploy
 
 
-@dataclass(frozen=True)
 class Verdict:
     """Every problem of one load, errors first, and how many findings ``silenced_checks``
     silenced (``python -m settings check`` says it)."""
 
-    problems: list[Problem]
-    silenced: int = 0
+    __slots__ = ("problems", "silenced")
+
+    def __init__(self, problems: list[Problem], silenced: int = 0) -> None:
+        self.problems: Final = problems
+        self.silenced: Final = silenced
+
+    def __repr__(self) -> str:
+        return f"Verdict(problems={self.problems!r}, silenced={self.silenced!r})"
 
     @property
     def ok(self) -> bool:

@@ -35,15 +35,19 @@ class _Missing:
 MISSING: Final[Any] = _Missing()
 
 
-@dataclass(frozen=True)
 class Layer:
     """One source's values, flattened to dotted keys."""
 
-    origin: str
-    values: Mapping[str, Any] = field(repr=False)
+    __slots__ = ("origin", "values")
+
+    def __init__(self, origin: str, values: Mapping[str, Any]) -> None:
+        self.origin: Final = origin
+        self.values: Final = values
+
+    def __repr__(self) -> str:
+        return f"Layer(origin={self.origin!r})"
 
 
-@dataclass(frozen=True)
 class Assignment:
     """One layer setting one key. ``value`` is kept out of ``repr``: it may be a secret.
 
@@ -51,10 +55,29 @@ class Assignment:
     below it, the schema default applies.
     """
 
-    key: str
-    origin: str
-    value: Any = field(repr=False)
-    removed: bool = False
+    __slots__ = ("key", "origin", "removed", "value")
+
+    def __init__(self, key: str, origin: str, value: Any, removed: bool = False) -> None:
+        self.key: Final = key
+        self.origin: Final = origin
+        self.value: Final = value
+        self.removed: Final = removed
+
+    def __repr__(self) -> str:
+        return f"Assignment(key={self.key!r}, origin={self.origin!r}, removed={self.removed!r})"
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, Assignment):
+            return NotImplemented
+        return (self.key, self.origin, self.value, self.removed) == (
+            other.key,
+            other.origin,
+            other.value,
+            other.removed,
+        )
+
+    def __hash__(self) -> int:
+        return hash((self.key, self.origin, self.value, self.removed))
 
 
 @dataclass(frozen=True)

@@ -29,9 +29,8 @@ import json
 import re
 import sys
 from collections.abc import Callable, Iterable, Mapping
-from dataclasses import dataclass
 from functools import cache, lru_cache
-from typing import Any, get_args, get_origin
+from typing import Any, Final, get_args, get_origin
 from urllib.parse import quote, quote_plus, unquote
 
 from pydantic import BaseModel, Secret, SecretBytes, SecretStr
@@ -241,7 +240,6 @@ _QUERY_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 _CREDENTIAL = re.compile(r"password|secret|token", re.IGNORECASE)
 
 
-@dataclass(frozen=True)
 class UrlParts:
     """``scheme://userinfo@hostpart?query``, split where a person would read it.
 
@@ -251,11 +249,24 @@ class UrlParts:
     is then taken to end at the last ``@`` of all, so a mask hides too much rather than too little.
     """
 
-    scheme: str
-    userinfo: str | None
-    hostpart: str
-    query: str | None
-    ambiguous: bool = False
+    __slots__ = ("ambiguous", "hostpart", "query", "scheme", "userinfo")
+
+    def __init__(
+        self,
+        scheme: str,
+        userinfo: str | None,
+        hostpart: str,
+        query: str | None,
+        ambiguous: bool = False,
+    ) -> None:
+        self.scheme: Final = scheme
+        self.userinfo: Final = userinfo
+        self.hostpart: Final = hostpart
+        self.query: Final = query
+        self.ambiguous: Final = ambiguous
+
+    def __repr__(self) -> str:  # the user information and the query may hold a secret
+        return f"UrlParts(scheme={self.scheme!r}, hostpart={self.hostpart!r})"
 
     @property
     def password(self) -> str | None:

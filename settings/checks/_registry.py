@@ -18,8 +18,7 @@ import sys
 import typing
 import weakref
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass, field
-from typing import Any, overload
+from typing import Any, Final, overload
 
 from settings._errors import Problem
 from settings.schema import BaseSettings
@@ -70,16 +69,30 @@ def _declared(problem: Problem) -> Problem:
     return problem
 
 
-@dataclass(frozen=True)
 class Check:
     """One registered check. ``name`` is its qualified name, as reports say it; ``ids`` are the
     ids it declared; ``deploy`` checks run where the deployment rules run, ``connect`` checks
     (which ask a server) only when asked (``python -m settings check --connect``)."""
 
-    function: CheckFunction = field(repr=False)
-    ids: tuple[str, ...] = ()
-    deploy: bool = False
-    connect: bool = False
+    __slots__ = ("connect", "deploy", "function", "ids")
+
+    def __init__(
+        self,
+        function: CheckFunction,
+        ids: tuple[str, ...] = (),
+        deploy: bool = False,
+        connect: bool = False,
+    ) -> None:
+        self.function: Final = function
+        self.ids: Final = ids
+        self.deploy: Final = deploy
+        self.connect: Final = connect
+
+    def __repr__(self) -> str:
+        return (
+            f"Check(name={self.name!r}, ids={self.ids!r}, deploy={self.deploy!r}, "
+            f"connect={self.connect!r})"
+        )
 
     @property
     def name(self) -> str:

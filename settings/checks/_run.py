@@ -14,7 +14,7 @@ import dataclasses
 import queue
 import threading
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from typing import Final
 
 from settings._errors import Problem
 from settings._redact import mask_text, secret_values
@@ -23,13 +23,18 @@ from settings.schema import BaseSettings
 from settings.schema._keys import schema_keys
 
 
-@dataclass(frozen=True)
 class CheckResult:
     """What the checks found: ``problems`` to report, and the findings ``silenced_checks``
     dropped (``python -m settings check`` says how many)."""
 
-    problems: list[Problem]
-    silenced: list[Problem] = field(default_factory=list)
+    __slots__ = ("problems", "silenced")
+
+    def __init__(self, problems: list[Problem], silenced: list[Problem] | None = None) -> None:
+        self.problems: Final = problems
+        self.silenced: Final = [] if silenced is None else silenced
+
+    def __repr__(self) -> str:
+        return f"CheckResult(problems={self.problems!r}, silenced={self.silenced!r})"
 
 
 def run_checks(settings: BaseSettings, *, deploy: bool, connect: bool = False) -> CheckResult:

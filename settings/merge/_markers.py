@@ -12,51 +12,78 @@ Dynaconf keeps as text).
 
 from __future__ import annotations
 
-import dataclasses
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Final
 
 from settings._errors import plural
 from settings._provenance import MISSING
 
 
-@dataclass(frozen=True)
 class Unset:
     """Forget what the lower layers set for the key (a whole table too): the schema default
     applies. The history records the key as ``removed``."""
 
-    token: str = "@del"
+    __slots__ = ("token",)
+
+    def __init__(self, token: str = "@del") -> None:
+        self.token: Final = token
 
     def __str__(self) -> str:
         return self.token
 
+    def __repr__(self) -> str:
+        return f"Unset(token={self.token!r})"
 
-@dataclass(frozen=True)
+
 class Replace:
     """A table that replaces the lower layers' table instead of merging into it."""
 
-    values: Mapping[str, Any] = field(repr=False)  # flat, relative to the table's key
-    token: str = "@reset"
+    __slots__ = ("token", "values")
+
+    def __init__(self, values: Mapping[str, Any], token: str = "@reset") -> None:
+        self.values: Final = values  # flat, relative to the table's key
+        self.token: Final = token
 
     def __str__(self) -> str:
         return self.token
 
+    def __repr__(self) -> str:
+        return f"Replace(token={self.token!r})"
 
-@dataclass(frozen=True)
+    def with_values(self, values: Mapping[str, Any]) -> Replace:
+        return Replace(values, self.token)
+
+
 class Extend:
     """The list below, then ``items``; ``unique`` first drops the items below that ``items``
     repeats (Dynaconf's order). Below is the lower layers' list, else ``default`` (the schema's).
     """
 
-    items: tuple[Any, ...] = field(repr=False)
-    unique: bool = False
-    default: Any = field(default=MISSING, repr=False)
-    token: str = "@merge"
-    verbatim: bool = False  # ``@merge [...]``: tokens in ``items`` stay text, as in Dynaconf
+    __slots__ = ("default", "items", "token", "unique", "verbatim")
+
+    def __init__(
+        self,
+        items: tuple[Any, ...],
+        unique: bool = False,
+        default: Any = MISSING,
+        token: str = "@merge",
+        verbatim: bool = False,
+    ) -> None:
+        self.items: Final = items
+        self.unique: Final = unique
+        self.default: Final = default
+        self.token: Final = token
+        self.verbatim: Final = verbatim  # ``@merge [...]``: tokens in ``items`` stay text
 
     def __str__(self) -> str:
         return self.token
+
+    def __repr__(self) -> str:
+        return f"Extend(unique={self.unique!r}, token={self.token!r}, verbatim={self.verbatim!r})"
+
+    def with_items(self, items: tuple[Any, ...], *, verbatim: bool | None = None) -> Extend:
+        verbatim = self.verbatim if verbatim is None else verbatim
+        return Extend(items, self.unique, self.default, self.token, verbatim)
 
     def problem(self, below: Any) -> str | None:
         """``None``: an ``@merge`` applies to any value below. A value that is not a list (a
@@ -64,35 +91,47 @@ class Extend:
         return None
 
     def apply(self, below: Any) -> list[Any]:
-        base = self._base(below)
+        base = self.default if below is MISSING else below
         old = list(base) if isinstance(base, list) else []
         if self.unique:
             old = [item for item in old if item not in self.items]
         return [*old, *self.items]
 
-    def _base(self, below: Any) -> Any:
-        return self.default if below is MISSING else below
 
-
-@dataclass(frozen=True)
 class Verbatim:
     """A value whose tokens stay text (inside ``@merge {...}``, as in Dynaconf); the merge
     sets ``value`` itself."""
 
-    value: Any = field(repr=False)
+    __slots__ = ("value",)
+
+    def __init__(self, value: Any) -> None:
+        self.value: Final = value
+
+    def __repr__(self) -> str:
+        return "Verbatim()"
 
 
-@dataclass(frozen=True)
 class Insert:
     """The list below with ``item`` inserted before position ``index`` (negative from the end)."""
 
-    index: int
-    item: Any = field(repr=False)
-    default: Any = field(default=MISSING, repr=False)
-    token: str = "@insert"
+    __slots__ = ("default", "index", "item", "token")
+
+    def __init__(
+        self, index: int, item: Any, default: Any = MISSING, token: str = "@insert"
+    ) -> None:
+        self.index: Final = index
+        self.item: Final = item
+        self.default: Final = default
+        self.token: Final = token
 
     def __str__(self) -> str:
         return self.token
+
+    def __repr__(self) -> str:
+        return f"Insert(index={self.index!r}, token={self.token!r})"
+
+    def with_item(self, item: Any) -> Insert:
+        return Insert(self.index, item, self.default, self.token)
 
     def problem(self, below: Any) -> str | None:
         """Why this cannot apply to ``below`` (index out of range), or ``None``. A value below
@@ -123,13 +162,11 @@ def map_leaves(value: Any, function: Callable[[Any], Any]) -> Any:
     if isinstance(value, Verbatim) or (isinstance(value, Extend) and value.verbatim):
         return value
     if isinstance(value, Extend):
-        items = tuple(map_leaves(list(value.items), function))
-        return dataclasses.replace(value, items=items)
+        return value.with_items(tuple(map_leaves(list(value.items), function)))
     if isinstance(value, Insert):
-        return dataclasses.replace(value, item=map_leaves(value.item, function))
+        return value.with_item(map_leaves(value.item, function))
     if isinstance(value, Replace):
-        inner = {key: map_leaves(item, function) for key, item in value.values.items()}
-        return dataclasses.replace(value, values=inner)
+        return value.with_values({key: map_leaves(v, function) for key, v in value.values.items()})
     return function(value)
 
 

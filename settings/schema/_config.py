@@ -13,10 +13,9 @@ dropped (``json_file`` would otherwise read nothing and say nothing).
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
 from functools import cache
 from os import PathLike
-from typing import Any
+from typing import Any, Final
 
 from pydantic import BaseModel, ConfigDict
 
@@ -89,18 +88,42 @@ _NOT_IMPLEMENTED = frozenset(
 )
 
 
-@dataclass(frozen=True)
 class Reading:
     """How sources are read for one model: its ``model_config``, defaults filled in."""
 
-    env_prefix: str = DEFAULT_PREFIX
-    env_nested_delimiter: str = DEFAULT_DELIMITER
-    case_sensitive: bool = False
-    env_files: tuple[str, ...] = (DEFAULT_ENV_FILE,)
-    env_ignore_empty: bool = False
-    secrets_dir: str | None = None
-    #: Unknown keys in files are warnings (``extra = "ignore"``), not errors.
-    ignore_unknown: bool = False
+    __slots__ = (
+        "case_sensitive",
+        "env_files",
+        "env_ignore_empty",
+        "env_nested_delimiter",
+        "env_prefix",
+        "ignore_unknown",
+        "secrets_dir",
+    )
+
+    def __init__(
+        self,
+        *,
+        env_prefix: str = DEFAULT_PREFIX,
+        env_nested_delimiter: str = DEFAULT_DELIMITER,
+        case_sensitive: bool = False,
+        env_files: tuple[str, ...] = (DEFAULT_ENV_FILE,),
+        env_ignore_empty: bool = False,
+        secrets_dir: str | None = None,
+        ignore_unknown: bool = False,
+    ) -> None:
+        self.env_prefix: Final = env_prefix
+        self.env_nested_delimiter: Final = env_nested_delimiter
+        self.case_sensitive: Final = case_sensitive
+        self.env_files: Final = env_files
+        self.env_ignore_empty: Final = env_ignore_empty
+        self.secrets_dir: Final = secrets_dir
+        #: Unknown keys in files are warnings (``extra = "ignore"``), not errors.
+        self.ignore_unknown: Final = ignore_unknown
+
+    def __repr__(self) -> str:
+        fields = ", ".join(f"{name}={getattr(self, name)!r}" for name in self.__slots__)
+        return f"Reading({fields})"
 
     def variable(self, key: str) -> str:
         """The variable named after dotted ``key``: ``database.host`` -> ``APP_DATABASE__HOST``."""

@@ -31,7 +31,6 @@ they stay literal.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, field
 from functools import partial
 from pathlib import Path
 from typing import Any
@@ -83,20 +82,43 @@ __all__ = [
 ]
 
 
-@dataclass
 class Loaded:
     """Every layer in precedence order, and what went wrong reading them."""
 
-    environment: str
-    environments: Environments = field(default_factory=Environments)
-    #: The environment tables of ``settings.toml``.
-    environment_tables: tuple[str, ...] = ()
-    layers: list[Layer] = field(default_factory=list, repr=False)
-    errors: list[Problem] = field(default_factory=list)
-    files: list[str] = field(default_factory=list)
-    unknown_variables: list[str] = field(default_factory=list)
-    development_secrets: set[str] = field(default_factory=set, repr=False)
-    secret_files: dict[str, str] = field(default_factory=dict)
+    __slots__ = (
+        "development_secrets",
+        "environment",
+        "environment_tables",
+        "environments",
+        "errors",
+        "files",
+        "layers",
+        "secret_files",
+        "unknown_variables",
+    )
+
+    def __init__(
+        self,
+        environment: str,
+        environments: Environments | None = None,
+        environment_tables: tuple[str, ...] = (),
+    ) -> None:
+        self.environment = environment
+        self.environments = Environments() if environments is None else environments
+        #: The environment tables of ``settings.toml``.
+        self.environment_tables = environment_tables
+        self.layers: list[Layer] = []  # out of repr, as development_secrets: secrets
+        self.errors: list[Problem] = []
+        self.files: list[str] = []
+        self.unknown_variables: list[str] = []
+        self.development_secrets: set[str] = set()
+        self.secret_files: dict[str, str] = {}
+
+    def __repr__(self) -> str:
+        return (
+            f"Loaded(environment={self.environment!r}, files={self.files!r}, "
+            f"errors={self.errors!r}, unknown_variables={self.unknown_variables!r})"
+        )
 
 
 def load_layers(

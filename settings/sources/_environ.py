@@ -32,7 +32,6 @@ from __future__ import annotations
 import json
 import types
 from collections.abc import Iterator, Mapping
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Annotated, Any, Union, get_args, get_origin
 
@@ -68,18 +67,20 @@ _TEXT_VALIDATORS = (BeforeValidator, PlainValidator, WrapValidator)
 MAX_FILE_BYTES = 64 * 1024
 
 
-@dataclass
 class EnvironmentSource:
     """What the environment contributes: layers, errors, unknown ``APP_`` variables, and the
     path of each file a value was read from (by dotted key)."""
 
-    layers: list[Layer] = field(default_factory=list)
-    errors: list[Problem] = field(default_factory=list)
-    unknown: list[str] = field(default_factory=list)  # origins: "env APP_X", ".env APP_X"
-    #: The settings directory: a relative ``X_FILE`` path is relative to it, as a relative
-    #: SQLite path is (``None``: the working directory).
-    root: Path | None = None
-    secret_files: dict[str, str] = field(default_factory=dict)
+    __slots__ = ("errors", "layers", "root", "secret_files", "unknown")
+
+    def __init__(self, root: Path | None = None) -> None:
+        self.layers: list[Layer] = []
+        self.errors: list[Problem] = []
+        self.unknown: list[str] = []  # origins: "env APP_X", ".env APP_X"
+        #: The settings directory: a relative ``X_FILE`` path is relative to it, as a relative
+        #: SQLite path is (``None``: the working directory).
+        self.root = root
+        self.secret_files: dict[str, str] = {}
 
 
 def deployment_variables(model: type[BaseModel]) -> dict[str, str]:

@@ -18,9 +18,8 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Final
 
 from pydantic import BaseModel
 
@@ -36,15 +35,29 @@ KEYS = ("env_switcher", "default_env", "deploy_environments")
 _VARIABLE_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 
 
-@dataclass(frozen=True)
 class Environments:
     """How an application names its environments; ``origins`` says where each key was set
     (absent: the default)."""
 
-    switcher: str = ENV_VARIABLE
-    default: str = DEFAULT_ENV
-    deploy: tuple[str, ...] = DEPLOY_ENVIRONMENTS
-    origins: Mapping[str, str] = field(default_factory=dict, compare=False, repr=False)
+    __slots__ = ("default", "deploy", "origins", "switcher")
+
+    def __init__(
+        self,
+        switcher: str = ENV_VARIABLE,
+        default: str = DEFAULT_ENV,
+        deploy: tuple[str, ...] = DEPLOY_ENVIRONMENTS,
+        origins: Mapping[str, str] | None = None,
+    ) -> None:
+        self.switcher: Final = switcher
+        self.default: Final = default
+        self.deploy: Final = deploy
+        self.origins: Final[Mapping[str, str]] = {} if origins is None else origins
+
+    def __repr__(self) -> str:
+        return (
+            f"Environments(switcher={self.switcher!r}, default={self.default!r}, "
+            f"deploy={self.deploy!r})"
+        )
 
 
 def environments_of(model: type[BaseModel], root: Path) -> Environments:

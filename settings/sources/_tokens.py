@@ -21,7 +21,6 @@ Environment variables never pass through here: they stay literal text.
 
 from __future__ import annotations
 
-import dataclasses
 import functools
 import os
 import warnings
@@ -65,7 +64,7 @@ def merge_tokens(
         dotted = prefix + key
         if isinstance(value, Replace):  # a table that replaces: its own values may hold tokens
             inner, problems = merge_tokens(value.values, defaults, is_secret, f"{dotted}.")
-            result[key] = dataclasses.replace(value, values=inner)
+            result[key] = value.with_values(inner)
             failed += problems
         elif _token(value) in MERGE_TOKENS:
             try:
@@ -107,7 +106,7 @@ def _marker(key: str, text: str, defaults: Defaults) -> dict[str, Any]:
 
 def _verbatim(value: Any) -> Any:
     if isinstance(value, Extend):
-        return dataclasses.replace(value, verbatim=True)
+        return value.with_items(value.items, verbatim=True)
     return value if isinstance(value, Replace | Unset) else Verbatim(value)
 
 
@@ -163,7 +162,7 @@ def _evaluated(
     def evaluated(key: str, value: Any) -> Any:
         if isinstance(value, Replace):  # each of its keys wins or not on its own
             inner = {name: evaluated(f"{key}.{name}", v) for name, v in value.values.items()}
-            return dataclasses.replace(value, values=inner)
+            return value.with_values(inner)
         if (layer.origin, key) not in winning or not _pending(value):
             return value
         this.read = reads = _Reads()  # what this key's tokens read, and nothing else

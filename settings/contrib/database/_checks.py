@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import dataclasses
 from collections.abc import Iterator
-from typing import TYPE_CHECKING, cast
+from typing import TYPE_CHECKING, Final, cast
 
 from settings._errors import Problem
 from settings.checks import Error, Warning, register
@@ -316,11 +316,14 @@ def _origins(settings: BaseSettings, key: str, names: tuple[str, ...]) -> str | 
     return ", ".join(dict.fromkeys(found))
 
 
-@dataclasses.dataclass(frozen=True)
 class _BudgetView:
     """What the budget reads of the settings, for one database."""
 
-    database: DatabaseConfig
-    server: object
-    #: Where ``server.workers`` came from, for the worker count (:mod:`settings.contrib._workers`).
-    sources: Sources | None
+    __slots__ = ("database", "server", "sources")
+
+    def __init__(self, database: DatabaseConfig, server: object, sources: Sources | None) -> None:
+        self.database: Final = database
+        self.server: Final = server
+        #: Where ``server.workers`` came from, for the worker count
+        #: (:mod:`settings.contrib._workers`).
+        self.sources: Final = sources
