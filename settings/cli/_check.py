@@ -16,8 +16,7 @@ the deployment rules apply only with ``--deploy`` (then to every environment), t
 from __future__ import annotations
 
 import dataclasses
-from dataclasses import dataclass
-from typing import Any
+from typing import Any, Final
 
 from settings._errors import ImproperlyConfigured, Problem
 from settings._load import deployment_rules_apply, verdict
@@ -28,15 +27,26 @@ from settings.cli._render import counts, problem_data, report, report_by_environ
 from settings.sources._toml import SETTINGS_FILE, environment_names, read_files
 
 
-@dataclass(frozen=True)
 class Checked:
     """One environment's verdict: its name, whether the deployment rules ran, the problems,
     and how many findings ``silenced_checks`` silenced."""
 
-    environment: str | None  # None: not known (the model, or how it names them, is broken)
-    rules: bool
-    problems: list[Problem]
-    silenced: int = 0
+    __slots__ = ("environment", "problems", "rules", "silenced")
+
+    def __init__(
+        self, environment: str | None, rules: bool, problems: list[Problem], silenced: int = 0
+    ) -> None:
+        # None: not known (the model, or how it names them, is broken)
+        self.environment: Final = environment
+        self.rules: Final = rules
+        self.problems: Final = problems
+        self.silenced: Final = silenced
+
+    def __repr__(self) -> str:
+        return (
+            f"Checked(environment={self.environment!r}, rules={self.rules!r}, "
+            f"problems={self.problems!r}, silenced={self.silenced!r})"
+        )
 
 
 def run(context: Context, *, deploy: bool, connect: bool = False) -> int:
@@ -59,9 +69,12 @@ def run_all(context: Context, *, deploy: bool) -> int:
     missing, unreadable, or without an environment table).
     """
     names = known_environments(context)
-    found = [checked(dataclasses.replace(context, env=name), deploy=deploy) for name in names]
+    found = [checked(context.with_env(name), deploy=deploy) for name in names]
     if not deploy:
-        found = [dataclasses.replace(one, problems=_deployed(one.problems)) for one in found]
+        found = [
+            Checked(one.environment, one.rules, _deployed(one.problems), one.silenced)
+            for one in found
+        ]
     affected: dict[Problem, list[str]] = {}
     for name, one in zip(names, found, strict=True):
         for problem in dict.fromkeys(one.problems):  # listed once per environment too

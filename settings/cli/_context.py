@@ -3,9 +3,8 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
 from pathlib import Path
-from typing import TextIO
+from typing import Final, TextIO
 
 from settings.sources._discovery import find_model
 from settings.sources._environments import Environments, environments_of
@@ -15,17 +14,38 @@ class UsageError(Exception):
     """The command line asks for something that cannot exist (exit status 2)."""
 
 
-@dataclass(frozen=True)
 class Context:
     """One command's inputs and outputs. ``out`` takes results, ``err`` takes problems."""
 
-    env: str | None
-    root: Path
-    environ: Mapping[str, str]
-    model: str | None
-    format: str
-    out: TextIO
-    err: TextIO
+    __slots__ = ("env", "environ", "err", "format", "model", "out", "root")
+
+    def __init__(
+        self,
+        env: str | None,
+        root: Path,
+        environ: Mapping[str, str],
+        model: str | None,
+        format: str,
+        out: TextIO,
+        err: TextIO,
+    ) -> None:
+        self.env: Final = env
+        self.root: Final = root
+        self.environ: Final = environ
+        self.model: Final = model
+        self.format: Final = format
+        self.out: Final = out
+        self.err: Final = err
+
+    def __repr__(self) -> str:  # not ``environ``: the variables hold secrets
+        return (
+            f"Context(env={self.env!r}, root={self.root!r}, model={self.model!r}, "
+            f"format={self.format!r}, out={self.out!r}, err={self.err!r})"
+        )
+
+    def with_env(self, env: str | None) -> Context:
+        """This context, for the environment ``env`` (``--env``)."""
+        return Context(env, self.root, self.environ, self.model, self.format, self.out, self.err)
 
     @property
     def environment(self) -> str:

@@ -6,7 +6,6 @@ says, and the answer says whether the value is invalid and why.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
 from typing import Any
 
 from settings._display import derived_from, dotted_values, literal
@@ -25,16 +24,34 @@ SCHEMA_DEFAULT = "schema default"
 COMPUTED = "computed by the model from other settings; not settable"
 
 
-@dataclass
 class Explanation:
     """The answer for one key. Values are already masked."""
 
-    key: str
-    environment: str
-    layers: list[tuple[str, Any]]
-    status: str  # "valid", "invalid" or "unchecked" (the settings have errors elsewhere)
-    value: Any = None
-    problems: list[Problem] = field(default_factory=list)
+    __slots__ = ("environment", "key", "layers", "problems", "status", "value")
+
+    def __init__(
+        self,
+        key: str,
+        environment: str,
+        layers: list[tuple[str, Any]],
+        status: str,
+        value: Any = None,
+        problems: list[Problem] | None = None,
+    ) -> None:
+        self.key = key
+        self.environment = environment
+        self.layers = layers
+        #: "valid", "invalid" or "unchecked" (the settings have errors elsewhere)
+        self.status = status
+        self.value = value
+        self.problems: list[Problem] = [] if problems is None else problems
+
+    def __repr__(self) -> str:
+        return (
+            f"Explanation(key={self.key!r}, environment={self.environment!r}, "
+            f"layers={self.layers!r}, status={self.status!r}, value={self.value!r}, "
+            f"problems={self.problems!r})"
+        )
 
     @property
     def winner(self) -> int | None:

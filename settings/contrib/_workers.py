@@ -20,20 +20,24 @@ import os
 import shlex
 import sys
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Final
 
 if TYPE_CHECKING:
     from settings.contrib._settings import Settings
 
 
-@dataclass(frozen=True)
 class Workers:
     """``count`` worker processes (``None``: cannot be known), and what says so."""
 
-    count: int | None
-    source: str
+    __slots__ = ("count", "source")
+
+    def __init__(self, count: int | None, source: str) -> None:
+        self.count: Final = count
+        self.source: Final = source
+
+    def __repr__(self) -> str:
+        return f"Workers(count={self.count!r}, source={self.source!r})"
 
 
 def worker_count(

@@ -19,7 +19,7 @@ new: a changed secret says ``changed``, and so does a URL whose only change is i
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from typing import Final
 
 from settings._display import dotted_values, literal
 from settings._errors import plural
@@ -33,15 +33,36 @@ from settings.schema._keys import stored_values
 __all__ = ["Change", "audit_line", "changes", "changes_since"]
 
 
-@dataclass(frozen=True)
 class Change:
     """One key whose value differs: its new value as it may be shown (``None``: a secret or a
     URL password changed, say "changed"), and the origin of that value."""
 
-    key: str
-    old: str | None
-    new: str | None
-    origin: str
+    __slots__ = ("key", "new", "old", "origin")
+    __match_args__ = ("key", "old", "new", "origin")
+
+    def __init__(self, key: str, old: str | None, new: str | None, origin: str) -> None:
+        self.key: Final = key
+        self.old: Final = old
+        self.new: Final = new
+        self.origin: Final = origin
+
+    def __repr__(self) -> str:
+        return (
+            f"Change(key={self.key!r}, old={self.old!r}, new={self.new!r}, origin={self.origin!r})"
+        )
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, Change):
+            return NotImplemented
+        return (self.key, self.old, self.new, self.origin) == (
+            other.key,
+            other.old,
+            other.new,
+            other.origin,
+        )
+
+    def __hash__(self) -> int:
+        return hash((self.key, self.old, self.new, self.origin))
 
 
 def changes(old: BaseSettings, new: BaseSettings) -> list[Change]:

@@ -29,8 +29,8 @@ import stat
 import tempfile
 import time
 from collections.abc import Mapping
-from dataclasses import dataclass
 from pathlib import Path
+from typing import Final
 
 from settings._display import dotted_values, literal
 from settings._redact import known_secrets, mask_value
@@ -46,14 +46,32 @@ MULTIPROCESS_VARIABLES = ("PROMETHEUS_MULTIPROC_DIR", "prometheus_multiproc_dir"
 _PREFIX = "settings-audit-"
 
 
-@dataclass(frozen=True)
 class Saved:
     """What one process ran: its pid, when it saved this, the fingerprint and shown values."""
 
-    pid: int
-    saved: float
-    fingerprint: str
-    values: Mapping[str, str]
+    __slots__ = ("fingerprint", "pid", "saved", "values")
+
+    def __init__(self, pid: int, saved: float, fingerprint: str, values: Mapping[str, str]) -> None:
+        self.pid: Final = pid
+        self.saved: Final = saved
+        self.fingerprint: Final = fingerprint
+        self.values: Final = values  # as the audit line shows them: secrets masked
+
+    def __repr__(self) -> str:
+        return (
+            f"Saved(pid={self.pid!r}, saved={self.saved!r}, fingerprint={self.fingerprint!r}, "
+            f"values={self.values!r})"
+        )
+
+    def __eq__(self, other: object) -> bool:  # previous_settings asks ``saved not in live``
+        if not isinstance(other, Saved):
+            return NotImplemented
+        return (self.pid, self.saved, self.fingerprint, self.values) == (
+            other.pid,
+            other.saved,
+            other.fingerprint,
+            other.values,
+        )
 
 
 def shown_values(settings: BaseSettings) -> dict[str, str]:

@@ -14,8 +14,7 @@ compare, and SQLite has no server.
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Final
 
 from settings.contrib._workers import Workers, worker_count
 
@@ -32,17 +31,71 @@ WHERE r.rolname = current_user AND d.datname = current_database()
 """
 
 
-@dataclass(frozen=True)
 class Allowance:
     """What the server says about connections, for the role and database the app uses."""
 
-    max_connections: int
-    reserved: int
-    role_limit: int
-    database_limit: int
-    superuser: bool
-    role: str
-    database: str
+    __slots__ = (
+        "database",
+        "database_limit",
+        "max_connections",
+        "reserved",
+        "role",
+        "role_limit",
+        "superuser",
+    )
+    __match_args__ = (
+        "max_connections",
+        "reserved",
+        "role_limit",
+        "database_limit",
+        "superuser",
+        "role",
+        "database",
+    )
+
+    def __init__(
+        self,
+        max_connections: int,
+        reserved: int,
+        role_limit: int,
+        database_limit: int,
+        superuser: bool,
+        role: str,
+        database: str,
+    ) -> None:
+        self.max_connections: Final = max_connections
+        self.reserved: Final = reserved
+        self.role_limit: Final = role_limit
+        self.database_limit: Final = database_limit
+        self.superuser: Final = superuser
+        self.role: Final = role
+        self.database: Final = database
+
+    def _fields(self) -> tuple[int, int, int, int, bool, str, str]:
+        return (
+            self.max_connections,
+            self.reserved,
+            self.role_limit,
+            self.database_limit,
+            self.superuser,
+            self.role,
+            self.database,
+        )
+
+    def __repr__(self) -> str:
+        return (
+            f"Allowance(max_connections={self.max_connections!r}, reserved={self.reserved!r}, "
+            f"role_limit={self.role_limit!r}, database_limit={self.database_limit!r}, "
+            f"superuser={self.superuser!r}, role={self.role!r}, database={self.database!r})"
+        )
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, Allowance):
+            return NotImplemented
+        return self._fields() == other._fields()
+
+    def __hash__(self) -> int:
+        return hash(self._fields())
 
     @property
     def allowed(self) -> int:
@@ -63,18 +116,73 @@ class Allowance:
         return ", ".join(parts)
 
 
-@dataclass(frozen=True)
 class Budget:
     """The app's ceiling next to the server's allowance."""
 
-    replicas: int
-    workers: int
-    pool_size: int
-    max_overflow: int
-    allowance: Allowance
-    #: What counted the workers, and whether they could be counted at all.
-    workers_source: str = "server.workers"
-    workers_known: bool = True
+    __slots__ = (
+        "allowance",
+        "max_overflow",
+        "pool_size",
+        "replicas",
+        "workers",
+        "workers_known",
+        "workers_source",
+    )
+    __match_args__ = (
+        "replicas",
+        "workers",
+        "pool_size",
+        "max_overflow",
+        "allowance",
+        "workers_source",
+        "workers_known",
+    )
+
+    def __init__(
+        self,
+        replicas: int,
+        workers: int,
+        pool_size: int,
+        max_overflow: int,
+        allowance: Allowance,
+        workers_source: str = "server.workers",
+        workers_known: bool = True,
+    ) -> None:
+        self.replicas: Final = replicas
+        self.workers: Final = workers
+        self.pool_size: Final = pool_size
+        self.max_overflow: Final = max_overflow
+        self.allowance: Final = allowance
+        #: What counted the workers, and whether they could be counted at all.
+        self.workers_source: Final = workers_source
+        self.workers_known: Final = workers_known
+
+    def _fields(self) -> tuple[int, int, int, int, Allowance, str, bool]:
+        return (
+            self.replicas,
+            self.workers,
+            self.pool_size,
+            self.max_overflow,
+            self.allowance,
+            self.workers_source,
+            self.workers_known,
+        )
+
+    def __repr__(self) -> str:
+        return (
+            f"Budget(replicas={self.replicas!r}, workers={self.workers!r}, "
+            f"pool_size={self.pool_size!r}, max_overflow={self.max_overflow!r}, "
+            f"allowance={self.allowance!r}, workers_source={self.workers_source!r}, "
+            f"workers_known={self.workers_known!r})"
+        )
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, Budget):
+            return NotImplemented
+        return self._fields() == other._fields()
+
+    def __hash__(self) -> int:
+        return hash(self._fields())
 
     @property
     def ceiling(self) -> int:

@@ -16,8 +16,7 @@ start.
 from __future__ import annotations
 
 from collections.abc import Awaitable
-from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, Literal, TypeVar
+from typing import TYPE_CHECKING, Any, Final, Literal, TypeVar
 
 from settings._errors import Problem
 from settings.contrib.database._checks import W001, W002
@@ -76,15 +75,38 @@ async def probe(
         await engine.dispose()
 
 
-@dataclass(frozen=True)
 class ServerAnswer:
     """What an app's start learns from the server, over one connection: ``disagreement``, the
     warning when ``database.pgbouncer`` says otherwise (``database.W001``/``W002``), and
     ``budget``, the connection budget (``None`` where none applies: SQLite, PgBouncer)."""
 
-    kind: ServerKind
-    disagreement: Problem | None
-    budget: Budget | None
+    __slots__ = ("budget", "disagreement", "kind")
+    __match_args__ = ("kind", "disagreement", "budget")
+
+    def __init__(
+        self, kind: ServerKind, disagreement: Problem | None, budget: Budget | None
+    ) -> None:
+        self.kind: Final = kind
+        self.disagreement: Final = disagreement
+        self.budget: Final = budget
+
+    def __repr__(self) -> str:
+        return (
+            f"ServerAnswer(kind={self.kind!r}, disagreement={self.disagreement!r}, "
+            f"budget={self.budget!r})"
+        )
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, ServerAnswer):
+            return NotImplemented
+        return (self.kind, self.disagreement, self.budget) == (
+            other.kind,
+            other.disagreement,
+            other.budget,
+        )
+
+    def __hash__(self) -> int:
+        return hash((self.kind, self.disagreement, self.budget))
 
 
 async def ask_server(settings: Settings) -> ServerAnswer:

@@ -10,9 +10,8 @@ stamped with the same ``time``.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any, Literal
+from typing import Any, Final, Literal
 
 HEALTH_JSON = "application/health+json"
 Status = Literal["pass", "warn", "fail"]
@@ -22,24 +21,67 @@ _SEVERITY: dict[str, int] = {"pass": 0, "warn": 1, "fail": 2}
 Entry = Mapping[str, Any]
 
 
-@dataclass(frozen=True)
 class HealthCheck:
     """One round trip: whether it worked, how long it took, and what failed, in words safe for a
     public body (no host, no message)."""
 
-    ok: bool
-    latency_ms: float
-    failure: str | None = None
+    __slots__ = ("failure", "latency_ms", "ok")
+    __match_args__ = ("ok", "latency_ms", "failure")
+
+    def __init__(self, ok: bool, latency_ms: float, failure: str | None = None) -> None:
+        self.ok: Final = ok
+        self.latency_ms: Final = latency_ms
+        self.failure: Final = failure
+
+    def __repr__(self) -> str:
+        return (
+            f"HealthCheck(ok={self.ok!r}, latency_ms={self.latency_ms!r}, failure={self.failure!r})"
+        )
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, HealthCheck):
+            return NotImplemented
+        return (self.ok, self.latency_ms, self.failure) == (
+            other.ok,
+            other.latency_ms,
+            other.failure,
+        )
+
+    def __hash__(self) -> int:
+        return hash((self.ok, self.latency_ms, self.failure))
 
 
-@dataclass(frozen=True)
 class Report:
     """What one readiness check found: its round trip, the ``componentType`` of that entry
     (``datastore`` for a database), and entries of its own keyed ``component:measurement``."""
 
-    check: HealthCheck
-    component_type: str = "component"
-    entries: Mapping[str, Sequence[Entry]] = field(default_factory=dict)
+    __slots__ = ("check", "component_type", "entries")
+    __match_args__ = ("check", "component_type", "entries")
+
+    def __init__(
+        self,
+        check: HealthCheck,
+        component_type: str = "component",
+        entries: Mapping[str, Sequence[Entry]] | None = None,
+    ) -> None:
+        self.check: Final = check
+        self.component_type: Final = component_type
+        self.entries: Final = {} if entries is None else entries
+
+    def __repr__(self) -> str:
+        return (
+            f"Report(check={self.check!r}, component_type={self.component_type!r}, "
+            f"entries={self.entries!r})"
+        )
+
+    def __eq__(self, other: object) -> bool:  # no __hash__: ``entries`` is a dict
+        if not isinstance(other, Report):
+            return NotImplemented
+        return (self.check, self.component_type, self.entries) == (
+            other.check,
+            other.component_type,
+            other.entries,
+        )
 
 
 def health_body(

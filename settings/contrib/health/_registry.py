@@ -21,8 +21,7 @@ import inspect
 import time
 import typing
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
-from typing import Any, TypeVar
+from typing import Any, Final, TypeVar
 
 from pydantic import BaseModel
 from starlette.requests import Request
@@ -37,13 +36,21 @@ Timeout = float | Callable[[Any], float]
 F = TypeVar("F", bound=ReadinessFunction)
 
 
-@dataclass(frozen=True)
 class ReadinessCheck:
     """A registered check: its name (the ``<name>:responseTime`` entry), function, timeout."""
 
-    name: str
-    function: ReadinessFunction
-    timeout: Timeout
+    __slots__ = ("function", "name", "timeout")
+
+    def __init__(self, name: str, function: ReadinessFunction, timeout: Timeout) -> None:
+        self.name: Final = name
+        self.function: Final = function
+        self.timeout: Final = timeout
+
+    def __repr__(self) -> str:
+        return (
+            f"ReadinessCheck(name={self.name!r}, function={self.function!r}, "
+            f"timeout={self.timeout!r})"
+        )
 
     def seconds(self, settings: Any) -> float:
         return self.timeout(settings) if callable(self.timeout) else self.timeout
