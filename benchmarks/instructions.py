@@ -14,7 +14,10 @@ other core is doing. So each pair of the timed benchmarks is counted here too:
   on the local PostgreSQL (:mod:`benchmarks.db_request`);
 - **cold start** (issue 19): the commands of :mod:`benchmarks.cold_start` (``import settings``
   and one ``load_settings``, plain and with one ``@format`` token) against naive Dynaconf +
-  Pydantic and pydantic-settings, each one whole process counted from start to exit.
+  Pydantic and pydantic-settings, each one whole process counted from start to exit;
+- **app start** (issue 19): :mod:`benchmarks.app_start`'s two servers, each counted from the
+  process's start to its first 200 from ``/health/live`` (``callgrind_control --dump`` once it
+  answered).
 
 Each request variant is one ``uvicorn`` worker started under ``valgrind --tool=callgrind``,
 with the event loop and HTTP parser of each flavour in :data:`FLAVOURS` that is installed. It serves
@@ -47,7 +50,7 @@ from importlib.util import find_spec
 from pathlib import Path
 from typing import Any
 
-from benchmarks import cold_start
+from benchmarks import app_start, cold_start
 from benchmarks.app_start import ENVIRON as SERVER_ENVIRON
 from benchmarks.common import (
     BENCH_HOST,
@@ -62,7 +65,7 @@ from benchmarks.measure import Section, Target
 from benchmarks.servers import start, stop, wait_until_live
 
 TITLE = "instructions per request (callgrind)"
-TITLE_COLD = "instructions per cold start (callgrind)"
+TITLE_COLD = "instructions per cold start and app start (callgrind)"
 #: uvicorn's event loop and HTTP parser: asyncio's and h11 (``uvicorn``), uvloop's and
 #: httptools' (``uvicorn[standard]``, what ``--loop auto --http auto`` picks when installed).
 FLAVOURS = {
@@ -136,8 +139,8 @@ def installed_flavours() -> dict[str, tuple[str, str]]:
 
 
 def run(warmup: int = 100, requests: int = 300) -> list[Section]:
-    """Every pair under every installed flavour, then the cold starts; two processes at a time
-    (a count does not depend on what runs beside it)."""
+    """Every pair under every installed flavour, then the cold starts and the app starts; two
+    processes at a time (a count does not depend on what runs beside it)."""
     section, cold = Section(TITLE), Section(TITLE_COLD)
     jobs: dict[str, Callable[[], float]] = {}
     with ExitStack() as stack:
@@ -169,6 +172,18 @@ def run(warmup: int = 100, requests: int = 300) -> list[Section]:
                 ours, theirs = f"{title}: {cold_start.OURS}", f"{title}: {reference}"
                 label = f"{title}: {cold_start.OURS} / {reference}"
                 cold.targets.append(Target(label, ours, theirs, "<=", limit))
+        start_environ = {**child_environ(app_start.ENVIRON), "PYTHONHASHSEED": "0"}
+        for name, target in (
+            (app_start.OURS, app_start.OURS_TARGET),
+            (app_start.REFERENCE, app_start.REFERENCE_TARGET),
+        ):
+            jobs[f"{app_start.TITLE}: {name}"] = partial(start_count, target, root, start_environ)
+            cold.add(f"{app_start.TITLE}: {name}", "instructions")
+        label = f"{app_start.TITLE}: {app_start.OURS} / {app_start.REFERENCE}"
+        ours, theirs = (
+            f"{app_start.TITLE}: {name}" for name in (app_start.OURS, app_start.REFERENCE)
+        )
+        cold.targets.append(Target(label, ours, theirs, "<=", app_start.LIMIT))
         with ThreadPoolExecutor(max_workers=2) as pool:
             counts = pool.map(lambda job: job(), jobs.values())
             for name, value in zip(jobs, counts, strict=True):
@@ -184,6 +199,10 @@ def run(warmup: int = 100, requests: int = 300) -> list[Section]:
         "under valgrind --tool=callgrind, every module from bytecode, PYTHONHASHSEED=0; the "
         "whole process, interpreter start included; the kernel's work (reading files) is not "
         "counted"
+    )
+    cold.notes.append(
+        "app start: each benchmarks.app_start server under callgrind, counted from its process's "
+        "start to its first 200 from /health/live, PYTHONHASHSEED=0"
     )
     return [section, cold]
 
@@ -216,7 +235,9 @@ def count(
     requests: int,
 ) -> float:
     """Instructions per request of ``GET path`` on ``target`` served by uvicorn under callgrind."""
-    with _callgrind(target, root, environ, *flavour) as (port, control):
+    loop, parser = flavour
+    options = ("--factory", "--loop", loop, "--http", parser)
+    with _callgrind(target, root, environ, *options) as (port, control):
         connection = http.client.HTTPConnection("127.0.0.1", port, timeout=TIMEOUT)
         try:
             _get(connection, path, warmup)
@@ -269,16 +290,22 @@ def _total(dump: Path) -> float:
     raise RuntimeError(f"{dump}: no summary line")
 
 
+def start_count(target: str, root: Path, environ: dict[str, str]) -> float:
+    """Instructions of ``uvicorn target`` from its process's start to its first 200 from
+    ``/health/live``, as :mod:`benchmarks.app_start` times it."""
+    with _callgrind(target, root, environ) as (_, control):
+        return control("--dump")
+
+
 @contextmanager
 def _callgrind(
-    target: str, root: Path, environ: dict[str, str], loop: str, parser: str
+    target: str, root: Path, environ: dict[str, str], *options: str
 ) -> Iterator[tuple[int, _Control]]:
-    """``target`` served by uvicorn under callgrind, once it answers ``/health/live``."""
+    """``uvicorn target *options`` under callgrind, once it answers ``/health/live``."""
     with tempfile.TemporaryDirectory(prefix="bench-callgrind-") as scratch:
         out = Path(scratch) / "callgrind.out"
         wrapper = ("valgrind", "--tool=callgrind", f"--callgrind-out-file={out}")
-        flavour = ("--loop", loop, "--http", parser)
-        server = start(target, root, environ, "--factory", *flavour, wrapper=wrapper)
+        server = start(target, root, environ, *options, wrapper=wrapper)
         wait_until_live(server, timeout=TIMEOUT)  # else stopped, its output in the error
         try:
             yield server.port, _Control(server.process, out)
