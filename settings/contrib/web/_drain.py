@@ -115,7 +115,7 @@ class Drain:
     def request(self) -> asyncio.Timeout:
         """The deadline of one request, to enter around it: none until the signal, then the
         drain's. Pass it to :meth:`ended` once the request is over."""
-        timeout = asyncio.timeout(self.deadline)
+        timeout = asyncio.timeout_at(self.deadline)  # a time of the loop, not a delay
         self._requests.add(timeout)
         return timeout
 
