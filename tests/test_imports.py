@@ -8,6 +8,7 @@ import shutil
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -24,14 +25,15 @@ print(json.dumps({{"heavy": heavy, "url": url.render_as_string(), "driver": url.
 """
 
 
-def run_in(directory: Path, environ: dict[str, str]) -> dict[str, object]:
+def run_in(directory: Path, environ: dict[str, str], script: str = SCRIPT) -> Any:
+    """What ``script`` prints as JSON, run in ``directory`` with only ``environ`` and the basics."""
     clean = {
         name: value
         for name, value in os.environ.items()
         if name in ("PATH", "HOME", "LANG", "SYSTEMROOT", "PYTHONPATH")
     }
     completed = subprocess.run(
-        [sys.executable, "-c", SCRIPT],
+        [sys.executable, "-c", script],
         cwd=directory,
         env={**clean, **environ},
         capture_output=True,
@@ -40,8 +42,7 @@ def run_in(directory: Path, environ: dict[str, str]) -> dict[str, object]:
         check=False,
     )
     assert completed.returncode == 0, completed.stderr
-    result: dict[str, object] = json.loads(completed.stdout)
-    return result
+    return json.loads(completed.stdout)
 
 
 @pytest.mark.parametrize(
@@ -101,17 +102,5 @@ print(json.dumps(sorted(
 def test_a_load_creates_no_dataclass_beyond_the_three_public_records(tmp_path) -> None:
     shutil.copy(REPOSITORY / "settings.toml", tmp_path / "settings.toml")
     environ = {"SETTINGS_MODEL": "app.config:AppSettings", "PYTHONPATH": str(REPOSITORY)}
-    path = {name: os.environ[name] for name in ("PATH", "HOME") if name in os.environ}
 
-    completed = subprocess.run(
-        [sys.executable, "-c", DATACLASSES_SCRIPT],
-        cwd=tmp_path,
-        env={**path, **environ},
-        capture_output=True,
-        text=True,
-        timeout=60,
-        check=False,
-    )
-
-    assert completed.returncode == 0, completed.stderr
-    assert json.loads(completed.stdout) == LOAD_PATH_DATACLASSES
+    assert run_in(tmp_path, environ, DATACLASSES_SCRIPT) == LOAD_PATH_DATACLASSES
